@@ -1,0 +1,189 @@
+import { Ollama, type AbortableAsyncIterator, type ChatResponse, type Message, type ModelResponse } from 'ollama'
+import type { OllamaModel, OllamaStatus } from '../../../shared/ollama'
+import { describeNetworkError, isAbortError } from '../net-errors'
+import { candidateHosts } from './hosts'
+
+export interface OllamaBridgeOptions {
+  env?: NodeJS.ProcessEnv
+  /** Extra addresses from the user's settings, tried after OLLAMA_HOST. */
+  configuredHosts?: () => readonly string[]
+  /** How long one probe may take before the address counts as down. */
+  probeTimeoutMs?: number
+}
+
+export interface OllamaChatRequest {
+  model: string
+  messages: Message[]
+  signal?: AbortSignal
+  /** How long Ollama keeps the model loaded after this request (Ollama's keep_alive). */
+  keepAlive?: string | number
+  format?: 'json' | Record<string, unknown>
+  options?: { temperature?: number; num_predict?: number }
+}
+
+export interface OllamaChatChunk {
+  text: string
+  done: boolean
+  /** Present on the final chunk: Ollama's own token counts. */
+  usage?: { inputTokens: number; outputTokens: number }
+}
+
+/** Ollama could not be reached, or answered with an error; the message is safe to show. */
+export class OllamaError extends Error {
+  override name = 'OllamaError'
+  constructor(
+    message: string,
+    readonly kind: 'unreachable' | 'upstream' | 'aborted',
+    readonly status?: number,
+  ) {
+    super(message)
+  }
+}
+
+function toModel(m: ModelResponse): OllamaModel {
+  return {
+    name: m.name,
+    size: m.size,
+    family: m.details?.family || null,
+    parameterSize: m.details?.parameter_size || null,
+    quantization: m.details?.quantization_level || null,
+    modifiedAt: m.modified_at ? new Date(m.modified_at).toISOString() : null,
+  }
+}
+
+/**
+ * The engine's only door to Ollama, built on the official `ollama` client. It finds the
+ * server (OLLAMA_HOST, the user's hosts, then the defaults, probed in parallel), remembers
+ * which address answered, and streams chats as abortable async iterators.
+ */
+export class OllamaBridge {
+  private status: OllamaStatus | null = null
+  private probing: Promise<OllamaStatus> | null = null
+  private readonly env: NodeJS.ProcessEnv
+  private readonly probeTimeoutMs: number
+
+  constructor(private readonly options: OllamaBridgeOptions = {}) {
+    this.env = options.env ?? process.env
+    this.probeTimeoutMs = options.probeTimeoutMs ?? 1500
+  }
+
+  /** The last detection result, probing first if there is none (or when asked to refresh). */
+  async detect(refresh = false): Promise<OllamaStatus> {
+    if (this.status && !refresh) return this.status
+    // Concurrent callers share one probe instead of stampeding every address.
+    this.probing ??= this.probe().finally(() => {
+      this.probing = null
+    })
+    this.status = await this.probing
+    return this.status
+  }
+
+  /** The address that answered last, or null when Ollama was not detected. */
+  get host(): string | null {
+    return this.status?.detected ? this.status.host : null
+  }
+
+  private client(host: string, timeoutMs?: number): Ollama {
+    const timedFetch: typeof fetch = (input, init) =>
+      fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs!) })
+    return new Ollama({ host, ...(timeoutMs ? { fetch: timedFetch } : {}) })
+  }
+
+  private async probe(): Promise<OllamaStatus> {
+    const hosts = candidateHosts(this.env, this.options.configuredHosts?.() ?? [])
+    const results = await Promise.all(
+      hosts.map(async (host) => {
+        try {
+          const { version } = await this.client(host, this.probeTimeoutMs).version()
+          return { host, version, error: null }
+        } catch (error) {
+          return { host, version: null, error: describeNetworkError(error) }
+        }
+      }),
+    )
+    const tried = results.map((r) => ({ host: r.host, ok: r.version !== null, error: r.error }))
+    const winner = results.find((r) => r.version !== null)
+    if (!winner || winner.version === null) return { detected: false, tried }
+    let models: OllamaModel[] = []
+    try {
+      models = (await this.client(winner.host, this.probeTimeoutMs).list()).models.map(toModel)
+    } catch (error) {
+      tried.push({ host: `${winner.host}/api/tags`, ok: false, error: describeNetworkError(error) })
+    }
+    return { detected: true, host: winner.host, version: winner.version, models, tried }
+  }
+
+  private async requireHost(): Promise<string> {
+    const status = await this.detect()
+    if (status.detected) return status.host
+    const where = status.tried.map((t) => `${t.host} (${t.error ?? 'no answer'})`).join(', ')
+    throw new OllamaError(
+      `Ollama is not running or not reachable. Tried ${where}. Start it with \`ollama serve\` or set OLLAMA_HOST.`,
+      'unreachable',
+    )
+  }
+
+  /** Stream a chat. Aborting `signal` stops the upstream request; the iterator then throws OllamaError('aborted'). */
+  async *chat(request: OllamaChatRequest): AsyncGenerator<OllamaChatChunk> {
+    const host = await this.requireHost()
+    let stream: AbortableAsyncIterator<ChatResponse> | undefined
+    const onAbort = () => stream?.abort()
+    request.signal?.addEventListener('abort', onAbort, { once: true })
+    try {
+      if (request.signal?.aborted) throw new OllamaError('generation stopped', 'aborted')
+      stream = await this.client(host).chat({
+        model: request.model,
+        messages: request.messages,
+        stream: true,
+        ...(request.keepAlive !== undefined ? { keep_alive: request.keepAlive } : {}),
+        ...(request.format ? { format: request.format } : {}),
+        ...(request.options ? { options: request.options } : {}),
+      })
+      for await (const part of stream) {
+        yield {
+          text: part.message?.content ?? '',
+          done: part.done,
+          ...(part.done ? { usage: { inputTokens: part.prompt_eval_count ?? 0, outputTokens: part.eval_count ?? 0 } } : {}),
+        }
+      }
+    } catch (error) {
+      throw this.translate(error, host, request.signal)
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort)
+    }
+  }
+
+  /** One non-streamed completion (the judge's calls): returns the message content. */
+  async complete(request: Omit<OllamaChatRequest, 'keepAlive'> & { timeoutMs?: number }): Promise<string> {
+    const host = await this.requireHost()
+    try {
+      const signal = request.timeoutMs
+        ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), ...(request.signal ? [request.signal] : [])])
+        : request.signal
+      const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, ...(signal ? { signal } : {}) }) })
+      const response = await client.chat({
+        model: request.model,
+        messages: request.messages,
+        stream: false,
+        ...(request.format ? { format: request.format } : {}),
+        ...(request.options ? { options: request.options } : {}),
+      })
+      return response.message.content
+    } catch (error) {
+      throw this.translate(error, host, request.signal)
+    }
+  }
+
+  private translate(error: unknown, host: string, signal?: AbortSignal): OllamaError {
+    if (error instanceof OllamaError) return error
+    if (signal?.aborted || isAbortError(error)) return new OllamaError('generation stopped', 'aborted')
+    const status = (error as { status_code?: number }).status_code
+    if (typeof status === 'number') {
+      // Ollama's own error text ("model 'x' not found, try pulling it first") is meant for users.
+      return new OllamaError(`Ollama at ${host} answered ${status}: ${(error as Error).message}`, 'upstream', status)
+    }
+    // The address stopped answering: forget it so the next call probes again.
+    if (this.status?.detected && this.status.host === host) this.status = null
+    return new OllamaError(`Ollama at ${host} failed: ${describeNetworkError(error)}`, 'unreachable')
+  }
+}

@@ -1,0 +1,46 @@
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { app, BrowserWindow, ipcMain, session } from 'electron'
+import { createHandlers } from '../core/handlers'
+import { createServices, type Services } from '../core/services'
+import { bindContract, forwardEvents } from './ipc'
+import { appUrlMatcher, hardenSession, hardenWebContents, secureWindowOptions } from './window'
+
+// One RouteLLM per user: a second launch focuses the first window instead.
+if (!app.requestSingleInstanceLock()) app.quit()
+
+const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href
+const isAppUrl = appUrlMatcher(rendererUrl)
+let services: Services | null = null
+let window: BrowserWindow | null = null
+
+app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, isAppUrl))
+app.on('second-instance', () => {
+  if (window?.isMinimized()) window.restore()
+  window?.focus()
+})
+
+app.whenReady().then(async () => {
+  hardenSession(session.defaultSession)
+  services = await createServices({ host: 'electron', env: process.env, log: (line) => console.error(line) })
+  bindContract(ipcMain, createHandlers(services), isAppUrl)
+  window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.cjs')))
+  const contents = window.webContents
+  forwardEvents(services.bus, (channel, payload) => {
+    if (!contents.isDestroyed()) contents.send(channel, payload)
+  })
+  window.once('ready-to-show', () => window?.show())
+  await window.loadURL(rendererUrl)
+})
+
+app.on('window-all-closed', () => app.quit())
+
+// Stop generations and flush stores before exit, once.
+let closing = false
+app.on('before-quit', (event) => {
+  if (closing || !services) return
+  closing = true
+  event.preventDefault()
+  services.chat.stopAll()
+  services.close().finally(() => app.quit())
+})

@@ -1,0 +1,44 @@
+import { UsageError, type CliCommand, type CliContext } from './commands/command'
+import { engineCommands } from './commands/index'
+import { serveCommand } from './commands/serve'
+
+const commands: CliCommand[] = [serveCommand, ...engineCommands]
+
+function usage(): string {
+  const width = Math.max(...commands.map((c) => c.name.length))
+  return [
+    'usage: routellm <command> [options]',
+    '',
+    ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'npm: npm run --silent routellm -- <command> [options]',
+  ].join('\n')
+}
+
+/** Run one CLI invocation; exported so tests drive the CLI in-process. */
+export async function main(argv: string[], io: Omit<CliContext, 'args'>): Promise<number> {
+  const [name, ...args] = argv
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(`${usage()}\n`)
+    return name ? 0 : 2
+  }
+  const command = commands.find((c) => c.name === name)
+  if (!command) {
+    io.stderr.write(`unknown command "${name}"\n\n${usage()}\n`)
+    return 2
+  }
+  if (args.includes('--help')) {
+    io.stdout.write(`usage: routellm ${command.usage}\n`)
+    return 0
+  }
+  try {
+    return await command.run({ ...io, args })
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`routellm ${name}: ${error.message}\nusage: routellm ${command.usage}\n`)
+      return 2
+    }
+    io.stderr.write(`routellm ${name}: ${(error as Error).message}\n`)
+    return 1
+  }
+}

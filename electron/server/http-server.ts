@@ -1,0 +1,141 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import type { Handlers } from '../../shared/contract'
+import { ContractError } from '../../shared/client'
+import { dispatch, toErrorEnvelope } from '../core/contract-dispatch'
+import type { EventBus } from '../core/event-bus'
+import { bearerMatches, hostIsLoopback, originAllowed } from './http-guard'
+import { readStatic } from './static-files'
+
+export interface HttpHostOptions {
+  handlers: Handlers
+  bus: EventBus
+  /** Per-launch secret every /api request must carry as `Authorization: Bearer`. */
+  token: string
+  /** Folder of the built dashboard (out/renderer); null serves the API only. */
+  staticDir: string | null
+  log?: (line: string) => void
+}
+
+/** Largest request body accepted: a 1 MB prompt plus JSON overhead. */
+const MAX_BODY_BYTES = 2 * 1024 * 1024
+const HEARTBEAT_MS = 15_000
+
+const SECURITY_HEADERS = {
+  'X-Content-Type-Options': 'nosniff',
+  'Referrer-Policy': 'no-referrer',
+  'X-Frame-Options': 'DENY',
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Content-Security-Policy':
+    "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+}
+
+const STATUS_BY_CODE: Record<ContractError['code'], number> = {
+  'invalid-input': 400,
+  unauthorized: 401,
+  forbidden: 403,
+  'not-found': 404,
+  unavailable: 503,
+  internal: 500,
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
+  res.end(JSON.stringify(body))
+}
+
+function sendError(res: ServerResponse, error: ContractError): void {
+  sendJson(res, STATUS_BY_CODE[error.code], { error: toErrorEnvelope(error) })
+}
+
+async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > MAX_BODY_BYTES) throw new ContractError(`request body over ${MAX_BODY_BYTES} bytes`, 'invalid-input')
+    chunks.push(chunk as Buffer)
+  }
+  const text = Buffer.concat(chunks).toString('utf8')
+  if (!text.trim()) return {}
+  try {
+    return JSON.parse(text)
+  } catch {
+    throw new ContractError('request body is not valid JSON', 'invalid-input')
+  }
+}
+
+/**
+ * The headless host: the contract at POST /api/rpc/<channel>, its events as server-sent
+ * events at GET /api/events, the dashboard's static files, and an unauthenticated
+ * GET /healthz. Only loopback Host headers and same-origin browsers are served.
+ */
+export function createHttpHost(options: HttpHostOptions): { server: Server; listen(port: number, host: string): Promise<number> } {
+  const log = options.log ?? (() => {})
+  let boundPort = 0
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    if (!hostIsLoopback(req)) return sendError(res, new ContractError('forbidden host', 'forbidden'))
+    if (!originAllowed(req, boundPort)) return sendError(res, new ContractError('forbidden origin', 'forbidden'))
+
+    if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' })
+
+    if (url.pathname.startsWith('/api/')) {
+      if (!bearerMatches(req, options.token)) {
+        return sendError(res, new ContractError('missing or wrong bearer token', 'unauthorized'))
+      }
+      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res)
+      const rpc = /^\/api\/rpc\/([\w.-]+)$/.exec(url.pathname)
+      if (rpc?.[1] && req.method === 'POST') {
+        const output = await dispatch(options.handlers, rpc[1], await readJsonBody(req))
+        return sendJson(res, 200, output)
+      }
+      return sendError(res, new ContractError(`no route ${req.method} ${url.pathname}`, 'not-found'))
+    }
+
+    if (req.method !== 'GET' || !options.staticDir) return sendError(res, new ContractError('not found', 'not-found'))
+    const file = await readStatic(options.staticDir, url.pathname)
+    if (!file) return sendError(res, new ContractError('not found', 'not-found'))
+    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.contentType })
+    res.end(file.body)
+  }
+
+  function streamEvents(req: IncomingMessage, res: ServerResponse): void {
+    res.writeHead(200, {
+      ...SECURITY_HEADERS,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+    })
+    res.write(': connected\n\n')
+    const unsubscribe = options.bus.subscribe((event, payload) => {
+      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)
+    })
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
+    req.on('close', () => {
+      clearInterval(heartbeat)
+      unsubscribe()
+    })
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      if (!(error instanceof ContractError)) log(`internal error on ${req.method} ${req.url?.split('?')[0]}: ${(error as Error)?.stack ?? error}`)
+      if (res.headersSent) return res.end()
+      sendError(res, error instanceof ContractError ? error : new ContractError('internal error', 'internal'))
+    })
+  })
+
+  return {
+    server,
+    listen: (port, host) =>
+      new Promise((resolve, reject) => {
+        server.once('error', reject)
+        server.listen(port, host, () => {
+          boundPort = (server.address() as AddressInfo).port
+          resolve(boundPort)
+        })
+      }),
+  }
+}

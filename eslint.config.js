@@ -1,0 +1,48 @@
+import js from '@eslint/js'
+import tseslint from 'typescript-eslint'
+import reactHooks from 'eslint-plugin-react-hooks'
+import globals from 'globals'
+
+/** Import boundaries of DESIGN.md, enforced: who may import whom, by runtime. */
+const forbid = (...groups) => ({
+  'no-restricted-imports': ['error', { patterns: groups }],
+})
+const NODE_BUILTINS = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'http', 'https', 'crypto', 'net', 'stream', 'url', 'util', 'worker_threads']
+const ELECTRON = { group: ['electron', 'electron/*'], message: 'Only electron/main and electron/preload may import Electron.' }
+const HOSTS = { group: ['**/main/**', '**/server/**', '**/preload/**', '**/electron/main', '**/electron/server', '**/electron/preload'], message: 'electron/core must not depend on a host.' }
+const ENGINE_OR_NODE = { group: ['**/electron/**', 'node:*'], message: 'The renderer imports only shared/ and itself: no Node, no engine code.' }
+const NOT_SHARED = { group: ['**/electron/**', '**/renderer/**', 'node:*', 'electron'], message: 'shared/ is pure TypeScript that runs anywhere.' }
+const TEST_DOUBLES = { group: ['**/e2e/**', '**/e2e'], message: 'Test doubles live with the tests, never in the product.' }
+
+export default tseslint.config(
+  { ignores: ['out/**', 'dist/**', 'node_modules/**', 'resources/**', 'test-results/**', 'playwright-report/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  { files: ['shared/**/*.ts'], rules: forbid(NOT_SHARED, TEST_DOUBLES) },
+  { files: ['electron/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(ELECTRON, HOSTS, TEST_DOUBLES) },
+  { files: ['electron/core/**/*.test.ts'], rules: forbid(ELECTRON, HOSTS) },
+  { files: ['electron/server/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(ELECTRON, TEST_DOUBLES) },
+  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(TEST_DOUBLES) },
+  {
+    files: ['renderer/**/*.{ts,tsx}'],
+    languageOptions: { globals: { ...globals.browser } },
+    plugins: { 'react-hooks': reactHooks },
+    rules: {
+      ...reactHooks.configs.recommended.rules,
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: NODE_BUILTINS.map((name) => ({ name, message: 'The renderer runs without Node.' })),
+          patterns: [ELECTRON, ENGINE_OR_NODE, TEST_DOUBLES],
+        },
+      ],
+    },
+  },
+)

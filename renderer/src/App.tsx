@@ -1,0 +1,160 @@
+import { useCallback, useEffect, useReducer, useState } from 'react'
+import { describeError, type DashboardClient } from './client'
+import { AnswerPanel } from './components/AnswerPanel'
+import { DecisionPanel } from './components/DecisionPanel'
+import { ErrorBanner } from './components/ErrorBanner'
+import { Header } from './components/Header'
+import { OllamaPanel } from './components/OllamaPanel'
+import { PromptPanel } from './components/PromptPanel'
+import { StatusLine } from './components/StatusLine'
+import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
+
+interface AppProps {
+  client: DashboardClient
+  /** false when the page was opened without #token=… and none was stored for this tab. */
+  hasToken: boolean
+}
+
+export function App({ client, hasToken }: AppProps) {
+  const [state, dispatch] = useReducer(dashboardReducer, initialDashboard)
+  const [prompt, setPrompt] = useState('')
+  const { run } = state
+
+  // Engine events and the state of the event channel.
+  useEffect(() => {
+    const offs = [
+      client.on('chat.status', (payload) => dispatch({ type: 'event/status', payload })),
+      client.on('chat.token', (payload) => dispatch({ type: 'event/token', payload })),
+      client.onConnection((s) => dispatch({ type: 'connection/changed', state: s })),
+    ]
+    return () => offs.forEach((off) => off())
+  }, [client])
+
+  // Anything that escapes a handler ends up in the banner, not in a blank page.
+  useEffect(() => {
+    const onRejection = (e: PromiseRejectionEvent): void => {
+      e.preventDefault()
+      dispatch({ type: 'error/raised', source: 'ui', error: describeError(e.reason) })
+    }
+    const onError = (e: ErrorEvent): void => {
+      dispatch({ type: 'error/raised', source: 'ui', error: describeError(e.error ?? e.message) })
+    }
+    window.addEventListener('unhandledrejection', onRejection)
+    window.addEventListener('error', onError)
+    return () => {
+      window.removeEventListener('unhandledrejection', onRejection)
+      window.removeEventListener('error', onError)
+    }
+  }, [])
+
+  const refreshOllama = useCallback(
+    async (refresh: boolean) => {
+      dispatch({ type: 'ollama/requested' })
+      try {
+        const status = await client.call('ollama.status', refresh ? { refresh: true } : {})
+        dispatch({ type: 'ollama/succeeded', status, at: Date.now() })
+      } catch (err) {
+        dispatch({ type: 'ollama/failed', error: describeError(err) })
+      }
+    },
+    [client],
+  )
+
+  useEffect(() => {
+    if (!hasToken) {
+      dispatch({
+        type: 'error/raised',
+        source: 'app',
+        error: {
+          message: 'No access token: this page was opened without the #token=… part of its URL.',
+          code: 'unauthorized',
+          details: [],
+          hint: 'Open the full URL printed by `npm run serve` (http://127.0.0.1:PORT/#token=…).',
+        },
+      })
+      return
+    }
+    let live = true
+    client.call('app.info', {}).then(
+      (info) => live && dispatch({ type: 'info/succeeded', info }),
+      (err: unknown) => live && dispatch({ type: 'info/failed', error: describeError(err) }),
+    )
+    void refreshOllama(false)
+    return () => {
+      live = false
+    }
+  }, [client, hasToken, refreshOllama])
+
+  // STOP pressed before chat.start returned: send chat.stop as soon as the requestId is known.
+  useEffect(() => {
+    if (run.stop !== 'wanted' || run.requestId === null) return
+    const requestId = run.requestId
+    dispatch({ type: 'stop/sent' })
+    client.call('chat.stop', { requestId }).catch((err: unknown) => {
+      dispatch({ type: 'stop/failed', error: describeError(err) })
+    })
+  }, [client, run.stop, run.requestId])
+
+  const busy = isBusy(run)
+
+  const onRun = useCallback(async () => {
+    if (busy || prompt.trim() === '') return
+    dispatch({ type: 'run/requested' })
+    try {
+      const { requestId } = await client.call('chat.start', { prompt })
+      dispatch({ type: 'run/started', requestId })
+    } catch (err) {
+      dispatch({ type: 'run/failed', error: describeError(err) })
+    }
+  }, [busy, client, prompt])
+
+  const onSimulate = useCallback(async () => {
+    if (busy || prompt.trim() === '') return
+    dispatch({ type: 'simulate/requested' })
+    try {
+      const decision = await client.call('route.decide', { prompt })
+      dispatch({ type: 'simulate/succeeded', decision })
+    } catch (err) {
+      dispatch({ type: 'simulate/failed', error: describeError(err) })
+    }
+  }, [busy, client, prompt])
+
+  const onStop = useCallback(() => dispatch({ type: 'stop/requested' }), [])
+
+  return (
+    <div className="flex min-h-screen flex-col">
+      <Header info={state.info} transport={client.transport} connection={state.connection} />
+      <main className="grid flex-1 grid-cols-1 content-start gap-4 p-4 lg:grid-cols-12">
+        <div className="col-span-full empty:hidden">
+          <ErrorBanner
+            errors={state.errors}
+            onDismiss={(id) => dispatch({ type: 'error/dismissed', id })}
+            onClear={() => dispatch({ type: 'errors/cleared' })}
+          />
+        </div>
+        <PromptPanel
+          className="lg:col-span-8"
+          prompt={prompt}
+          onPromptChange={setPrompt}
+          onRun={() => void onRun()}
+          onSimulate={() => void onSimulate()}
+          onStop={onStop}
+          busy={busy}
+          canStop={canStop(run)}
+          stopping={run.stop !== 'none' && (run.phase === 'starting' || run.phase === 'analyzing' || run.phase === 'routing' || run.phase === 'generating')}
+        >
+          <StatusLine run={run} />
+        </PromptPanel>
+        <OllamaPanel
+          className="lg:col-span-4 lg:row-span-2"
+          status={state.ollama.status}
+          loading={state.ollama.loading}
+          checkedAt={state.ollama.checkedAt}
+          onRefresh={() => void refreshOllama(true)}
+        />
+        <DecisionPanel className="lg:col-span-8" run={run} />
+        <AnswerPanel className="lg:col-span-12" run={run} />
+      </main>
+    </div>
+  )
+}

@@ -1,0 +1,115 @@
+import type { OllamaStatus } from '../../../shared/ollama'
+import { formatBytes, formatClock } from '../format'
+import { Panel } from './Panel'
+
+interface OllamaPanelProps {
+  status: OllamaStatus | null
+  loading: boolean
+  checkedAt: number | null
+  onRefresh: () => void
+  className?: string
+}
+
+function Tried({ tried }: { tried: OllamaStatus['tried'] }) {
+  if (tried.length === 0) return <p className="text-sm text-gray-600">No address was probed.</p>
+  return (
+    <ol className="flex flex-col gap-1 text-sm" data-testid="ollama-tried">
+      {tried.map((t, i) => (
+        <li key={`${t.host}-${i}`} className="flex flex-col border-l-4 border-black pl-2">
+          <span className="font-bold break-all">
+            {t.ok ? '■' : '□'} {t.host}
+          </span>
+          <span className={`break-words ${t.ok ? '' : 'text-gray-600'}`}>{t.ok ? 'ok' : (t.error ?? 'failed')}</span>
+        </li>
+      ))}
+    </ol>
+  )
+}
+
+/** Is a local Ollama server there, where, which version, which models. */
+export function OllamaPanel({ status, loading, checkedAt, onRefresh, className }: OllamaPanelProps) {
+  const detected = status === null ? 'unknown' : String(status.detected)
+  return (
+    <Panel
+      title="Ollama"
+      className={className}
+      actions={
+        <button
+          type="button"
+          className="btn-bar"
+          data-testid="ollama-refresh"
+          onClick={onRefresh}
+          disabled={loading}
+          aria-label="Refresh Ollama status"
+        >
+          {loading ? 'Probing…' : 'Refresh'}
+        </button>
+      }
+    >
+      <div data-testid="ollama-status" data-detected={detected} aria-busy={loading} className="flex flex-col gap-3">
+        {status === null ? (
+          <p className="text-sm text-gray-600 uppercase">{loading ? 'Probing for Ollama…' : 'Status unknown.'}</p>
+        ) : status.detected ? (
+          <>
+            <p className="self-start bg-black px-2 py-1 text-lg font-black tracking-widest text-white">DETECTED</p>
+            <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
+              <dt className="label">Host</dt>
+              <dd className="font-bold break-all" data-testid="ollama-host">
+                {status.host}
+              </dd>
+              <dt className="label">Version</dt>
+              <dd className="font-bold" data-testid="ollama-version">
+                {status.version}
+              </dd>
+              <dt className="label">Models</dt>
+              <dd className="font-bold">{status.models.length}</dd>
+            </dl>
+            {status.models.length === 0 ? (
+              <p className="border-2 border-dashed border-black p-2 text-sm">
+                No models pulled yet. Pull one, e.g. <code className="font-bold">ollama pull llama3.2</code>, then refresh.
+              </p>
+            ) : (
+              <div className="overflow-x-auto">
+                <table className="w-full min-w-[20rem] border-collapse border-2 border-black text-sm" data-testid="ollama-models">
+                  <caption className="label pb-1 text-left">Installed models</caption>
+                  <thead>
+                    <tr className="bg-black text-white">
+                      {['Name', 'Params', 'Quant', 'Size'].map((h) => (
+                        <th key={h} scope="col" className="cell text-xs tracking-widest uppercase">
+                          {h}
+                        </th>
+                      ))}
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {status.models.map((m) => (
+                      <tr key={m.name}>
+                        <th scope="row" className="cell font-bold break-all">
+                          {m.name}
+                        </th>
+                        <td className="cell whitespace-nowrap">{m.parameterSize ?? '—'}</td>
+                        <td className="cell whitespace-nowrap">{m.quantization ?? '—'}</td>
+                        <td className="cell text-right whitespace-nowrap tabular-nums">{formatBytes(m.size)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </>
+        ) : (
+          <>
+            <p className="self-start border-4 border-black px-2 py-1 text-lg font-black tracking-widest">NOT DETECTED</p>
+            <p className="text-sm">
+              Local models are unavailable. Install Ollama (ollama.com) and start it, or set OLLAMA_HOST for the host
+              process, then refresh.
+            </p>
+            <span className="label">Addresses tried</span>
+            <Tried tried={status.tried} />
+          </>
+        )}
+        {checkedAt !== null ? <p className="label">Checked {formatClock(checkedAt)}</p> : null}
+      </div>
+    </Panel>
+  )
+}

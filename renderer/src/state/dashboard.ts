@@ -1,0 +1,240 @@
+import type { ChatPhase, ChatStatus, ChatToken } from '../../../shared/chat'
+import type { Output } from '../../../shared/contract'
+import type { Decision } from '../../../shared/decision'
+import type { OllamaStatus } from '../../../shared/ollama'
+import type { ErrorReport } from '../client/errors'
+import { IDLE_CONNECTION, type ConnectionState } from '../client/types'
+
+/**
+ * All dashboard state lives in one pure reducer, so the event choreography (events that
+ * arrive before chat.start has returned its requestId, late tokens after stop, errors from
+ * every panel) is tested without a DOM.
+ */
+
+/** Where the current prompt is: before the engine's phases, the engine's phases, or a simulation. */
+export type RunPhase = 'idle' | 'starting' | 'simulating' | 'simulated' | ChatPhase
+
+export type StopState = 'none' | 'wanted' | 'sent'
+
+export interface RunState {
+  mode: 'run' | 'simulate' | null
+  phase: RunPhase
+  /** The last engine phase reached before a terminal one (how far an errored run got). */
+  progress: RunPhase
+  requestId: string | null
+  decision: Decision | null
+  answer: string
+  servedBy: NonNullable<ChatStatus['servedBy']> | null
+  usage: NonNullable<ChatStatus['usage']> | null
+  /** 'wanted': STOP pressed before chat.start returned; 'sent': chat.stop is in flight or done. */
+  stop: StopState
+  /** Events that arrived while chat.start had not yet told us our requestId. */
+  pending: PendingEvent[]
+}
+
+export type PendingEvent = { kind: 'status'; payload: ChatStatus } | { kind: 'token'; payload: ChatToken }
+
+export type ErrorSource = 'run' | 'simulate' | 'stop' | 'ollama' | 'app' | 'events' | 'ui'
+
+export interface UiError extends Omit<ErrorReport, 'code'> {
+  /** A contract code, or 'engine' for a failure the engine reported in a chat.status event. */
+  code: ErrorReport['code'] | 'engine'
+  id: number
+  source: ErrorSource
+  /** How many times the same error repeated (shown as ×N). */
+  count: number
+}
+
+export type AppInfo = Output<'app.info'>
+
+export interface DashboardState {
+  run: RunState
+  ollama: { status: OllamaStatus | null; loading: boolean; checkedAt: number | null }
+  info: AppInfo | null
+  connection: ConnectionState
+  errors: UiError[]
+  nextErrorId: number
+}
+
+export type DashboardAction =
+  | { type: 'run/requested' }
+  | { type: 'run/started'; requestId: string }
+  | { type: 'run/failed'; error: ErrorReport }
+  | { type: 'simulate/requested' }
+  | { type: 'simulate/succeeded'; decision: Decision }
+  | { type: 'simulate/failed'; error: ErrorReport }
+  | { type: 'stop/requested' }
+  | { type: 'stop/sent' }
+  | { type: 'stop/failed'; error: ErrorReport }
+  | { type: 'event/status'; payload: ChatStatus }
+  | { type: 'event/token'; payload: ChatToken }
+  | { type: 'ollama/requested' }
+  | { type: 'ollama/succeeded'; status: OllamaStatus; at: number }
+  | { type: 'ollama/failed'; error: ErrorReport }
+  | { type: 'info/succeeded'; info: AppInfo }
+  | { type: 'info/failed'; error: ErrorReport }
+  | { type: 'connection/changed'; state: ConnectionState }
+  | { type: 'error/raised'; source: ErrorSource; error: ErrorReport | Omit<UiError, 'id' | 'source' | 'count'> }
+  | { type: 'error/dismissed'; id: number }
+  | { type: 'errors/cleared' }
+
+export const MAX_PENDING_EVENTS = 10_000
+export const MAX_ERRORS = 6
+
+export const ACTIVE_PHASES: readonly RunPhase[] = ['starting', 'analyzing', 'routing', 'generating']
+export const TERMINAL_PHASES: readonly RunPhase[] = ['done', 'error', 'aborted']
+
+export const initialRun: RunState = {
+  mode: null,
+  phase: 'idle',
+  progress: 'idle',
+  requestId: null,
+  decision: null,
+  answer: '',
+  servedBy: null,
+  usage: null,
+  stop: 'none',
+  pending: [],
+}
+
+export const initialDashboard: DashboardState = {
+  run: initialRun,
+  ollama: { status: null, loading: false, checkedAt: null },
+  info: null,
+  connection: IDLE_CONNECTION,
+  errors: [],
+  nextErrorId: 1,
+}
+
+/** A run is in flight (RUN/SIMULATE are disabled meanwhile). */
+export function isBusy(run: RunState): boolean {
+  return run.phase === 'simulating' || ACTIVE_PHASES.includes(run.phase)
+}
+
+/** STOP is offered while a generation is in flight and not already being stopped. */
+export function canStop(run: RunState): boolean {
+  return run.mode === 'run' && ACTIVE_PHASES.includes(run.phase) && run.stop === 'none'
+}
+
+type NewError = Omit<UiError, 'id' | 'source' | 'count'>
+
+function raise(state: DashboardState, source: ErrorSource, error: NewError): DashboardState {
+  const same = state.errors.find((e) => e.source === source && e.message === error.message && e.code === error.code)
+  if (same) {
+    return {
+      ...state,
+      errors: [...state.errors.filter((e) => e !== same), { ...same, ...error, count: same.count + 1 }],
+    }
+  }
+  const entry: UiError = { ...error, id: state.nextErrorId, source, count: 1 }
+  return { ...state, errors: [...state.errors, entry].slice(-MAX_ERRORS), nextErrorId: state.nextErrorId + 1 }
+}
+
+/** Fold one engine event for the current request into the run. */
+function applyEvent(run: RunState, event: PendingEvent): RunState {
+  if (TERMINAL_PHASES.includes(run.phase)) return run // late events after done/error/aborted
+  if (event.kind === 'token') {
+    if (event.payload.text === '') return run
+    return { ...run, answer: run.answer + event.payload.text }
+  }
+  const s = event.payload
+  return {
+    ...run,
+    phase: s.phase,
+    progress: TERMINAL_PHASES.includes(s.phase) ? run.progress : s.phase,
+    decision: s.decision ?? run.decision,
+    servedBy: s.servedBy ?? run.servedBy,
+    usage: s.usage ?? run.usage,
+  }
+}
+
+/** Engine-side error text for a status event. */
+function statusError(s: ChatStatus): NewError | null {
+  if (s.phase !== 'error') return null
+  return { message: s.error ?? 'The request failed.', code: 'engine', details: [], hint: null }
+}
+
+function onEvent(state: DashboardState, event: PendingEvent): DashboardState {
+  const run = state.run
+  if (run.mode !== 'run') return state
+  if (run.requestId === null) {
+    if (run.phase !== 'starting' || run.pending.length >= MAX_PENDING_EVENTS) return state
+    return { ...state, run: { ...run, pending: [...run.pending, event] } }
+  }
+  if (event.payload.requestId !== run.requestId) return state
+  const next = applyEvent(run, event)
+  if (next === run) return state
+  let result: DashboardState = { ...state, run: next }
+  if (event.kind === 'status') {
+    const err = statusError(event.payload)
+    if (err) result = raise(result, 'run', err)
+  }
+  return result
+}
+
+export function dashboardReducer(state: DashboardState, action: DashboardAction): DashboardState {
+  switch (action.type) {
+    case 'run/requested':
+      return { ...state, run: { ...initialRun, mode: 'run', phase: 'starting', progress: 'starting' } }
+    case 'run/started': {
+      const run = state.run
+      if (run.mode !== 'run' || run.phase !== 'starting' || run.requestId !== null) return state
+      const pending = run.pending
+      let next: DashboardState = { ...state, run: { ...run, requestId: action.requestId, pending: [] } }
+      for (const event of pending) next = onEvent(next, event)
+      return next
+    }
+    case 'run/failed':
+      if (state.run.mode !== 'run') return state
+      return raise({ ...state, run: { ...state.run, phase: 'error', pending: [] } }, 'run', action.error)
+    case 'simulate/requested':
+      return { ...state, run: { ...initialRun, mode: 'simulate', phase: 'simulating', progress: 'simulating' } }
+    case 'simulate/succeeded':
+      if (state.run.mode !== 'simulate') return state
+      return { ...state, run: { ...state.run, phase: 'simulated', decision: action.decision } }
+    case 'simulate/failed':
+      if (state.run.mode !== 'simulate') return state
+      return raise({ ...state, run: { ...state.run, phase: 'error' } }, 'simulate', action.error)
+    case 'stop/requested':
+      if (!canStop(state.run)) return state
+      return { ...state, run: { ...state.run, stop: 'wanted' } }
+    case 'stop/sent':
+      if (state.run.stop !== 'wanted') return state
+      return { ...state, run: { ...state.run, stop: 'sent' } }
+    case 'stop/failed':
+      return raise({ ...state, run: { ...state.run, stop: 'none' } }, 'stop', action.error)
+    case 'event/status':
+      return onEvent(state, { kind: 'status', payload: action.payload })
+    case 'event/token':
+      return onEvent(state, { kind: 'token', payload: action.payload })
+    case 'ollama/requested':
+      return { ...state, ollama: { ...state.ollama, loading: true } }
+    case 'ollama/succeeded':
+      return { ...state, ollama: { status: action.status, loading: false, checkedAt: action.at } }
+    case 'ollama/failed':
+      return raise({ ...state, ollama: { ...state.ollama, loading: false } }, 'ollama', action.error)
+    case 'info/succeeded':
+      return { ...state, info: action.info }
+    case 'info/failed':
+      return raise(state, 'app', action.error)
+    case 'connection/changed': {
+      const next = { ...state, connection: action.state }
+      const known = state.errors.some((e) => e.code === 'unauthorized')
+      if (action.state.status === 'unauthorized' && state.connection.status !== 'unauthorized' && !known) {
+        return raise(next, 'events', {
+          message: `The event stream was refused: ${action.state.error ?? 'unauthorized'}`,
+          code: 'unauthorized',
+          details: [],
+          hint: 'Open the dashboard with the full URL printed by `npm run serve` (it ends with #token=…).',
+        })
+      }
+      return next
+    }
+    case 'error/raised':
+      return raise(state, action.source, action.error)
+    case 'error/dismissed':
+      return { ...state, errors: state.errors.filter((e) => e.id !== action.id) }
+    case 'errors/cleared':
+      return { ...state, errors: [] }
+  }
+}

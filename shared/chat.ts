@@ -1,0 +1,36 @@
+import { z } from 'zod'
+import { Decision, Tier } from './decision'
+
+/** A prompt is at most 1 MB of text: bigger payloads are rejected by schema, not crashed on. */
+export const MAX_PROMPT_CHARS = 1_000_000
+
+export const Prompt = z
+  .string()
+  .min(1, 'prompt must not be empty')
+  .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`)
+
+export const ChatStart = z.object({
+  prompt: Prompt,
+  /** Force a tier for this prompt (user override); the decision records it. */
+  tier: Tier.optional(),
+})
+export type ChatStart = z.infer<typeof ChatStart>
+
+export const ChatPhase = z.enum(['analyzing', 'routing', 'generating', 'done', 'error', 'aborted'])
+export type ChatPhase = z.infer<typeof ChatPhase>
+
+export const ChatStatus = z.object({
+  requestId: z.string(),
+  phase: ChatPhase,
+  decision: Decision.optional(),
+  /** Human-readable: what went wrong, never a key or the raw upstream body. */
+  error: z.string().optional(),
+  servedBy: z.object({ tier: Tier, endpoint: z.string(), model: z.string() }).optional(),
+  usage: z
+    .object({ inputTokens: z.number(), outputTokens: z.number(), ttftMs: z.number().nullable(), totalMs: z.number() })
+    .optional(),
+})
+export type ChatStatus = z.infer<typeof ChatStatus>
+
+export const ChatToken = z.object({ requestId: z.string(), text: z.string() })
+export type ChatToken = z.infer<typeof ChatToken>

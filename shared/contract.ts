@@ -1,0 +1,45 @@
+import { z } from 'zod'
+import { ChatStart, ChatStatus, ChatToken, Prompt } from './chat'
+import { Decision, Tier } from './decision'
+import { OllamaStatus } from './ollama'
+
+/**
+ * The one contract between the engine and every front end. The Electron host binds each
+ * channel to ipcMain.handle, the headless host serves it at POST /api/rpc/<channel>; both
+ * validate `input` before a handler runs. Add a capability here once and both hosts get it.
+ */
+export const contract = {
+  'route.decide': {
+    input: z.object({ prompt: Prompt, tier: Tier.optional() }),
+    output: Decision,
+  },
+  'chat.start': { input: ChatStart, output: z.object({ requestId: z.string() }) },
+  'chat.stop': { input: z.object({ requestId: z.string().min(1) }), output: z.object({ stopped: z.boolean() }) },
+  'ollama.status': { input: z.object({ refresh: z.boolean().optional() }), output: OllamaStatus },
+  'app.info': {
+    input: z.object({}),
+    output: z.object({ version: z.string(), host: z.enum(['electron', 'headless']), dataDir: z.string() }),
+  },
+} as const
+
+/** Server-to-client pushes (ipc webContents.send / server-sent events). */
+export const events = {
+  'chat.status': ChatStatus,
+  'chat.token': ChatToken,
+} as const
+
+export type Contract = typeof contract
+export type Channel = keyof Contract
+export type EventName = keyof typeof events
+export type Input<C extends Channel> = z.infer<Contract[C]['input']>
+export type Output<C extends Channel> = z.infer<Contract[C]['output']>
+export type EventPayload<E extends EventName> = z.infer<(typeof events)[E]>
+
+export type Handlers = { [C in Channel]: (input: Input<C>) => Promise<Output<C>> }
+
+export const channels = Object.keys(contract) as Channel[]
+export const eventNames = Object.keys(events) as EventName[]
+
+export function isChannel(name: string): name is Channel {
+  return Object.hasOwn(contract, name)
+}

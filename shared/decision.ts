@@ -1,0 +1,44 @@
+import { z } from 'zod'
+
+/** Where a prompt is answered: the user's own machine, or a paid cloud endpoint. */
+export const Tier = z.enum(['local', 'cloud'])
+export type Tier = z.infer<typeof Tier>
+
+export const PillarId = z.enum(['rules', 'semantic', 'judge', 'bandit', 'health'])
+export type PillarId = z.infer<typeof PillarId>
+
+/**
+ * What one pillar said about one prompt. A pillar that cannot decide (timeout, missing
+ * model, garbage output) abstains: score null, and the reason says why.
+ */
+export const PillarVerdict = z.object({
+  pillar: PillarId,
+  status: z.enum(['scored', 'short-circuit', 'abstained']),
+  /** 0 = trivially local, 100 = certainly needs the cloud; null when abstained. */
+  score: z.number().min(0).max(100).nullable(),
+  confidence: z.number().min(0).max(1),
+  reason: z.string(),
+  ms: z.number().nonnegative(),
+  /** Set when the pillar decided the tier alone (safe list, privacy pin, override). */
+  tier: Tier.optional(),
+  /** Pillar-specific facts (token count, nearest cluster, arm chosen...). */
+  detail: z.record(z.string(), z.unknown()).optional(),
+})
+export type PillarVerdict = z.infer<typeof PillarVerdict>
+
+export const Decision = z.object({
+  id: z.string(),
+  tier: Tier,
+  /** The concrete model that will answer, or null when no endpoint of the tier exists. */
+  model: z.string().nullable(),
+  endpoint: z.string().nullable(),
+  complexity: z.number().min(0).max(100),
+  threshold: z.number().min(0).max(100),
+  /** Why this tier was chosen, for a person. */
+  explanation: z.string(),
+  /** Set when something other than the complexity index fixed the tier. */
+  pinned: z.enum(['privacy', 'override', 'safe-list', 'health', 'offline', 'budget']).nullable(),
+  trace: z.array(PillarVerdict),
+  ms: z.number().nonnegative(),
+})
+export type Decision = z.infer<typeof Decision>

@@ -1,0 +1,27 @@
+import { z } from 'zod'
+
+export const OllamaModel = z.object({
+  name: z.string(),
+  size: z.number().nonnegative(),
+  family: z.string().nullable(),
+  parameterSize: z.string().nullable(),
+  quantization: z.string().nullable(),
+  modifiedAt: z.string().nullable(),
+})
+export type OllamaModel = z.infer<typeof OllamaModel>
+
+export const OllamaStatus = z.discriminatedUnion('detected', [
+  z.object({
+    detected: z.literal(true),
+    host: z.string(),
+    version: z.string(),
+    models: z.array(OllamaModel),
+    /** Every address that was probed, in order, with what happened. */
+    tried: z.array(z.object({ host: z.string(), ok: z.boolean(), error: z.string().nullable() })),
+  }),
+  z.object({
+    detected: z.literal(false),
+    tried: z.array(z.object({ host: z.string(), ok: z.boolean(), error: z.string().nullable() })),
+  }),
+])
+export type OllamaStatus = z.infer<typeof OllamaStatus>

@@ -1,0 +1,488 @@
+import { z } from 'zod'
+
+/**
+ * The routing policy: every number and word list the router decides with lives here,
+ * validated, so it can be tuned without code. Every field has a default, so
+ * `{ "version": 1 }` is a complete policy; unknown keys are rejected so a typo is reported
+ * instead of silently ignored.
+ */
+
+/** A regular expression source (compiled case-insensitive); rejected at load if it does not compile. */
+const RegexSource = z
+  .string()
+  .min(1)
+  .max(2000)
+  .superRefine((source, ctx) => {
+    try {
+      new RegExp(source, 'i')
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `not a valid regular expression: ${(error as Error).message}` })
+    }
+  })
+
+/**
+ * A word or phrase, matched on whole words, case-insensitively, ignoring punctuation and a
+ * plural "s" ("unit test" matches "Unit-tests").
+ */
+const Phrase = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9]+(?: [a-z0-9]+)*$/, 'use lowercase letters, digits and single spaces (text is compared word by word)')
+
+export const TriggerKind = z.enum(['code', 'math', 'reasoning', 'long-document', 'simple'])
+export type TriggerKind = z.infer<typeof TriggerKind>
+
+/**
+ * A keyword or pattern trigger. It fires when any of `words` (or `pattern`) occurs and, when
+ * `with` is given, one of `with` occurs too; its weight (negative = leans local) is added to
+ * the rules score.
+ */
+export const Trigger = z
+  .strictObject({
+    id: z.string().regex(/^[a-z0-9-]+$/, 'use lowercase letters, digits and dashes'),
+    kind: TriggerKind,
+    /** What the explanation calls it, e.g. "code request". */
+    label: z.string().min(1).max(80),
+    weight: z.number().min(-100).max(100),
+    words: z.array(Phrase).min(1).optional(),
+    with: z.array(Phrase).min(1).optional(),
+    pattern: RegexSource.optional(),
+  })
+  .refine((t) => t.words !== undefined || t.pattern !== undefined, { message: 'a trigger needs `words` or `pattern`' })
+export type Trigger = z.infer<typeof Trigger>
+
+export const SafeKind = z.enum(['greeting', 'thanks', 'farewell', 'small-talk', 'formatting'])
+export type SafeKind = z.infer<typeof SafeKind>
+
+/** A pattern that, on a short prompt without cloud triggers, routes local without consulting other pillars. */
+export const SafePattern = z.strictObject({
+  id: z.string().regex(/^[a-z0-9-]+$/, 'use lowercase letters, digits and dashes'),
+  kind: SafeKind,
+  pattern: RegexSource,
+  /** Longer prompts are not small talk any more, whatever they start with. */
+  maxTokens: z.number().int().min(1).max(10_000),
+})
+export type SafePattern = z.infer<typeof SafePattern>
+
+export const PrivacyKind = z.enum(['api-key', 'private-key', 'card-number', 'email', 'phone', 'iban'])
+export type PrivacyKind = z.infer<typeof PrivacyKind>
+
+const Directive = z.string().regex(/^[@#/!][a-z-]+$/i, 'a directive starts with @, #, / or ! followed by letters')
+
+export const RulesPolicy = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** Score from length alone: pivotPoints at pivotTokens, plus pointsPerDoubling per doubling. */
+  length: z
+    .strictObject({
+      pivotTokens: z.number().int().min(1).default(32),
+      pivotPoints: z.number().min(0).max(100).default(22),
+      pointsPerDoubling: z.number().min(0).max(50).default(7),
+      maxPoints: z.number().min(0).max(100).default(45),
+      /** At or above this many tokens the prompt counts as a long document. */
+      longDocumentTokens: z.number().int().min(1).default(1500),
+      longDocumentPoints: z.number().min(0).max(100).default(30),
+    })
+    .prefault({}),
+  /** Several figures in one prompt hint at a calculation. */
+  numbers: z
+    .strictObject({
+      minCount: z.number().int().min(1).default(3),
+      pointsPerNumber: z.number().min(0).max(50).default(5),
+      maxPoints: z.number().min(0).max(100).default(20),
+    })
+    .prefault({}),
+  /** Several questions or list items in one prompt hint at a multi-step task. */
+  structure: z
+    .strictObject({
+      minQuestions: z.number().int().min(1).default(2),
+      minListItems: z.number().int().min(1).default(3),
+      points: z.number().min(0).max(50).default(10),
+    })
+    .prefault({}),
+  /** The most one kind of trigger may add (or take away), so one topic cannot saturate the score. */
+  kindCap: z.number().min(0).max(100).default(50),
+  /**
+   * Triggers are looked for in the first `headChars` and last `tailChars` characters: the
+   * instruction of a long prompt sits at its start or end, and this bounds the cost.
+   */
+  window: z
+    .strictObject({
+      headChars: z.number().int().min(100).default(3000),
+      tailChars: z.number().int().min(0).default(1000),
+    })
+    .prefault({}),
+  triggers: z.array(Trigger).default(() => DEFAULT_TRIGGERS),
+  safeList: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** Positive trigger points at or above this veto the safe list ("hi! prove that..."). */
+      vetoPoints: z.number().min(0).default(25),
+      /** The rules score a safe-listed prompt gets at most. */
+      maxScore: z.number().min(0).max(100).default(10),
+      patterns: z.array(SafePattern).default(() => DEFAULT_SAFE_PATTERNS),
+    })
+    .prefault({}),
+  privacy: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      kinds: z.array(PrivacyKind).default(() => [...PrivacyKind.options]),
+    })
+    .prefault({}),
+  /** In-prompt directives that force a tier, e.g. "@cloud explain...". */
+  overrides: z
+    .strictObject({
+      cloud: z.array(Directive).default(() => ['@cloud', '#cloud']),
+      local: z.array(Directive).default(() => ['@local', '#local']),
+    })
+    .prefault({}),
+})
+export type RulesPolicy = z.infer<typeof RulesPolicy>
+
+export const JudgePolicy = z.strictObject({
+  /** Off by default: it costs a local model call per decision. */
+  enabled: z.boolean().default(false),
+  /** Ollama model that judges; null = the host picks (e.g. the smallest installed model). */
+  model: z.string().min(1).nullable().default(null),
+  timeoutMs: z.number().int().min(50).max(60_000).default(1500),
+  cacheSize: z.number().int().min(0).max(100_000).default(500),
+  /** How much a successful judgement counts, relative to other pillars' confidence. */
+  confidence: z.number().min(0).max(1).default(0.7),
+})
+export type JudgePolicy = z.infer<typeof JudgePolicy>
+
+export const BanditPolicy = z.strictObject({
+  strategy: z.enum(['epsilon-greedy', 'thompson']).default('epsilon-greedy'),
+  epsilon: z
+    .strictObject({
+      /** Exploration while any arm of the tier has fewer than warmupPulls pulls; never below 0.1. */
+      warmup: z.number().min(0.1).max(1).default(0.2),
+      warmupPulls: z.number().int().min(0).default(20),
+      /** Exploration afterwards. */
+      floor: z.number().min(0).max(1).default(0.05),
+    })
+    .prefault({}),
+  /** Relative weights of the reward's parts; each part is 0–1. */
+  reward: z
+    .strictObject({
+      success: z.number().min(0).default(0.5),
+      latency: z.number().min(0).default(0.2),
+      cost: z.number().min(0).default(0.1),
+      feedback: z.number().min(0).default(0.2),
+    })
+    .prefault({}),
+  /** Latency that scores 0.5 (faster scores higher). */
+  latencyRefMs: z.number().positive().default(4000),
+  /** Cost of one answer that scores 0.5 (cheaper scores higher). */
+  costRefUsd: z.number().positive().default(0.01),
+})
+export type BanditPolicy = z.infer<typeof BanditPolicy>
+
+const Price = z.strictObject({
+  inputPerMTok: z.number().min(0),
+  outputPerMTok: z.number().min(0),
+})
+export type Price = z.infer<typeof Price>
+
+/** Used by simulation to estimate what routing saves against sending everything to the cloud. */
+export const PricingPolicy = z.strictObject({
+  /** Price of a cloud model not listed in `models`. */
+  defaultCloud: Price.default({ inputPerMTok: 2.5, outputPerMTok: 10 }),
+  /** Per model name, USD per million tokens. */
+  models: z.record(z.string(), Price).default({}),
+  /** Answer length assumed when estimating cost without generating. */
+  assumedOutputTokens: z.number().int().min(0).default(300),
+})
+export type PricingPolicy = z.infer<typeof PricingPolicy>
+
+export const Policy = z.strictObject({
+  version: z.literal(1),
+  /** Complexity index above which a prompt goes to the cloud. */
+  threshold: z.number().min(0).max(100).default(65),
+  /** Relative weight of each scoring pillar in the complexity index. */
+  weights: z
+    .strictObject({
+      rules: z.number().min(0).default(1),
+      semantic: z.number().min(0).default(1),
+      judge: z.number().min(0).default(1),
+    })
+    .prefault({}),
+  rules: RulesPolicy.prefault({}),
+  judge: JudgePolicy.prefault({}),
+  bandit: BanditPolicy.prefault({}),
+  pricing: PricingPolicy.prefault({}),
+  /** A pillar that has not answered by then abstains; the decision never waits longer. */
+  pillarTimeoutMs: z.number().int().min(10).max(120_000).default(5000),
+  /** Semantic router settings; validated by the semantic pillar's own schema when loaded. */
+  semantic: z.record(z.string(), z.unknown()).optional(),
+})
+export type Policy = z.infer<typeof Policy>
+export type PolicyInput = z.input<typeof Policy>
+
+/**
+ * Threshold override layered over the policy (what `routellm calibrate` writes), so a fitted
+ * threshold never rewrites the hand-edited policy file.
+ */
+export const ThresholdOverride = z.strictObject({
+  version: z.literal(1),
+  threshold: z.number().min(0).max(100),
+  /** Why / where from, for the person reading the file. */
+  note: z.string().max(500).optional(),
+  createdAt: z.string().optional(),
+  targetRecall: z.number().min(0).max(1).optional(),
+  data: z.string().optional(),
+  n: z.number().int().min(0).optional(),
+})
+export type ThresholdOverride = z.infer<typeof ThresholdOverride>
+
+// Built-in word lists: generic English vocabulary of task kinds, written for this product.
+
+const CODE_VERBS = ['write', 'implement', 'create', 'build', 'code', 'generate', 'develop', 'program', 'fix', 'optimize', 'convert', 'port']
+const CODE_OBJECTS = [
+  'function', 'method', 'class', 'program', 'script', 'algorithm', 'regex', 'regular expression', 'sql query',
+  'query', 'api', 'endpoint', 'module', 'unit test', 'test suite', 'cli', 'library', 'compiler', 'parser',
+  'data structure', 'recursive', 'lambda', 'snippet', 'code',
+]
+
+export const DEFAULT_TRIGGERS: Trigger[] = [
+  { id: 'code-request', kind: 'code', label: 'code request', weight: 45, words: CODE_VERBS, with: CODE_OBJECTS },
+  {
+    id: 'code-language',
+    kind: 'code',
+    label: 'programming language',
+    weight: 20,
+    words: [
+      'python', 'javascript', 'typescript', 'java', 'golang', 'rust', 'kotlin', 'swift', 'ruby', 'php', 'sql',
+      'bash', 'shell script', 'powershell', 'haskell', 'scala', 'perl', 'matlab', 'numpy', 'pandas', 'react',
+      'node js', 'html', 'css', 'json schema', 'dockerfile', 'kubernetes', 'terraform', 'c sharp', 'cpp',
+    ],
+  },
+  { id: 'code-symbols', kind: 'code', label: 'c-family language', weight: 20, pattern: String.raw`\bc\+\+|\bc#(?![\w#])|\bobjective-c\b` },
+  {
+    id: 'code-syntax',
+    kind: 'code',
+    label: 'source code',
+    weight: 30,
+    pattern: String.raw`\x60\x60\x60|^\s*(?:def |class \w+|function\s*\w*\(|import \w|from \w+ import|#include|public (?:static|class)|const \w+ =|let \w+ =|var \w+ =|SELECT .+ FROM)|=>|\)\s*\{|\w+\([^)]*\)\s*;`,
+  },
+  {
+    id: 'code-debugging',
+    kind: 'code',
+    label: 'debugging or code internals',
+    weight: 30,
+    words: [
+      'debug', 'refactor', 'stack trace', 'traceback', 'segfault', 'segmentation fault', 'exception', 'compile',
+      'compiler error', 'runtime error', 'syntax error', 'null pointer', 'memory leak', 'race condition', 'deadlock',
+      'time complexity', 'space complexity', 'big o', 'recursion', 'unit tests', 'type error', 'bug',
+    ],
+  },
+  {
+    id: 'code-data',
+    kind: 'code',
+    label: 'data-structure task',
+    weight: 15,
+    words: [
+      'array', 'linked list', 'binary tree', 'binary search', 'hash map', 'hashmap', 'dictionary', 'tuple', 'integers',
+      'substring', 'matrix', 'graph', 'heap', 'queue', 'stack', 'sorted', 'string', 'list of numbers', 'bitwise', 'index',
+    ],
+    with: ['function', 'program', 'algorithm', 'return', 'returns', 'input', 'output', 'given', 'implement', 'write'],
+  },
+  {
+    id: 'math-vocabulary',
+    kind: 'math',
+    label: 'mathematics',
+    weight: 30,
+    words: [
+      'calculate', 'compute', 'solve', 'equation', 'equations', 'integral', 'derivative', 'differentiate', 'integrate',
+      'probability', 'expected value', 'variance', 'standard deviation', 'theorem', 'prove', 'proof', 'lemma',
+      'eigenvalue', 'eigenvector', 'polynomial', 'logarithm', 'factorial', 'prime number', 'modulo', 'algebra',
+      'calculus', 'geometry', 'trigonometry', 'combinatorics', 'permutations', 'combinations', 'optimization problem',
+      'remainder', 'quotient', 'simplify the expression', 'linear regression',
+    ],
+  },
+  {
+    id: 'math-quantity-question',
+    kind: 'math',
+    label: 'quantity question',
+    weight: 20,
+    words: [
+      'how many', 'how much', 'how long', 'how far', 'how fast', 'how often', 'how old', 'what percentage',
+      'what percent', 'what fraction', 'the total', 'in total', 'altogether', 'per hour', 'per day', 'per week',
+      'per month', 'per year', 'each day', 'each week', 'average', 'on average', 'left over', 'remaining',
+    ],
+  },
+  {
+    id: 'math-quantities',
+    kind: 'math',
+    label: 'quantities',
+    weight: 10,
+    pattern: String.raw`\d\s*%|[$€£]\s?\d|\b\d+/\d+\b(?!/)|\d\s*[+*×÷^=]\s*\d|\b\d+(?:\.\d+)?\s?(?:km|kg|miles?|hours?|minutes?|dollars?|cents?|pounds?|feet|foot|inches|meters?|liters?|gallons?|percent)\b`,
+  },
+  {
+    id: 'reasoning',
+    kind: 'reasoning',
+    label: 'reasoning',
+    weight: 30,
+    words: [
+      'step by step', 'think carefully', 'think through', 'reason about', 'show your work', 'show your reasoning',
+      'justify', 'explain why', 'why does', 'why do', 'what would happen if', 'deduce', 'infer', 'logic', 'logical',
+      'logically', 'puzzle', 'riddle', 'paradox', 'contradiction', 'hypothesis', 'counterexample', 'tells the truth',
+      'truth teller', 'liar', 'liars', 'consistent', 'implies', 'necessarily', 'assumption', 'assumptions',
+    ],
+  },
+  {
+    id: 'reasoning-arrangement',
+    kind: 'reasoning',
+    label: 'ordering or constraint problem',
+    weight: 20,
+    words: [
+      'to the left of', 'to the right of', 'leftmost', 'rightmost', 'from the left', 'from the right',
+      'immediately before', 'immediately after', 'fixed order', 'constraints', 'constraint', 'arrangement',
+      'in which order', 'swap', 'swapped', 'swaps', 'trade', 'trades', 'switch partners', 'at the end of',
+    ],
+  },
+  {
+    id: 'reasoning-dates',
+    kind: 'reasoning',
+    label: 'date arithmetic',
+    weight: 15,
+    words: ['days ago', 'days later', 'weeks ago', 'weeks later', 'months ago', 'years ago', 'mm dd yyyy', 'day of the week', 'what date', 'date tomorrow', 'date yesterday', 'date today', 'between what times'],
+  },
+  {
+    id: 'reasoning-options',
+    kind: 'reasoning',
+    label: 'multiple choice',
+    weight: 10,
+    pattern: String.raw`(?:^|\n)\s*(?:options:|\(a\)[^\n]*\n\s*\(b\))`,
+  },
+  {
+    id: 'analysis',
+    kind: 'multi-step',
+    label: 'in-depth analysis',
+    weight: 20,
+    words: [
+      'analyze', 'analyse', 'analysis', 'evaluate', 'assess', 'critique', 'compare and contrast', 'trade off',
+      'trade offs', 'tradeoffs', 'pros and cons', 'implications', 'in depth', 'comprehensive',
+      'thorough', 'thoroughly', 'rigorous', 'rigorously', 'detailed', 'nuanced', 'research', 'literature review',
+    ],
+  },
+  {
+    id: 'planning',
+    kind: 'multi-step',
+    label: 'design or planning',
+    weight: 15,
+    words: [
+      'design', 'architecture', 'architect', 'system design', 'strategy', 'roadmap', 'optimize', 'optimise',
+      'scalable', 'scalability', 'migrate', 'migration', 'distributed', 'concurrency', 'microservices',
+      'business plan', 'project plan', 'curriculum', 'multi step', 'end to end',
+    ],
+  },
+  {
+    id: 'sequence',
+    kind: 'multi-step',
+    label: 'sequence of steps',
+    weight: 10,
+    words: ['after that', 'and then', 'afterwards', 'subsequently', 'finally', 'step 1', 'step one', 'phase'],
+  },
+  {
+    id: 'document',
+    kind: 'long-document',
+    label: 'document analysis',
+    weight: 10,
+    words: ['document', 'article', 'report', 'paper', 'transcript', 'contract', 'chapter', 'codebase', 'logs', 'log file', 'dataset', 'spreadsheet', 'manuscript', 'thesis'],
+    with: ['summarize', 'summarise', 'analyze', 'analyse', 'review', 'extract', 'attached', 'following', 'below', 'entire', 'whole'],
+  },
+  {
+    id: 'simple-edit',
+    kind: 'simple',
+    label: 'simple language edit',
+    weight: -15,
+    words: [
+      'translate', 'rephrase', 'paraphrase', 'reword', 'rewrite', 'proofread', 'spelling', 'grammar', 'punctuation',
+      'capitalize', 'capitalise', 'synonym', 'synonyms', 'antonym', 'antonyms', 'rhymes with', 'define', 'definition',
+      'meaning of', 'abbreviation', 'acronym', 'plural', 'past tense', 'opposite of', 'passive voice', 'active voice',
+      'more formal', 'less formal', 'more concise', 'shorter', 'simpler words',
+    ],
+  },
+  {
+    id: 'simple-short-output',
+    kind: 'simple',
+    label: 'short answer',
+    weight: -10,
+    words: [
+      'one word', 'a word', 'one sentence', 'a sentence', 'single sentence', 'a few words', 'a short', 'briefly',
+      'in brief', 'a brief', 'a quick', 'a simple', 'a list of', 'three', 'five', 'a name', 'a title', 'a slogan',
+      'a tagline', 'a headline', 'a caption', 'a haiku', 'a limerick', 'a tweet',
+    ],
+  },
+  {
+    id: 'simple-classify',
+    kind: 'simple',
+    label: 'classification',
+    weight: -10,
+    words: ['classify', 'categorize', 'categorise', 'sentiment', 'positive or negative', 'true or false', 'yes or no', 'label', 'tag', 'fact or opinion'],
+  },
+  {
+    id: 'simple-lookup',
+    kind: 'simple',
+    label: 'factual lookup',
+    weight: -10,
+    words: ['capital of', 'who wrote', 'who invented', 'who painted', 'who discovered', 'who is', 'what is a', 'what does', 'stand for', 'example of', 'examples of', 'name a', 'name some', 'recommend', 'suggest'],
+  },
+  {
+    id: 'simple-writing',
+    kind: 'simple',
+    label: 'short creative writing',
+    weight: -8,
+    words: ['poem', 'haiku', 'limerick', 'slogan', 'tagline', 'tweet', 'headline', 'caption', 'joke', 'pun', 'greeting card', 'thank you note', 'email', 'letter', 'story', 'song', 'lyrics', 'toast', 'invitation', 'description'],
+  },
+]
+
+export const DEFAULT_SAFE_PATTERNS: SafePattern[] = [
+  {
+    id: 'greeting',
+    kind: 'greeting',
+    pattern: String.raw`^\W*(?:hi|hello|hey|hiya|howdy|yo|greetings|good (?:morning|afternoon|evening|day)|what'?s up|sup|hola|bonjour)\b`,
+    maxTokens: 24,
+  },
+  {
+    id: 'thanks',
+    kind: 'thanks',
+    pattern: String.raw`^\W*(?:thanks?(?: you)?|thx|ty|cheers|much appreciated|i appreciate (?:it|that|your help)|appreciate it|great job|well done|awesome|perfect|nice|cool|ok(?:ay)?|got it|sounds good|that (?:helps|helped|works))\b`,
+    maxTokens: 24,
+  },
+  {
+    id: 'farewell',
+    kind: 'farewell',
+    pattern: String.raw`^\W*(?:bye|goodbye|see (?:you|ya)|good ?night|take care|talk (?:to you )?(?:later|soon)|catch you later|have a (?:nice|good|great) (?:day|night|evening|weekend))\b`,
+    maxTokens: 24,
+  },
+  {
+    id: 'small-talk',
+    kind: 'small-talk',
+    pattern: [
+      String.raw`\bhow(?: are|'re| r) (?:you|u)\b`,
+      String.raw`\bhow(?:'s| is| was| has) (?:your|ur) (?:day|morning|night|evening|weekend|week|life)\b`,
+      String.raw`\b(?:what(?:'s| is) your name|your name is|call you)\b`,
+      String.raw`\b(?:who|what company|which company) (?:made|created|built|trained|programmed|owns|designed|developed) you\b`,
+      String.raw`\b(?:are|r) (?:you|u) (?:a |an )?(?:bot|robot|human|person|real|ai|machine|computer|alive|sentient|conscious|there|ok|okay|single|happy)\b`,
+      String.raw`\b(?:where are you from|where do you live|where (?:did|do) you (?:grow up|come from)|how old are you|when were you (?:born|made|created)|what(?:'s| is) your age)\b`,
+      String.raw`\b(?:what can you do|what can i ask|what do you know|what are you (?:able|capable)|help me with what)\b`,
+      String.raw`\bdo (?:you|u) (?:like|have|love|enjoy|dream|sleep|eat|feel|get bored|work for|have any)\b`,
+      String.raw`\b(?:who do you work for|who(?:'s| is) your (?:boss|creator|owner|maker))\b`,
+      String.raw`\b(?:tell me (?:a joke|something (?:fun|funny|interesting)|about yourself)|make me laugh|know any jokes)\b`,
+      String.raw`\b(?:fun fact|random fact|meaning of life|purpose of life)\b`,
+      String.raw`\b(?:your (?:hobbies|favou?rite|pets?|family|friends)|what do you do for fun|in your free time)\b`,
+      String.raw`\b(?:nice to meet you|i(?:'m| am) (?:bored|tired|happy|sad|back|lonely|here)|you(?:'re| are) (?:funny|smart|great|awesome|cool|the best))\b`,
+    ].join('|'),
+    maxTokens: 24,
+  },
+  {
+    id: 'formatting',
+    kind: 'formatting',
+    pattern: String.raw`^\W*(?:please\s+|can you\s+|could you\s+)?(?:rewrite|rephrase|paraphrase|reword|proofread|translate|capitali[sz]e|lowercase|uppercase|shorten|fix (?:the |my )?(?:grammar|spelling|typos?|punctuation)|correct (?:the |my |this )?(?:grammar|spelling|typos?|punctuation|sentence)|make (?:this|it|the following)(?: sentence| text| paragraph)? (?:more |less )?(?:formal|informal|polite|concise|shorter|friendlier|professional|casual))\b`,
+    maxTokens: 160,
+  },
+]
+
+export const DEFAULT_POLICY: Policy = Policy.parse({ version: 1 })
