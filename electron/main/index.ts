@@ -9,7 +9,9 @@ import { appUrlMatcher, hardenSession, hardenWebContents, secureWindowOptions } 
 // One RouteLLM per user: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) app.quit()
 
-const rendererUrl = process.env.ELECTRON_RENDERER_URL ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href
+// electron-vite sets ELECTRON_RENDERER_URL to its dev server in `npm run dev` only.
+const devServerUrl = process.env.ELECTRON_RENDERER_URL
+const rendererUrl = devServerUrl ?? pathToFileURL(join(__dirname, '../renderer/index.html')).href
 const isAppUrl = appUrlMatcher(rendererUrl)
 let services: Services | null = null
 let window: BrowserWindow | null = null
@@ -21,7 +23,7 @@ app.on('second-instance', () => {
 })
 
 app.whenReady().then(async () => {
-  hardenSession(session.defaultSession)
+  hardenSession(session.defaultSession, { cspHeader: !devServerUrl })
   services = await createServices({ host: 'electron', env: process.env, log: (line) => console.error(line) })
   bindContract(ipcMain, createHandlers(services), isAppUrl)
   window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.cjs')))

@@ -3,7 +3,7 @@ import type { Handlers } from '../../shared/contract'
 import { IPC_EVENT_PREFIX, IPC_PREFIX } from '../../shared/ipc'
 import { EventBus } from '../core/event-bus'
 import { bindContract, forwardEvents, type IpcMainLike, type IpcResult } from './ipc'
-import { appUrlMatcher, hardenWebContents, secureWindowOptions } from './window'
+import { appUrlMatcher, CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents, secureWindowOptions } from './window'
 
 /** A stand-in for Electron's ipcMain: records handlers so tests can invoke them like a renderer. */
 function fakeIpcMain() {
@@ -103,5 +103,22 @@ describe('Electron window hardening', () => {
     const dev = appUrlMatcher('http://localhost:5173/')
     expect(dev('http://localhost:5173/index.html')).toBe(true)
     expect(dev('http://localhost:5174/')).toBe(false)
+  })
+
+  it('denies every permission request and sends the strict CSP with every response', () => {
+    let permission: ((c: unknown, p: string, cb: (ok: boolean) => void) => void) | undefined
+    let headers: ((d: { responseHeaders?: Record<string, string[]> }, cb: (r: { responseHeaders: Record<string, string[]> }) => void) => void) | undefined
+    const session = {
+      setPermissionRequestHandler: (fn: typeof permission) => (permission = fn),
+      webRequest: { onHeadersReceived: (fn: typeof headers) => (headers = fn) },
+    }
+    hardenSession(session as never, { cspHeader: true })
+    let granted: boolean | undefined
+    permission!({}, 'media', (ok) => (granted = ok))
+    expect(granted).toBe(false)
+    let sent: Record<string, string[]> = {}
+    headers!({ responseHeaders: { 'X-A': ['1'] } }, (r) => (sent = r.responseHeaders))
+    expect(sent['Content-Security-Policy']).toEqual([CONTENT_SECURITY_POLICY])
+    expect(CONTENT_SECURITY_POLICY).not.toContain('unsafe')
   })
 })

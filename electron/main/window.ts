@@ -47,9 +47,14 @@ export function hardenWebContents(contents: Pick<WebContents, 'on' | 'setWindowO
   contents.on('will-attach-webview', (event) => event.preventDefault())
 }
 
-/** Deny every permission (camera, notifications, geolocation...) and add the CSP header. */
-export function hardenSession(session: Pick<Session, 'setPermissionRequestHandler' | 'webRequest'>): void {
+/**
+ * Deny every permission (camera, notifications, geolocation...) and add the CSP header.
+ * The dev server needs inline scripts for hot reload, so development relies on the
+ * (relaxed) meta tag alone.
+ */
+export function hardenSession(session: Pick<Session, 'setPermissionRequestHandler' | 'webRequest'>, options: { cspHeader: boolean }): void {
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))
+  if (!options.cspHeader) return
   session.webRequest.onHeadersReceived((details, callback) => {
     callback({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CONTENT_SECURITY_POLICY] } })
   })
