@@ -1,0 +1,319 @@
+/**
+ * Pillar 2, the semantic router: embeds the prompt with the active embedding model and
+ * compares it with labelled intent clusters. The score is the margin between the nearest
+ * cloud cluster and the nearest local cluster, mapped onto 0–100 around the policy
+ * threshold; the reason names the nearest clusters and their similarities. When the model
+ * is missing, corrupt or still loading, the pillar abstains and says why.
+ */
+import { abstain, type Pillar, type PillarInput } from './pillar'
+import type { PillarVerdict } from '../../../shared/decision'
+import { ClusterStore, defaultClustersFile, type Cluster } from '../semantic/clusters'
+import { createEmbedder, type Embedder, type EmbedderOptions, type LoadedModel } from '../semantic/embedder'
+import { defaultModelsRoot } from '../semantic/models'
+import { buildClusterIndex, isZero, scoreVector, type ClusterIndex, type ClusterMatch } from '../semantic/scoring'
+import { SemanticSettings, thresholdsFor, type SemanticSettingsInput } from '../semantic/settings'
+
+export interface SemanticPillarOptions {
+  /** Bundled models root (resources/models); default: found from this file or process.resourcesPath. */
+  modelsRoot?: string
+  /** The user's model folder, <dataDir>/models. */
+  userModelsDir?: string
+  /** Shipped clusters (resources/clusters/default.json); default: found like modelsRoot. */
+  clustersFile?: string
+  /** The user's clusters, <dataDir>/clusters.json; without it only the defaults are used. */
+  userClustersFile?: string
+  /** Use this store instead of building one from the two files. */
+  clusterStore?: ClusterStore
+  /**
+   * Semantic settings, or a getter for live ones. A `semantic` object inside the policy a
+   * decision runs with takes precedence, once the policy schema carries it.
+   */
+  settings?: SemanticSettingsInput | (() => SemanticSettingsInput)
+  /** Tests inject a different embedder. */
+  embedderFactory?: (opts: EmbedderOptions) => Embedder
+}
+
+export type SemanticState = 'idle' | 'loading' | 'ready' | 'error'
+
+export interface SemanticStatus {
+  model: string
+  state: SemanticState
+  error: string | null
+  loaded: LoadedModel | null
+  clusters: number
+  utterances: number
+  /** False while the active model's thresholds are shipped guesses (doctor warns). */
+  calibrated: boolean
+}
+
+export interface SemanticPillar extends Pillar {
+  readonly id: 'semantic'
+  readonly store: ClusterStore
+  /** Starts loading the model and embedding the clusters, off the decision path. */
+  warmup(modelId?: string): Promise<SemanticStatus>
+  status(modelId?: string): SemanticStatus
+  /** Re-reads the cluster files and re-embeds (after outside edits). Store edits do this already. */
+  reloadClusters(): Promise<void>
+  /** The embedder of a model (created on first use). */
+  embedder(modelId?: string): Embedder
+  dispose(): Promise<void>
+}
+
+interface Runtime {
+  embedder: Embedder
+  state: SemanticState
+  error: string | null
+  index: Promise<ClusterIndex> | null
+  indexed: ClusterIndex | null
+  indexRevision: number
+}
+
+const policySettingsCache = new WeakMap<object, SemanticSettings | null>()
+
+function fromPolicy(policy: unknown): SemanticSettings | null {
+  if (!policy || typeof policy !== 'object') return null
+  if (policySettingsCache.has(policy)) return policySettingsCache.get(policy)!
+  const raw = (policy as Record<string, unknown>)['semantic']
+  const parsed = raw === undefined ? null : SemanticSettings.safeParse(raw)
+  const value = parsed && parsed.success ? parsed.data : null
+  policySettingsCache.set(policy, value)
+  return value
+}
+
+const fmt = (s: number) => s.toFixed(2)
+const signed = (s: number) => (s >= 0 ? '+' : '') + s.toFixed(2)
+const brief = (m: ClusterMatch | null) => (m ? { id: m.id, name: m.name, tier: m.tier, similarity: Math.round(m.similarity * 1000) / 1000 } : null)
+
+class Timeout extends Error {}
+
+function within<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Timeout()), ms)
+    const onAbort = () => reject(new Error('aborted'))
+    signal?.addEventListener('abort', onAbort, { once: true })
+    p.then(resolve, reject).finally(() => {
+      clearTimeout(timer)
+      signal?.removeEventListener('abort', onAbort)
+    })
+  })
+}
+
+export function createSemanticPillar(opts: SemanticPillarOptions = {}): SemanticPillar {
+  const modelsRoot = opts.modelsRoot ?? defaultModelsRoot()
+  const store =
+    opts.clusterStore ??
+    new ClusterStore({
+      defaultsFile: opts.clustersFile ?? defaultClustersFile(),
+      ...(opts.userClustersFile ? { userFile: opts.userClustersFile } : {}),
+    })
+  const factory = opts.embedderFactory ?? createEmbedder
+  const runtimes = new Map<string, Runtime>()
+  let clusters: Promise<Cluster[]> | null = null
+  let clustersRevision = 0
+
+  const baseSettings = (): SemanticSettings => {
+    const s = typeof opts.settings === 'function' ? opts.settings() : opts.settings
+    return SemanticSettings.parse(s ?? {})
+  }
+  let cachedBase: { raw: unknown; parsed: SemanticSettings } | null = null
+  const settingsFor = (input?: PillarInput): SemanticSettings => {
+    const p = input ? fromPolicy(input.policy) : null
+    if (p) return p
+    const raw = typeof opts.settings === 'function' ? opts.settings() : opts.settings
+    if (cachedBase && cachedBase.raw === raw) return cachedBase.parsed
+    cachedBase = { raw, parsed: baseSettings() }
+    return cachedBase.parsed
+  }
+
+  const loadClusters = (): Promise<Cluster[]> => {
+    clusters ??= store.list()
+    const p = clusters
+    // A broken cluster file is reported once per decision, then re-read on the next one.
+    p.catch(() => {
+      if (clusters === p) clusters = null
+    })
+    return p
+  }
+
+  store.onChange((list) => {
+    clusters = Promise.resolve(list)
+    clustersRevision++
+  })
+
+  const runtimeOf = (modelId: string, s: SemanticSettings): Runtime => {
+    let rt = runtimes.get(modelId)
+    if (!rt) {
+      rt = {
+        embedder: factory({
+          modelId,
+          modelsRoot,
+          ...(opts.userModelsDir ? { userModelsDir: opts.userModelsDir } : {}),
+          cacheSize: s.cacheSize,
+          maxChars: s.maxChars,
+          ...(s.allowRemoteModels ? { autoFetch: { remoteHost: s.remoteHost } } : {}),
+        }),
+        state: 'idle',
+        error: null,
+        index: null,
+        indexed: null,
+        indexRevision: -1,
+      }
+      runtimes.set(modelId, rt)
+    }
+    return rt
+  }
+
+  /** The cluster index of a model, (re)built when the model or the clusters changed. */
+  const ready = (rt: Runtime): Promise<ClusterIndex> => {
+    if (rt.index && rt.indexRevision === clustersRevision && rt.state !== 'error') return rt.index
+    const revision = clustersRevision
+    rt.state = rt.indexed ? rt.state : 'loading'
+    const p = (async () => {
+      const list = await loadClusters()
+      const index = await buildClusterIndex(list, rt.embedder)
+      if (index.clusters.length === 0) throw new Error('no cluster has an utterance the model can embed')
+      return index
+    })()
+    rt.index = p
+    rt.indexRevision = revision
+    p.then(
+      (index) => {
+        if (rt.index === p) {
+          rt.indexed = index
+          rt.state = 'ready'
+          rt.error = null
+        }
+      },
+      (err: unknown) => {
+        if (rt.index === p) {
+          rt.state = 'error'
+          rt.error = err instanceof Error ? err.message : String(err)
+          // Let the next decision retry (the embedder rate-limits model reloads).
+          rt.index = null
+        }
+      },
+    )
+    return p
+  }
+
+  const statusOf = (modelId: string): SemanticStatus => {
+    const s = settingsFor()
+    const rt = runtimes.get(modelId)
+    const idx = rt?.indexed ?? null
+    return {
+      model: modelId,
+      state: rt?.state ?? 'idle',
+      error: rt?.error ?? null,
+      loaded: rt?.embedder.model ?? null,
+      clusters: idx?.clusters.length ?? 0,
+      utterances: idx?.clusters.reduce((n, c) => n + c.vectors.length, 0) ?? 0,
+      calibrated: thresholdsFor(s, modelId).calibrated,
+    }
+  }
+
+  async function evaluate(input: PillarInput): Promise<PillarVerdict> {
+    const t0 = performance.now()
+    const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+    const s = settingsFor(input)
+    const modelId = s.model
+    if (!input.prompt.trim()) return abstain('semantic', 'empty prompt: nothing to compare', ms())
+    const rt = runtimeOf(modelId, s)
+    let index: ClusterIndex
+    try {
+      index = await within(ready(rt), s.loadTimeoutMs, input.signal)
+    } catch (err) {
+      if (err instanceof Timeout) {
+        return abstain('semantic', `embedding model "${modelId}" is still loading (waited ${s.loadTimeoutMs} ms)`, ms(), { model: modelId })
+      }
+      const msg = err instanceof Error ? err.message : String(err)
+      if (msg === 'aborted') return abstain('semantic', 'decision aborted before the embedding was ready', ms(), { model: modelId })
+      return abstain('semantic', `semantic router unavailable: ${msg}`, ms(), {
+        model: modelId,
+        error: (err as { code?: string }).code ?? 'error',
+      })
+    }
+    let vector: Float32Array
+    const hitsBefore = rt.embedder.cacheStats().hits
+    try {
+      const [v] = await rt.embedder.embed([input.prompt])
+      vector = v!
+    } catch (err) {
+      return abstain('semantic', `embedding failed: ${err instanceof Error ? err.message : String(err)}`, ms(), { model: modelId })
+    }
+    const cacheHit = rt.embedder.cacheStats().hits > hitsBefore
+    if (isZero(vector)) {
+      return abstain('semantic', `the prompt has no word the embedding model "${modelId}" knows`, ms(), { model: modelId })
+    }
+    const thresholds = thresholdsFor(s, modelId)
+    const r = scoreVector(vector, index, {
+      aggregation: s.aggregation,
+      topK: s.topK,
+      thresholds,
+      policyThreshold: input.policy.threshold,
+    })
+    const nearest = r.ranked[0] ?? null
+    let reason: string
+    if (r.margin === null || !nearest) {
+      reason = `no intent cluster is similar enough (nearest "${nearest?.name ?? '-'}" at ${fmt(nearest?.similarity ?? 0)} is under its threshold)`
+    } else {
+      const other = nearest.tier === 'cloud' ? r.nearestLocal : r.nearestCloud
+      reason =
+        `nearest intent cluster "${nearest.name}" (${nearest.tier}) at similarity ${fmt(nearest.similarity)}` +
+        (other ? `; nearest ${other.tier} cluster "${other.name}" at ${fmt(other.similarity)}` : `; no ${nearest.tier === 'cloud' ? 'local' : 'cloud'} cluster matches`) +
+        ` (margin ${signed(r.margin)} toward ${r.margin - thresholds.center >= 0 ? 'cloud' : 'local'})`
+    }
+    if (!thresholds.calibrated && thresholds.source === 'uncalibrated-default') {
+      reason += `; thresholds for model "${modelId}" were never calibrated`
+    }
+    return {
+      pillar: 'semantic',
+      status: 'scored',
+      score: r.score,
+      confidence: r.confidence,
+      reason,
+      ms: ms(),
+      detail: {
+        model: modelId,
+        nearest: brief(nearest),
+        nearestCloud: brief(r.nearestCloud),
+        nearestLocal: brief(r.nearestLocal),
+        margin: r.margin === null ? null : Math.round(r.margin * 1000) / 1000,
+        top: r.ranked.slice(0, 3).map(brief),
+        aggregation: s.aggregation,
+        topK: s.topK,
+        calibrated: thresholds.calibrated,
+        cacheHit,
+      },
+    }
+  }
+
+  return {
+    id: 'semantic',
+    store,
+    evaluate,
+    async warmup(modelId) {
+      const s = settingsFor()
+      const id = modelId ?? s.model
+      const rt = runtimeOf(id, s)
+      await ready(rt).catch(() => undefined)
+      return statusOf(id)
+    },
+    status: (modelId) => statusOf(modelId ?? settingsFor().model),
+    async reloadClusters() {
+      clusters = null
+      clustersRevision++
+      const s = settingsFor()
+      const rt = runtimes.get(s.model)
+      if (rt) await ready(rt).catch(() => undefined)
+    },
+    embedder: (modelId) => {
+      const s = settingsFor()
+      return runtimeOf(modelId ?? s.model, s).embedder
+    },
+    async dispose() {
+      const all = [...runtimes.values()]
+      runtimes.clear()
+      await Promise.all(all.map((rt) => rt.embedder.dispose()))
+    },
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Intent clusters: named lists of example utterances, each with the tier its prompts
+ * usually need. Shipped defaults live in resources/clusters/default.json; the user's own
+ * clusters and edits live in <dataDir>/clusters.json:
+ *   - a user cluster with a new id adds a cluster;
+ *   - a user cluster with a default's id replaces that default (editing a default copies it);
+ *   - `disabled` lists default ids the user turned off.
+ */
+import { existsSync } from 'node:fs'
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { z } from 'zod'
+import { Tier } from '../../../shared/decision'
+
+export const ClusterId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')
+
+export const ClusterDef = z.object({
+  id: ClusterId,
+  name: z.string().min(1).max(120),
+  tier: Tier,
+  description: z.string().max(500).optional(),
+  /** Minimum similarity for this cluster to count; the model's default applies when absent. */
+  threshold: z.number().min(-1).max(1).optional(),
+  utterances: z.array(z.string().trim().min(1).max(4000)).min(1).max(2000),
+})
+export type ClusterDef = z.infer<typeof ClusterDef>
+
+export const ClusterFile = z.object({
+  version: z.literal(1),
+  description: z.string().optional(),
+  clusters: z.array(ClusterDef),
+})
+export type ClusterFile = z.infer<typeof ClusterFile>
+
+export const UserClusterFile = z.object({
+  version: z.literal(1),
+  clusters: z.array(ClusterDef).default([]),
+  disabled: z.array(ClusterId).default([]),
+})
+export type UserClusterFile = z.infer<typeof UserClusterFile>
+
+export type ClusterOrigin = 'default' | 'user' | 'edited-default'
+export interface Cluster extends ClusterDef {
+  origin: ClusterOrigin
+}
+
+/** resources/clusters/default.json next to the bundled models root's parent. */
+export function defaultClustersFile(resourcesDir?: string): string {
+  if (resourcesDir) return path.join(resourcesDir, 'clusters', 'default.json')
+  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
+  if (resourcesPath && existsSync(path.join(resourcesPath, 'clusters', 'default.json'))) {
+    return path.join(resourcesPath, 'clusters', 'default.json')
+  }
+  let dir = path.dirname(fileURLToPath(import.meta.url))
+  for (let i = 0; i < 6; i++) {
+    const candidate = path.join(dir, 'resources', 'clusters', 'default.json')
+    if (existsSync(candidate)) return candidate
+    dir = path.dirname(dir)
+  }
+  return path.resolve('resources', 'clusters', 'default.json')
+}
+
+export function userClustersFileOf(dataDir: string): string {
+  return path.join(dataDir, 'clusters.json')
+}
+
+function problems(err: z.ZodError): string {
+  return err.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+    .join('; ')
+}
+
+export async function loadClusterFile(file: string): Promise<ClusterFile> {
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'))
+  } catch (err) {
+    throw new Error(`cluster file ${file} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  }
+  const parsed = ClusterFile.safeParse(raw)
+  if (!parsed.success) throw new Error(`cluster file ${file} is invalid: ${problems(parsed.error)}`)
+  assertUniqueIds(parsed.data.clusters, file)
+  return parsed.data
+}
+
+function assertUniqueIds(clusters: readonly ClusterDef[], where: string): void {
+  const seen = new Set<string>()
+  for (const c of clusters) {
+    if (seen.has(c.id)) throw new Error(`cluster id "${c.id}" appears twice in ${where}`)
+    seen.add(c.id)
+  }
+}
+
+/** Reads the user's file; a missing file is an empty one. */
+export async function loadUserClusterFile(file: string): Promise<UserClusterFile> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch {
+    return { version: 1, clusters: [], disabled: [] }
+  }
+  let raw: unknown
+  try {
+    raw = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`user cluster file ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+  }
+  const parsed = UserClusterFile.safeParse(raw)
+  if (!parsed.success) throw new Error(`user cluster file ${file} is invalid: ${problems(parsed.error)}`)
+  assertUniqueIds(parsed.data.clusters, file)
+  return parsed.data
+}
+
+/** The effective clusters: defaults (minus disabled, replaced by edits) then user-only clusters. */
+export function mergeClusters(defaults: readonly ClusterDef[], user: UserClusterFile): Cluster[] {
+  const userById = new Map(user.clusters.map((c) => [c.id, c]))
+  const disabled = new Set(user.disabled)
+  const out: Cluster[] = []
+  for (const d of defaults) {
+    if (disabled.has(d.id)) continue
+    const edited = userById.get(d.id)
+    out.push(edited ? { ...edited, origin: 'edited-default' } : { ...d, origin: 'default' })
+  }
+  const defaultIds = new Set(defaults.map((d) => d.id))
+  for (const c of user.clusters) if (!defaultIds.has(c.id)) out.push({ ...c, origin: 'user' })
+  return out
+}
+
+async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(path.dirname(file), { recursive: true })
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
+  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', 'utf8')
+  await rename(tmp, file)
+}
+
+export interface ClusterStoreOptions {
+  defaultsFile: string
+  /** <dataDir>/clusters.json; without it the store is read-only (defaults only). */
+  userFile?: string
+}
+
+/**
+ * Reads and edits the effective cluster set. Every edit rewrites the user's file
+ * atomically and bumps `revision`; listeners hear about it (the pillar re-embeds).
+ */
+export class ClusterStore {
+  private defaults: ClusterDef[] | null = null
+  private listeners = new Set<(clusters: Cluster[]) => void>()
+  private queue: Promise<unknown> = Promise.resolve()
+  revision = 0
+
+  constructor(readonly opts: ClusterStoreOptions) {}
+
+  private async defaultClusters(): Promise<ClusterDef[]> {
+    this.defaults ??= (await loadClusterFile(this.opts.defaultsFile)).clusters
+    return this.defaults
+  }
+
+  async list(): Promise<Cluster[]> {
+    const user = this.opts.userFile ? await loadUserClusterFile(this.opts.userFile) : UserClusterFile.parse({ version: 1 })
+    return mergeClusters(await this.defaultClusters(), user)
+  }
+
+  onChange(fn: (clusters: Cluster[]) => void): () => void {
+    this.listeners.add(fn)
+    return () => this.listeners.delete(fn)
+  }
+
+  /** Serialises edits so two concurrent changes cannot lose each other. */
+  private edit(fn: (user: UserClusterFile, defaults: ClusterDef[]) => void): Promise<Cluster[]> {
+    const userFile = this.opts.userFile
+    if (!userFile) return Promise.reject(new Error('clusters are read-only here: no user cluster file is configured'))
+    const next = this.queue.then(async () => {
+      const defaults = await this.defaultClusters()
+      const user = await loadUserClusterFile(userFile)
+      fn(user, defaults)
+      const checked = UserClusterFile.parse(user)
+      assertUniqueIds(checked.clusters, userFile)
+      await writeJsonAtomic(userFile, checked)
+      this.revision++
+      const merged = mergeClusters(defaults, checked)
+      for (const l of this.listeners) l(merged)
+      return merged
+    })
+    this.queue = next.catch(() => undefined)
+    return next
+  }
+
+  /** The user's copy of a cluster, copying a default on first edit. */
+  private static editable(user: UserClusterFile, defaults: ClusterDef[], id: string): ClusterDef {
+    let own = user.clusters.find((c) => c.id === id)
+    if (!own) {
+      const d = defaults.find((c) => c.id === id)
+      if (!d || user.disabled.includes(id)) throw new Error(`no cluster "${id}"`)
+      own = structuredClone(d)
+      user.clusters.push(own)
+    }
+    return own
+  }
+
+  addUtterance(clusterId: string, text: string): Promise<Cluster[]> {
+    const t = text.trim()
+    if (!t) return Promise.reject(new Error('an utterance cannot be empty'))
+    return this.edit((user, defaults) => {
+      const c = ClusterStore.editable(user, defaults, clusterId)
+      if (!c.utterances.includes(t)) c.utterances.push(t)
+    })
+  }
+
+  removeUtterance(clusterId: string, text: string): Promise<Cluster[]> {
+    return this.edit((user, defaults) => {
+      const c = ClusterStore.editable(user, defaults, clusterId)
+      const i = c.utterances.indexOf(text.trim())
+      if (i < 0) throw new Error(`cluster "${clusterId}" has no utterance "${text}"`)
+      if (c.utterances.length === 1) throw new Error(`cluster "${clusterId}" needs at least one utterance; remove the cluster instead`)
+      c.utterances.splice(i, 1)
+    })
+  }
+
+  /** Adds a new cluster or replaces one (a default id makes an edited copy). */
+  upsertCluster(def: ClusterDef): Promise<Cluster[]> {
+    const check = ClusterDef.safeParse(def)
+    if (!check.success) return Promise.reject(new Error(`invalid cluster: ${problems(check.error)}`))
+    const parsed = check.data
+    return this.edit((user) => {
+      user.disabled = user.disabled.filter((id) => id !== parsed.id)
+      const i = user.clusters.findIndex((c) => c.id === parsed.id)
+      if (i >= 0) user.clusters[i] = parsed
+      else user.clusters.push(parsed)
+    })
+  }
+
+  /** Removes a user cluster, or turns a default one off. */
+  removeCluster(id: string): Promise<Cluster[]> {
+    return this.edit((user, defaults) => {
+      const had = user.clusters.length
+      user.clusters = user.clusters.filter((c) => c.id !== id)
+      const isDefault = defaults.some((d) => d.id === id)
+      if (isDefault) {
+        if (!user.disabled.includes(id)) user.disabled.push(id)
+      } else if (user.clusters.length === had) {
+        throw new Error(`no cluster "${id}"`)
+      }
+    })
+  }
+
+  /** Drops the user's edits of a default cluster and turns it back on. */
+  resetCluster(id: string): Promise<Cluster[]> {
+    return this.edit((user, defaults) => {
+      if (!defaults.some((d) => d.id === id)) throw new Error(`"${id}" is not a default cluster`)
+      user.clusters = user.clusters.filter((c) => c.id !== id)
+      user.disabled = user.disabled.filter((d) => d !== id)
+    })
+  }
+}
