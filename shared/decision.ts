@@ -21,6 +21,8 @@ export const PillarVerdict = z.object({
   ms: z.number().nonnegative(),
   /** Set when the pillar decided the tier alone (safe list, privacy pin, override). */
   tier: Tier.optional(),
+  /** Why the pillar decided the tier alone; set with `tier`. */
+  pin: z.enum(['privacy', 'override', 'safe-list']).optional(),
   /** Pillar-specific facts (token count, nearest cluster, arm chosen...). */
   detail: z.record(z.string(), z.unknown()).optional(),
 })
@@ -40,5 +42,9 @@ export const Decision = z.object({
   pinned: z.enum(['privacy', 'override', 'safe-list', 'health', 'offline', 'budget']).nullable(),
   trace: z.array(PillarVerdict),
   ms: z.number().nonnegative(),
+  /** Prompt length in tokens (o200k tokenizer), counted once per decision. */
+  tokens: z.number().int().nonnegative().optional(),
+  /** False when `tokens` was extrapolated from the start of a very long prompt. */
+  tokensExact: z.boolean().optional(),
 })
 export type Decision = z.infer<typeof Decision>

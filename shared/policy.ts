@@ -30,7 +30,7 @@ const Phrase = z
   .toLowerCase()
   .regex(/^[a-z0-9]+(?: [a-z0-9]+)*$/, 'use lowercase letters, digits and single spaces (text is compared word by word)')
 
-export const TriggerKind = z.enum(['code', 'math', 'reasoning', 'long-document', 'simple'])
+export const TriggerKind = z.enum(['code', 'math', 'reasoning', 'multi-step', 'long-document', 'simple'])
 export type TriggerKind = z.infer<typeof TriggerKind>
 
 /**
@@ -76,8 +76,8 @@ export const RulesPolicy = z.strictObject({
   length: z
     .strictObject({
       pivotTokens: z.number().int().min(1).default(32),
-      pivotPoints: z.number().min(0).max(100).default(22),
-      pointsPerDoubling: z.number().min(0).max(50).default(7),
+      pivotPoints: z.number().min(0).max(100).default(28),
+      pointsPerDoubling: z.number().min(0).max(50).default(5),
       maxPoints: z.number().min(0).max(100).default(45),
       /** At or above this many tokens the prompt counts as a long document. */
       longDocumentTokens: z.number().int().min(1).default(1500),
@@ -87,9 +87,9 @@ export const RulesPolicy = z.strictObject({
   /** Several figures in one prompt hint at a calculation. */
   numbers: z
     .strictObject({
-      minCount: z.number().int().min(1).default(3),
-      pointsPerNumber: z.number().min(0).max(50).default(5),
-      maxPoints: z.number().min(0).max(100).default(20),
+      minCount: z.number().int().min(1).default(2),
+      pointsPerNumber: z.number().min(0).max(50).default(8),
+      maxPoints: z.number().min(0).max(100).default(24),
     })
     .prefault({}),
   /** Several questions or list items in one prompt hint at a multi-step task. */
@@ -108,8 +108,8 @@ export const RulesPolicy = z.strictObject({
    */
   window: z
     .strictObject({
-      headChars: z.number().int().min(100).default(3000),
-      tailChars: z.number().int().min(0).default(1000),
+      headChars: z.number().int().min(100).default(1500),
+      tailChars: z.number().int().min(0).default(500),
     })
     .prefault({}),
   triggers: z.array(Trigger).default(() => DEFAULT_TRIGGERS),
@@ -117,7 +117,7 @@ export const RulesPolicy = z.strictObject({
     .strictObject({
       enabled: z.boolean().default(true),
       /** Positive trigger points at or above this veto the safe list ("hi! prove that..."). */
-      vetoPoints: z.number().min(0).default(25),
+      vetoPoints: z.number().min(0).default(30),
       /** The rules score a safe-listed prompt gets at most. */
       maxScore: z.number().min(0).max(100).default(10),
       patterns: z.array(SafePattern).default(() => DEFAULT_SAFE_PATTERNS),
@@ -178,22 +178,18 @@ export const BanditPolicy = z.strictObject({
 })
 export type BanditPolicy = z.infer<typeof BanditPolicy>
 
-const Price = z.strictObject({
-  inputPerMTok: z.number().min(0),
-  outputPerMTok: z.number().min(0),
-})
-export type Price = z.infer<typeof Price>
-
-/** Used by simulation to estimate what routing saves against sending everything to the cloud. */
-export const PricingPolicy = z.strictObject({
-  /** Price of a cloud model not listed in `models`. */
-  defaultCloud: Price.default({ inputPerMTok: 2.5, outputPerMTok: 10 }),
-  /** Per model name, USD per million tokens. */
-  models: z.record(z.string(), Price).default({}),
-  /** Answer length assumed when estimating cost without generating. */
+/**
+ * What simulation assumes when it estimates cost without generating. Per-model prices come
+ * from the cost module's price table; this is the all-cloud baseline and the answer length.
+ */
+export const SimulationPolicy = z.strictObject({
+  /** USD per million tokens of the cloud model everything would go to without routing. */
+  cloudPrice: z
+    .strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) })
+    .default({ inputPerMTok: 2.5, outputPerMTok: 10 }),
   assumedOutputTokens: z.number().int().min(0).default(300),
 })
-export type PricingPolicy = z.infer<typeof PricingPolicy>
+export type SimulationPolicy = z.infer<typeof SimulationPolicy>
 
 export const Policy = z.strictObject({
   version: z.literal(1),
@@ -210,11 +206,16 @@ export const Policy = z.strictObject({
   rules: RulesPolicy.prefault({}),
   judge: JudgePolicy.prefault({}),
   bandit: BanditPolicy.prefault({}),
-  pricing: PricingPolicy.prefault({}),
+  simulation: SimulationPolicy.prefault({}),
   /** A pillar that has not answered by then abstains; the decision never waits longer. */
   pillarTimeoutMs: z.number().int().min(10).max(120_000).default(5000),
-  /** Semantic router settings; validated by the semantic pillar's own schema when loaded. */
-  semantic: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * Semantic router settings, validated by the semantic pillar's own schema when loaded
+   * (model, clusters aggregation, per-model thresholds...). The default embeds only a
+   * prompt's first 1,500 characters: its intent sits there, and embedding cost grows with
+   * length (this keeps a whole decision under 1 ms at 1,000 tokens).
+   */
+  semantic: z.record(z.string(), z.unknown()).default(() => ({ maxChars: 1500 })),
 })
 export type Policy = z.infer<typeof Policy>
 export type PolicyInput = z.input<typeof Policy>
@@ -232,6 +233,8 @@ export const ThresholdOverride = z.strictObject({
   targetRecall: z.number().min(0).max(1).optional(),
   data: z.string().optional(),
   n: z.number().int().min(0).optional(),
+  /** Semantic thresholds fitted by calibrate, per embedding model id (checked by the semantic schema). */
+  semanticThresholds: z.record(z.string(), z.unknown()).optional(),
 })
 export type ThresholdOverride = z.infer<typeof ThresholdOverride>
 
@@ -245,15 +248,15 @@ const CODE_OBJECTS = [
 ]
 
 export const DEFAULT_TRIGGERS: Trigger[] = [
-  { id: 'code-request', kind: 'code', label: 'code request', weight: 45, words: CODE_VERBS, with: CODE_OBJECTS },
+  { id: 'code-request', kind: 'code', label: 'code request', weight: 50, words: CODE_VERBS, with: CODE_OBJECTS },
   {
     id: 'code-language',
     kind: 'code',
     label: 'programming language',
-    weight: 20,
+    weight: 15,
     words: [
       'python', 'javascript', 'typescript', 'java', 'golang', 'rust', 'kotlin', 'swift', 'ruby', 'php', 'sql',
-      'bash', 'shell script', 'powershell', 'haskell', 'scala', 'perl', 'matlab', 'numpy', 'pandas', 'react',
+      'bash', 'shell script', 'powershell', 'haskell', 'scala', 'perl', 'matlab', 'numpy', 'react',
       'node js', 'html', 'css', 'json schema', 'dockerfile', 'kubernetes', 'terraform', 'c sharp', 'cpp',
     ],
   },
@@ -263,7 +266,7 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     kind: 'code',
     label: 'source code',
     weight: 30,
-    pattern: String.raw`\x60\x60\x60|^\s*(?:def |class \w+|function\s*\w*\(|import \w|from \w+ import|#include|public (?:static|class)|const \w+ =|let \w+ =|var \w+ =|SELECT .+ FROM)|=>|\)\s*\{|\w+\([^)]*\)\s*;`,
+    pattern: String.raw`\x60\x60\x60|^[ \t]*(?:def |class \w|function\b|import \w|from [\w.]+ import|#include|public (?:static|class)|(?:const|let|var) \w+ =)|=>|\)[ \t]*\{|\);[ \t]*$`,
   },
   {
     id: 'code-debugging',
@@ -273,14 +276,28 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     words: [
       'debug', 'refactor', 'stack trace', 'traceback', 'segfault', 'segmentation fault', 'exception', 'compile',
       'compiler error', 'runtime error', 'syntax error', 'null pointer', 'memory leak', 'race condition', 'deadlock',
-      'time complexity', 'space complexity', 'big o', 'recursion', 'unit tests', 'type error', 'bug',
+      'time complexity', 'space complexity', 'big o', 'recursion', 'unit test', 'type error', 'typeerror',
+      'referenceerror', 'valueerror', 'keyerror', 'nullpointerexception', 'undefined is not', 'cannot read properties',
+      'error message', 'bug', 'crash', 'leak',
+    ],
+  },
+  {
+    id: 'code-concepts',
+    kind: 'code',
+    label: 'software engineering',
+    weight: 15,
+    words: [
+      'thread', 'mutex', 'async', 'await', 'promise', 'callback', 'api', 'database', 'schema', 'server', 'backend',
+      'frontend', 'http', 'endpoint', 'framework', 'interpreter', 'runtime', 'git', 'docker', 'container',
+      'deployment', 'component', 'hook', 'middleware', 'repository', 'compiler', 'variable', 'loop', 'pointer',
+      'garbage collector', 'cache', 'latency', 'throughput', 'concurrency', 'websocket', 'orm',
     ],
   },
   {
     id: 'code-data',
     kind: 'code',
     label: 'data-structure task',
-    weight: 15,
+    weight: 10,
     words: [
       'array', 'linked list', 'binary tree', 'binary search', 'hash map', 'hashmap', 'dictionary', 'tuple', 'integers',
       'substring', 'matrix', 'graph', 'heap', 'queue', 'stack', 'sorted', 'string', 'list of numbers', 'bitwise', 'index',
@@ -296,18 +313,26 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
       'calculate', 'compute', 'solve', 'equation', 'equations', 'integral', 'derivative', 'differentiate', 'integrate',
       'probability', 'expected value', 'variance', 'standard deviation', 'theorem', 'prove', 'proof', 'lemma',
       'eigenvalue', 'eigenvector', 'polynomial', 'logarithm', 'factorial', 'prime number', 'modulo', 'algebra',
-      'calculus', 'geometry', 'trigonometry', 'combinatorics', 'permutations', 'combinations', 'optimization problem',
+      'calculus', 'geometry', 'trigonometry', 'combinatorics', 'optimization problem',
       'remainder', 'quotient', 'simplify the expression', 'linear regression',
     ],
+  },
+  {
+    id: 'math-proof',
+    kind: 'math',
+    label: 'proof',
+    weight: 45,
+    words: ['prove', 'proof', 'show that', 'irrational', 'by induction', 'theorem', 'lemma', 'if and only if', 'for all integers'],
   },
   {
     id: 'math-quantity-question',
     kind: 'math',
     label: 'quantity question',
-    weight: 20,
+    weight: 25,
     words: [
       'how many', 'how much', 'how long', 'how far', 'how fast', 'how often', 'how old', 'what percentage',
-      'what percent', 'what fraction', 'the total', 'in total', 'altogether', 'per hour', 'per day', 'per week',
+      'what percent', 'what fraction', 'the total', 'in total', 'altogether', 'original price', 'final price',
+      'total cost', 'how much money', 'what time', 'catch up', 'how soon', 'per hour', 'per day', 'per week',
       'per month', 'per year', 'each day', 'each week', 'average', 'on average', 'left over', 'remaining',
     ],
   },
@@ -322,12 +347,25 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     id: 'reasoning',
     kind: 'reasoning',
     label: 'reasoning',
-    weight: 30,
+    weight: 35,
     words: [
       'step by step', 'think carefully', 'think through', 'reason about', 'show your work', 'show your reasoning',
-      'justify', 'explain why', 'why does', 'why do', 'what would happen if', 'deduce', 'infer', 'logic', 'logical',
+      'justify', 'explain why', 'why does', 'why do', 'what would happen if', 'deduce', 'infer', 'logic puzzle',
       'logically', 'puzzle', 'riddle', 'paradox', 'contradiction', 'hypothesis', 'counterexample', 'tells the truth',
-      'truth teller', 'liar', 'liars', 'consistent', 'implies', 'necessarily', 'assumption', 'assumptions',
+      'truth teller', 'liar', 'implies', 'necessarily', 'assumption', 'work out', 'figure out', 'does it follow',
+      'strategy', 'counterfeit', 'weighing', 'optimal', 'worst case',
+    ],
+  },
+  {
+    id: 'reasoning-relations',
+    kind: 'reasoning',
+    label: 'relational reasoning',
+    weight: 20,
+    words: [
+      'older than', 'younger than', 'taller than', 'shorter than', 'faster than', 'slower than', 'heavier than',
+      'lighter than', 'bigger than', 'smaller than', 'more than', 'fewer than', 'less than', 'second oldest',
+      'second youngest', 'second tallest', 'each a different', 'every label', 'exactly one', 'at least', 'at most',
+      'lie', 'truth', 'who took', 'who did',
     ],
   },
   {
@@ -337,8 +375,8 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     weight: 20,
     words: [
       'to the left of', 'to the right of', 'leftmost', 'rightmost', 'from the left', 'from the right',
-      'immediately before', 'immediately after', 'fixed order', 'constraints', 'constraint', 'arrangement',
-      'in which order', 'swap', 'swapped', 'swaps', 'trade', 'trades', 'switch partners', 'at the end of',
+      'immediately before', 'immediately after', 'fixed order', 'constraint', 'in which order', 'swap',
+      'swapped', 'trade', 'switch partner',
     ],
   },
   {
@@ -364,6 +402,8 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
       'analyze', 'analyse', 'analysis', 'evaluate', 'assess', 'critique', 'compare and contrast', 'trade off',
       'trade offs', 'tradeoffs', 'pros and cons', 'implications', 'in depth', 'comprehensive',
       'thorough', 'thoroughly', 'rigorous', 'rigorously', 'detailed', 'nuanced', 'research', 'literature review',
+      'weigh the evidence', 'long term effects', 'economic', 'feasibility', 'argument', 'counterargument',
+      'reasoned', 'considering', 'versus',
     ],
   },
   {
@@ -411,7 +451,7 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     weight: -10,
     words: [
       'one word', 'a word', 'one sentence', 'a sentence', 'single sentence', 'a few words', 'a short', 'briefly',
-      'in brief', 'a brief', 'a quick', 'a simple', 'a list of', 'three', 'five', 'a name', 'a title', 'a slogan',
+      'in brief', 'a brief', 'a quick', 'a name', 'a title', 'a slogan',
       'a tagline', 'a headline', 'a caption', 'a haiku', 'a limerick', 'a tweet',
     ],
   },
@@ -427,7 +467,7 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     kind: 'simple',
     label: 'factual lookup',
     weight: -10,
-    words: ['capital of', 'who wrote', 'who invented', 'who painted', 'who discovered', 'who is', 'what is a', 'what does', 'stand for', 'example of', 'examples of', 'name a', 'name some', 'recommend', 'suggest'],
+    words: ['capital of', 'who wrote', 'who invented', 'who painted', 'who discovered', 'who is', 'what is a', 'stand for', 'example of', 'examples of', 'name a', 'name some', 'recommend', 'suggest'],
   },
   {
     id: 'simple-writing',

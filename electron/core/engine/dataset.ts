@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises'
+import type { Tier } from '../../../shared/decision'
+
+/** One prompt of a batch, with where it came from in the file. */
+export interface DatasetItem {
+  /** 1-based line number in the file. */
+  line: number
+  prompt: string
+  id?: string
+  label?: Tier
+  source?: string
+}
+
+export class DatasetError extends Error {
+  override name = 'DatasetError'
+}
+
+/**
+ * Reads a batch: JSONL lines with a `prompt` (and optionally `label`, `source`, `id`), or
+ * plain text, one prompt per line. Blank lines are skipped. With `requireLabels`, every
+ * line must be JSON with a `label` of local or cloud; errors name the line.
+ */
+export function parseDataset(text: string, opts: { requireLabels?: boolean } = {}): DatasetItem[] {
+  const items: DatasetItem[] = []
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = i + 1
+    if (raw.trim() === '') return
+    const item = raw.trimStart().startsWith('{') ? fromJson(raw, line) : { line, prompt: raw }
+    if (opts.requireLabels && item.label === undefined) {
+      throw new DatasetError(`line ${line}: needs a JSON object with "label": "local" or "cloud"`)
+    }
+    items.push(item)
+  })
+  return items
+}
+
+function fromJson(raw: string, line: number): DatasetItem {
+  let value: unknown
+  try {
+    value = JSON.parse(raw)
+  } catch (error) {
+    throw new DatasetError(`line ${line}: not valid JSON (${(error as Error).message})`)
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new DatasetError(`line ${line}: expected a JSON object`)
+  const o = value as Record<string, unknown>
+  if (typeof o.prompt !== 'string' || o.prompt.length === 0) throw new DatasetError(`line ${line}: "prompt" must be a non-empty string`)
+  const item: DatasetItem = { line, prompt: o.prompt }
+  if (o.label !== undefined) {
+    if (o.label !== 'local' && o.label !== 'cloud') throw new DatasetError(`line ${line}: "label" must be "local" or "cloud", not ${JSON.stringify(o.label)}`)
+    item.label = o.label
+  }
+  if (typeof o.source === 'string') item.source = o.source
+  if (typeof o.id === 'string' || typeof o.id === 'number') item.id = String(o.id)
+  return item
+}
+
+export async function readDataset(file: string, opts: { requireLabels?: boolean } = {}): Promise<DatasetItem[]> {
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new DatasetError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+  }
+  const items = parseDataset(text, opts)
+  if (items.length === 0) throw new DatasetError(`${file} holds no prompts`)
+  return items
+}

@@ -1,0 +1,85 @@
+import type { Decision, PillarId, PillarVerdict, Tier } from '../../../shared/decision'
+import type { Arm } from '../pillars/bandit'
+import type { ComplexityIndex } from './compose'
+
+const PILLAR_NAMES: Record<PillarId, string> = {
+  rules: 'Rules',
+  semantic: 'Semantic',
+  judge: 'SLM judge',
+  bandit: 'Bandit',
+  health: 'Health',
+}
+
+export interface ExplanationInput {
+  tier: Tier
+  pinned: Decision['pinned']
+  complexity: number
+  threshold: number
+  index: ComplexityIndex | null
+  arm: Arm | null
+  /** The verdict that decided alone, if any (privacy, directive, safe list). */
+  gate: PillarVerdict | null
+  /** The tier the user asked for through the API. */
+  requested: Tier | null
+  /** Why health moved the tier, or why it could not. */
+  healthNote: string | null
+  /** The tier the complexity or a pin chose before health stepped in. */
+  chosenBeforeHealth: Tier
+  trace: readonly PillarVerdict[]
+  /** Pillars not consulted because the fast path decided. */
+  skipped: readonly PillarId[]
+}
+
+const pct = (x: number) => `${Math.round(x)}%`
+
+function destination(tier: Tier, arm: Arm | null): string {
+  if (tier === 'cloud') return arm ? `Routing to Cloud cluster: ${arm.model} (${arm.endpoint}).` : 'Routing to Cloud cluster (no cloud endpoint is configured).'
+  return arm ? `Routing to Local model ${arm.model}.` : 'Routing to Local (no local model is available).'
+}
+
+/** "The prompt contains X." → "the prompt contains X", to continue a sentence. */
+function clause(text: string): string {
+  return `${text.charAt(0).toLowerCase()}${text.slice(1)}`.replace(/\.$/, '')
+}
+
+function headline(e: ExplanationInput): string {
+  const idx = `complexity index ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}`
+  const gate = e.gate?.detail?.['gate']
+  const gateReason = clause(typeof gate === 'string' ? gate : (e.gate?.reason ?? ''))
+  switch (e.pinned) {
+    case 'privacy':
+      return `Pinned to Local for privacy: ${gateReason} (${idx}).`
+    case 'safe-list':
+      return `Fast path: ${gateReason} (${idx}).`
+    case 'override':
+      return e.requested
+        ? `You chose ${e.requested === 'cloud' ? 'Cloud' : 'Local'} for this prompt (${idx}).`
+        : `Override: ${gateReason} (${idx}).`
+    default:
+      if (!e.index) return `No pillar could score this prompt; staying Local by default (Edge threshold ${pct(e.threshold)}).`
+      return e.chosenBeforeHealth === 'cloud'
+        ? `Complexity index (${pct(e.complexity)}) exceeds Edge threshold (${pct(e.threshold)}).`
+        : `Complexity index (${pct(e.complexity)}) is within Edge threshold (${pct(e.threshold)}).`
+  }
+}
+
+function pillarLine(v: PillarVerdict, index: ComplexityIndex | null): string {
+  const name = PILLAR_NAMES[v.pillar]
+  if (v.status === 'abstained') return `- ${name} (abstained): ${v.reason}`
+  if (v.pillar === 'bandit') return `- ${name}: ${v.reason}`
+  const share = index?.contributions.find((c) => c.pillar === v.pillar)?.share
+  const weight = share === undefined ? '' : `, ${Math.round(share * 100)}% of the index`
+  return `- ${name} (score ${Math.round(v.score ?? 0)}${weight}): ${v.reason}`
+}
+
+/**
+ * The decision told for a person, in the seed's style: one headline saying which tier and
+ * why ("Complexity index (72%) exceeds Edge threshold (65%). Routing to Cloud cluster…"),
+ * then one line per pillar with its own reason.
+ */
+export function explain(e: ExplanationInput): string {
+  const lines = [`${headline(e)} ${e.healthNote ? `${e.healthNote} ` : ''}${destination(e.tier, e.arm)}`]
+  for (const v of e.trace) lines.push(pillarLine(v, e.index))
+  if (e.skipped.length) lines.push(`- ${e.skipped.map((p) => PILLAR_NAMES[p]).join(', ')}: skipped (fast path decided)`)
+  return lines.join('\n')
+}

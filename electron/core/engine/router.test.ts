@@ -1,0 +1,208 @@
+import { describe, expect, it } from 'vitest'
+import type { PillarId, PillarVerdict } from '../../../shared/decision'
+import { MAX_PROMPT_CHARS } from '../../../shared/chat'
+import { Decision } from '../../../shared/decision'
+import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
+import { createBandit, seededRandom, type Arm } from '../pillars/bandit'
+import { abstain, type Pillar } from '../pillars/pillar'
+import { createRulesPillar } from '../pillars/rules'
+import { createRouter, PromptError, type RouterDeps } from './router'
+
+/** A scoring pillar that always says the same thing. */
+function fixed(pillar: PillarId, score: number, confidence = 1): Pillar {
+  return { id: pillar, evaluate: () => ({ pillar, status: 'scored', score, confidence, reason: `${pillar} says ${score}`, ms: 0 }) }
+}
+
+const ARMS: Arm[] = [
+  { endpoint: 'ollama', model: 'llama3.2:3b', tier: 'local' },
+  { endpoint: 'openai', model: 'gpt-4o-mini', tier: 'cloud' },
+]
+
+const routerWith = (deps: Partial<RouterDeps> & Pick<RouterDeps, 'pillars'>) =>
+  createRouter({ policy: DEFAULT_POLICY, listArms: (tier) => ARMS.filter((a) => a.tier === tier), ...deps })
+
+describe('router: complexity index and tier', () => {
+  it('weights each pillar by its policy weight times its confidence', async () => {
+    const policy = Policy.parse({ version: 1, weights: { rules: 1, semantic: 3, judge: 1 } })
+    const d = await routerWith({ policy, pillars: [fixed('rules', 40, 0.5), fixed('semantic', 90, 1)] }).decide('x')
+    // (40·0.5 + 90·3) / (0.5 + 3) = 82.857
+    expect(d.complexity).toBe(82.9)
+    expect(d.tier).toBe('cloud')
+  })
+
+  it('goes to the cloud only when the index exceeds the threshold', async () => {
+    expect((await routerWith({ pillars: [fixed('rules', 65)] }).decide('x')).tier).toBe('local')
+    expect((await routerWith({ pillars: [fixed('rules', 65.1)] }).decide('x')).tier).toBe('cloud')
+    const strict = Policy.parse({ version: 1, threshold: 30 })
+    expect((await routerWith({ policy: strict, pillars: [fixed('rules', 40)] }).decide('x')).tier).toBe('cloud')
+  })
+
+  it('leaves out pillars that abstain, throw, hang or are weighted 0', async () => {
+    const throwing: Pillar = {
+      id: 'judge',
+      evaluate: () => {
+        throw new Error('boom')
+      },
+    }
+    const hanging: Pillar = { id: 'semantic', evaluate: () => new Promise<PillarVerdict>(() => {}) }
+    const policy = Policy.parse({ version: 1, pillarTimeoutMs: 30 })
+    const d = await routerWith({ policy, pillars: [fixed('rules', 20), hanging, throwing] }).decide('x')
+    expect(d.complexity).toBe(20)
+    expect(d.trace.map((v) => [v.pillar, v.status])).toEqual([
+      ['rules', 'scored'],
+      ['semantic', 'abstained'],
+      ['judge', 'abstained'],
+      ['bandit', 'scored'],
+    ])
+    expect(d.trace[1]!.reason).toContain('no answer within 30 ms')
+    expect(d.trace[2]!.reason).toContain('boom')
+    const zeroJudge = Policy.parse({ version: 1, weights: { judge: 0 } })
+    expect((await routerWith({ policy: zeroJudge, pillars: [fixed('rules', 20), fixed('judge', 100)] }).decide('x')).complexity).toBe(20)
+  })
+
+  it('stays local, and says so, when no pillar can score', async () => {
+    const d = await routerWith({ pillars: [{ id: 'semantic', evaluate: () => abstain('semantic', 'model missing', 0) }] }).decide('x')
+    expect(d).toMatchObject({ tier: 'local', complexity: 0, pinned: null })
+    expect(d.explanation).toMatch(/^No pillar could score this prompt/)
+  })
+
+  it('reads the policy from a source on every decision (hot reload)', async () => {
+    let policy = DEFAULT_POLICY
+    const router = routerWith({ policy: { get: () => policy }, pillars: [fixed('rules', 50)] })
+    expect((await router.decide('x')).tier).toBe('local')
+    policy = Policy.parse({ version: 1, threshold: 40 })
+    expect((await router.decide('x')).tier).toBe('cloud')
+  })
+})
+
+describe('router: explanations', () => {
+  it('explains cloud routing in the seed style, then each pillar', async () => {
+    const d = await routerWith({ pillars: [fixed('rules', 72), fixed('semantic', 72)] }).decide('x')
+    const [headline, ...lines] = d.explanation.split('\n')
+    expect(headline).toBe('Complexity index (72%) exceeds Edge threshold (65%). Routing to Cloud cluster: gpt-4o-mini (openai).')
+    expect(lines[0]).toBe('- Rules (score 72, 50% of the index): rules says 72')
+    expect(lines[1]).toBe('- Semantic (score 72, 50% of the index): semantic says 72')
+    expect(lines[2]).toMatch(/^- Bandit: gpt-4o-mini is the only cloud model/)
+  })
+
+  it('explains local routing', async () => {
+    const d = await routerWith({ pillars: [fixed('rules', 31)] }).decide('x')
+    expect(d.explanation.split('\n')[0]).toBe('Complexity index (31%) is within Edge threshold (65%). Routing to Local model llama3.2:3b.')
+    expect(d).toMatchObject({ model: 'llama3.2:3b', endpoint: 'ollama' })
+  })
+
+  it('says when a tier has no model', async () => {
+    const d = await routerWith({ pillars: [fixed('rules', 90)], listArms: () => [] }).decide('x')
+    expect(d).toMatchObject({ tier: 'cloud', model: null, endpoint: null })
+    expect(d.explanation.split('\n')[0]).toContain('Routing to Cloud cluster (no cloud endpoint is configured).')
+  })
+})
+
+describe('router: fast path, pins and overrides', () => {
+  it('lets a safe-list verdict skip the later pillars', async () => {
+    let semanticRan = false
+    const spy: Pillar = {
+      id: 'semantic',
+      evaluate: () => {
+        semanticRan = true
+        return fixed('semantic', 99).evaluate({ prompt: '', tokens: 0, policy: DEFAULT_POLICY })
+      },
+    }
+    const d = await routerWith({ pillars: [createRulesPillar(), spy] }).decide('Hello!')
+    expect(semanticRan).toBe(false)
+    expect(d).toMatchObject({ tier: 'local', pinned: 'safe-list' })
+    expect(d.explanation).toMatch(/^Fast path: greeting \(safe list\)/)
+    expect(d.explanation).toContain('- Semantic: skipped (fast path decided)')
+  })
+
+  it('pins privacy to local over the index, an API override and a health hook', async () => {
+    const secret = 'AKIAIOSFODNN7EXAMPLE'
+    const router = routerWith({
+      pillars: [createRulesPillar(), fixed('semantic', 100)],
+      tierOverride: () => ({ tier: 'cloud', reason: 'Ollama is down' }),
+    })
+    const d = await router.decide(`Debug this: my AWS key ${secret} fails with AccessDenied when the lambda runs`, { tier: 'cloud' })
+    expect(d).toMatchObject({ tier: 'local', pinned: 'privacy', model: 'llama3.2:3b' })
+    expect(d.explanation).toMatch(/^Pinned to Local for privacy: the prompt contains an API key/)
+    expect(d.explanation).toContain('privacy-pinned prompt never goes to the cloud')
+    expect(JSON.stringify(d)).not.toContain(secret)
+  })
+
+  it('withholds a pillar reason that quotes the private data', async () => {
+    const parrot: Pillar = { id: 'judge', evaluate: ({ prompt }) => ({ pillar: 'judge', status: 'scored', score: 50, confidence: 1, reason: `you wrote: ${prompt}`, ms: 0 }) }
+    const d = await routerWith({ pillars: [createRulesPillar(), parrot] }).decide('Write to jane.doe@example.com about the invoice')
+    expect(d.pinned).toBe('privacy')
+    expect(JSON.stringify(d)).not.toContain('jane.doe')
+    expect(d.trace[1]!.reason).toContain('withheld')
+  })
+
+  it('follows the user’s tier choice', async () => {
+    const d = await routerWith({ pillars: [fixed('rules', 10)] }).decide('x', { tier: 'cloud' })
+    expect(d).toMatchObject({ tier: 'cloud', pinned: 'override', model: 'gpt-4o-mini' })
+    expect(d.explanation).toMatch(/^You chose Cloud for this prompt/)
+  })
+
+  it('lets health move the tier and says why', async () => {
+    const router = routerWith({
+      pillars: [fixed('rules', 90)],
+      tierOverride: ({ tier }) => (tier === 'cloud' ? { tier: 'local', reason: 'cloud circuit open after 3 failures', pinned: 'health' } : null),
+    })
+    const d = await router.decide('x')
+    expect(d).toMatchObject({ tier: 'local', pinned: 'health', model: 'llama3.2:3b' })
+    expect(d.explanation.split('\n')[0]).toBe(
+      'Complexity index (90%) exceeds Edge threshold (65%). Cloud is unavailable (cloud circuit open after 3 failures), so Local answers instead. Routing to Local model llama3.2:3b.',
+    )
+  })
+
+  it('survives a failing health hook or arm listing', async () => {
+    const warnings: string[] = []
+    const router = routerWith({
+      pillars: [fixed('rules', 90)],
+      tierOverride: () => {
+        throw new Error('health broke')
+      },
+      listArms: () => Promise.reject(new Error('ollama list failed')),
+      warn: (m) => warnings.push(m),
+    })
+    expect(await router.decide('x')).toMatchObject({ tier: 'cloud', model: null })
+    expect(warnings).toHaveLength(2)
+  })
+})
+
+describe('router: bandit and bad input', () => {
+  it('picks the arm with the bandit and learns from recorded outcomes', async () => {
+    const bandit = createBandit({ dataDir: null, policy: () => DEFAULT_POLICY.bandit, random: seededRandom(1) })
+    const arms: Arm[] = [
+      { endpoint: 'ollama', model: 'a', tier: 'local' },
+      { endpoint: 'ollama', model: 'b', tier: 'local' },
+    ]
+    const router = createRouter({ policy: DEFAULT_POLICY, pillars: [fixed('rules', 10)], listArms: () => arms, bandit })
+    const d = await router.decide('x')
+    expect(['a', 'b']).toContain(d.model)
+    router.record({ arm: { endpoint: d.endpoint!, model: d.model! }, success: true, latencyMs: 900 })
+    expect(bandit.stats()).toHaveLength(1)
+  })
+
+  it('returns a valid decision for binary, emoji, right-to-left and 1 MB prompts', async () => {
+    const router = routerWith({ pillars: [createRulesPillar()] })
+    for (const prompt of ['\u0000\u0007\uFFFE\uD800binary', '🤖🧠💡'.repeat(100), 'كيف حالك اليوم؟', 'x'.repeat(MAX_PROMPT_CHARS), '   ']) {
+      const d = await router.decide(prompt)
+      expect(() => Decision.parse(d)).not.toThrow()
+    }
+  })
+
+  it('refuses empty and oversized prompts with a clear error', async () => {
+    const router = routerWith({ pillars: [createRulesPillar()] })
+    await expect(router.decide('')).rejects.toThrow(new PromptError('prompt must not be empty'))
+    await expect(router.decide('x'.repeat(MAX_PROMPT_CHARS + 1))).rejects.toThrow(/at most 1000000 characters/)
+    await expect(router.decide(42 as unknown as string)).rejects.toThrow(PromptError)
+  })
+
+  it('counts tokens once and reports them', async () => {
+    let seen = -1
+    const probe: Pillar = { id: 'rules', evaluate: ({ tokens }) => ((seen = tokens), fixed('rules', 1).evaluate({ prompt: '', tokens, policy: DEFAULT_POLICY })) }
+    const d = await routerWith({ pillars: [probe] }).decide('Hello, world!')
+    expect(seen).toBe(4)
+    expect(d).toMatchObject({ tokens: 4, tokensExact: true })
+  })
+})

@@ -1,0 +1,239 @@
+import { randomUUID } from 'node:crypto'
+import { MAX_PROMPT_CHARS } from '../../../shared/chat'
+import type { Decision, PillarId, PillarVerdict, Tier } from '../../../shared/decision'
+import type { Policy } from '../../../shared/policy'
+import { createBandit, type Arm, type Bandit, type Outcome } from '../pillars/bandit'
+import { abstain, type Pillar, type PillarInput } from '../pillars/pillar'
+import { composeIndex } from './compose'
+import { explain } from './explain'
+import { detectPrivateData } from './privacy'
+import { countTokens } from './tokens'
+
+/** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */
+export interface PolicySource {
+  get(): Policy
+}
+
+/** What the health hook sees, and may answer with a different tier. */
+export interface TierOverrideContext {
+  tier: Tier
+  pinned: Decision['pinned']
+  complexity: number
+  /** True when the prompt holds secrets or personal data: it can never be sent to the cloud. */
+  privacy: boolean
+}
+
+export interface TierOverrideResult {
+  tier: Tier
+  /** Shown to the user, e.g. "Cloud is offline (3 failures in a row)". */
+  reason: string
+  pinned?: 'health' | 'offline' | 'budget'
+}
+
+/** Health (issue 5) plugs in here: cloud degraded → local, Ollama down → cloud unless privacy-pinned. */
+export type TierOverride = (ctx: TierOverrideContext) => TierOverrideResult | null | undefined | Promise<TierOverrideResult | null | undefined>
+
+export interface RouterDeps {
+  policy: Policy | PolicySource
+  /** Scoring pillars in the order they run; put the rules pillar first so its fast path can skip the rest. */
+  pillars: readonly Pillar[]
+  /** Concrete models of a tier (Ollama models, cloud endpoints); none = the decision has no model. */
+  listArms?: (tier: Tier) => readonly Arm[] | Promise<readonly Arm[]>
+  tierOverride?: TierOverride
+  /** Where bandit.json lives; null/undefined keeps bandit statistics in memory. */
+  dataDir?: string | null
+  /** Use this bandit instead of creating one (tests seed it). */
+  bandit?: Bandit
+  warn?: (message: string) => void
+}
+
+export interface DecideOptions {
+  /** The user's explicit choice for this prompt. A privacy pin still wins over cloud. */
+  tier?: Tier
+  signal?: AbortSignal
+}
+
+export interface Router {
+  decide(prompt: string, opts?: DecideOptions): Promise<Decision>
+  /** Feeds back what happened after a generation (or a later thumbs up/down). */
+  record(outcome: Outcome): void
+  readonly bandit: Bandit
+  policy(): Policy
+  /** Writes pending bandit statistics; call on shutdown. */
+  close(): Promise<void>
+}
+
+/** A prompt the engine refuses to route (empty, too long, not text). */
+export class PromptError extends Error {
+  override name = 'PromptError'
+}
+
+function isSource(p: Policy | PolicySource): p is PolicySource {
+  return typeof (p as PolicySource).get === 'function'
+}
+
+const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
+
+/** Runs one pillar; whatever it does (throw, hang, garbage), the engine gets a verdict in time. */
+function runPillar(pillar: Pillar, input: PillarInput, timeoutMs: number): PillarVerdict | Promise<PillarVerdict> {
+  const t0 = performance.now()
+  const elapsed = () => Math.round((performance.now() - t0) * 1000) / 1000
+  const failed = (error: unknown) => abstain(pillar.id, `failed: ${error instanceof Error ? error.message : String(error)}`, elapsed())
+  let result: PillarVerdict | Promise<PillarVerdict>
+  try {
+    result = pillar.evaluate(input)
+  } catch (error) {
+    return failed(error)
+  }
+  if (!(result instanceof Promise)) return result
+  return new Promise<PillarVerdict>((resolve) => {
+    const timer = setTimeout(() => resolve(abstain(pillar.id, `no answer within ${timeoutMs} ms`, elapsed())), timeoutMs)
+    result.then(
+      (v) => {
+        clearTimeout(timer)
+        resolve(v)
+      },
+      (error: unknown) => {
+        clearTimeout(timer)
+        resolve(failed(error))
+      },
+    )
+  })
+}
+
+/** A model-written reason (the judge's) may quote the prompt: never let it carry private data out. */
+function withholdQuotedSecrets(trace: PillarVerdict[], policy: Policy): void {
+  trace.forEach((v, i) => {
+    if (v.pillar !== 'rules' && detectPrivateData(v.reason, policy.rules.privacy.kinds).length > 0) {
+      trace[i] = { ...v, reason: 'reason withheld: it quoted private data from the prompt' }
+    }
+  })
+}
+
+/**
+ * The routing engine. For each prompt: count tokens once, run the scoring pillars (the rules
+ * fast path may decide alone), combine their scores into the complexity index, pick the tier
+ * against the policy threshold, let health override it, let the bandit pick the model, and
+ * explain all of it. Nothing is generated: the same call serves simulation.
+ */
+export function createRouter(deps: RouterDeps): Router {
+  const source: PolicySource = isSource(deps.policy) ? deps.policy : { get: () => deps.policy as Policy }
+  const bandit = deps.bandit ?? createBandit({ dataDir: deps.dataDir ?? null, policy: () => source.get().bandit, ...(deps.warn ? { warn: deps.warn } : {}) })
+
+  async function decide(prompt: string, opts: DecideOptions = {}): Promise<Decision> {
+    const t0 = performance.now()
+    if (typeof prompt !== 'string') throw new PromptError('prompt must be text')
+    if (prompt.length === 0) throw new PromptError('prompt must not be empty')
+    if (prompt.length > MAX_PROMPT_CHARS) throw new PromptError(`prompt must be at most ${MAX_PROMPT_CHARS} characters (got ${prompt.length})`)
+
+    const policy = source.get()
+    const { tokens, exact } = countTokens(prompt)
+    const input: PillarInput = { prompt, tokens, policy, ...(opts.signal ? { signal: opts.signal } : {}) }
+
+    // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
+    const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []
+    const skipped: PillarId[] = []
+    let fastPath = false
+    for (const pillar of deps.pillars) {
+      if (fastPath) {
+        skipped.push(pillar.id)
+        continue
+      }
+      const result = runPillar(pillar, input, policy.pillarTimeoutMs)
+      pending.push(result)
+      if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
+    }
+    const trace = await Promise.all(pending)
+
+    // A privacy pin beats every other gate; then an API override; then in-prompt gates.
+    const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
+    const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
+    const gate = privacyGate ?? (opts.tier ? null : (gates[0] ?? null))
+    if (privacyGate) withholdQuotedSecrets(trace, policy)
+    const index = composeIndex(trace, policy.weights)
+    const complexity = index?.index ?? 0
+
+    let tier: Tier
+    let pinned: Decision['pinned'] = null
+    if (privacyGate) {
+      tier = 'local'
+      pinned = 'privacy'
+    } else if (opts.tier) {
+      tier = opts.tier
+      pinned = 'override'
+    } else if (gate) {
+      tier = gate.tier!
+      pinned = gate.pin ?? 'override'
+    } else {
+      tier = index && complexity > policy.threshold ? 'cloud' : 'local'
+    }
+
+    const chosenBeforeHealth = tier
+    let healthNote: string | null = null
+    if (deps.tierOverride) {
+      try {
+        const health = await deps.tierOverride({ tier, pinned, complexity, privacy: privacyGate !== null })
+        if (health && health.tier !== tier) {
+          if (privacyGate && health.tier === 'cloud') {
+            healthNote = `${TIER_NAMES.local} is unavailable (${health.reason}), but a privacy-pinned prompt never goes to the cloud.`
+          } else {
+            healthNote = `${TIER_NAMES[tier]} is unavailable (${health.reason}), so ${TIER_NAMES[health.tier]} answers instead.`
+            tier = health.tier
+            pinned = health.pinned ?? 'health'
+          }
+        }
+      } catch (error) {
+        deps.warn?.(`tier override hook failed: ${(error as Error).message}`)
+      }
+    }
+
+    let arms: readonly Arm[] = []
+    try {
+      arms = deps.listArms ? await deps.listArms(tier) : []
+    } catch (error) {
+      deps.warn?.(`listing ${tier} models failed: ${(error as Error).message}`)
+    }
+    const choice = bandit.choose(tier, arms)
+    trace.push(choice.verdict)
+
+    const threshold = policy.threshold
+    const explanation = explain({
+      tier,
+      pinned,
+      complexity,
+      threshold,
+      index,
+      arm: choice.arm,
+      gate,
+      requested: opts.tier ?? null,
+      healthNote,
+      chosenBeforeHealth,
+      trace,
+      skipped,
+    })
+    return {
+      id: randomUUID(),
+      tier,
+      model: choice.arm?.model ?? null,
+      endpoint: choice.arm?.endpoint ?? null,
+      complexity,
+      threshold,
+      explanation,
+      pinned,
+      trace,
+      ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      tokens,
+      tokensExact: exact,
+    }
+  }
+
+  return {
+    decide,
+    record: (outcome) => {
+      bandit.record(outcome)
+    },
+    bandit,
+    policy: () => source.get(),
+    close: () => bandit.flush(),
+  }
+}

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest'
+import { countTokens, EXACT_CHARS } from './tokens'
+
+describe('countTokens', () => {
+  it('counts with the BPE tokenizer, not characters / 4', () => {
+    // A long common word is one token; characters/4 would say 3.
+    expect(countTokens('internationalization').tokens).toBeLessThan(4)
+    expect(countTokens('Hello, world!')).toEqual({ tokens: 4, exact: true })
+    expect(countTokens('')).toEqual({ tokens: 0, exact: true })
+  })
+
+  it('handles emoji, right-to-left text and control characters', () => {
+    for (const text of ['🚀🔥 launch', 'שלום עולם, מה שלומך?', 'مرحبا بالعالم', '\u0000\u0001\u0002binary\uFFFD']) {
+      const { tokens, exact } = countTokens(text)
+      expect(tokens).toBeGreaterThan(0)
+      expect(exact).toBe(true)
+    }
+  })
+
+  it('counts a whitespace-free run in bounded time (BPE is quadratic in run length)', () => {
+    const run = 'x'.repeat(EXACT_CHARS)
+    const t0 = performance.now()
+    const { tokens } = countTokens(run)
+    expect(performance.now() - t0).toBeLessThan(2000)
+    expect(tokens).toBeGreaterThan(EXACT_CHARS / 64)
+  })
+
+  it('extrapolates very long prompts from their start and says the count is an estimate', () => {
+    const text = 'The quick brown fox jumps over the lazy dog. '.repeat(25_000) // ~1.1 MB
+    const t0 = performance.now()
+    const estimate = countTokens(text)
+    expect(performance.now() - t0).toBeLessThan(1000)
+    expect(estimate.exact).toBe(false)
+    const perSentence = countTokens('The quick brown fox jumps over the lazy dog. '.repeat(100)).tokens / 100
+    expect(estimate.tokens).toBeGreaterThan(perSentence * 25_000 * 0.95)
+    expect(estimate.tokens).toBeLessThan(perSentence * 25_000 * 1.05)
+  })
+})

@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest'
+import type { PillarVerdict } from '../../../shared/decision'
+import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
+import { countTokens } from '../engine/tokens'
+import { createRulesPillar } from './rules'
+
+const rules = createRulesPillar()
+const run = (prompt: string, policy: Policy = DEFAULT_POLICY) => rules.evaluate({ prompt, tokens: countTokens(prompt).tokens, policy }) as PillarVerdict
+
+describe('rules pillar: scores', () => {
+  it('scores code, maths and reasoning requests above the threshold', () => {
+    for (const prompt of [
+      'Write a Python function that merges two sorted linked lists and returns the head.',
+      'A shop sells pens at $3 each and notebooks at $5 each. Maya buys 4 pens and 3 notebooks. How much does she spend in total?',
+      'Prove that there are infinitely many prime numbers.',
+      'Three friends each tell one lie and one truth. Work out who took the cake, step by step.',
+    ]) {
+      const v = run(prompt)
+      expect(v.status, prompt).toBe('scored')
+      expect(v.score!, prompt).toBeGreaterThan(DEFAULT_POLICY.threshold)
+    }
+  })
+
+  it('scores simple edits, lookups and short writing well below the threshold', () => {
+    for (const prompt of ['Give me a synonym for "quick".', 'Write a haiku about spring rain.', 'What is the capital of Canada?', 'Suggest a name for a goldfish.']) {
+      expect(run(prompt).score!, prompt).toBeLessThan(DEFAULT_POLICY.threshold - 20)
+    }
+  })
+
+  it('says which triggers fired and how many tokens the prompt has', () => {
+    const v = run('Write a Python function that reverses a string.')
+    expect(v.reason).toMatch(/^\d+ tokens; code request \(\+50\), programming language \(\+15\)/)
+    expect(v.detail).toMatchObject({ triggers: expect.arrayContaining(['code-request', 'code-language']) })
+  })
+
+  it('matches keywords as whole words, ignoring case, punctuation and plurals', () => {
+    expect(run('Add UNIT-TESTS for this parser.').detail?.triggers).toContain('code-debugging')
+    expect(run('The dog sat in the sunlight.').detail?.triggers).toEqual([])
+  })
+
+  it('gives long documents a long-document bonus', () => {
+    const doc = `Summarize the following report.\n\n${'The committee met and reviewed the quarterly results in detail. '.repeat(150)}`
+    const v = run(doc)
+    expect(v.detail).toMatchObject({ kinds: expect.objectContaining({ 'long-document': expect.any(Number) }) })
+    expect(v.score!).toBeGreaterThan(DEFAULT_POLICY.threshold)
+  })
+
+  it('reads its triggers from the policy', () => {
+    const policy = Policy.parse({
+      version: 1,
+      rules: { triggers: [{ id: 'legal', kind: 'reasoning', label: 'legal analysis', weight: 60, words: ['indemnity clause'] }] },
+    })
+    const v = run('Is this indemnity clause enforceable?', policy)
+    expect(v.reason).toContain('legal analysis (+60)')
+    expect(run('Is this indemnity clause enforceable?').reason).not.toContain('legal analysis')
+  })
+
+  it('abstains when disabled in the policy', () => {
+    const policy = Policy.parse({ version: 1, rules: { enabled: false } })
+    expect(run('hello', policy)).toMatchObject({ status: 'abstained', score: null })
+  })
+})
+
+describe('rules pillar: safe list', () => {
+  it('short-circuits greetings, thanks, small talk and simple rewording to local', () => {
+    for (const prompt of ['Hello there!', 'thanks a lot', 'how are you doing today?', 'Who made you?', 'Rewrite this more politely: send it now.']) {
+      const v = run(prompt)
+      expect(v, prompt).toMatchObject({ status: 'short-circuit', tier: 'local', pin: 'safe-list' })
+      expect(v.score!).toBeLessThanOrEqual(DEFAULT_POLICY.rules.safeList.maxScore)
+    }
+  })
+
+  it('does not let a greeting hide a hard request', () => {
+    const v = run('Hi! Write a Rust function that parses JSON without allocating.')
+    expect(v.status).toBe('scored')
+    expect(v.score!).toBeGreaterThan(DEFAULT_POLICY.threshold)
+  })
+
+  it('does not safe-list long prompts that merely start like small talk', () => {
+    const v = run(`Hello, ${'here is some context about my project and its history. '.repeat(20)}`)
+    expect(v.pin).toBeUndefined()
+  })
+})
+
+describe('rules pillar: privacy', () => {
+  it('pins secrets to local and names the kind without echoing the value', () => {
+    const secret = 'sk-proj-4fT9qLmZ2xWv8RbN0cYk3HsJ7dPa1EuQ6gVo5iXw'
+    const v = run(`My key is ${secret}, why does the API return 401?`)
+    expect(v).toMatchObject({ status: 'short-circuit', tier: 'local', pin: 'privacy' })
+    expect(v.reason).toContain('an API key')
+    expect(JSON.stringify(v)).not.toContain(secret)
+    expect(JSON.stringify(v)).not.toContain('4fT9qLmZ')
+  })
+
+  it('pins personal data: e-mail, phone, card and IBAN', () => {
+    const v = run('Email jane.doe@example.com or call +1 415 555 0132; card 4539 1488 0343 6467; IBAN GB82 WEST 1234 5698 7654 32')
+    expect(v.detail?.privacy).toEqual(['card-number', 'email', 'phone', 'iban'])
+    for (const leaked of ['jane.doe', '555 0132', '4539', 'WEST']) expect(JSON.stringify(v)).not.toContain(leaked)
+  })
+
+  it('beats an @cloud directive', () => {
+    const v = run('@cloud summarise the mail from jane.doe@example.com')
+    expect(v).toMatchObject({ tier: 'local', pin: 'privacy' })
+    expect(v.reason).toContain('@cloud directive is ignored')
+  })
+
+  it('can be switched off per kind', () => {
+    const policy = Policy.parse({ version: 1, rules: { privacy: { kinds: ['api-key'] } } })
+    expect(run('mail jane@example.com', policy).pin).not.toBe('privacy')
+  })
+})
+
+describe('rules pillar: overrides and bad input', () => {
+  it('obeys @cloud / @local directives at the start of the prompt', () => {
+    expect(run('@cloud hi there')).toMatchObject({ status: 'short-circuit', tier: 'cloud', pin: 'override' })
+    expect(run('#local Write a Python function that sorts a list.')).toMatchObject({ tier: 'local', pin: 'override' })
+    expect(run('please @cloud this').pin).toBeUndefined()
+  })
+
+  it('gives a verdict for empty, binary, emoji, right-to-left and 1 MB prompts', () => {
+    const inputs = ['', '   ', '\u0000\u0001\u0002\uFFFD\uD800', '🚀🔥😀'.repeat(50), 'שלום, איך אתה היום?', 'اكتب دالة بايثون لفرز قائمة', 'a '.repeat(500_000)]
+    for (const prompt of inputs) {
+      const v = run(prompt)
+      expect(['scored', 'short-circuit']).toContain(v.status)
+      expect(v.score).toBeGreaterThanOrEqual(0)
+      expect(v.score).toBeLessThanOrEqual(100)
+    }
+  })
+})

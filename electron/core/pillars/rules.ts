@@ -1,0 +1,325 @@
+/**
+ * Pillar 1, the rules fast path: microseconds, no model. Scores a prompt from its length
+ * in tokens, keyword and pattern triggers and its structure, and decides alone
+ * (short-circuit) when the prompt holds secrets or personal data (pinned local), carries an
+ * explicit "@cloud"/"@local" directive, or is small talk or a simple edit (safe list).
+ *
+ * Everything it reads comes from `policy.rules`; the compiled form of a policy is cached,
+ * so a hot-reloaded policy takes effect on the next decision.
+ */
+import type { PillarVerdict, Tier } from '../../../shared/decision'
+import type { PrivacyKind, RulesPolicy, SafeKind, TriggerKind } from '../../../shared/policy'
+import { describePrivacyKinds, detectPrivateData } from '../engine/privacy'
+import { abstain, type Pillar, type PillarInput } from './pillar'
+
+interface CompiledTrigger {
+  id: string
+  kind: TriggerKind
+  label: string
+  weight: number
+  pattern: RegExp | null
+  needsWith: boolean
+}
+
+/** One phrase of a trigger, indexed by its first word. */
+interface PhraseEntry {
+  rest: string[]
+  trigger: number
+  /** 0: one of `words`, 1: one of `with`. */
+  group: 0 | 1
+}
+
+interface CompiledRules {
+  triggers: CompiledTrigger[]
+  phrases: Map<string, PhraseEntry[]>
+  safe: { id: string; kind: SafeKind; pattern: RegExp; maxTokens: number }[]
+  directives: Map<string, Tier>
+}
+
+const compiledCache = new WeakMap<RulesPolicy, CompiledRules>()
+
+const WORD = /[a-z0-9]+/g
+const NUMBER_WORDS = new Set([
+  'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'fifteen', 'twenty',
+  'thirty', 'forty', 'fifty', 'hundred', 'thousand', 'million', 'half', 'twice', 'triple', 'double', 'dozen', 'quarter',
+])
+const LIST_ITEM = /^[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+\S/gm
+
+/** Drops a plural ending so "tests" matches "test"; applied alike to text and keywords. */
+function normaliseWord(word: string): string {
+  if (word.length > 4 && word.endsWith('ies')) return `${word.slice(0, -3)}y`
+  if (word.length > 3 && word.charCodeAt(word.length - 1) === 115 /* s */) {
+    const before = word.charCodeAt(word.length - 2)
+    // "ss", "us", "is" endings are not plurals (class, status, analysis).
+    if (before !== 115 && before !== 117 && before !== 105) return word.slice(0, -1)
+  }
+  return word
+}
+
+function compile(rules: RulesPolicy): CompiledRules {
+  const cached = compiledCache.get(rules)
+  if (cached) return cached
+  const phrases = new Map<string, PhraseEntry[]>()
+  const index = (phrase: string, trigger: number, group: 0 | 1) => {
+    const [first, ...rest] = phrase.split(' ').map(normaliseWord)
+    if (!first) return
+    // The first word is indexed under its plural forms too, so the scan looks words up as they are.
+    const forms = new Set([first, `${first}s`, `${first}es`, ...(first.endsWith('y') ? [`${first.slice(0, -1)}ies`] : [])])
+    for (const form of forms) {
+      const list = phrases.get(form) ?? []
+      list.push({ rest, trigger, group })
+      phrases.set(form, list)
+    }
+  }
+  const triggers = rules.triggers.map((t, i): CompiledTrigger => {
+    for (const w of t.words ?? []) index(w, i, 0)
+    for (const w of t.with ?? []) index(w, i, 1)
+    return {
+      id: t.id,
+      kind: t.kind,
+      label: t.label,
+      weight: t.weight,
+      pattern: t.pattern ? new RegExp(t.pattern, 'im') : null,
+      needsWith: t.with !== undefined,
+    }
+  })
+  const directives = new Map<string, Tier>()
+  for (const d of rules.overrides.cloud) directives.set(d.toLowerCase(), 'cloud')
+  for (const d of rules.overrides.local) directives.set(d.toLowerCase(), 'local')
+  const compiled: CompiledRules = {
+    triggers,
+    phrases,
+    safe: rules.safeList.patterns.map((p) => ({ id: p.id, kind: p.kind, pattern: new RegExp(p.pattern, 'i'), maxTokens: p.maxTokens })),
+    directives,
+  }
+  compiledCache.set(rules, compiled)
+  return compiled
+}
+
+/** The part of the prompt triggers are looked for in: its start and its end. */
+function analysisWindow(text: string, rules: RulesPolicy): string {
+  const { headChars, tailChars } = rules.window
+  if (text.length <= headChars + tailChars) return text
+  return `${text.slice(0, headChars)}\n${tailChars > 0 ? text.slice(-tailChars) : ''}`
+}
+
+interface TextFeatures {
+  /** Per trigger: bit 1 = a `words` phrase matched, bit 2 = a `with` phrase matched, 4 = pattern matched. */
+  hits: Uint8Array
+  numbers: number
+  questions: number
+  listItems: number
+}
+
+function readFeatures(window: string, compiled: CompiledRules): TextFeatures {
+  const hits = new Uint8Array(compiled.triggers.length)
+  const words = window.toLowerCase().match(WORD) ?? []
+  let numbers = 0
+  for (let i = 0; i < words.length; i++) {
+    const raw = words[i]!
+    const first = raw.charCodeAt(0)
+    if ((first >= 48 && first <= 57) || NUMBER_WORDS.has(raw)) numbers++
+    const entries = compiled.phrases.get(raw)
+    if (!entries) continue
+    for (const e of entries) {
+      if (e.rest.length > 0 && !restMatches(words, i + 1, e.rest)) continue
+      hits[e.trigger]! |= e.group === 0 ? 1 : 2
+    }
+  }
+  compiled.triggers.forEach((t, i) => {
+    if (t.pattern?.test(window)) hits[i]! |= 4
+  })
+  let questions = 0
+  for (let i = window.indexOf('?'); i !== -1; i = window.indexOf('?', i + 1)) questions++
+  LIST_ITEM.lastIndex = 0
+  let listItems = 0
+  while (LIST_ITEM.exec(window)) listItems++
+  return { hits, numbers, questions, listItems }
+}
+
+function restMatches(words: string[], from: number, rest: string[]): boolean {
+  for (let j = 0; j < rest.length; j++) {
+    const w = words[from + j]
+    if (w === undefined || normaliseWord(w) !== rest[j]) return false
+  }
+  return true
+}
+
+function fired(t: CompiledTrigger, hit: number): boolean {
+  if (hit & 4) return true
+  return (hit & 1) !== 0 && (!t.needsWith || (hit & 2) !== 0)
+}
+
+function lengthPoints(tokens: number, rules: RulesPolicy): number {
+  const l = rules.length
+  const points = l.pivotPoints + l.pointsPerDoubling * Math.log2(Math.max(tokens, 1) / l.pivotTokens)
+  return Math.min(l.maxPoints, Math.max(0, points))
+}
+
+export interface RulesAnalysis {
+  score: number
+  confidence: number
+  /** Points per kind after the per-kind cap. */
+  kinds: Partial<Record<TriggerKind, number>>
+  triggers: { id: string; label: string; kind: TriggerKind; weight: number }[]
+  /** Sum of the positive trigger points before caps (what vetoes the safe list). */
+  positivePoints: number
+  lengthPoints: number
+  numbers: number
+  questions: number
+  listItems: number
+}
+
+/** The complexity score from length, triggers and structure (no short-circuits). */
+export function analyseComplexity(prompt: string, tokens: number, rules: RulesPolicy): RulesAnalysis {
+  const compiled = compile(rules)
+  const window = analysisWindow(prompt, rules)
+  const f = readFeatures(window, compiled)
+  const kinds: Partial<Record<TriggerKind, number>> = {}
+  const add = (kind: TriggerKind, points: number) => {
+    kinds[kind] = (kinds[kind] ?? 0) + points
+  }
+  const triggers: RulesAnalysis['triggers'] = []
+  let positivePoints = 0
+  compiled.triggers.forEach((t, i) => {
+    if (!fired(t, f.hits[i]!)) return
+    triggers.push({ id: t.id, label: t.label, kind: t.kind, weight: t.weight })
+    add(t.kind, t.weight)
+    if (t.weight > 0) positivePoints += t.weight
+  })
+  const n = rules.numbers
+  if (f.numbers >= n.minCount) {
+    const points = Math.min(n.maxPoints, n.pointsPerNumber * (f.numbers - n.minCount + 1))
+    add('math', points)
+    positivePoints += points
+  }
+  const s = rules.structure
+  if (f.questions >= s.minQuestions || f.listItems >= s.minListItems) {
+    add('multi-step', s.points)
+    positivePoints += s.points
+  }
+  if (tokens >= rules.length.longDocumentTokens) {
+    add('long-document', rules.length.longDocumentPoints)
+    positivePoints += rules.length.longDocumentPoints
+  }
+  let total = lengthPoints(tokens, rules)
+  let complexKinds = 0
+  for (const kind of Object.keys(kinds) as TriggerKind[]) {
+    const capped = Math.max(-rules.kindCap, Math.min(rules.kindCap, kinds[kind]!))
+    kinds[kind] = capped
+    total += capped
+    if (capped > 0) complexKinds++
+  }
+  const score = Math.round(Math.max(0, Math.min(100, total)) * 10) / 10
+  // Length alone says little; each independent kind of evidence makes the score surer.
+  const confidence = Math.min(0.9, 0.35 + 0.2 * complexKinds + (kinds.simple !== undefined ? 0.15 : 0))
+  return {
+    score,
+    confidence: Math.round(confidence * 100) / 100,
+    kinds,
+    triggers,
+    positivePoints,
+    lengthPoints: Math.round(lengthPoints(tokens, rules) * 10) / 10,
+    numbers: f.numbers,
+    questions: f.questions,
+    listItems: f.listItems,
+  }
+}
+
+function directiveOf(prompt: string, compiled: CompiledRules): Tier | null {
+  if (compiled.directives.size === 0) return null
+  const match = /^\s*([@#/!][a-z-]+)/i.exec(prompt.slice(0, 64))
+  return match ? (compiled.directives.get(match[1]!.toLowerCase()) ?? null) : null
+}
+
+function safeMatch(prompt: string, tokens: number, analysis: RulesAnalysis, rules: RulesPolicy, compiled: CompiledRules) {
+  if (!rules.safeList.enabled || analysis.positivePoints >= rules.safeList.vetoPoints) return null
+  if (analysis.numbers >= rules.numbers.minCount) return null
+  return compiled.safe.find((s) => tokens <= s.maxTokens && s.pattern.test(prompt)) ?? null
+}
+
+const SAFE_REASONS: Record<SafeKind, string> = {
+  greeting: 'Greeting',
+  thanks: 'Thanks or acknowledgement',
+  farewell: 'Farewell',
+  'small-talk': 'Small talk',
+  formatting: 'Simple rewording or formatting request',
+}
+
+const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
+
+function summary(tokens: number, a: RulesAnalysis, rules: RulesPolicy): string {
+  const parts = a.triggers.map((t) => `${t.label} (${t.weight > 0 ? '+' : ''}${t.weight})`)
+  if (a.numbers >= rules.numbers.minCount) parts.push(`${a.numbers} figures`)
+  if (a.questions >= rules.structure.minQuestions) parts.push(`${a.questions} questions`)
+  if (a.listItems >= rules.structure.minListItems) parts.push(`${a.listItems} list items`)
+  return `${tokens} tokens; ${parts.length ? parts.join(', ') : 'no complexity triggers'}`
+}
+
+export function createRulesPillar(): Pillar {
+  return {
+    id: 'rules',
+    evaluate(input: PillarInput): PillarVerdict {
+      const t0 = performance.now()
+      const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+      const rules = input.policy.rules
+      if (!rules.enabled) return abstain('rules', 'rules are disabled in the policy', ms())
+      const compiled = compile(rules)
+      const { prompt, tokens } = input
+      const a = analyseComplexity(prompt, tokens, rules)
+      const detail = {
+        tokens,
+        lengthPoints: a.lengthPoints,
+        kinds: a.kinds,
+        triggers: a.triggers.map((t) => t.id),
+        numbers: a.numbers,
+      }
+      const base = { pillar: 'rules' as const, score: a.score, confidence: a.confidence }
+
+      const privacy: PrivacyKind[] = rules.privacy.enabled ? detectPrivateData(prompt, rules.privacy.kinds) : []
+      const directive = directiveOf(prompt, compiled)
+      // `gate` is the one sentence the explanation's headline uses; `reason` adds the evidence.
+      if (privacy.length > 0) {
+        const ignored = directive === 'cloud' ? ' The @cloud directive is ignored for such prompts.' : ''
+        const gate = `The prompt contains ${describePrivacyKinds(privacy)}, so it never leaves this machine.${ignored}`
+        return {
+          ...base,
+          status: 'short-circuit',
+          tier: 'local',
+          pin: 'privacy',
+          reason: `Privacy pin: ${gate} Complexity evidence: ${summary(tokens, a, rules)}`,
+          ms: ms(),
+          detail: { ...detail, privacy, gate },
+        }
+      }
+      if (directive) {
+        const gate = `The prompt asks for ${TIER_NAMES[directive]} explicitly.`
+        return {
+          ...base,
+          status: 'short-circuit',
+          tier: directive,
+          pin: 'override',
+          reason: `Override: ${gate} Complexity evidence: ${summary(tokens, a, rules)}`,
+          ms: ms(),
+          detail: { ...detail, override: directive, gate },
+        }
+      }
+      const safe = safeMatch(prompt, tokens, a, rules, compiled)
+      if (safe) {
+        const gate = `${SAFE_REASONS[safe.kind]} (safe list): a local model answers it well.`
+        return {
+          ...base,
+          score: Math.min(a.score, rules.safeList.maxScore),
+          confidence: 0.9,
+          status: 'short-circuit',
+          tier: 'local',
+          pin: 'safe-list',
+          reason: `${gate} (${tokens} tokens)`,
+          ms: ms(),
+          detail: { ...detail, safe: safe.id, gate },
+        }
+      }
+      return { ...base, status: 'scored', reason: summary(tokens, a, rules), ms: ms(), detail }
+    },
+  }
+}

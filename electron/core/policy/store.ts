@@ -1,0 +1,160 @@
+import { watch, type FSWatcher } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { basename, dirname } from 'node:path'
+import { DEFAULT_POLICY, type Policy, type ThresholdOverride } from '../../../shared/policy'
+import { applyOverride, parseOverrideText, parsePolicyText, PolicyError } from './parse'
+
+export interface PolicyStoreOptions {
+  /** The policy JSON file; null runs on the defaults. A missing file means the defaults too. */
+  file: string | null
+  /** Threshold override (what `routellm calibrate` writes), layered over the policy. */
+  overrideFile?: string | null
+  /** Reload when either file changes on disk (default true). */
+  watch?: boolean
+  debounceMs?: number
+  /** A file that cannot be used; the last good policy stays in force. */
+  onError?: (error: PolicyError) => void
+  /** The effective policy changed (after a reload). */
+  onChange?: (policy: Policy) => void
+}
+
+export interface PolicyStore {
+  /** The effective policy: the file's (or the defaults), with the threshold override applied. */
+  get(): Policy
+  /** The policy file's contents, without the override. */
+  base(): Policy
+  override(): ThresholdOverride | null
+  /** The last problem with either file, cleared by the next good load. */
+  lastError(): PolicyError | null
+  /** Re-reads both files now; false when one of them was rejected. */
+  reload(): Promise<boolean>
+  close(): void
+}
+
+type Read = { kind: 'missing' } | { kind: 'text'; text: string } | { kind: 'error'; error: PolicyError }
+
+async function readText(file: string): Promise<Read> {
+  try {
+    return { kind: 'text', text: await readFile(file, 'utf8') }
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    if (code === 'ENOENT') return { kind: 'missing' }
+    return { kind: 'error', error: new PolicyError(file, [{ path: '', message: `cannot read (${code ?? (error as Error).message})` }]) }
+  }
+}
+
+/**
+ * Loads, validates and hot-reloads the routing policy. A file that fails validation never
+ * replaces the policy in force: the error (naming the bad field) goes to `onError` and the
+ * last good policy keeps routing. Never throws on bad files, at start or later.
+ */
+export async function createPolicyStore(opts: PolicyStoreOptions): Promise<PolicyStore> {
+  let base: Policy = DEFAULT_POLICY
+  let override: ThresholdOverride | null = null
+  let effective: Policy = DEFAULT_POLICY
+  let lastError: PolicyError | null = null
+  const watchers: FSWatcher[] = []
+  let timer: NodeJS.Timeout | undefined
+  let closed = false
+  let started = false
+
+  const report = (error: PolicyError) => {
+    lastError = error
+    opts.onError?.(error)
+  }
+
+  async function loadPolicy(): Promise<boolean> {
+    if (!opts.file) return true
+    const read = await readText(opts.file)
+    if (read.kind === 'missing') {
+      // First start: run on the defaults. Later: a deleted file is not a reason to forget a good policy.
+      return true
+    }
+    if (read.kind === 'error') {
+      report(read.error)
+      return false
+    }
+    const parsed = parsePolicyText(read.text, opts.file)
+    if (!parsed.ok) {
+      report(parsed.error)
+      return false
+    }
+    base = parsed.value
+    return true
+  }
+
+  async function loadOverride(): Promise<boolean> {
+    if (!opts.overrideFile) return true
+    const read = await readText(opts.overrideFile)
+    if (read.kind === 'missing') {
+      override = null
+      return true
+    }
+    if (read.kind === 'error') {
+      report(read.error)
+      return false
+    }
+    const parsed = parseOverrideText(read.text, opts.overrideFile)
+    if (!parsed.ok) {
+      report(parsed.error)
+      return false
+    }
+    override = parsed.value
+    return true
+  }
+
+  async function reload(): Promise<boolean> {
+    const okPolicy = await loadPolicy()
+    const okOverride = await loadOverride()
+    const next = applyOverride(base, override)
+    const changed = JSON.stringify(next) !== JSON.stringify(effective)
+    if (changed) effective = next
+    if (okPolicy && okOverride) lastError = null
+    if (changed && started && !closed) opts.onChange?.(effective)
+    return okPolicy && okOverride
+  }
+
+  await reload()
+  started = true
+
+  function scheduleReload() {
+    if (closed) return
+    clearTimeout(timer)
+    timer = setTimeout(() => void reload(), opts.debounceMs ?? 150)
+  }
+
+  if (opts.watch ?? true) {
+    // Watch folders, not files: editors save by writing a new file and renaming it over the old one.
+    const byDir = new Map<string, Set<string>>()
+    for (const f of [opts.file, opts.overrideFile]) {
+      if (!f) continue
+      const names = byDir.get(dirname(f)) ?? new Set<string>()
+      names.add(basename(f))
+      byDir.set(dirname(f), names)
+    }
+    for (const [dir, names] of byDir) {
+      try {
+        const w = watch(dir, { persistent: false }, (_event, name) => {
+          if (!name || names.has(name.toString())) scheduleReload()
+        })
+        w.on('error', () => undefined)
+        watchers.push(w)
+      } catch {
+        // No folder yet (or no watch support): the policy still works, reload() picks up changes.
+      }
+    }
+  }
+
+  return {
+    get: () => effective,
+    base: () => base,
+    override: () => override,
+    lastError: () => lastError,
+    reload,
+    close() {
+      closed = true
+      clearTimeout(timer)
+      for (const w of watchers) w.close()
+    },
+  }
+}

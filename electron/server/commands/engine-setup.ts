@@ -1,0 +1,137 @@
+import { existsSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
+import { join } from 'node:path'
+import { Tier } from '../../../shared/decision'
+import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
+import { resolveDataDir } from '../../core/data-dir'
+import { createRouter, type Router } from '../../core/engine/router'
+import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from '../../core/engine/standard-pillars'
+import { OllamaBridge } from '../../core/ollama/bridge'
+import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE } from '../../core/policy/index'
+import { UsageError, type CliContext } from './command'
+
+/** Flags every engine command accepts. */
+export const ENGINE_FLAGS = {
+  policy: 'string',
+  override: 'string',
+  'no-semantic': 'boolean',
+  judge: 'string',
+  'ollama-host': 'string',
+  json: 'boolean',
+} as const
+
+export const ENGINE_USAGE = '[--policy <file>] [--override <file>] [--no-semantic] [--judge <ollama model> [--ollama-host <url>]]'
+
+export type EngineFlags = Record<string, string | boolean | undefined>
+
+export interface EngineSetup {
+  router: Router
+  policy: Policy
+  /** Where the policy came from, for reports. */
+  policySource: string
+  standard: StandardPillars
+  close(): Promise<void>
+}
+
+async function loadPolicy(flags: EngineFlags, dataDir: string): Promise<{ policy: Policy; source: string }> {
+  const explicit = typeof flags.policy === 'string' ? flags.policy : null
+  const file = explicit ?? join(dataDir, POLICY_FILE)
+  if (!explicit && !existsSync(file)) return { policy: DEFAULT_POLICY, source: 'default' }
+  let text: string
+  try {
+    text = await readFile(file, 'utf8')
+  } catch (error) {
+    throw new Error(`cannot read policy ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error })
+  }
+  const parsed = parsePolicyText(text, file)
+  if (!parsed.ok) throw parsed.error
+  return { policy: parsed.value, source: file }
+}
+
+async function withOverride(policy: Policy, flags: EngineFlags, dataDir: string, useSaved: boolean): Promise<Policy> {
+  const explicit = typeof flags.override === 'string' ? flags.override : null
+  if (!explicit && !useSaved) return policy
+  const file = explicit ?? join(dataDir, THRESHOLD_OVERRIDE_FILE)
+  if (!explicit && !existsSync(file)) return policy
+  const parsed = parseOverrideText(await readFile(file, 'utf8'), file)
+  if (!parsed.ok) throw parsed.error
+  return applyOverride(policy, parsed.value)
+}
+
+/** Turns the judge on only when asked for and when Ollama answers with that model. */
+async function judgeSetup(flags: EngineFlags, ctx: CliContext) {
+  if (typeof flags.judge !== 'string') return null
+  const model = flags.judge
+  const host = typeof flags['ollama-host'] === 'string' ? flags['ollama-host'] : undefined
+  const bridge = new OllamaBridge({ env: ctx.env, ...(host ? { hosts: [host] } : {}) })
+  const status = await bridge.detect()
+  if (!status.detected) {
+    ctx.stderr.write(`judge off: Ollama is not reachable (${status.tried.map((t) => `${t.host}: ${t.error ?? 'no answer'}`).join(', ')})\n`)
+    return null
+  }
+  const installed = status.models.map((m) => m.name)
+  const name = installed.find((n) => n === model || n === `${model}:latest`)
+  if (!name) {
+    ctx.stderr.write(`judge off: model "${model}" is not installed in Ollama at ${status.host} (installed: ${installed.join(', ') || 'none'})\n`)
+    return null
+  }
+  return { model: name, chat: judgeChatViaBridge(bridge) }
+}
+
+/**
+ * Builds the engine the way the CLI runs it: offline, rules + semantic pillars, the judge
+ * only with --judge and a reachable Ollama, no model arms and no bandit file (nothing is
+ * generated, nothing learned). The policy is --policy or <data folder>/policy.json (else the
+ * defaults); an --override file always applies, the saved threshold-override.json only
+ * with `savedOverride`.
+ */
+export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean }): Promise<EngineSetup> {
+  const dataDir = resolveDataDir(ctx.env)
+  const loaded = await loadPolicy(flags, dataDir)
+  let policy = await withOverride(loaded.policy, flags, dataDir, opts.savedOverride)
+  const judge = await judgeSetup(flags, ctx)
+  if (judge) policy = { ...policy, judge: { ...policy.judge, enabled: true, model: judge.model } }
+  const userClusters = join(dataDir, 'clusters.json')
+  const standard = await createStandardPillars({
+    policy: () => policy,
+    semantic: flags['no-semantic'] ? false : { userModelsDir: join(dataDir, 'models'), ...(existsSync(userClusters) ? { userClustersFile: userClusters } : {}) },
+    warmup: true,
+    judge: judge ? { chat: judge.chat } : null,
+    warn: (m) => ctx.stderr.write(`${m}\n`),
+  })
+  const router = createRouter({ policy, pillars: standard.pillars, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`) })
+  return {
+    router,
+    policy,
+    policySource: loaded.source,
+    standard,
+    close: async () => {
+      await router.close()
+      await standard.dispose()
+    },
+  }
+}
+
+export function requireString(flags: EngineFlags, name: string): string {
+  const value = flags[name]
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${name} <value> is required`)
+  return value
+}
+
+export function parseTier(value: string | boolean | undefined): Tier | undefined {
+  if (value === undefined) return undefined
+  const parsed = Tier.safeParse(value)
+  if (!parsed.success) throw new UsageError(`--tier must be local or cloud, not "${String(value)}"`)
+  return parsed.data
+}
+
+export function parseTargetRecall(value: string | boolean | undefined): number {
+  if (value === undefined) return 0.95
+  const n = Number(value)
+  if (typeof value !== 'string' || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--target-recall must be a number in (0, 1], not "${String(value)}"`)
+  return n
+}
+
+export function writeJson(ctx: CliContext, value: unknown): void {
+  ctx.stdout.write(`${JSON.stringify(value, null, 2)}\n`)
+}
