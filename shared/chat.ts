@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { Decision, Tier } from './decision'
+import { Hop } from './health'
 
 /** A prompt is at most 1 MB of text: bigger payloads are rejected by schema, not crashed on. */
 export const MAX_PROMPT_CHARS = 1_000_000
@@ -27,8 +28,19 @@ export const ChatStatus = z.object({
   error: z.string().optional(),
   servedBy: z.object({ tier: Tier, endpoint: z.string(), model: z.string() }).optional(),
   usage: z
-    .object({ inputTokens: z.number(), outputTokens: z.number(), ttftMs: z.number().nullable(), totalMs: z.number() })
+    .object({
+      inputTokens: z.number(),
+      outputTokens: z.number(),
+      ttftMs: z.number().nullable(),
+      totalMs: z.number(),
+      /** What this answer cost in US dollars (0 for local models). */
+      costUsd: z.number().nonnegative().optional(),
+    })
     .optional(),
+  /** Failed attempts before the arm in `servedBy` (failover), in order. */
+  hops: z.array(Hop).optional(),
+  /** Set on an error after tokens were streamed: the text already sent is incomplete. */
+  interrupted: z.boolean().optional(),
 })
 export type ChatStatus = z.infer<typeof ChatStatus>
 

@@ -1,7 +1,10 @@
 import { z } from 'zod'
 import { ChatStart, ChatStatus, ChatToken, Prompt } from './chat'
 import { Decision, Tier } from './decision'
+import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
+import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
+import { keysContract, keysEvents } from './keys'
 
 /**
  * The one contract between the engine and every front end. The Electron host binds each
@@ -20,12 +23,25 @@ export const contract = {
     input: z.object({}),
     output: z.object({ version: z.string(), host: z.enum(['electron', 'headless']), dataDir: z.string() }),
   },
+  // Endpoints and keys (shared/keys.ts): keys go in, never out.
+  ...keysContract,
+  // Health, network and cost (shared/health.ts).
+  'health.status': { input: z.object({ refresh: z.boolean().optional() }), output: EndpointsReport },
+  'network.setOffline': { input: z.object({ offline: z.boolean() }), output: NetworkStatus },
+  'cost.summary': { input: z.object({}), output: CostSummary },
+  'cost.setBudget': { input: Budget.partial(), output: CostSummary },
+  'cost.setPrice': {
+    input: z.object({ model: z.string().min(1).max(200), endpoint: z.string().min(1).max(40).optional(), price: ModelPrice.nullable() }),
+    output: CostSummary,
+  },
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */
 export const events = {
   'chat.status': ChatStatus,
   'chat.token': ChatToken,
+  ...keysEvents,
+  'health.status': EndpointsReport,
 } as const
 
 export type Contract = typeof contract

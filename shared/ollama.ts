@@ -16,6 +16,8 @@ export const OllamaStatus = z.discriminatedUnion('detected', [
     host: z.string(),
     version: z.string(),
     models: z.array(OllamaModel),
+    /** Models Ollama holds in memory now (/api/ps): they answer without a load wait. */
+    loaded: z.array(z.string()).optional(),
     /** Every address that was probed, in order, with what happened. */
     tried: z.array(z.object({ host: z.string(), ok: z.boolean(), error: z.string().nullable() })),
   }),

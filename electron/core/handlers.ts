@@ -12,5 +12,33 @@ export function createHandlers(services: Services): Handlers {
     'chat.stop': async ({ requestId }) => ({ stopped: services.chat.stop(requestId) }),
     'ollama.status': async ({ refresh }) => services.bridge.detect(refresh ?? false),
     'app.info': async () => ({ version: services.version, host: services.host, dataDir: services.dataDir }),
+    // Endpoints and keys: a key goes in (keys.set, keys.import), no output carries one.
+    'endpoints.list': async () => services.endpoints.list(),
+    'endpoints.save': async ({ endpoint, mode }) => services.endpoints.save(endpoint, mode),
+    'endpoints.remove': async ({ id, removeKey }) => services.endpoints.remove(id, removeKey),
+    'endpoints.test': async ({ id }) => services.endpoints.test(id),
+    'keys.set': async ({ endpointId, key }) => services.endpoints.setKey(endpointId, key),
+    'keys.check': async ({ endpointId }) => services.endpoints.checkKey(endpointId),
+    'keys.remove': async ({ endpointId }) => services.endpoints.removeKey(endpointId),
+    'keys.import': async ({ content, fileName }) => services.endpoints.importKeysFile(content, fileName),
+    'keys.export': async () => services.endpoints.exportKeysFile(),
+    // Health, network and cost (issue 5).
+    'health.status': async ({ refresh }) => {
+      if (refresh) await Promise.all([services.providers.registry.refreshLocal(), services.providers.network.recheck()])
+      return services.providers.gate.report()
+    },
+    'network.setOffline': async ({ offline }) => {
+      services.providers.network.setOffline(offline)
+      return services.providers.network.status()
+    },
+    'cost.summary': async () => services.providers.costs.summary(),
+    'cost.setBudget': async (budget) => {
+      services.providers.costs.setBudget(budget)
+      return services.providers.costs.summary()
+    },
+    'cost.setPrice': async ({ model, endpoint, price }) => {
+      services.providers.costs.setPrice(endpoint ? `${endpoint}/${model}` : model, price)
+      return services.providers.costs.summary()
+    },
   }
 }

@@ -3,9 +3,15 @@ import { createRequire } from 'node:module'
 import type { Decision, Tier } from '../../shared/decision'
 import { ChatService } from './chat/chat-service'
 import { resolveDataDir } from './data-dir'
-import { createRouter } from './engine/router'
+import { createEngine } from './engine/engine'
 import { EventBus } from './event-bus'
+import { outcomeFeedback, routerHooks } from './health/router-hooks'
+import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
+import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
+import { createProviderStack, type ProviderStack } from './providers/stack'
+import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
+import { EndpointsService } from './settings/endpoints-service'
 
 export interface ServicesOptions {
   host: 'electron' | 'headless'
@@ -13,6 +19,10 @@ export interface ServicesOptions {
   /** Overrides ROUTELLM_HOME / the platform folder (tests). */
   dataDir?: string
   log?: (line: string) => void
+  /** Overrides the OS keychain (tests only; the product never stores keys elsewhere). */
+  keyStore?: KeyStore
+  /** Replaces fetch for cloud clients (tests inject network failures). */
+  cloudFetch?: typeof fetch
 }
 
 /** Everything the handlers need, built once per host process. */
@@ -24,6 +34,12 @@ export interface Services {
   bridge: OllamaBridge
   router: { decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision> }
   chat: ChatService
+  /** Endpoint settings file + keys (keychain, or ROUTELLM_KEY_<ID> on the headless host). */
+  endpoints: EndpointsService
+  /** The configured endpoints and their keys, for the providers. */
+  endpointSource: SettingsEndpointSource
+  /** Providers, health (breakers, offline), cost and budget: issue 5. */
+  providers: ProviderStack
   close(): Promise<void>
 }
 
@@ -36,9 +52,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
   mkdirSync(dataDir, { recursive: true })
 
   const bus = new EventBus()
-  const bridge = new OllamaBridge({ env })
-  const router = await createRouter({ dataDir, bridge, log })
-  const chat = new ChatService({ router, bridge, bus, onOutcome: (outcome) => router.record?.(outcome) })
+  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
+  const endpointSource = createSettingsEndpointSource(endpoints)
+  const bridge = new OllamaBridge({ env, configuredHosts: () => endpointSource.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
+  // Saved settings first, then the environment quick-config (OLLAMA_HOST, ROUTELLM_CLOUD_*).
+  const envSource = new EnvEndpointSource(env)
+  for (const problem of envSource.problems) log(`endpoint config: ${problem}`)
+  const providers = createProviderStack({ env, dataDir, bridge, source: combineSources(endpointSource, envSource), log, ...(options.cloudFetch ? { cloudFetch: options.cloudFetch } : {}) })
+  const router = await createEngine({ dataDir, bridge, log, ...routerHooks(providers.gate) })
+  const chat = new ChatService({
+    router,
+    bus,
+    stack: providers,
+    onOutcome: (outcome) => outcomeFeedback(outcome).forEach((feedback) => router.record(feedback)),
+  })
+  providers.onReport((report) => bus.emit('health.status', report))
+  providers.start()
 
   return {
     host: options.host,
@@ -48,8 +77,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     bridge,
     router,
     chat,
+    endpoints,
+    endpointSource,
+    providers,
     async close() {
       chat.stopAll()
+      providers.close()
       await router.close?.()
     },
   }

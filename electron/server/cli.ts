@@ -1,8 +1,10 @@
+import { chatCommand } from './commands/chat'
 import { UsageError, type CliCommand, type CliContext } from './commands/command'
 import { engineCommands } from './commands/index'
+import { keysCommand } from './commands/keys'
 import { serveCommand } from './commands/serve'
 
-const commands: CliCommand[] = [serveCommand, ...engineCommands]
+const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

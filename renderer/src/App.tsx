@@ -6,6 +6,7 @@ import { ErrorBanner } from './components/ErrorBanner'
 import { Header } from './components/Header'
 import { OllamaPanel } from './components/OllamaPanel'
 import { PromptPanel } from './components/PromptPanel'
+import { SettingsPanel } from './components/SettingsPanel'
 import { StatusLine } from './components/StatusLine'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
 
@@ -154,6 +155,7 @@ export function App({ client, hasToken }: AppProps) {
         />
         <DecisionPanel className="lg:col-span-8" run={run} />
         <AnswerPanel className="lg:col-span-12" run={run} />
+        <SettingsPanel className="lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>
   )

@@ -1,89 +1,96 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ChatStatus } from '../../../shared/chat'
-import type { Decision } from '../../../shared/decision'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
-import { EventBus } from '../event-bus'
-import { OllamaBridge } from '../ollama/bridge'
-import { ChatService, type ChatOutcome } from './chat-service'
+import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
+import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from './test-harness'
 
-const localDecision = (model: string | null): Decision => ({
-  id: 'd1', tier: 'local', model, endpoint: model ? 'ollama' : null, complexity: 10, threshold: 65,
-  explanation: 'short greeting', pinned: null, trace: [], ms: 0.1,
-})
-
-function harness(bridge: OllamaBridge, decision: Decision) {
-  const bus = new EventBus()
-  const statuses: ChatStatus[] = []
-  const tokens: string[] = []
-  const outcomes: ChatOutcome[] = []
-  bus.subscribe((event, payload) => {
-    if (event === 'chat.status') statuses.push(payload as ChatStatus)
-    if (event === 'chat.token') tokens.push((payload as { text: string }).text)
-  })
-  const chat = new ChatService({ router: { decide: async () => decision }, bridge, bus, onOutcome: (o) => outcomes.push(o) })
-  const finished = () =>
-    new Promise<ChatStatus>((resolve) => {
-      const check = () => {
-        const last = statuses.at(-1)
-        if (last && ['done', 'error', 'aborted'].includes(last.phase)) return resolve(last)
-        setTimeout(check, 5)
-      }
-      check()
-    })
-  return { chat, statuses, tokens, outcomes, finished }
-}
+const KEY = 'sk-test-double'
 
 describe('ChatService generate flow', () => {
-  let double: OllamaDouble
+  let ollama: OllamaDouble
+  let cloud: OpenAIDouble
+  let h: Harness | undefined
   beforeEach(async () => {
-    double = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Hi there, friend.' })
+    ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Hi there, friend.' })
+    cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-4o-mini'], reply: () => 'A cloud answer.' })
   })
-  afterEach(() => double.close())
+  afterEach(async () => {
+    h?.close()
+    h = undefined
+    await ollama.close()
+    await cloud.close()
+  })
 
-  it('goes analyzing → routing → generating → done and streams the answer as tokens', async () => {
-    const h = harness(new OllamaBridge({ env: { OLLAMA_HOST: double.url } }), localDecision('llama3.2:1b'))
+  const endpoints = () => [ollamaEndpoint(ollama.url, ['llama3.2:1b']), cloudEndpoint('cloud', cloud.url, ['gpt-4o-mini'], { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } })]
+
+  it('goes analyzing → routing → generating → done and streams the local answer as tokens (events on the bus)', async () => {
+    h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'local' }, ollamaUrl: ollama.url })
+    const statuses: ChatStatus[] = []
+    const tokens: string[] = []
+    h.bus.subscribe((event, payload) => {
+      if (event === 'chat.status') statuses.push(payload as ChatStatus)
+      if (event === 'chat.token') tokens.push((payload as { text: string }).text)
+    })
     const { requestId } = h.chat.start({ prompt: 'hello' })
-    const last = await h.finished()
-    expect(h.statuses.map((s) => s.phase)).toEqual(['analyzing', 'routing', 'generating', 'done'])
-    expect(h.statuses.every((s) => s.requestId === requestId)).toBe(true)
-    expect(h.tokens.join('')).toBe('Hi there, friend.')
+    while (!['done', 'error', 'aborted'].includes(statuses.at(-1)?.phase ?? '')) await new Promise((r) => setTimeout(r, 5))
+    const last = statuses.at(-1)!
+    expect(statuses.map((s) => s.phase)).toEqual(['analyzing', 'routing', 'generating', 'done'])
+    expect(statuses.every((s) => s.requestId === requestId)).toBe(true)
+    expect(tokens.join('')).toBe('Hi there, friend.')
     expect(last.servedBy).toEqual({ tier: 'local', endpoint: 'ollama', model: 'llama3.2:1b' })
     expect(last.usage?.outputTokens).toBeGreaterThan(0)
+    expect(last.usage?.costUsd).toBe(0)
     expect(h.outcomes).toMatchObject([{ ok: true, aborted: false }])
     expect(h.chat.inFlight).toBe(0)
   })
 
-  it('stops on request: phase aborted, no more tokens, outcome recorded as aborted', async () => {
-    double.tokenDelayMs = 50
-    const h = harness(new OllamaBridge({ env: { OLLAMA_HOST: double.url } }), localDecision('llama3.2:1b'))
-    const { requestId } = h.chat.start({ prompt: 'hello' })
-    while (h.tokens.length === 0) await new Promise((r) => setTimeout(r, 5))
-    expect(h.chat.stop(requestId)).toBe(true)
-    const last = await h.finished()
-    const count = h.tokens.length
-    await new Promise((r) => setTimeout(r, 120))
-    expect(last.phase).toBe('aborted')
-    expect(h.tokens.length).toBe(count)
-    expect(h.tokens.join('')).not.toBe('Hi there, friend.')
+  it('streams a cloud answer through the OpenAI SDK, with the usage the endpoint reported and its cost', async () => {
+    h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'cloud' }, ollamaUrl: ollama.url })
+    const { result, text } = await h.run('explain monads')
+    expect(result.phase).toBe('done')
+    expect(text).toBe('A cloud answer.')
+    expect(result.servedBy).toEqual({ tier: 'cloud', endpoint: 'cloud', model: 'gpt-4o-mini' })
+    const body = cloud.requestsTo('/v1/chat/completions')[0]?.body as Record<string, unknown>
+    expect(body).toMatchObject({ model: 'gpt-4o-mini', stream: true, stream_options: { include_usage: true } })
+    expect(result.usage?.outputTokens).toBeGreaterThan(0)
+    const expected = (result.usage!.inputTokens * 1 + result.usage!.outputTokens * 2) / 1e6
+    expect(result.usage?.costUsd).toBeCloseTo(expected, 12)
+    expect(h.stack.costs.spentToday()).toBeCloseTo(expected, 12)
+  })
+
+  it('stops on request: phase aborted, no more tokens, outcome recorded as aborted, endpoint not blamed', async () => {
+    ollama.tokenDelayMs = 50
+    h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'local' }, ollamaUrl: ollama.url })
+    const controller = new AbortController()
+    let text = ''
+    const done = h.chat.generate({ prompt: 'hello' }, { signal: controller.signal, onToken: (t) => {
+      text += t
+      controller.abort()
+    } })
+    const result = await done
+    expect(result.phase).toBe('aborted')
+    expect(text).not.toBe('Hi there, friend.')
     expect(h.outcomes).toMatchObject([{ ok: false, aborted: true }])
-    expect(h.chat.stop(requestId)).toBe(false)
+    expect(h.stack.gate.report().endpoints.find((e) => e.id === 'ollama')?.state).toBe('healthy')
   })
 
-  it('ends with a clear error when Ollama is down', async () => {
-    const url = double.url
-    await double.stop()
-    const h = harness(new OllamaBridge({ env: { OLLAMA_HOST: url }, probeTimeoutMs: 300 }), localDecision('llama3.2:1b'))
-    h.chat.start({ prompt: 'hello' })
-    const last = await h.finished()
-    expect(last.phase).toBe('error')
-    expect(last.error).toContain('Ollama is not running')
+  it('ends with a clear error when Ollama is down and the prompt must stay local', async () => {
+    const url = ollama.url
+    await ollama.stop()
+    h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'local', privacy: true }, ollamaUrl: url })
+    const { result } = await h.run('my mail is a@b.example')
+    expect(result.phase).toBe('error')
+    expect(result.error).toMatch(/private data.*not sent to the cloud/)
+    expect(result.error).toContain("connection refused")
+    expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(0)
   })
 
-  it('ends with an actionable error when no local model exists', async () => {
-    const h = harness(new OllamaBridge({ env: { OLLAMA_HOST: double.url } }), localDecision(null))
-    h.chat.start({ prompt: 'hello' })
-    const last = await h.finished()
-    expect(last.phase).toBe('error')
-    expect(last.error).toContain('ollama pull')
+  it('ends with an actionable error when no model exists anywhere', async () => {
+    ollama.setModels([])
+    h = createHarness({ endpoints: [ollamaEndpoint(ollama.url)], route: { tier: 'local' }, ollamaUrl: ollama.url })
+    await h.stack.registry.refreshLocal()
+    const { result } = await h.run('hello')
+    expect(result.phase).toBe('error')
+    expect(result.error).toContain('ollama pull')
   })
 })

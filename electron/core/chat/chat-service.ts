@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
 import type { ChatStart, ChatStatus } from '../../../shared/chat'
 import type { Decision, Tier } from '../../../shared/decision'
+import type { Hop } from '../../../shared/health'
+import { costUsd, lookupPrice } from '../cost/prices'
 import type { EventBus } from '../event-bus'
-import { OllamaError, type OllamaBridge } from '../ollama/bridge'
+import { endpointLabel } from '../providers/errors'
+import type { ProviderStack } from '../providers/stack'
+import { guardStream } from '../providers/stream-guard'
+import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
+import { planArms, type ArmPlan } from './plan'
 
 /** What the chat flow needs from the engine: a decision for a prompt. */
 export interface DecisionMaker {
@@ -19,30 +26,80 @@ export interface ChatOutcome {
   totalMs: number
   inputTokens: number
   outputTokens: number
+  /** The arm that answered (or that failed last), null when none was tried. */
+  servedBy: Arm | null
+  /** Failed attempts before it (failover). */
+  hops: Hop[]
+  costUsd: number
+}
+
+/** The end of one generation, as the CLI and the OpenAI-compatible gateway need it. */
+export interface ChatResult {
+  requestId: string
+  phase: 'done' | 'error' | 'aborted'
+  decision: Decision | null
+  servedBy: Arm | null
+  hops: Hop[]
+  usage: NonNullable<ChatStatus['usage']> | null
+  error?: string
+  /** Tokens were streamed before the error: the text is incomplete. */
+  interrupted?: boolean
+}
+
+export interface ChatServiceOptions {
+  /** Attempts per request across arms (failover), default 4. */
+  maxAttempts?: number
+  /** On a 429 with no other arm left, wait for Retry-After once if it is at most this long (default 10 s). */
+  maxRateLimitWaitMs?: number
 }
 
 export interface ChatServiceDeps {
   router: DecisionMaker
-  bridge: OllamaBridge
   bus: EventBus
+  stack: ProviderStack
   onOutcome?: (outcome: ChatOutcome) => void
+  options?: ChatServiceOptions
+}
+
+export interface GenerateHooks {
+  requestId?: string
+  signal?: AbortSignal
+  onToken?: (text: string) => void
+  onStatus?: (status: ChatStatus) => void
+}
+
+function estimateTokens(chars: number): number {
+  return Math.ceil(chars / 4)
 }
 
 /**
  * The generate flow: analyzing → routing → generating → done | error | aborted, pushed as
- * `chat.status` events, with the answer pushed as `chat.token` events. `start` returns at
- * once with the request id so a front end can subscribe before the first token.
+ * `chat.status` events, with the answer pushed as `chat.token` events. Attempts walk the
+ * planned arms: a failure before the first token moves on to the next arm (recorded in
+ * `hops`); a failure after tokens ends the answer with `interrupted: true` and a clear
+ * error, never replaying text. Every attempt asks the endpoint's circuit breaker first, so
+ * a cooling endpoint is skipped at no cost.
  */
 export class ChatService {
   private readonly running = new Map<string, AbortController>()
+  private readonly maxAttempts: number
+  private readonly maxRateLimitWaitMs: number
 
-  constructor(private readonly deps: ChatServiceDeps) {}
+  constructor(private readonly deps: ChatServiceDeps) {
+    this.maxAttempts = deps.options?.maxAttempts ?? 4
+    this.maxRateLimitWaitMs = deps.options?.maxRateLimitWaitMs ?? 10_000
+  }
 
   start(input: ChatStart): { requestId: string } {
     const requestId = randomUUID()
     const controller = new AbortController()
     this.running.set(requestId, controller)
-    void this.run(requestId, input, controller.signal).finally(() => this.running.delete(requestId))
+    void this.generate(input, {
+      requestId,
+      signal: controller.signal,
+      onToken: (text) => this.deps.bus.emit('chat.token', { requestId, text }),
+      onStatus: (status) => this.deps.bus.emit('chat.status', status),
+    }).finally(() => this.running.delete(requestId))
     return { requestId }
   }
 
@@ -62,81 +119,209 @@ export class ChatService {
     return this.running.size
   }
 
-  private status(status: ChatStatus): void {
-    this.deps.bus.emit('chat.status', status)
-  }
-
-  private async run(requestId: string, input: ChatStart, signal: AbortSignal): Promise<void> {
+  /** Route and generate one prompt; resolves when it ended (never rejects). */
+  async generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
+    const requestId = hooks.requestId ?? randomUUID()
+    const signal = hooks.signal ?? new AbortController().signal
+    const emit = (status: ChatStatus) => {
+      try {
+        hooks.onStatus?.(status)
+      } catch {
+        // a broken listener must not break the generation
+      }
+    }
     const started = performance.now()
-    this.status({ requestId, phase: 'analyzing' })
+    emit({ requestId, phase: 'analyzing' })
+
     let decision: Decision
     try {
       decision = await this.deps.router.decide(input.prompt, { ...(input.tier ? { tier: input.tier } : {}), signal })
     } catch (error) {
-      this.status({ requestId, phase: 'error', error: `routing failed: ${(error as Error).message}` })
-      return
+      if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
+      const message = `routing failed: ${(error as Error).message}`
+      return this.finish(emit, { requestId, phase: 'error', decision: null, servedBy: null, hops: [], usage: null, error: message })
     }
-    this.status({ requestId, phase: 'routing', decision })
-    if (signal.aborted) {
-      this.status({ requestId, phase: 'aborted', decision })
-      return
+    const plan = planArms(decision, this.deps.stack.gate)
+    decision = plan.decision
+    emit({ requestId, phase: 'routing', decision })
+    if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
+    if ('error' in plan) {
+      this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: performance.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
+      return this.finish(emit, { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error })
     }
-    if (!decision.model || !decision.endpoint) {
-      this.status({ requestId, phase: 'error', decision, error: noModelMessage(decision.tier) })
-      return
-    }
-    const servedBy = { tier: decision.tier, endpoint: decision.endpoint, model: decision.model }
-    this.status({ requestId, phase: 'generating', decision, servedBy })
-
-    let ttftMs: number | null = null
-    let usage = { inputTokens: 0, outputTokens: 0 }
-    const outcome = (ok: boolean, aborted: boolean): ChatOutcome => ({
-      requestId,
-      decision,
-      ok,
-      aborted,
-      ttftMs,
-      totalMs: performance.now() - started,
-      ...usage,
-    })
+    const tried = new Set<string>()
     try {
-      const stream = this.deps.bridge.chat({
-        model: decision.model,
-        messages: [{ role: 'user', content: input.prompt }],
-        signal,
-      })
-      for await (const chunk of stream) {
-        if (chunk.text) {
-          ttftMs ??= performance.now() - started
-          this.deps.bus.emit('chat.token', { requestId, text: chunk.text })
-        }
-        if (chunk.usage) usage = chunk.usage
-      }
-      const result = outcome(true, false)
-      this.status({
-        requestId,
-        phase: 'done',
-        decision,
-        servedBy,
-        usage: { inputTokens: usage.inputTokens, outputTokens: usage.outputTokens, ttftMs, totalMs: result.totalMs },
-      })
-      this.deps.onOutcome?.(result)
-    } catch (error) {
-      const aborted = error instanceof OllamaError && error.kind === 'aborted'
-      this.status({
-        requestId,
-        phase: aborted ? 'aborted' : 'error',
-        decision,
-        servedBy,
-        ...(aborted ? {} : { error: error instanceof OllamaError ? error.message : 'generation failed' }),
-      })
-      this.deps.onOutcome?.(outcome(false, aborted))
+      return await this.attempt(input, decision, plan, { requestId, signal, emit, onToken: hooks.onToken, started, tried })
+    } finally {
+      for (const endpoint of plan.claimedProbes) if (!tried.has(endpoint)) this.deps.stack.gate.releaseProbe(endpoint)
     }
+  }
+
+  private async attempt(
+    input: ChatStart,
+    decision: Decision,
+    plan: Extract<ArmPlan, { arms: Arm[] }>,
+    ctx: { requestId: string; signal: AbortSignal; emit: (s: ChatStatus) => void; onToken: ((t: string) => void) | undefined; started: number; tried: Set<string> },
+  ): Promise<ChatResult> {
+    const { registry, health, network, costs, gate } = this.deps.stack
+    const { requestId, signal, emit, started } = ctx
+    const messages: ChatMessage[] = [{ role: 'user', content: input.prompt }]
+    const hops: Hop[] = []
+    let attempts = 0
+    let waitedForRateLimit = false
+    let last: Arm | null = null
+
+    for (let i = 0; i < plan.arms.length && attempts < this.maxAttempts; i++) {
+      const arm = plan.arms[i]!
+      if (signal.aborted) break
+      // Things change while we fail over (a sibling request found the network down, a cap was reached).
+      if (arm.tier === 'cloud' && gate.cloudBlock()) continue
+      if (health.modelMissing(arm.endpoint, arm.model)) continue
+      const ticket = health.acquire(arm.endpoint)
+      if (!ticket) continue // cooling down: skipping it costs nothing
+      ctx.tried.add(arm.endpoint)
+      attempts += 1
+      last = arm
+      const servedBy = { tier: arm.tier, endpoint: arm.endpoint, model: arm.model }
+      emit({ requestId, phase: 'generating', decision, servedBy, ...(hops.length ? { hops: [...hops] } : {}) })
+
+      const attemptStart = performance.now()
+      let ttftMs: number | null = null
+      let attemptTtft: number | null = null
+      let chars = 0
+      let usage: { inputTokens: number; outputTokens: number } | null = null
+      try {
+        const provider = await registry.provider(arm.endpoint)
+        const endpoint = provider.endpoint
+        const stream = guardStream((s) => provider.stream({ model: arm.model, messages, signal: s }), {
+          firstTokenTimeoutMs: registry.timeouts.firstTokenMs[arm.tier],
+          idleTimeoutMs: registry.timeouts.idleMs,
+          signal,
+          label: endpointLabel(endpoint),
+        })
+        for await (const chunk of stream) {
+          if (chunk.text) {
+            const now = performance.now()
+            ttftMs ??= now - started
+            attemptTtft ??= now - attemptStart
+            chars += chunk.text.length
+            ctx.onToken?.(chunk.text)
+          }
+          if (chunk.usage) usage = chunk.usage
+        }
+        const latencyMs = performance.now() - attemptStart
+        health.success(arm.endpoint, ticket, { latencyMs, ttftMs: attemptTtft })
+        if (arm.tier === 'cloud') network.reportReachable()
+        const used = usage ?? { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
+        const cost = costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, used)
+        costs.record(cost)
+        const totalMs = performance.now() - started
+        const result: ChatResult = {
+          requestId,
+          phase: 'done',
+          decision,
+          servedBy: arm,
+          hops,
+          usage: { ...used, ttftMs, totalMs, costUsd: cost },
+        }
+        this.outcome({ requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
+        return this.finish(emit, result)
+      } catch (caught) {
+        const error = caught instanceof ProviderError ? caught : new ProviderError('unavailable', `${arm.endpoint}: generation failed`)
+        const latencyMs = performance.now() - attemptStart
+        const aborted = error.errorClass === 'aborted' || signal.aborted
+        if (aborted) health.release(arm.endpoint, ticket)
+        else health.failure(arm.endpoint, ticket, error, { latencyMs })
+        if (error.errorClass === 'model-missing') health.markModelMissing(arm.endpoint, arm.model)
+        if (error.errorClass === 'offline') network.reportNetworkDown(error.message)
+        const totalMs = performance.now() - started
+        const partial = { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
+        if (aborted) {
+          this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
+          return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null })
+        }
+        if (chars > 0) {
+          // Text already reached the user: switching arms would repeat or contradict it.
+          const endpoint = registry.endpoint(arm.endpoint)
+          const cost = endpoint ? costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, partial) : 0
+          costs.record(cost)
+          this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
+          return this.finish(emit, {
+            requestId,
+            phase: 'error',
+            decision,
+            servedBy: arm,
+            hops,
+            usage: { ...partial, ttftMs, totalMs, costUsd: cost },
+            interrupted: true,
+            error: `The answer was interrupted after ${partial.outputTokens} tokens: ${error.message}. The text above is incomplete.`,
+          })
+        }
+        hops.push({
+          endpoint: arm.endpoint,
+          model: arm.model,
+          tier: arm.tier,
+          error: error.errorClass,
+          message: error.message,
+          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
+        })
+        const othersLeft = plan.arms.slice(i + 1).some((a) => gate.usable(a))
+        if (error.errorClass === 'rate-limited' && !waitedForRateLimit && !othersLeft) {
+          const wait = error.retryAfterMs ?? 1000
+          if (wait <= this.maxRateLimitWaitMs) {
+            waitedForRateLimit = true
+            try {
+              await sleep(wait, undefined, { signal })
+            } catch {
+              break // stopped while waiting
+            }
+            i -= 1 // the same arm once more: its circuit lets one probe through after Retry-After
+          }
+        }
+      }
+    }
+
+    const totalMs = performance.now() - started
+    if (signal.aborted) {
+      this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+      return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
+    }
+    this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+    return this.finish(emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error: exhaustedMessage(decision, hops, gate.whyUnavailable(decision.tier)) })
+  }
+
+  private outcome(outcome: ChatOutcome): void {
+    try {
+      this.deps.onOutcome?.(outcome)
+    } catch {
+      // telemetry must not break a generation
+    }
+  }
+
+  private finish(emit: (s: ChatStatus) => void, result: ChatResult): ChatResult {
+    const servedBy = result.servedBy ? { tier: result.servedBy.tier, endpoint: result.servedBy.endpoint, model: result.servedBy.model } : undefined
+    emit({
+      requestId: result.requestId,
+      phase: result.phase,
+      ...(result.decision ? { decision: result.decision } : {}),
+      ...(servedBy ? { servedBy } : {}),
+      ...(result.usage ? { usage: result.usage } : {}),
+      ...(result.hops.length ? { hops: result.hops } : {}),
+      ...(result.error ? { error: result.error } : {}),
+      ...(result.interrupted ? { interrupted: true } : {}),
+    })
+    return result
   }
 }
 
-function noModelMessage(tier: Tier): string {
-  return tier === 'local'
-    ? 'No local model is available: start Ollama and pull a model (for example `ollama pull llama3.2`).'
-    : 'No cloud endpoint is configured for this prompt.'
+function exhaustedMessage(decision: Decision, hops: readonly Hop[], whyNone: string): string {
+  const clause = (text: string) => text.replace(/[.\s]+$/, '')
+  const privacy = decision.pinned === 'privacy' || decision.trace.some((v) => v.pin === 'privacy')
+  const prefix = privacy ? 'This prompt holds private data, so it stays on this machine and is not sent to the cloud. ' : ''
+  if (hops.length === 0) return `${prefix}No endpoint could take the request: ${clause(whyNone)}.`
+  if (hops.every((h) => h.error === 'context-length')) {
+    return `The prompt is too long for every available model: ${hops.map((h) => clause(h.message)).join('; ')}.`
+  }
+  const tried = hops.map((h) => `${h.endpoint} (${h.model}): ${clause(h.message)}`).join('; ')
+  return `${prefix}No endpoint could answer. Tried ${tried}.`
 }

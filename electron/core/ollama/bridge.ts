@@ -1,7 +1,7 @@
 import { Ollama, type AbortableAsyncIterator, type ChatResponse, type Message, type ModelResponse } from 'ollama'
 import type { OllamaModel, OllamaStatus } from '../../../shared/ollama'
 import { describeNetworkError, isAbortError } from '../net-errors'
-import { candidateHosts } from './hosts'
+import { candidateHosts, normalizeOllamaHost } from './hosts'
 
 export interface OllamaBridgeOptions {
   env?: NodeJS.ProcessEnv
@@ -9,6 +9,8 @@ export interface OllamaBridgeOptions {
   configuredHosts?: () => readonly string[]
   /** How long one probe may take before the address counts as down. */
   probeTimeoutMs?: number
+  /** Only these addresses (an endpoint pinned to one Ollama server); replaces OLLAMA_HOST and the defaults. */
+  hosts?: readonly string[]
 }
 
 export interface OllamaChatRequest {
@@ -35,8 +37,9 @@ export class OllamaError extends Error {
     message: string,
     readonly kind: 'unreachable' | 'upstream' | 'aborted',
     readonly status?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message)
+    super(message, options)
   }
 }
 
@@ -90,7 +93,9 @@ export class OllamaBridge {
   }
 
   private async probe(): Promise<OllamaStatus> {
-    const hosts = candidateHosts(this.env, this.options.configuredHosts?.() ?? [])
+    const hosts = this.options.hosts
+      ? [...new Set(this.options.hosts.map(normalizeOllamaHost))]
+      : candidateHosts(this.env, this.options.configuredHosts?.() ?? [])
     const results = await Promise.all(
       hosts.map(async (host) => {
         try {
@@ -105,12 +110,12 @@ export class OllamaBridge {
     const winner = results.find((r) => r.version !== null)
     if (!winner || winner.version === null) return { detected: false, tried }
     let models: OllamaModel[] = []
-    try {
-      models = (await this.client(winner.host, this.probeTimeoutMs).list()).models.map(toModel)
-    } catch (error) {
-      tried.push({ host: `${winner.host}/api/tags`, ok: false, error: describeNetworkError(error) })
-    }
-    return { detected: true, host: winner.host, version: winner.version, models, tried }
+    const client = this.client(winner.host, this.probeTimeoutMs)
+    const [tags, ps] = await Promise.allSettled([client.list(), client.ps()])
+    if (tags.status === 'fulfilled') models = tags.value.models.map(toModel)
+    else tried.push({ host: `${winner.host}/api/tags`, ok: false, error: describeNetworkError(tags.reason) })
+    const loaded = ps.status === 'fulfilled' ? ps.value.models.map((m) => m.name) : []
+    return { detected: true, host: winner.host, version: winner.version, models, loaded, tried }
   }
 
   private async requireHost(): Promise<string> {
@@ -131,7 +136,13 @@ export class OllamaBridge {
     request.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       if (request.signal?.aborted) throw new OllamaError('generation stopped', 'aborted')
-      stream = await this.client(host).chat({
+      // ollama-js only exposes abort once the response headers arrived; a model that is slow to
+      // load delays them, so the caller's signal must reach the fetch itself.
+      const signal = request.signal
+      const client = signal
+        ? new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) })
+        : this.client(host)
+      stream = await client.chat({
         model: request.model,
         messages: request.messages,
         stream: true,
@@ -174,16 +185,27 @@ export class OllamaBridge {
     }
   }
 
+  /** Names of the models Ollama holds in memory now (/api/ps); empty when unreachable. */
+  async loaded(): Promise<string[]> {
+    const host = this.host
+    if (!host) return []
+    try {
+      return (await this.client(host, this.probeTimeoutMs).ps()).models.map((m) => m.name)
+    } catch {
+      return []
+    }
+  }
+
   private translate(error: unknown, host: string, signal?: AbortSignal): OllamaError {
     if (error instanceof OllamaError) return error
     if (signal?.aborted || isAbortError(error)) return new OllamaError('generation stopped', 'aborted')
     const status = (error as { status_code?: number }).status_code
     if (typeof status === 'number') {
       // Ollama's own error text ("model 'x' not found, try pulling it first") is meant for users.
-      return new OllamaError(`Ollama at ${host} answered ${status}: ${(error as Error).message}`, 'upstream', status)
+      return new OllamaError(`Ollama at ${host} answered ${status}: ${(error as Error).message}`, 'upstream', status, { cause: error })
     }
     // The address stopped answering: forget it so the next call probes again.
     if (this.status?.detected && this.status.host === host) this.status = null
-    return new OllamaError(`Ollama at ${host} failed: ${describeNetworkError(error)}`, 'unreachable')
+    return new OllamaError(`Ollama at ${host} failed: ${describeNetworkError(error)}`, 'unreachable', undefined, { cause: error })
   }
 }

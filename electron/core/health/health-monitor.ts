@@ -1,0 +1,309 @@
+import type { ErrorClass } from '../../../shared/health'
+import type { ProviderError } from '../providers/types'
+import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type Ticket } from './circuit-breaker'
+import { RollingWindow, type WindowStats } from './rolling-window'
+
+export type { Ticket } from './circuit-breaker'
+
+export interface HealthOptions extends Partial<BreakerOptions> {
+  /** The clock (ms); tests pass a fake one. */
+  now?: () => number
+  /** Rolling window: at most this many outcomes, none older than windowMs. */
+  windowSize?: number
+  windowMs?: number
+  /** Open the circuit when the window's error rate reaches this (with at least tripMinSamples outcomes). */
+  tripErrorRate?: number
+  tripMinSamples?: number
+  /** Degraded: error rate at or above this (with at least degradedMinSamples outcomes in degradedWindowMs)... */
+  degradedErrorRate?: number
+  degradedMinSamples?: number
+  /**
+   * Degradation looks only this far back, so an endpoint that got no traffic while degraded
+   * is tried again (as healthy) once its bad figures are this old.
+   */
+  degradedWindowMs?: number
+  /** A degraded endpoint still gets one live request (a probe) this often, so its recovery is seen. */
+  degradedProbeMs?: number
+  /** ...or recent time to first token above latencyFactor × its own baseline (and latencyFloorMs more). */
+  latencyFactor?: number
+  latencyFloorMs?: number
+  baselineMinSamples?: number
+  /** A model an endpoint said it does not serve is skipped this long. */
+  modelMissingMs?: number
+}
+
+/** Failure classes that say nothing about the endpoint's health. */
+const NEUTRAL: ReadonlySet<ErrorClass> = new Set(['aborted', 'context-length', 'bad-request', 'model-missing', 'offline'])
+
+export interface EndpointHealth {
+  breaker: BreakerState
+  degraded: boolean
+  misconfigured: boolean
+  reason: string | null
+  cooldownRemainingMs: number | null
+  stats: WindowStats
+  lastError: { error: ErrorClass; message: string; at: number } | null
+}
+
+const RECENT_TTFT = 5
+const BASELINE_ALPHA = 0.02
+
+class EndpointRecord {
+  readonly breaker: CircuitBreaker
+  readonly window: RollingWindow
+  baselineTtft: number | null = null
+  baselineSamples = 0
+  /** The last few times to first token, with when they were seen. */
+  readonly recentTtft: Array<{ at: number; ms: number }> = []
+  lastError: EndpointHealth['lastError'] = null
+  degradedSince: number | null = null
+  lastDegradedProbe = 0
+  degradedProbeOut = false
+
+  constructor(breaker: BreakerOptions, size: number, maxAgeMs: number) {
+    this.breaker = new CircuitBreaker(breaker)
+    this.window = new RollingWindow(size, maxAgeMs)
+  }
+
+  /** Record a time to first token; the baseline learns only while the endpoint is not slow. */
+  observeTtft(at: number, ms: number, slow: boolean): void {
+    this.recentTtft.push({ at, ms })
+    if (this.recentTtft.length > RECENT_TTFT) this.recentTtft.shift()
+    if (slow) return
+    this.baselineTtft = this.baselineTtft === null ? ms : this.baselineTtft + BASELINE_ALPHA * (ms - this.baselineTtft)
+    this.baselineSamples += 1
+  }
+}
+
+/**
+ * Health of every endpoint: a rolling window of outcomes (error rate, latency, time to first
+ * token), a circuit breaker, and degradation (errors, or latency far above the endpoint's own
+ * baseline). Attempts ask `acquire` first and report exactly one of success / failure /
+ * release with the ticket they got.
+ */
+export class HealthMonitor {
+  private readonly records = new Map<string, EndpointRecord>()
+  private readonly missing = new Map<string, number>()
+  private readonly listeners = new Set<() => void>()
+  private readonly signatures = new Map<string, string>()
+  readonly now: () => number
+  private readonly o: Required<Omit<HealthOptions, 'now' | keyof BreakerOptions>>
+  private readonly breakerOptions: BreakerOptions
+
+  constructor(options: HealthOptions = {}) {
+    this.now = options.now ?? Date.now
+    this.breakerOptions = {
+      failureThreshold: options.failureThreshold ?? DEFAULT_BREAKER.failureThreshold,
+      baseCooldownMs: options.baseCooldownMs ?? DEFAULT_BREAKER.baseCooldownMs,
+      maxCooldownMs: options.maxCooldownMs ?? DEFAULT_BREAKER.maxCooldownMs,
+      misconfiguredCooldownMs: options.misconfiguredCooldownMs ?? DEFAULT_BREAKER.misconfiguredCooldownMs,
+    }
+    this.o = {
+      windowSize: options.windowSize ?? 50,
+      windowMs: options.windowMs ?? 5 * 60_000,
+      tripErrorRate: options.tripErrorRate ?? 0.5,
+      tripMinSamples: options.tripMinSamples ?? 10,
+      degradedErrorRate: options.degradedErrorRate ?? 0.2,
+      degradedMinSamples: options.degradedMinSamples ?? 5,
+      degradedWindowMs: options.degradedWindowMs ?? 30_000,
+      degradedProbeMs: options.degradedProbeMs ?? 5_000,
+      latencyFactor: options.latencyFactor ?? 3,
+      latencyFloorMs: options.latencyFloorMs ?? 250,
+      baselineMinSamples: options.baselineMinSamples ?? 20,
+      modelMissingMs: options.modelMissingMs ?? 10 * 60_000,
+    }
+  }
+
+  private record(endpoint: string): EndpointRecord {
+    let r = this.records.get(endpoint)
+    if (!r) {
+      r = new EndpointRecord(this.breakerOptions, this.o.windowSize, this.o.windowMs)
+      this.records.set(endpoint, r)
+    }
+    return r
+  }
+
+  /** Whether an attempt would be let through now: circuit closed, or half-open with the probe slot free. */
+  available(endpoint: string): boolean {
+    return this.record(endpoint).breaker.available(this.now())
+  }
+
+  /** Permission for one attempt; null while the circuit is open. The caller must report back. */
+  acquire(endpoint: string): Ticket | null {
+    const ticket = this.record(endpoint).breaker.acquire(this.now())
+    if (ticket?.probe) this.changed(endpoint)
+    return ticket
+  }
+
+  success(endpoint: string, ticket: Ticket, timing: { latencyMs: number; ttftMs: number | null }): void {
+    const r = this.record(endpoint)
+    const now = this.now()
+    const baseline = r.baselineTtft
+    const normal = timing.ttftMs === null || baseline === null || timing.ttftMs <= this.o.latencyFactor * baseline || timing.ttftMs - baseline <= this.o.latencyFloorMs
+    // The circuit's probe came back fine: the outage is over, its failures no longer describe the endpoint.
+    if (r.breaker.success(ticket)) {
+      r.window.clear()
+      if (normal) r.recentTtft.length = 0
+    }
+    if (r.degradedProbeOut) {
+      r.degradedProbeOut = false
+      // A degraded endpoint answered at its usual speed: forget the evidence against it.
+      if (normal) {
+        r.window.clear()
+        r.recentTtft.length = 0
+      }
+    }
+    r.window.push({ at: now, ok: true, error: null, latencyMs: timing.latencyMs, ttftMs: timing.ttftMs })
+    if (timing.ttftMs !== null) r.observeTtft(now, timing.ttftMs, this.slowBy(r, now) !== null)
+    this.changed(endpoint)
+  }
+
+  failure(endpoint: string, ticket: Ticket, error: ProviderError, timing: { latencyMs: number } = { latencyMs: 0 }): void {
+    const r = this.record(endpoint)
+    const now = this.now()
+    r.degradedProbeOut = false
+    if (NEUTRAL.has(error.errorClass)) {
+      r.breaker.release(ticket)
+      if (error.errorClass !== 'aborted') r.lastError = { error: error.errorClass, message: error.message, at: now }
+      this.changed(endpoint)
+      return
+    }
+    r.lastError = { error: error.errorClass, message: error.message, at: now }
+    r.window.push({ at: now, ok: false, error: error.errorClass, latencyMs: timing.latencyMs, ttftMs: null })
+    r.breaker.failure(ticket, now, {
+      immediate: error.unreachable || error.errorClass === 'rate-limited',
+      misconfigured: error.errorClass === 'misconfigured',
+      ...(error.errorClass === 'rate-limited' ? { cooldownMs: error.retryAfterMs ?? this.breakerOptions.baseCooldownMs } : {}),
+      reason: error.message,
+    })
+    const stats = r.window.stats(now)
+    if (stats.samples >= this.o.tripMinSamples && (stats.errorRate ?? 0) >= this.o.tripErrorRate) {
+      r.breaker.trip(now, `${Math.round((stats.errorRate ?? 0) * 100)}% of the last ${stats.samples} requests failed`)
+    }
+    this.changed(endpoint)
+  }
+
+  /** The attempt ended without a verdict on the endpoint (e.g. never started). */
+  release(endpoint: string, ticket: Ticket): void {
+    const r = this.record(endpoint)
+    r.degradedProbeOut = false
+    r.breaker.release(ticket)
+    this.changed(endpoint)
+  }
+
+  /** A degraded endpoint whose next live request should go to it, to see whether it recovered. */
+  degradedProbeDue(endpoint: string): boolean {
+    const r = this.record(endpoint)
+    if (r.degradedProbeOut || !this.health(endpoint).degraded) return false
+    const since = Math.max(r.lastDegradedProbe, r.degradedSince ?? 0)
+    return this.now() - since >= this.o.degradedProbeMs
+  }
+
+  /** Take the degraded endpoint's probe for this request (at most one per degradedProbeMs). */
+  claimDegradedProbe(endpoint: string): boolean {
+    if (!this.degradedProbeDue(endpoint)) return false
+    const r = this.record(endpoint)
+    r.lastDegradedProbe = this.now()
+    r.degradedProbeOut = true
+    return true
+  }
+
+  /** A claimed degraded probe that was not used (the request ended first). */
+  releaseDegradedProbe(endpoint: string): void {
+    this.record(endpoint).degradedProbeOut = false
+  }
+
+  markModelMissing(endpoint: string, model: string): void {
+    this.missing.set(`${endpoint}\u0000${model}`, this.now() + this.o.modelMissingMs)
+  }
+
+  modelMissing(endpoint: string, model: string): boolean {
+    const until = this.missing.get(`${endpoint}\u0000${model}`)
+    return until !== undefined && until > this.now()
+  }
+
+  health(endpoint: string): EndpointHealth {
+    const r = this.record(endpoint)
+    const now = this.now()
+    const stats = r.window.stats(now)
+    const breaker = r.breaker.state(now)
+    const degradedBy = breaker === 'closed' ? this.degradation(r, now) : null
+    return {
+      breaker,
+      degraded: degradedBy !== null,
+      misconfigured: r.breaker.isMisconfigured,
+      reason: breaker === 'closed' ? degradedBy : r.breaker.reason,
+      cooldownRemainingMs: r.breaker.cooldownRemaining(now),
+      stats,
+      lastError: r.lastError,
+    }
+  }
+
+  private degradation(r: EndpointRecord, now: number): string | null {
+    const recent = r.window.recent(now).filter((o) => now - o.at <= this.o.degradedWindowMs)
+    const failures = recent.filter((o) => !o.ok).length
+    if (recent.length >= this.o.degradedMinSamples && failures / recent.length >= this.o.degradedErrorRate) {
+      return `${Math.round((failures / recent.length) * 100)}% of the last ${recent.length} requests failed`
+    }
+    return this.slowBy(r, now)
+  }
+
+  /** "first token takes 900 ms, 9× its usual 100 ms" when the recent median is far above the baseline. */
+  private slowBy(r: EndpointRecord, now: number): string | null {
+    const baseline = r.baselineTtft
+    if (baseline === null || r.baselineSamples < this.o.baselineMinSamples) return null
+    const recent = r.recentTtft.filter((x) => now - x.at <= this.o.degradedWindowMs).map((x) => x.ms)
+    if (recent.length < RECENT_TTFT) return null
+    const median = recent.sort((a, b) => a - b)[Math.floor(recent.length / 2)] ?? 0
+    if (median > this.o.latencyFactor * baseline && median - baseline > this.o.latencyFloorMs) {
+      return `first token takes ${Math.round(median)} ms, ${Math.round(median / Math.max(baseline, 1))}× its usual ${Math.round(baseline)} ms`
+    }
+    return null
+  }
+
+  /** Forget an endpoint's failures (its settings or key changed); all endpoints when no id. */
+  reset(endpoint?: string): void {
+    const ids = endpoint ? [endpoint] : [...this.records.keys()]
+    for (const id of ids) {
+      const r = this.records.get(id)
+      if (!r) continue
+      r.breaker.reset()
+      r.window.clear()
+      r.lastError = null
+      this.changed(id)
+    }
+    if (!endpoint) this.missing.clear()
+  }
+
+  /** Give every endpoint disabled for a rejected key or wrong URL a new chance (keys or settings changed). */
+  resetMisconfigured(): void {
+    for (const [id, r] of this.records) {
+      if (!r.breaker.isMisconfigured) continue
+      r.breaker.reset()
+      r.lastError = null
+      this.changed(id)
+    }
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  private changed(endpoint: string): void {
+    const h = this.health(endpoint)
+    const r = this.record(endpoint)
+    if (h.degraded) r.degradedSince ??= this.now()
+    else r.degradedSince = null
+    const signature = `${h.breaker}|${h.degraded}|${h.misconfigured}`
+    if (this.signatures.get(endpoint) === signature) return
+    this.signatures.set(endpoint, signature)
+    for (const listener of this.listeners) {
+      try {
+        listener()
+      } catch {
+        // a listener's failure is its own
+      }
+    }
+  }
+}

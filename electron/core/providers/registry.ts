@@ -1,0 +1,211 @@
+import type { Tier } from '../../../shared/decision'
+import type { EndpointConfig } from '../../../shared/endpoints'
+import { OllamaBridge } from '../ollama/bridge'
+import type { EndpointSource } from './endpoint-source'
+import { endpointLabel } from './errors'
+import { OllamaProvider, chooseDefaultLocalModel } from './ollama-provider'
+import { OpenAIProvider } from './openai-provider'
+import { ProviderError, type Arm, type Provider } from './types'
+
+export interface Timeouts {
+  /** Until the first token: local models may need to load first, so they get longer. */
+  firstTokenMs: Record<Tier, number>
+  /** Silence allowed between chunks once text flows. */
+  idleMs: number
+}
+
+export const DEFAULT_TIMEOUTS: Timeouts = { firstTokenMs: { local: 120_000, cloud: 30_000 }, idleMs: 30_000 }
+
+/** Timeouts from ROUTELLM_FIRST_TOKEN_TIMEOUT_MS, ROUTELLM_LOCAL_FIRST_TOKEN_TIMEOUT_MS, ROUTELLM_STREAM_IDLE_TIMEOUT_MS. */
+export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Timeouts {
+  const ms = (value: string | undefined, fallback: number) => {
+    const n = Number(value)
+    return value && Number.isFinite(n) && n > 0 ? n : fallback
+  }
+  return {
+    firstTokenMs: {
+      local: ms(env.ROUTELLM_LOCAL_FIRST_TOKEN_TIMEOUT_MS, DEFAULT_TIMEOUTS.firstTokenMs.local),
+      cloud: ms(env.ROUTELLM_FIRST_TOKEN_TIMEOUT_MS, DEFAULT_TIMEOUTS.firstTokenMs.cloud),
+    },
+    idleMs: ms(env.ROUTELLM_STREAM_IDLE_TIMEOUT_MS, DEFAULT_TIMEOUTS.idleMs),
+  }
+}
+
+export type KeyState = 'set' | 'missing' | 'not-needed' | 'unknown'
+
+export interface ProviderRegistryOptions {
+  source: EndpointSource
+  /** The engine's auto-detecting bridge; serves the Ollama endpoint with id `sharedOllamaId`. */
+  bridge: OllamaBridge
+  sharedOllamaId?: string
+  timeouts?: Timeouts
+  /** Ollama keep_alive for chats. */
+  keepAlive?: string | number
+  /** Replaces fetch for cloud clients (tests inject network failures). */
+  cloudFetch?: typeof fetch
+  log?: (line: string) => void
+}
+
+/**
+ * Builds and caches one client per endpoint from the endpoint source, lists the configured
+ * arms, and knows which endpoints have a key (never the key itself outside the clients).
+ * Clients are rebuilt when the source reports a change.
+ */
+export class ProviderRegistry {
+  readonly timeouts: Timeouts
+  private readonly clients = new Map<string, Provider>()
+  private readonly building = new Map<string, Promise<Provider>>()
+  private readonly keys = new Map<string, KeyState>()
+  private readonly ollamas = new Map<string, OllamaProvider>()
+  private readonly off: () => void
+  private readonly listeners = new Set<(changed: readonly string[]) => void>()
+  private timer: NodeJS.Timeout | undefined
+  private generation = 0
+  private lastEndpoints = new Map<string, string>()
+
+  constructor(private readonly options: ProviderRegistryOptions) {
+    this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
+    this.off = options.source.onChange(() => this.reload())
+    this.snapshotEndpoints()
+    void this.refreshKeys()
+  }
+
+  /** Every endpoint the source lists, enabled or not. */
+  all(): readonly EndpointConfig[] {
+    return this.options.source.list()
+  }
+
+  endpoint(id: string): EndpointConfig | undefined {
+    return this.all().find((e) => e.id === id)
+  }
+
+  /** Configured arms of enabled endpoints (health not considered). */
+  arms(tier?: Tier): Arm[] {
+    const out: Arm[] = []
+    for (const endpoint of this.all()) {
+      if (!endpoint.enabled || (tier && endpoint.tier !== tier)) continue
+      for (const model of this.modelsOf(endpoint)) out.push({ endpoint: endpoint.id, model, tier: endpoint.tier })
+    }
+    return out
+  }
+
+  /**
+   * The models an endpoint offers as arms: the configured ones; for an Ollama endpoint with
+   * none configured, the one chosen from what is installed (see chooseDefaultLocalModel).
+   */
+  modelsOf(endpoint: EndpointConfig): string[] {
+    if (endpoint.models.length > 0) return [...endpoint.models]
+    if (endpoint.provider !== 'ollama') return []
+    const ollama = this.ollama(endpoint)
+    const chosen = chooseDefaultLocalModel(ollama.models, ollama.loaded)
+    return chosen ? [chosen] : []
+  }
+
+  keyState(endpointId: string): KeyState {
+    const endpoint = this.endpoint(endpointId)
+    if (!endpoint || endpoint.provider === 'ollama') return 'not-needed'
+    return this.keys.get(endpointId) ?? 'unknown'
+  }
+
+  /** The Ollama client of an Ollama endpoint (created on first use). */
+  ollama(endpoint: EndpointConfig): OllamaProvider {
+    let provider = this.ollamas.get(endpoint.id)
+    if (!provider || provider.endpoint.baseURL !== endpoint.baseURL) {
+      const shared = endpoint.id === (this.options.sharedOllamaId ?? 'ollama')
+      const bridge = shared ? this.options.bridge : new OllamaBridge({ hosts: [endpoint.baseURL] })
+      provider = new OllamaProvider(endpoint, bridge, this.options.keepAlive !== undefined ? { keepAlive: this.options.keepAlive } : {})
+      this.ollamas.set(endpoint.id, provider)
+    }
+    return provider
+  }
+
+  /** The client for an endpoint. Throws ProviderError('misconfigured') when it cannot be built (no key, unknown id). */
+  async provider(endpointId: string): Promise<Provider> {
+    const cached = this.clients.get(endpointId)
+    if (cached) return cached
+    const endpoint = this.endpoint(endpointId)
+    if (!endpoint) throw new ProviderError('misconfigured', `endpoint "${endpointId}" is not configured`)
+    if (endpoint.provider === 'ollama') {
+      const provider = this.ollama(endpoint)
+      this.clients.set(endpointId, provider)
+      return provider
+    }
+    let pending = this.building.get(endpointId)
+    if (!pending) {
+      const generation = this.generation
+      pending = (async () => {
+        const key = await this.options.source.apiKey(endpointId)
+        this.keys.set(endpointId, key ? 'set' : endpoint.provider === 'custom' ? 'not-needed' : 'missing')
+        if (!key && endpoint.provider !== 'custom') {
+          throw new ProviderError('misconfigured', `${endpointLabel(endpoint)} has no API key: add one in Settings (or ROUTELLM_CLOUD_API_KEY)`)
+        }
+        const provider = new OpenAIProvider(endpoint, key, {
+          requestTimeoutMs: this.timeouts.firstTokenMs.cloud,
+          ...(this.options.cloudFetch ? { fetch: this.options.cloudFetch } : {}),
+        })
+        if (generation === this.generation) this.clients.set(endpointId, provider)
+        return provider
+      })().finally(() => this.building.delete(endpointId))
+      this.building.set(endpointId, pending)
+    }
+    return pending
+  }
+
+  /** Probe every Ollama endpoint again and refresh their model lists. */
+  async refreshLocal(): Promise<void> {
+    await Promise.all(
+      this.all()
+        .filter((e) => e.provider === 'ollama' && e.enabled)
+        .map((e) => this.ollama(e).refresh(true).catch(() => {})),
+    )
+  }
+
+  /** Re-probe Ollama every `intervalMs` in the background (the timer never keeps the process alive). */
+  startAutoRefresh(intervalMs = 30_000): void {
+    void this.refreshLocal()
+    this.timer ??= setInterval(() => void this.refreshLocal(), intervalMs).unref()
+  }
+
+  /** Called after the source changed, with the ids of endpoints whose settings changed (keys may have changed for any). */
+  onChange(listener: (changed: readonly string[]) => void): () => void {
+    this.listeners.add(listener)
+    return () => this.listeners.delete(listener)
+  }
+
+  close(): void {
+    clearInterval(this.timer)
+    this.off()
+  }
+
+  private snapshotEndpoints(): void {
+    this.lastEndpoints = new Map(this.all().map((e) => [e.id, JSON.stringify(e)]))
+  }
+
+  private reload(): void {
+    const before = this.lastEndpoints
+    this.snapshotEndpoints()
+    const changed = new Set<string>()
+    for (const [id, json] of this.lastEndpoints) if (before.get(id) !== json) changed.add(id)
+    for (const id of before.keys()) if (!this.lastEndpoints.has(id)) changed.add(id)
+    // A key may have changed without the endpoint changing: every cloud client is rebuilt.
+    this.generation += 1
+    this.clients.clear()
+    void this.refreshKeys().then(() => {
+      for (const listener of this.listeners) listener([...changed])
+    })
+  }
+
+  private async refreshKeys(): Promise<void> {
+    const cloud = this.all().filter((e) => e.provider !== 'ollama')
+    await Promise.all(
+      cloud.map(async (e) => {
+        try {
+          const key = await this.options.source.apiKey(e.id)
+          this.keys.set(e.id, key ? 'set' : e.provider === 'custom' ? 'not-needed' : 'missing')
+        } catch {
+          this.keys.set(e.id, 'unknown')
+        }
+      }),
+    )
+  }
+}
