@@ -10,10 +10,19 @@ export const Prompt = z
   .min(1, 'prompt must not be empty')
   .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`)
 
+/** Earlier turns of a conversation, sent to the model before the prompt (not routed on). */
+export const ChatTurn = z.object({
+  role: z.enum(['system', 'user', 'assistant']),
+  content: z.string().max(MAX_PROMPT_CHARS),
+})
+export type ChatTurn = z.infer<typeof ChatTurn>
+
 export const ChatStart = z.object({
   prompt: Prompt,
   /** Force a tier for this prompt (user override); the decision records it. */
   tier: Tier.optional(),
+  /** Conversation so far (system prompt, earlier turns); the decision is made on `prompt`. */
+  history: z.array(ChatTurn).max(500).optional(),
 })
 export type ChatStart = z.infer<typeof ChatStart>
 

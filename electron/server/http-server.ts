@@ -3,8 +3,10 @@ import type { AddressInfo } from 'node:net'
 import type { Handlers } from '../../shared/contract'
 import { ContractError } from '../../shared/client'
 import { dispatch, toErrorEnvelope } from '../core/contract-dispatch'
+import type { ChatService } from '../core/chat/chat-service'
 import type { EventBus } from '../core/event-bus'
 import { bearerMatches, hostIsLoopback, originAllowed } from './http-guard'
+import { chatCompletions, listModels, openAIError } from './openai-gateway'
 import { readStatic } from './static-files'
 
 export interface HttpHostOptions {
@@ -14,6 +16,10 @@ export interface HttpHostOptions {
   token: string
   /** Folder of the built dashboard (out/renderer); null serves the API only. */
   staticDir: string | null
+  /** The generate flow behind the OpenAI-compatible gateway at /v1 (absent: no gateway). */
+  chat?: Pick<ChatService, 'generate'>
+  /** A fixed gateway key (ROUTELLM_GATEWAY_KEY) accepted at /v1 besides the launch token. */
+  gatewayKey?: string
   log?: (line: string) => void
 }
 
@@ -48,6 +54,7 @@ function sendError(res: ServerResponse, error: ContractError): void {
   sendJson(res, STATUS_BY_CODE[error.code], { error: toErrorEnvelope(error) })
 }
 
+/** Read a JSON body (empty → {}); too large or not JSON → ContractError('invalid-input'). */
 async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = []
   let size = 0
@@ -65,10 +72,25 @@ async function readJsonBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
+/** The OpenAI-compatible gateway: /v1/models and /v1/chat/completions, in OpenAI's own error format. */
+async function serveGateway(req: IncomingMessage, res: ServerResponse, path: string, chat: Pick<ChatService, 'generate'>): Promise<void> {
+  if (path === '/v1/models' && req.method === 'GET') return listModels(res)
+  if (path === '/v1/chat/completions' && req.method === 'POST') {
+    let body: unknown
+    try {
+      body = await readJsonBody(req)
+    } catch (error) {
+      return openAIError(res, 400, (error as Error).message, 'invalid_request')
+    }
+    return chatCompletions(req, res, body, chat)
+  }
+  return openAIError(res, 404, `Unknown request URL: ${req.method} ${path}.`, 'unknown_url')
+}
+
 /**
  * The headless host: the contract at POST /api/rpc/<channel>, its events as server-sent
- * events at GET /api/events, the dashboard's static files, and an unauthenticated
- * GET /healthz. Only loopback Host headers and same-origin browsers are served.
+ * events at GET /api/events, the OpenAI-compatible gateway at /v1, the dashboard's static
+ * files, and an unauthenticated GET /healthz. Only loopback Host headers and same-origin browsers are served.
  */
 export function createHttpHost(options: HttpHostOptions): { server: Server; listen(port: number, host: string): Promise<number> } {
   const log = options.log ?? (() => {})
@@ -80,6 +102,14 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
     if (!originAllowed(req, boundPort)) return sendError(res, new ContractError('forbidden origin', 'forbidden'))
 
     if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' })
+
+    if (url.pathname.startsWith('/v1/') && options.chat) {
+      const keys = [options.token, ...(options.gatewayKey ? [options.gatewayKey] : [])]
+      if (!keys.some((key) => bearerMatches(req, key))) {
+        return openAIError(res, 401, 'Incorrect API key provided: use the token printed by `routellm serve` or ROUTELLM_GATEWAY_KEY.', 'invalid_api_key')
+      }
+      return serveGateway(req, res, url.pathname, options.chat)
+    }
 
     if (url.pathname.startsWith('/api/')) {
       if (!bearerMatches(req, options.token)) {

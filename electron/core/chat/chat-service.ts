@@ -165,7 +165,7 @@ export class ChatService {
   ): Promise<ChatResult> {
     const { registry, health, network, costs, gate } = this.deps.stack
     const { requestId, signal, emit, started } = ctx
-    const messages: ChatMessage[] = [{ role: 'user', content: input.prompt }]
+    const messages: ChatMessage[] = [...(input.history ?? []), { role: 'user', content: input.prompt }]
     const hops: Hop[] = []
     let attempts = 0
     let waitedForRateLimit = false

@@ -26,7 +26,15 @@ export const serveCommand: CliCommand = {
     const services = await createServices({ host: 'headless', env: ctx.env, log: (line) => ctx.stderr.write(`${line}\n`) })
     const token = randomBytes(32).toString('base64url')
     const staticDir = existsSync(DASHBOARD_DIR) ? DASHBOARD_DIR : null
-    const http = createHttpHost({ handlers: createHandlers(services), bus: services.bus, token, staticDir, log: (l) => ctx.stderr.write(`${l}\n`) })
+    const http = createHttpHost({
+      handlers: createHandlers(services),
+      bus: services.bus,
+      token,
+      staticDir,
+      chat: services.chat,
+      ...(ctx.env.ROUTELLM_GATEWAY_KEY ? { gatewayKey: ctx.env.ROUTELLM_GATEWAY_KEY } : {}),
+      log: (l) => ctx.stderr.write(`${l}\n`),
+    })
     const bound = await http.listen(port, host === 'localhost' ? '127.0.0.1' : host)
     const shownHost = host.includes(':') ? `[${host}]` : host
     if (!staticDir) ctx.stderr.write('dashboard not built (run `npm run build`); serving the API only\n')

@@ -1,0 +1,140 @@
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import OpenAI from 'openai'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
+import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
+import { MemoryKeyStore } from '../core/keys/memory-key-store'
+import { createHandlers } from '../core/handlers'
+import { createServices, type Services } from '../core/services'
+import { createHttpHost } from './http-server'
+
+const TOKEN = 'launch-token-for-tests'
+const GATEWAY_KEY = 'fixed-gateway-key'
+const CLOUD_KEY = 'sk-cloud-canary-7f3a9c'
+
+describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
+  let ollama: OllamaDouble
+  let cloud: OpenAIDouble
+  let services: Services
+  let client: OpenAI
+  let baseURL: string
+  let close: () => Promise<void>
+
+  beforeAll(async () => {
+    ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer here.' })
+    cloud = await startOpenAIDouble({ apiKey: CLOUD_KEY, models: ['gpt-big'], reply: () => 'Cloud answer here.' })
+    services = await createServices({
+      host: 'headless',
+      dataDir: mkdtempSync(join(tmpdir(), 'routellm-gateway-')),
+      keyStore: new MemoryKeyStore(),
+      env: { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: CLOUD_KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big' },
+    })
+    const host = createHttpHost({ handlers: createHandlers(services), bus: services.bus, token: TOKEN, staticDir: null, chat: services.chat, gatewayKey: GATEWAY_KEY })
+    const port = await host.listen(0, '127.0.0.1')
+    baseURL = `http://127.0.0.1:${port}/v1`
+    client = new OpenAI({ apiKey: TOKEN, baseURL, maxRetries: 0 })
+    close = () => new Promise((r) => { host.server.closeAllConnections(); host.server.close(() => r()) })
+  })
+  afterAll(async () => {
+    await close()
+    await services.close()
+    await ollama.close()
+    await cloud.close()
+  })
+
+  it('lists the routing models', async () => {
+    const ids = (await client.models.list()).data.map((m) => m.id)
+    expect(ids).toEqual(['routellm/auto', 'routellm/local', 'routellm/cloud'])
+  })
+
+  it('answers a simple prompt locally, saying where it went and why', async () => {
+    const { data, response } = await client.chat.completions
+      .create({ model: 'routellm/auto', messages: [{ role: 'user', content: 'hi there!' }] })
+      .withResponse()
+    expect(data.choices[0]!.message.content).toBe('Local answer here.')
+    expect(data.model).toBe('llama3.2:1b')
+    expect(data.usage!.completion_tokens).toBeGreaterThan(0)
+    expect(response.headers.get('x-routellm-tier')).toBe('local')
+    expect((data as unknown as { routellm: { explanation: string } }).routellm.explanation).toMatch(/local/i)
+  })
+
+  it('sends the system prompt and earlier turns upstream, routing on the last user message', async () => {
+    await client.chat.completions.create({
+      model: 'routellm/local',
+      messages: [
+        { role: 'system', content: 'You are terse.' },
+        { role: 'user', content: 'hello' },
+        { role: 'assistant', content: 'Hi.' },
+        { role: 'user', content: 'thanks!' },
+      ],
+    })
+    const sent = ollama.requestsTo('/api/chat').at(-1)!.body as { messages: { role: string; content: string }[] }
+    expect(sent.messages.map((m) => m.role)).toEqual(['system', 'user', 'assistant', 'user'])
+    expect(sent.messages[0]!.content).toBe('You are terse.')
+  })
+
+  it('streams chunks ending with usage when asked, like OpenAI', async () => {
+    const stream = await client.chat.completions.create({
+      model: 'routellm/cloud',
+      messages: [{ role: 'user', content: 'Explain the CAP theorem' }],
+      stream: true,
+      stream_options: { include_usage: true },
+    })
+    let text = ''
+    let usage: OpenAI.CompletionUsage | undefined
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? ''
+      if (chunk.usage) usage = chunk.usage
+    }
+    expect(text).toBe('Cloud answer here.')
+    expect(usage?.total_tokens).toBeGreaterThan(0)
+    expect(cloud.requestsTo('/v1/chat/completions').at(-1)!.headers.authorization).toBe(`Bearer ${CLOUD_KEY}`)
+  })
+
+  it('accepts the fixed gateway key and refuses a wrong one with OpenAI’s 401', async () => {
+    const fixed = new OpenAI({ apiKey: GATEWAY_KEY, baseURL, maxRetries: 0 })
+    await expect(fixed.models.list()).resolves.toBeTruthy()
+    const wrong = new OpenAI({ apiKey: 'nope', baseURL, maxRetries: 0 })
+    await expect(wrong.models.list()).rejects.toBeInstanceOf(OpenAI.AuthenticationError)
+  })
+
+  it('rejects an unknown model (404) and a malformed request (400) with clear messages', async () => {
+    await expect(client.chat.completions.create({ model: 'gpt-4o', messages: [{ role: 'user', content: 'x' }] })).rejects.toMatchObject({
+      status: 404,
+      message: expect.stringContaining('routellm/auto'),
+    })
+    await expect(client.chat.completions.create({ model: 'routellm/auto', messages: [] })).rejects.toBeInstanceOf(OpenAI.BadRequestError)
+    await expect(
+      client.chat.completions.create({ model: 'routellm/auto', messages: [{ role: 'assistant', content: 'last is not user' }] }),
+    ).rejects.toMatchObject({ status: 400 })
+  })
+
+  it('fails a stream cut mid-answer with an in-stream error the SDK raises, not a quiet end', async () => {
+    cloud.setFault({ kind: 'disconnect', afterChunks: 2, times: 1 })
+    const stream = await client.chat.completions.create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Explain Raft' }], stream: true })
+    let text = ''
+    const read = (async () => {
+      for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
+    })()
+    await expect(read).rejects.toThrow(/interrupted/i)
+    expect('Cloud answer here.'.startsWith(text)).toBe(true)
+  })
+
+  it('answers 503 with the reason when no endpoint can serve, and never leaks the cloud key', async () => {
+    cloud.setFault({ kind: 'serverError', status: 500, times: 50 })
+    const url = ollama.url
+    await ollama.stop()
+    try {
+      const error = await client.chat.completions.create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Prove Fermat' }] }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(OpenAI.APIError)
+      expect((error as OpenAI.APIError).status).toBe(503)
+      expect(String((error as Error).message)).not.toContain(CLOUD_KEY)
+    } finally {
+      cloud.clearFault()
+      await ollama.restart()
+      expect(ollama.url).toBe(url)
+    }
+  })
+})
