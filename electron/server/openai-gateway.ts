@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import { ChatTurn, MAX_PROMPT_CHARS } from '../../shared/chat'
+import type { ChatTurn} from '../../shared/chat';
+import { MAX_PROMPT_CHARS } from '../../shared/chat'
 import type { Tier } from '../../shared/decision'
 import type { ChatResult, ChatService } from '../core/chat/chat-service'
 
