@@ -129,7 +129,7 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
     try {
       const error = await client.chat.completions.create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Prove Fermat' }] }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.APIError)
-      expect((error as OpenAI.APIError).status).toBe(503)
+      expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
       expect(String((error as Error).message)).not.toContain(CLOUD_KEY)
     } finally {
       cloud.clearFault()
