@@ -4,6 +4,7 @@ import { AnswerPanel } from './components/AnswerPanel'
 import { DecisionPanel } from './components/DecisionPanel'
 import { ErrorBanner } from './components/ErrorBanner'
 import { Header } from './components/Header'
+import { HealthPanel } from './components/HealthPanel'
 import { OllamaPanel } from './components/OllamaPanel'
 import { PromptPanel } from './components/PromptPanel'
 import { SettingsPanel } from './components/SettingsPanel'
@@ -155,6 +156,7 @@ export function App({ client, hasToken }: AppProps) {
         />
         <DecisionPanel className="lg:col-span-8" run={run} />
         <AnswerPanel className="lg:col-span-12" run={run} />
+        <HealthPanel className="lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>

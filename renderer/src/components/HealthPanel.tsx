@@ -1,0 +1,318 @@
+import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react'
+import type { EndpointStatus, NetworkStatus } from '../../../shared/health'
+import { describeError, type DashboardClient } from '../client'
+import { formatClock, formatMs } from '../format'
+import {
+  anyCooling,
+  cooldownEnded,
+  cooldownLeftMs,
+  formatCountdown,
+  formatRate,
+  healthReducer,
+  initialHealth,
+  isAlarm,
+  offlineExplanation,
+  offlineSwitchOn,
+  parseBudgetDraft,
+  type BudgetField,
+} from '../state/health'
+import { CostSection } from './CostSection'
+import { Panel } from './Panel'
+
+interface HealthPanelProps {
+  client: DashboardClient
+  /** False when the dashboard has no access token (nothing can be loaded). */
+  enabled: boolean
+  className?: string
+}
+
+function Metric({ term, children, testId }: { term: string; children: ReactNode; testId?: string }) {
+  return (
+    <div className="flex min-w-0 flex-col gap-0.5 border-l-4 border-black pl-2">
+      <dt className="label">{term}</dt>
+      <dd className="truncate font-bold tabular-nums" data-testid={testId}>
+        {children}
+      </dd>
+    </div>
+  )
+}
+
+function pair(p: EndpointStatus['latencyMs']): string {
+  return p === null ? '—' : `${formatMs(p.p50)} / ${formatMs(p.p95)}`
+}
+
+const KEY_LABEL: Record<EndpointStatus['key'], string | null> = { set: 'key set', missing: 'key missing', unknown: 'key unknown', 'not-needed': null }
+
+function StateBadge({ endpoint }: { endpoint: EndpointStatus }) {
+  const alarm = isAlarm(endpoint.state)
+  return (
+    <strong
+      data-testid={`health-state-${endpoint.id}`}
+      data-state={endpoint.state}
+      className={`shrink-0 px-2 py-0.5 text-sm font-black tracking-widest uppercase ${alarm ? 'bg-black text-white' : 'border-2 border-black'}`}
+    >
+      {alarm ? '▲ ' : '■ '}
+      {endpoint.state}
+    </strong>
+  )
+}
+
+function EndpointRow({ endpoint: e, cooldownMs }: { endpoint: EndpointStatus; cooldownMs: number | null }) {
+  const key = KEY_LABEL[e.key]
+  const alarm = isAlarm(e.state)
+  const cooling = cooldownMs !== null && cooldownMs > 0
+  return (
+    <li data-testid={`health-row-${e.id}`} data-state={e.state} className={`flex min-w-0 flex-col gap-3 p-3 ${alarm ? 'border-4 border-black' : 'border-2 border-black'}`}>
+      <div className="flex flex-wrap items-start justify-between gap-2">
+        <div className="min-w-0">
+          <p className="flex flex-wrap items-baseline gap-x-2">
+            <span className="text-lg font-black break-all">{e.id}</span>
+            {e.name.toLowerCase() !== e.id.toLowerCase() ? <span className="text-sm text-gray-600">{e.name}</span> : null}
+          </p>
+          <p className="mt-1 flex flex-wrap gap-1 text-xs font-bold tracking-widest uppercase">
+            <span className="border-2 border-black px-1">{e.tier}</span>
+            <span className="border-2 border-black px-1">{e.provider}</span>
+            {key ? <span className={e.key === 'missing' ? 'bg-black px-1 text-white' : 'border-2 border-dashed border-black px-1'}>{key}</span> : null}
+          </p>
+        </div>
+        <StateBadge endpoint={e} />
+      </div>
+      {e.reason && e.reason !== e.lastError?.message ? (
+        <p className="text-sm font-bold break-words" data-testid={`health-reason-${e.id}`}>
+          {e.reason}
+        </p>
+      ) : null}
+      <dl className="grid grid-cols-2 gap-x-4 gap-y-2 text-sm sm:grid-cols-4">
+        <Metric term="Error rate" testId={`health-error-rate-${e.id}`}>
+          {formatRate(e.errorRate)}
+          {e.samples > 0 ? <span className="ml-1 font-normal text-gray-600">of {e.samples}</span> : null}
+        </Metric>
+        <Metric term="Latency p50/p95">{pair(e.latencyMs)}</Metric>
+        <Metric term="TTFT p50/p95">{pair(e.ttftMs)}</Metric>
+        <Metric term="Cooldown" testId={`health-cooldown-${e.id}`}>
+          {cooling ? (
+            <span className="bg-black px-1 text-white">{formatCountdown(cooldownMs)}</span>
+          ) : cooldownMs === 0 && e.state === 'open' ? (
+            'probe due'
+          ) : (
+            '—'
+          )}
+        </Metric>
+      </dl>
+      {e.lastError ? (
+        <div className="border-l-4 border-black bg-gray-100 px-2 py-1 text-sm" data-testid={`health-last-error-${e.id}`}>
+          <p className="label">
+            Last error · {e.lastError.error} · {formatClock(Date.parse(e.lastError.at))}
+          </p>
+          <p className="break-words">{e.lastError.message}</p>
+        </div>
+      ) : null}
+      <p className="truncate text-xs text-gray-600" title={`${e.baseURL} · ${e.models.join(', ')}`}>
+        {e.baseURL}
+        {e.models.length > 0 ? ` · ${e.models.join(' · ')}` : ''}
+      </p>
+    </li>
+  )
+}
+
+function NetworkSection({ network, busy, onToggle }: { network: NetworkStatus; busy: boolean; onToggle: (offline: boolean) => void }) {
+  const on = offlineSwitchOn(network)
+  const explained = offlineExplanation(network)
+  const locked = network.cause === 'env'
+  return (
+    <div data-testid="network-status" data-offline={String(network.offline)} data-cause={network.cause ?? ''} className="flex flex-col gap-2">
+      <div className="flex flex-wrap items-center justify-between gap-3">
+        <p className="flex flex-wrap items-baseline gap-2">
+          <span className="label">Network</span>
+          <strong className={`px-2 text-lg font-black tracking-widest ${network.offline ? 'bg-black text-white' : 'border-2 border-black'}`}>
+            {network.offline ? 'OFFLINE' : 'ONLINE'}
+          </strong>
+          {network.since ? <span className="label">since {formatClock(Date.parse(network.since))}</span> : null}
+        </p>
+        <button
+          type="button"
+          role="switch"
+          aria-checked={on}
+          data-testid="offline-toggle"
+          disabled={busy || locked}
+          title={locked ? 'ROUTELLM_OFFLINE is set on the host' : undefined}
+          onClick={() => onToggle(!on)}
+          className="group inline-flex items-stretch border-2 border-black text-xs font-bold tracking-widest uppercase select-none disabled:cursor-not-allowed disabled:border-dashed"
+        >
+          <span className="px-2 py-1 group-hover:underline">{busy ? 'Switching…' : 'Offline mode'}</span>
+          <span aria-hidden="true" className={`border-l-2 border-black px-2 py-1 ${on ? 'text-gray-500' : 'bg-black text-white'}`}>
+            off
+          </span>
+          <span aria-hidden="true" className={`border-l-2 border-black px-2 py-1 ${on ? 'bg-black text-white' : 'text-gray-500'}`}>
+            on
+          </span>
+        </button>
+      </div>
+      {explained ? (
+        <div role="status" className="on-dark bg-black p-3 text-white" data-testid="offline-explanation">
+          <p className="font-black tracking-widest uppercase">▲ {explained.title}</p>
+          <p className="mt-1 font-bold">{explained.headline}</p>
+          <p className="mt-1 text-sm text-gray-200">{explained.cause}</p>
+        </div>
+      ) : (
+        <p className="text-xs text-gray-600">Cloud endpoints are allowed. Turn offline mode on to keep every prompt on this machine.</p>
+      )}
+    </div>
+  )
+}
+
+/**
+ * ENDPOINTS · HEALTH and COST: every endpoint's circuit state and figures, live from the
+ * engine's 'health.status' events, the offline switch, and spend against the budget caps.
+ */
+export function HealthPanel({ client, enabled, className = '' }: HealthPanelProps) {
+  const [state, dispatch] = useReducer(healthReducer, initialHealth)
+  const [now, setNow] = useState(() => Date.now())
+  const askedAfterCooldown = useRef<number | null>(null)
+
+  const load = useCallback(
+    async (refresh: boolean) => {
+      dispatch({ type: 'health/requested' })
+      try {
+        const report = await client.call('health.status', refresh ? { refresh: true } : {})
+        dispatch({ type: 'health/succeeded', report, at: Date.now() })
+      } catch (err) {
+        dispatch({ type: 'health/failed', error: describeError(err) })
+      }
+    },
+    [client],
+  )
+
+  const loadCost = useCallback(async () => {
+    dispatch({ type: 'cost/requested' })
+    try {
+      dispatch({ type: 'cost/succeeded', summary: await client.call('cost.summary', {}) })
+    } catch (err) {
+      dispatch({ type: 'cost/failed', error: describeError(err) })
+    }
+  }, [client])
+
+  // First load, live pushes, and a reload whenever the event channel (re)connects.
+  useEffect(() => {
+    if (!enabled) return
+    void load(false)
+    void loadCost()
+    const offs = [
+      client.on('health.status', (report) => {
+        dispatch({ type: 'health/pushed', report, at: Date.now() })
+        void loadCost()
+      }),
+      // Spend changes when an answer ends; there is no cost event.
+      client.on('chat.status', (s) => {
+        if (s.phase === 'done' || s.phase === 'error') void loadCost()
+      }),
+      client.onConnection((c) => {
+        if (c.status === 'open') void load(false)
+      }),
+    ]
+    return () => offs.forEach((off) => off())
+  }, [client, enabled, load, loadCost])
+
+  // Count cooldowns down once a second while one runs; when one ends, ask for the new state.
+  const cooling = anyCooling(state, now)
+  useEffect(() => {
+    if (!cooling) return
+    const timer = setInterval(() => setNow(Date.now()), 1000)
+    return () => clearInterval(timer)
+  }, [cooling])
+  useEffect(() => {
+    if (!enabled || state.receivedAt === null || askedAfterCooldown.current === state.receivedAt) return
+    if (!cooldownEnded(state, now)) return
+    askedAfterCooldown.current = state.receivedAt
+    void load(false)
+  }, [enabled, load, now, state])
+
+  const onToggle = useCallback(
+    async (offline: boolean) => {
+      dispatch({ type: 'network/requested' })
+      try {
+        dispatch({ type: 'network/succeeded', network: await client.call('network.setOffline', { offline }) })
+        void load(false)
+      } catch (err) {
+        dispatch({ type: 'network/failed', error: describeError(err) })
+      }
+    },
+    [client, load],
+  )
+
+  const onSaveBudget = useCallback(async () => {
+    const checked = parseBudgetDraft(state.budget.draft)
+    if (!checked.ok) return dispatch({ type: 'budget/invalid', fieldErrors: checked.fieldErrors })
+    dispatch({ type: 'budget/saving' })
+    try {
+      dispatch({ type: 'budget/saved', summary: await client.call('cost.setBudget', checked.budget) })
+    } catch (err) {
+      dispatch({ type: 'budget/failed', error: describeError(err) })
+    }
+  }, [client, state.budget.draft])
+
+  const { report } = state
+  const alarms = report?.endpoints.filter((e) => isAlarm(e.state)).length ?? 0
+
+  return (
+    <div data-testid="health-and-cost" className={`grid grid-cols-1 content-start gap-4 lg:grid-cols-12 ${className}`}>
+      <Panel
+        title="Endpoints · health"
+        className="lg:col-span-8"
+        actions={
+          <button type="button" className="btn-bar" data-testid="health-refresh" onClick={() => void load(true)} disabled={!enabled || state.loading} aria-label="Refresh endpoint health">
+            {state.loading ? 'Checking…' : 'Refresh'}
+          </button>
+        }
+      >
+        <div data-testid="health-panel" className="flex flex-col gap-4" aria-busy={state.loading}>
+          {state.error ? (
+            <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="health-error">
+              ▲ Could not load endpoint health: {state.error.message}
+            </p>
+          ) : null}
+          {state.network.error ? (
+            <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="offline-error">
+              ▲ Offline mode was not changed: {state.network.error.message}
+            </p>
+          ) : null}
+          {report ? (
+            <>
+              <NetworkSection network={report.network} busy={state.network.busy} onToggle={(offline) => void onToggle(offline)} />
+              {report.endpoints.length === 0 ? (
+                <p className="border-2 border-dashed border-black p-3 text-sm" data-testid="health-empty">
+                  No endpoints are configured. Start Ollama for local answers, and add a cloud endpoint in Settings (or set ROUTELLM_CLOUD_BASE_URL, ROUTELLM_CLOUD_API_KEY and
+                  ROUTELLM_CLOUD_MODEL for the host).
+                </p>
+              ) : (
+                <ul className="flex flex-col gap-3" data-testid="health-list" aria-live="polite">
+                  {report.endpoints.map((e) => (
+                    <EndpointRow key={e.id} endpoint={e} cooldownMs={cooldownLeftMs(e, state.receivedAt, now)} />
+                  ))}
+                </ul>
+              )}
+              <p className="label">
+                {report.endpoints.length} endpoint{report.endpoints.length === 1 ? '' : 's'} · {alarms === 0 ? 'all healthy' : `${alarms} need${alarms === 1 ? 's' : ''} attention`}
+                {state.receivedAt !== null ? ` · updated ${formatClock(state.receivedAt)}` : ''}
+              </p>
+            </>
+          ) : !state.error ? (
+            <p className="label">{enabled ? 'Loading endpoint health…' : 'Not connected.'}</p>
+          ) : null}
+        </div>
+      </Panel>
+      <CostSection
+        className="lg:col-span-4"
+        summary={state.cost}
+        loading={state.costLoading}
+        error={state.costError}
+        form={state.budget}
+        enabled={enabled}
+        onChange={(field: BudgetField, value) => dispatch({ type: 'budget/changed', field, value })}
+        onSave={() => void onSaveBudget()}
+        onReset={() => dispatch({ type: 'budget/reset' })}
+        onRefresh={() => void loadCost()}
+      />
+    </div>
+  )
+}

@@ -1,0 +1,270 @@
+import { Budget, type CostSummary, type EndpointState, type EndpointStatus, type EndpointsReport, type NetworkStatus } from '../../../shared/health'
+import type { ErrorReport } from '../client/errors'
+
+/**
+ * State of the ENDPOINTS · HEALTH and COST panels, as one pure reducer, plus the small pure
+ * helpers the panels render with (countdowns, percentages, dollars, the budget form check).
+ * Time never enters the reducer by itself: every action that needs it carries `at`.
+ */
+
+/** The budget caps as typed: strings until they are checked. Empty = no cap. */
+export interface BudgetDraft {
+  daily: string
+  monthly: string
+  action: Budget['action']
+}
+
+export type BudgetField = keyof BudgetDraft
+
+export interface BudgetForm {
+  draft: BudgetDraft
+  /** True once the user edited a field: a fresh summary no longer overwrites the form. */
+  dirty: boolean
+  fieldErrors: Partial<Record<BudgetField, string>>
+  saving: boolean
+  error: ErrorReport | null
+  /** "Caps saved." after a successful save, until the next edit. */
+  message: string | null
+}
+
+export interface HealthState {
+  report: EndpointsReport | null
+  /** Epoch ms at which `report` arrived: cooldowns count down from here. */
+  receivedAt: number | null
+  loading: boolean
+  error: ErrorReport | null
+  /** The offline switch: a call in flight, or why the last one failed. */
+  network: { busy: boolean; error: ErrorReport | null }
+  cost: CostSummary | null
+  costLoading: boolean
+  costError: ErrorReport | null
+  budget: BudgetForm
+}
+
+export type HealthAction =
+  | { type: 'health/requested' }
+  | { type: 'health/succeeded'; report: EndpointsReport; at: number }
+  | { type: 'health/failed'; error: ErrorReport }
+  /** The engine pushed a 'health.status' event. */
+  | { type: 'health/pushed'; report: EndpointsReport; at: number }
+  | { type: 'network/requested' }
+  | { type: 'network/succeeded'; network: NetworkStatus }
+  | { type: 'network/failed'; error: ErrorReport }
+  | { type: 'cost/requested' }
+  | { type: 'cost/succeeded'; summary: CostSummary }
+  | { type: 'cost/failed'; error: ErrorReport }
+  | { type: 'budget/changed'; field: BudgetField; value: string }
+  | { type: 'budget/invalid'; fieldErrors: Partial<Record<BudgetField, string>> }
+  | { type: 'budget/saving' }
+  | { type: 'budget/saved'; summary: CostSummary }
+  | { type: 'budget/failed'; error: ErrorReport }
+  /** Throw away the edits: the form shows the engine's caps again. */
+  | { type: 'budget/reset' }
+
+export const emptyBudgetDraft: BudgetDraft = { daily: '', monthly: '', action: 'route-local' }
+
+const IDLE_BUDGET: BudgetForm = { draft: emptyBudgetDraft, dirty: false, fieldErrors: {}, saving: false, error: null, message: null }
+
+export const initialHealth: HealthState = {
+  report: null,
+  receivedAt: null,
+  loading: false,
+  error: null,
+  network: { busy: false, error: null },
+  cost: null,
+  costLoading: false,
+  costError: null,
+  budget: IDLE_BUDGET,
+}
+
+/** A cap as the form shows it: "5", "12.5", or "" for no cap. */
+function capText(usd: number | null): string {
+  return usd === null ? '' : String(usd)
+}
+
+export function budgetDraftFrom(budget: Budget): BudgetDraft {
+  return { daily: capText(budget.dailyUsd), monthly: capText(budget.monthlyUsd), action: budget.action }
+}
+
+/** The largest cap the form accepts: anything above is almost surely a typo. */
+export const MAX_CAP_USD = 1_000_000
+const AMOUNT = /^\$?\s*(\d+(?:\.\d*)?|\.\d+)$/
+
+/** One cap field: "" → null (no cap), "$5", "12.50" → a number; otherwise a message for the field. */
+export function parseCap(text: string): { ok: true; usd: number | null } | { ok: false; message: string } {
+  const trimmed = text.trim().replace(/,/g, '')
+  if (trimmed === '') return { ok: true, usd: null }
+  const match = AMOUNT.exec(trimmed)
+  const usd = match?.[1] !== undefined ? Number(match[1]) : Number.NaN
+  if (trimmed.startsWith('-')) return { ok: false, message: 'A cap cannot be negative. Leave the field empty for no cap.' }
+  if (!Number.isFinite(usd)) return { ok: false, message: 'Enter an amount in US dollars, e.g. 5 or 12.50, or leave it empty for no cap.' }
+  if (usd > MAX_CAP_USD) return { ok: false, message: `That is more than $${MAX_CAP_USD.toLocaleString('en-US')}; enter a smaller cap or leave it empty.` }
+  return { ok: true, usd: Math.round(usd * 100) / 100 }
+}
+
+/** Check the whole form with the contract's own schema; errors come back per field. */
+export function parseBudgetDraft(draft: BudgetDraft): { ok: true; budget: Budget } | { ok: false; fieldErrors: Partial<Record<BudgetField, string>> } {
+  const fieldErrors: Partial<Record<BudgetField, string>> = {}
+  const daily = parseCap(draft.daily)
+  const monthly = parseCap(draft.monthly)
+  if (!daily.ok) fieldErrors.daily = daily.message
+  if (!monthly.ok) fieldErrors.monthly = monthly.message
+  if (daily.ok && monthly.ok && daily.usd !== null && monthly.usd !== null && daily.usd > monthly.usd) {
+    fieldErrors.daily = `The daily cap (${formatUsd(daily.usd)}) is above the monthly cap (${formatUsd(monthly.usd)}): it could never be reached.`
+  }
+  if (!daily.ok || !monthly.ok || Object.keys(fieldErrors).length > 0) return { ok: false, fieldErrors }
+  const parsed = Budget.safeParse({ dailyUsd: daily.usd, monthlyUsd: monthly.usd, action: draft.action })
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const key = issue.path[0] === 'monthlyUsd' ? 'monthly' : issue.path[0] === 'action' ? 'action' : 'daily'
+      fieldErrors[key] ??= issue.message
+    }
+    return { ok: false, fieldErrors }
+  }
+  return { ok: true, budget: parsed.data }
+}
+
+function withSummary(state: HealthState, summary: CostSummary): HealthState {
+  return {
+    ...state,
+    cost: summary,
+    costLoading: false,
+    costError: null,
+    budget: state.budget.dirty || state.budget.saving ? state.budget : { ...state.budget, draft: budgetDraftFrom(summary.budget) },
+  }
+}
+
+export function healthReducer(state: HealthState, action: HealthAction): HealthState {
+  switch (action.type) {
+    case 'health/requested':
+      return { ...state, loading: true }
+    case 'health/succeeded':
+      return { ...state, loading: false, error: null, report: action.report, receivedAt: action.at }
+    case 'health/failed':
+      return { ...state, loading: false, error: action.error }
+    case 'health/pushed':
+      return { ...state, error: null, report: action.report, receivedAt: action.at }
+    case 'network/requested':
+      return { ...state, network: { busy: true, error: null } }
+    case 'network/succeeded':
+      return {
+        ...state,
+        network: { busy: false, error: null },
+        report: state.report ? { ...state.report, network: action.network } : state.report,
+      }
+    case 'network/failed':
+      return { ...state, network: { busy: false, error: action.error } }
+    case 'cost/requested':
+      return { ...state, costLoading: true }
+    case 'cost/succeeded':
+      return withSummary(state, action.summary)
+    case 'cost/failed':
+      return { ...state, costLoading: false, costError: action.error }
+    case 'budget/changed': {
+      const fieldErrors = { ...state.budget.fieldErrors }
+      delete fieldErrors[action.field]
+      // The cross-field message sits on "daily" but is about both fields.
+      if (action.field === 'monthly') delete fieldErrors.daily
+      const draft = { ...state.budget.draft, [action.field]: action.value } as BudgetDraft
+      return { ...state, budget: { ...state.budget, draft, dirty: true, fieldErrors, error: null, message: null } }
+    }
+    case 'budget/invalid':
+      return { ...state, budget: { ...state.budget, fieldErrors: action.fieldErrors, saving: false, message: null } }
+    case 'budget/saving':
+      return { ...state, budget: { ...state.budget, saving: true, error: null, message: null } }
+    case 'budget/saved': {
+      const next = withSummary({ ...state, budget: { ...state.budget, dirty: false, saving: false } }, action.summary)
+      return { ...next, budget: { ...next.budget, fieldErrors: {}, error: null, message: 'Caps saved.' } }
+    }
+    case 'budget/failed':
+      return { ...state, budget: { ...state.budget, saving: false, error: action.error, message: null } }
+    case 'budget/reset':
+      return { ...state, budget: { ...IDLE_BUDGET, draft: state.cost ? budgetDraftFrom(state.cost.budget) : emptyBudgetDraft } }
+  }
+}
+
+// ---------------------------------------------------------------- pure helpers for the view
+
+/** Every state except healthy is an alarm: the panel shows it as a bold inverted badge. */
+export function isAlarm(state: EndpointState): boolean {
+  return state !== 'healthy'
+}
+
+/** A cooldown as it stands now: the engine's figure minus the time since the report arrived. */
+export function cooldownLeftMs(endpoint: Pick<EndpointStatus, 'cooldownRemainingMs'>, receivedAt: number | null, now: number): number | null {
+  if (endpoint.cooldownRemainingMs === null || receivedAt === null) return null
+  return Math.max(0, endpoint.cooldownRemainingMs - Math.max(0, now - receivedAt))
+}
+
+/** Any endpoint still cooling down now (the panel ticks once a second while one is). */
+export function anyCooling(state: Pick<HealthState, 'report' | 'receivedAt'>, now: number): boolean {
+  return (state.report?.endpoints ?? []).some((e) => (cooldownLeftMs(e, state.receivedAt, now) ?? 0) > 0)
+}
+
+/**
+ * An endpoint whose cooldown ran out here while the last report still says "open": its state
+ * has moved on (half-open) without an event, so the panel asks once more.
+ */
+export function cooldownEnded(state: Pick<HealthState, 'report' | 'receivedAt'>, now: number): boolean {
+  return (state.report?.endpoints ?? []).some((e) => e.state === 'open' && cooldownLeftMs(e, state.receivedAt, now) === 0)
+}
+
+/** "—", "9 s", "2 m 05 s", "1 h 02 m". */
+export function formatCountdown(ms: number | null): string {
+  if (ms === null || !Number.isFinite(ms)) return '—'
+  const s = Math.ceil(ms / 1000)
+  if (s < 60) return `${s} s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m} m ${String(s % 60).padStart(2, '0')} s`
+  return `${Math.floor(m / 60)} h ${String(m % 60).padStart(2, '0')} m`
+}
+
+/** 0.125 → "13%"; a small non-zero rate never shows as 0%. */
+export function formatRate(rate: number | null): string {
+  if (rate === null || !Number.isFinite(rate)) return '—'
+  const pct = rate * 100
+  if (pct > 0 && pct < 1) return '<1%'
+  return `${Math.round(pct)}%`
+}
+
+/** US dollars: cents for ordinary amounts, more digits for the fractions a few tokens cost. */
+export function formatUsd(usd: number | null): string {
+  if (usd === null || !Number.isFinite(usd)) return '—'
+  if (usd === 0) return '$0.00'
+  if (usd > 0 && usd < 0.0001) return '<$0.0001'
+  if (Math.abs(usd) < 0.01) return `$${usd.toFixed(4)}`
+  return `$${usd.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 })}`
+}
+
+/** Spend as a share of its cap, 0–100 (above 100 is shown full); null when there is no cap. */
+export function capShare(spent: number, cap: number | null): number | null {
+  if (cap === null) return null
+  if (cap === 0) return spent > 0 ? 100 : 0
+  return Math.min(100, Math.max(0, (spent / cap) * 100))
+}
+
+/** What the offline state means, in plain words; null while online. */
+export function offlineExplanation(network: NetworkStatus): { title: string; headline: string; cause: string } | null {
+  if (!network.offline) return null
+  const title = 'Cloud is disabled'
+  const headline = 'Nothing will try to reach it: every prompt is answered by a local model on this machine.'
+  switch (network.cause) {
+    case 'env':
+      return { title, headline, cause: 'ROUTELLM_OFFLINE is set for the host. Unset it and restart the host to use the cloud again.' }
+    case 'detected':
+      return {
+        title,
+        headline,
+        cause: `The network looks down${network.reason ? ` (${network.reason})` : ''}. RouteLLM rechecks in the background, without contacting any endpoint, and turns the cloud back on once it is reachable.`,
+      }
+    case 'setting':
+      return { title, headline, cause: 'You turned offline mode on. Turn it off to let cloud-worthy prompts go to the cloud again.' }
+    default:
+      return { title, headline, cause: network.reason ?? 'Offline.' }
+  }
+}
+
+/** The offline switch is "on" when the user (or the host's environment) forced offline. */
+export function offlineSwitchOn(network: NetworkStatus): boolean {
+  return network.cause === 'setting' || network.cause === 'env'
+}
