@@ -110,7 +110,8 @@ export function classifyOpenAIError(error: unknown, endpoint: EndpointConfig, se
   if (error instanceof OpenAI.APIConnectionTimeoutError) return new ProviderError('timeout', `${where}: no answer in time`)
   if (error instanceof OpenAI.APIConnectionError) return classifyNetworkError(error.cause ?? error, where)
   if (error instanceof OpenAI.APIError) {
-    const upstream = redact(error.message ?? '', secrets)
+    // openai-node prefixes the status to the upstream message ("500 The server had…"); we say it ourselves.
+    const upstream = redact(error.message ?? '', secrets).replace(/^\d{3}\s+/, '')
     const status = error.status
     if (status === undefined) {
       // An error event inside the stream.
