@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { ChatStart, ChatStatus, ChatToken, Prompt } from './chat'
+import { clustersContract } from './clusters'
 import { Decision, Tier } from './decision'
 import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
 import { ModelPrice } from './endpoints'
@@ -25,6 +26,8 @@ export const contract = {
   },
   // Endpoints and keys (shared/keys.ts): keys go in, never out.
   ...keysContract,
+  // The semantic router's intent clusters (shared/clusters.ts): list, edit, re-embed.
+  ...clustersContract,
   // Health, network and cost (shared/health.ts).
   'health.status': { input: z.object({ refresh: z.boolean().optional() }), output: EndpointsReport },
   'network.setOffline': { input: z.object({ offline: z.boolean() }), output: NetworkStatus },

@@ -40,5 +40,13 @@ export function createHandlers(services: Services): Handlers {
       services.providers.costs.setPrice(endpoint ? `${endpoint}/${model}` : model, price)
       return services.providers.costs.summary()
     },
+    // Intent clusters of the semantic router; every edit is re-embedded before it returns.
+    'clusters.list': async () => services.clusters.list(),
+    'clusters.get': async ({ id }) => services.clusters.get(id),
+    'clusters.addUtterance': async ({ clusterId, text }) => services.clusters.addUtterance(clusterId, text),
+    'clusters.removeUtterance': async ({ clusterId, text }) => services.clusters.removeUtterance(clusterId, text),
+    'clusters.save': async ({ cluster }) => services.clusters.save(cluster),
+    'clusters.remove': async ({ id }) => services.clusters.remove(id),
+    'clusters.reset': async ({ id }) => services.clusters.reset(id),
   }
 }

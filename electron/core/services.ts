@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Decision, Tier } from '../../shared/decision'
 import { ChatService } from './chat/chat-service'
+import { createClusterService, type ClusterService } from './clusters/cluster-service'
 import { resolveDataDir } from './data-dir'
 import { createEngine } from './engine/engine'
 import { EventBus } from './event-bus'
@@ -10,6 +11,7 @@ import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
 import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
 import { createProviderStack, type ProviderStack } from './providers/stack'
+import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
 
@@ -40,6 +42,8 @@ export interface Services {
   endpointSource: SettingsEndpointSource
   /** Providers, health (breakers, offline), cost and budget: issue 5. */
   providers: ProviderStack
+  /** The semantic router's intent clusters: list and edit (re-embedded after each change). */
+  clusters: ClusterService
   close(): Promise<void>
 }
 
@@ -59,7 +63,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const envSource = new EnvEndpointSource(env)
   for (const problem of envSource.problems) log(`endpoint config: ${problem}`)
   const providers = createProviderStack({ env, dataDir, bridge, source: combineSources(endpointSource, envSource), log, ...(options.cloudFetch ? { cloudFetch: options.cloudFetch } : {}) })
-  const router = await createEngine({ dataDir, bridge, log, ...routerHooks(providers.gate) })
+  // The user's cluster file is always configured (a missing file is an empty one), so clusters are editable from the start.
+  const userClustersFile = userClustersFileOf(dataDir)
+  const router = await createEngine({ dataDir, bridge, log, semantic: { userClustersFile }, ...routerHooks(providers.gate) })
+  const clusters = createClusterService({
+    store: router.standard.semantic?.store ?? new ClusterStore({ defaultsFile: defaultClustersFile(), userFile: userClustersFile }),
+    pillar: router.standard.semantic,
+    policy: () => router.policyStore.get(),
+  })
   const chat = new ChatService({
     router,
     bus,
@@ -80,6 +91,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     endpoints,
     endpointSource,
     providers,
+    clusters,
     async close() {
       chat.stopAll()
       providers.close()

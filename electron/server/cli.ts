@@ -1,10 +1,12 @@
 import { chatCommand } from './commands/chat'
 import { UsageError, type CliCommand, type CliContext } from './commands/command'
+import { doctorCommand } from './commands/doctor'
 import { engineCommands } from './commands/index'
 import { keysCommand } from './commands/keys'
+import { modelsCommand } from './commands/models'
 import { serveCommand } from './commands/serve'
 
-const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands]
+const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

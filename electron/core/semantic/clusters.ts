@@ -11,20 +11,10 @@ import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
-import { Tier } from '../../../shared/decision'
+import { ClusterDef, ClusterId } from '../../../shared/clusters'
 
-export const ClusterId = z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'lowercase letters, digits and dashes')
-
-export const ClusterDef = z.object({
-  id: ClusterId,
-  name: z.string().min(1).max(120),
-  tier: Tier,
-  description: z.string().max(500).optional(),
-  /** Minimum similarity for this cluster to count; the model's default applies when absent. */
-  threshold: z.number().min(-1).max(1).optional(),
-  utterances: z.array(z.string().trim().min(1).max(4000)).min(1).max(2000),
-})
-export type ClusterDef = z.infer<typeof ClusterDef>
+// The schemas of one cluster are part of the contract (clusters.save): defined once, in shared/.
+export { ClusterDef, ClusterId } from '../../../shared/clusters'
 
 export const ClusterFile = z.object({
   version: z.literal(1),

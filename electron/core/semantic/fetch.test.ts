@@ -1,10 +1,9 @@
-import { createServer, type Server } from 'node:http'
 import { existsSync } from 'node:fs'
 import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises'
-import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { modelFolderRepo, startHubDouble, type HubDouble, type HubRepo } from '../../../e2e/doubles/hub-double'
 import { createEmbedder } from './embedder'
 import { MANIFEST_FILE, fetchModel, hubFileUrl } from './fetch'
 import { SemanticModelError, defaultModelsRoot, verifyModelChecksums } from './models'
@@ -12,56 +11,14 @@ import { DEFAULT_MODEL_ID } from './settings'
 
 const bundled = path.join(defaultModelsRoot(), DEFAULT_MODEL_ID)
 
-/**
- * A stand-in for the hub: GET /{owner}/{name}/resolve/{revision}/{file}, serving the
- * bundled model's files under made-up ids. Knobs: which files exist per id, a broken
- * download (fewer bytes than Content-Length).
- */
-interface HubRepo {
-  /** repo path → file on disk */
-  files: Record<string, string>
-  truncate?: string
-}
-function startHub(repos: Record<string, HubRepo>): Promise<{ server: Server; url: string; hits: string[] }> {
-  const hits: string[] = []
-  const server = createServer((req, res) => {
-    hits.push(req.url ?? '')
-    const m = /^\/([^/]+\/[^/]+)\/resolve\/([^/]+)\/(.+)$/.exec(req.url ?? '')
-    const repo = m ? repos[m[1]!] : undefined
-    const file = m && repo ? repo.files[decodeURIComponent(m[3]!)] : undefined
-    if (!m || m[2] !== 'main' || !repo || !file) {
-      res.writeHead(404, { 'content-type': 'text/plain' }).end('Entry not found')
-      return
-    }
-    readFile(file).then((bytes) => {
-      if (repo.truncate === m[3]) {
-        res.writeHead(200, { 'content-length': String(bytes.length) })
-        res.write(bytes.subarray(0, 100))
-        res.destroy()
-        return
-      }
-      res.writeHead(200, { 'content-length': String(bytes.length) }).end(bytes)
-    }, () => res.writeHead(500).end())
-  })
-  return new Promise((resolve) =>
-    server.listen(0, '127.0.0.1', () => resolve({ server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, hits })),
-  )
-}
-
-const fullRepo: HubRepo = {
-  files: {
-    'config.json': path.join(bundled, 'config.json'),
-    'tokenizer.json': path.join(bundled, 'tokenizer.json'),
-    'tokenizer_config.json': path.join(bundled, 'tokenizer_config.json'),
-    'onnx/model.onnx': path.join(bundled, 'onnx', 'model.onnx'),
-  },
-}
+/** The hub double (e2e/doubles/hub-double.ts) serves the bundled model's files under made-up ids. */
+const fullRepo: HubRepo = modelFolderRepo(bundled)
 
 describe('fetchModel from a local hub double', () => {
-  let hub: Awaited<ReturnType<typeof startHub>>
+  let hub: HubDouble
   let dest: string
   beforeAll(async () => {
-    hub = await startHub({
+    hub = await startHubDouble({
       'acme/glove-copy': fullRepo,
       'acme/quantised-only': {
         files: {
@@ -83,7 +40,7 @@ describe('fetchModel from a local hub double', () => {
     dest = await mkdtemp(path.join(tmpdir(), 'routellm-fetch-'))
   })
   afterAll(async () => {
-    await new Promise((r) => hub.server.close(r))
+    await hub.close()
     await rm(dest, { recursive: true, force: true })
   })
 
@@ -150,14 +107,14 @@ describe('fetchModel from a local hub double', () => {
 })
 
 describe('remote models only when the user allows them', () => {
-  let hub: Awaited<ReturnType<typeof startHub>>
+  let hub: HubDouble
   let dest: string
   beforeAll(async () => {
-    hub = await startHub({ 'acme/auto': fullRepo })
+    hub = await startHubDouble({ 'acme/auto': fullRepo })
     dest = await mkdtemp(path.join(tmpdir(), 'routellm-autofetch-'))
   })
   afterAll(async () => {
-    await new Promise((r) => hub.server.close(r))
+    await hub.close()
     await rm(dest, { recursive: true, force: true })
   })
 

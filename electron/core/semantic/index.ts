@@ -7,6 +7,7 @@
  *   - clusters:    ClusterStore and the cluster file schemas
  *   - scoring:     buildClusterIndex(), scoreVector()
  *   - calibration: fitThresholds() from (margin, label) pairs
+ *   - active:      semanticSettingsOf(policy), calibrationOf() — the selected model and its thresholds' state
  * The pillar itself is electron/core/pillars/semantic.ts (createSemanticPillar).
  */
 export * from './settings'
@@ -16,3 +17,4 @@ export * from './fetch'
 export * from './clusters'
 export * from './scoring'
 export * from './calibration'
+export * from './active'

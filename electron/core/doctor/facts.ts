@@ -1,0 +1,178 @@
+/**
+ * What the doctor's checks look at, gathered once and shared: the policy as the hosts load
+ * it, Ollama's detection, the endpoints with their key states. Each fact is computed on first
+ * use, so checks that need the same fact run it once.
+ */
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { DEFAULT_POLICY, type Policy, type ThresholdOverride } from '../../../shared/policy'
+import type { EndpointsOverview } from '../../../shared/keys'
+import type { NetworkStatus } from '../../../shared/health'
+import type { OllamaStatus } from '../../../shared/ollama'
+import { resolveDataDir } from '../data-dir'
+import { NetworkMonitor } from '../health/network'
+import type { KeyStore } from '../keys/key-store'
+import { KeytarKeyStore } from '../keys/keytar-store'
+import { OllamaBridge } from '../ollama/bridge'
+import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE, type PolicyError } from '../policy/index'
+import { EnvEndpointSource } from '../providers/endpoint-source'
+import { EndpointsService } from '../settings/endpoints-service'
+
+export interface DoctorOptions {
+  env: NodeJS.ProcessEnv
+  /** Default: ROUTELLM_HOME / the platform folder, as the hosts resolve it. */
+  dataDir?: string
+  /** Bundled models root (tests); default resources/models. */
+  modelsRoot?: string
+  /** Tests only: the product checks the OS keychain. */
+  keyStore?: KeyStore
+  /** Probe only these Ollama addresses (replaces OLLAMA_HOST, the settings and the defaults). */
+  ollamaHosts?: readonly string[]
+  /** Per Ollama address (default 1500 ms). */
+  probeTimeoutMs?: number
+  /** How long the keychain may take to answer (default 5 s). */
+  keychainTimeoutMs?: number
+}
+
+export interface PolicyFacts {
+  /** The policy the hosts would route with: the file's (or the defaults) with the override applied. */
+  policy: Policy
+  file: string
+  /** False when there is no policy.json (the defaults apply). */
+  fileExists: boolean
+  overrideFile: string
+  override: ThresholdOverride | null
+  /** Problems with policy.json and threshold-override.json (the hosts would ignore that file). */
+  errors: PolicyError[]
+}
+
+export interface CloudEndpointFact {
+  id: string
+  enabled: boolean
+  provider: string
+  /** Where the endpoint is configured: the settings file or the environment quick-config. */
+  from: 'settings' | 'env'
+  key: 'set' | 'not-set' | 'unknown'
+  keySource: 'keychain' | 'env' | null
+}
+
+export interface EndpointFacts {
+  overview: EndpointsOverview
+  cloud: CloudEndpointFact[]
+  /** Problems of the environment quick-config (ROUTELLM_CLOUD_*), worded without keys. */
+  envProblems: string[]
+}
+
+export interface DoctorFacts {
+  env: NodeJS.ProcessEnv
+  dataDir: string
+  options: DoctorOptions
+  policy(): Promise<PolicyFacts>
+  ollama(): Promise<OllamaStatus>
+  endpoints(): Promise<EndpointFacts>
+  network(): NetworkStatus
+}
+
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | null = null
+  return () => (value ??= make())
+}
+
+function readText(file: string): string | null {
+  try {
+    return readFileSync(file, 'utf8')
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
+    throw error
+  }
+}
+
+/** The same parsing and layering the hosts' policy store does, keeping every problem. */
+export async function loadPolicyFacts(dataDir: string): Promise<PolicyFacts> {
+  const file = join(dataDir, POLICY_FILE)
+  const overrideFile = join(dataDir, THRESHOLD_OVERRIDE_FILE)
+  const errors: PolicyError[] = []
+  let base: Policy = DEFAULT_POLICY
+  const text = readText(file)
+  if (text !== null) {
+    const parsed = parsePolicyText(text, file)
+    if (parsed.ok) base = parsed.value
+    else errors.push(parsed.error)
+  }
+  let override: ThresholdOverride | null = null
+  const overrideText = readText(overrideFile)
+  if (overrideText !== null) {
+    const parsed = parseOverrideText(overrideText, overrideFile)
+    if (parsed.ok) override = parsed.value
+    else errors.push(parsed.error)
+  }
+  return { policy: applyOverride(base, override), file, fileExists: text !== null, overrideFile, override, errors }
+}
+
+/** The user's offline switch, as the provider stack stores it (<dataDir>/network.json). */
+function offlineSetting(dataDir: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(join(dataDir, 'network.json'), 'utf8')) as { offline?: unknown }).offline === true
+  } catch {
+    return false
+  }
+}
+
+export function gatherFacts(options: DoctorOptions): DoctorFacts {
+  const env = options.env
+  const dataDir = options.dataDir ?? resolveDataDir(env)
+  let service: EndpointsService | null = null
+  const endpointsService = () =>
+    (service ??= new EndpointsService({
+      dataDir,
+      env,
+      // Like the CLI and the headless host: ROUTELLM_KEY_<ID> variables count.
+      host: 'headless',
+      keyStore: options.keyStore ?? new KeytarKeyStore({ timeoutMs: options.keychainTimeoutMs ?? 5000 }),
+    }))
+
+  const endpoints = once(async (): Promise<EndpointFacts> => {
+    const overview = await endpointsService().list()
+    const envSource = new EnvEndpointSource(env)
+    const cloud: CloudEndpointFact[] = overview.endpoints
+      .filter((e) => e.tier === 'cloud')
+      .map((e) => ({ id: e.id, enabled: e.enabled, provider: e.provider, from: 'settings', key: e.key.state, keySource: e.key.source }))
+    for (const e of envSource.list()) {
+      if (e.tier !== 'cloud' || overview.endpoints.some((s) => s.id === e.id)) continue
+      const hasKey = Boolean(env.ROUTELLM_CLOUD_API_KEY?.trim())
+      cloud.push({ id: e.id, enabled: e.enabled, provider: e.provider, from: 'env', key: hasKey ? 'set' : 'not-set', keySource: hasKey ? 'env' : null })
+    }
+    return { overview, cloud, envProblems: envSource.problems }
+  })
+
+  const ollama = once(async () => {
+    let configured: string[] = []
+    if (!options.ollamaHosts) {
+      try {
+        configured = endpointsService()
+          .endpoints()
+          .filter((e) => e.provider === 'ollama')
+          .map((e) => e.baseURL)
+      } catch {
+        // unreadable settings are the endpoints check's business
+      }
+    }
+    const bridge = new OllamaBridge({
+      env,
+      configuredHosts: () => configured,
+      probeTimeoutMs: options.probeTimeoutMs ?? 1500,
+      ...(options.ollamaHosts ? { hosts: options.ollamaHosts } : {}),
+    })
+    return bridge.detect()
+  })
+
+  return {
+    env,
+    dataDir,
+    options,
+    policy: once(() => loadPolicyFacts(dataDir)),
+    ollama,
+    endpoints,
+    network: () => new NetworkMonitor({ env, initialSetting: offlineSetting(dataDir) }).status(),
+  }
+}
