@@ -6,6 +6,7 @@ import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
 import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
 import { keysContract, keysEvents } from './keys'
+import { telemetryContract } from './telemetry'
 
 /**
  * The one contract between the engine and every front end. The Electron host binds each
@@ -37,6 +38,8 @@ export const contract = {
     input: z.object({ model: z.string().min(1).max(200), endpoint: z.string().min(1).max(40).optional(), price: ModelPrice.nullable() }),
     output: CostSummary,
   },
+  // Telemetry (one row per generation, never any text) and thumbs up/down (shared/telemetry.ts).
+  ...telemetryContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */

@@ -1,5 +1,6 @@
 import type { Handlers } from '../../shared/contract'
 import type { Services } from './services'
+import { submitFeedback } from './telemetry/feedback'
 
 /**
  * The contract's behaviour, written once. Both hosts serve exactly this table: the Electron
@@ -48,5 +49,9 @@ export function createHandlers(services: Services): Handlers {
     'clusters.save': async ({ cluster }) => services.clusters.save(cluster),
     'clusters.remove': async ({ id }) => services.clusters.remove(id),
     'clusters.reset': async ({ id }) => services.clusters.reset(id),
+    // Telemetry: figures about past generations, never their text. A thumbs up/down also teaches the bandit.
+    'telemetry.summary': async ({ windowHours }) => services.telemetry.summary({ windowHours }),
+    'telemetry.recent': async ({ limit }) => ({ rows: services.telemetry.recent(limit ?? 50) }),
+    'feedback.submit': async ({ requestId, rating }) => submitFeedback(services, requestId, rating),
   }
 }

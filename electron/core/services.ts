@@ -9,11 +9,13 @@ import { EventBus } from './event-bus'
 import { outcomeFeedback, routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
+import type { Outcome } from './pillars/bandit'
 import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
 import { createProviderStack, type ProviderStack } from './providers/stack'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
+import { retentionFromEnv, TelemetryStore } from './telemetry/index'
 
 export interface ServicesOptions {
   host: 'electron' | 'headless'
@@ -34,7 +36,7 @@ export interface Services {
   dataDir: string
   bus: EventBus
   bridge: OllamaBridge
-  router: { decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision> }
+  router: { decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision>; record(outcome: Outcome): void }
   chat: ChatService
   /** Endpoint settings file + keys (keychain, or ROUTELLM_KEY_<ID> on the headless host). */
   endpoints: EndpointsService
@@ -44,6 +46,8 @@ export interface Services {
   providers: ProviderStack
   /** The semantic router's intent clusters: list and edit (re-embedded after each change). */
   clusters: ClusterService
+  /** One row per generation in <dataDir>/telemetry.db (never any prompt or answer text), and thumbs up/down. */
+  telemetry: TelemetryStore
   close(): Promise<void>
 }
 
@@ -71,11 +75,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
     pillar: router.standard.semantic,
     policy: () => router.policyStore.get(),
   })
+  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory.
+  const telemetry = new TelemetryStore({ dataDir, retention: retentionFromEnv(env, log), log })
   const chat = new ChatService({
     router,
     bus,
     stack: providers,
-    onOutcome: (outcome) => outcomeFeedback(outcome).forEach((feedback) => router.record(feedback)),
+    onOutcome: (outcome) => {
+      telemetry.record(outcome)
+      outcomeFeedback(outcome).forEach((feedback) => router.record(feedback))
+    },
   })
   providers.onReport((report) => bus.emit('health.status', report))
   providers.start()
@@ -92,10 +101,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     endpointSource,
     providers,
     clusters,
+    telemetry,
     async close() {
       chat.stopAll()
       providers.close()
       await router.close?.()
+      telemetry.close()
     },
   }
 }

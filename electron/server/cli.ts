@@ -5,8 +5,9 @@ import { engineCommands } from './commands/index'
 import { keysCommand } from './commands/keys'
 import { modelsCommand } from './commands/models'
 import { serveCommand } from './commands/serve'
+import { statsCommand } from './commands/stats'
 
-const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand]
+const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, statsCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -3,12 +3,14 @@ import { describeError, type DashboardClient } from './client'
 import { AnswerPanel } from './components/AnswerPanel'
 import { DecisionPanel } from './components/DecisionPanel'
 import { ErrorBanner } from './components/ErrorBanner'
+import { FeedbackButtons, type Rated } from './components/FeedbackButtons'
 import { Header } from './components/Header'
 import { HealthPanel } from './components/HealthPanel'
 import { OllamaPanel } from './components/OllamaPanel'
 import { PromptPanel } from './components/PromptPanel'
 import { SettingsPanel } from './components/SettingsPanel'
 import { StatusLine } from './components/StatusLine'
+import { TelemetryPanel } from './components/TelemetryPanel'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
 
 interface AppProps {
@@ -20,6 +22,7 @@ interface AppProps {
 export function App({ client, hasToken }: AppProps) {
   const [state, dispatch] = useReducer(dashboardReducer, initialDashboard)
   const [prompt, setPrompt] = useState('')
+  const [lastRating, setLastRating] = useState<Rated | null>(null)
   const { run } = state
 
   // Engine events and the state of the event channel.
@@ -155,7 +158,8 @@ export function App({ client, hasToken }: AppProps) {
           onRefresh={() => void refreshOllama(true)}
         />
         <DecisionPanel className="lg:col-span-8" run={run} />
-        <AnswerPanel className="lg:col-span-12" run={run} />
+        <AnswerPanel className="lg:col-span-12" run={run} feedback={<FeedbackButtons client={client} run={run} onRated={setLastRating} />} />
+        <TelemetryPanel className="lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} />
         <HealthPanel className="lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:col-span-12" client={client} enabled={hasToken} />
       </main>

@@ -1,10 +1,10 @@
-import { useLayoutEffect, useRef } from 'react'
+import { useLayoutEffect, useRef, type ReactNode } from 'react'
 import { formatMs } from '../format'
 import type { RunState } from '../state/dashboard'
 import { Panel } from './Panel'
 
-/** The streamed answer, whitespace preserved, kept scrolled to the end while it grows. */
-export function AnswerPanel({ run, className }: { run: RunState; className?: string }) {
+/** The streamed answer, whitespace preserved, kept scrolled to the end while it grows; `feedback` (the thumbs) goes under it. */
+export function AnswerPanel({ run, className, feedback }: { run: RunState; className?: string; feedback?: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null)
   const stick = useRef(true)
   const streaming = run.phase === 'generating'
@@ -91,6 +91,7 @@ export function AnswerPanel({ run, className }: { run: RunState; className?: str
           ) : null}
         </dl>
       ) : null}
+      {feedback}
     </Panel>
   )
 }

@@ -1,0 +1,149 @@
+/**
+ * Telemetry store: insert latency (p50/p99, one transaction per row as the chat flow writes
+ * them, WAL + synchronous=NORMAL, on disk) and summary/recent query time at 100k rows, next
+ * to baselines measured in the same run — an in-memory array (no durability at all) and a
+ * JSONL file appended per row (durable-ish, not queryable) — so numbers from different
+ * machines compare. Run with `npm run bench:telemetry` (ROWS=… to change the size).
+ *
+ * Targets: insert p99 ≤ 1 ms (it runs on the event loop after every answer); summary at
+ * 100k rows ≤ 100 ms (the dashboard reloads it after every answer); open (quick check,
+ * migrations, pruning) at 100k rows ≤ 250 ms (it runs at app start).
+ */
+import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Tier } from '../shared/decision'
+import { TELEMETRY_FILE, TelemetryStore, type NewRow } from '../electron/core/telemetry/index'
+import { rowOf } from '../electron/core/telemetry/test-support'
+
+const ROWS = Number(process.env.ROWS ?? 100_000)
+const DAY = 86_400_000
+
+const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
+const stats = (samples: number[]) => {
+  const sorted = [...samples].sort((a, b) => a - b)
+  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) }
+}
+const fmt = (ms: number) => (ms < 0.01 ? `${(ms * 1000).toFixed(2)} µs` : ms < 10 ? `${ms.toFixed(3)} ms` : `${ms.toFixed(1)} ms`)
+
+function time<T>(run: () => T, repeat: number): { p50: number; p99: number; last: T } {
+  let last = run() // warm-up
+  const samples: number[] = []
+  for (let i = 0; i < repeat; i++) {
+    const t0 = performance.now()
+    last = run()
+    samples.push(performance.now() - t0)
+  }
+  return { ...stats(samples), last }
+}
+
+/** The same figures the store computes, over a plain array (the baseline). */
+function arraySummary(rows: NewRow[], since: number) {
+  let n = 0,
+    ok = 0,
+    errors = 0,
+    aborted = 0,
+    local = 0,
+    cost = 0
+  const lat: Record<Tier, number[]> = { local: [], cloud: [] }
+  const ttft: Record<Tier, number[]> = { local: [], cloud: [] }
+  const endpoints = new Map<string, number>()
+  for (const r of rows) {
+    if (r.ts < since) continue
+    n++
+    const tier = r.servedTier ?? r.tier
+    if (tier === 'local') local++
+    cost += r.costUsd
+    if (r.outcome === 'ok') {
+      ok++
+      lat[tier].push(r.totalMs)
+      if (r.ttftMs !== null) ttft[tier].push(r.ttftMs)
+    } else if (r.outcome === 'error') errors++
+    else aborted++
+    if (r.endpoint) endpoints.set(`${r.endpoint}\n${r.model}`, (endpoints.get(`${r.endpoint}\n${r.model}`) ?? 0) + 1)
+  }
+  const pct = (xs: number[]) => {
+    const s = Float64Array.from(xs).sort()
+    return { p50: s[Math.ceil(0.5 * s.length) - 1], p95: s[Math.ceil(0.95 * s.length) - 1] }
+  }
+  return { n, ok, errors, aborted, local: local / n, cost, latency: { local: pct(lat.local), cloud: pct(lat.cloud) }, ttft: { local: pct(ttft.local), cloud: pct(ttft.cloud) }, endpoints: endpoints.size }
+}
+
+function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'routellm-telemetry-bench-'))
+  const now = Date.now()
+  // 100k rows over the last 30 days, oldest first (as they arrive).
+  const rows = Array.from({ length: ROWS }, (_, i) => rowOf(i, now - 30 * DAY + Math.floor((i / ROWS) * 30 * DAY)))
+  const results: { what: string; sqlite: string; array: string; jsonl?: string; target?: string; ok?: boolean }[] = []
+  try {
+    // ---- inserts ----
+    const store = new TelemetryStore({ dataDir: dir, retention: { maxAgeDays: null, maxRows: null }, now: () => now, log: (l) => console.error(l) })
+    const sqliteInsert: number[] = []
+    for (const row of rows) {
+      const t0 = performance.now()
+      store.insert(row)
+      sqliteInsert.push(performance.now() - t0)
+    }
+    const array: NewRow[] = []
+    const arrayInsert: number[] = []
+    for (const row of rows) {
+      const t0 = performance.now()
+      array.push({ ...row })
+      arrayInsert.push(performance.now() - t0)
+    }
+    const jsonl = join(dir, 'baseline.jsonl')
+    const jsonlInsert: number[] = []
+    for (const row of rows) {
+      const t0 = performance.now()
+      appendFileSync(jsonl, `${JSON.stringify(row)}\n`)
+      jsonlInsert.push(performance.now() - t0)
+    }
+    const [si, ai, ji] = [stats(sqliteInsert), stats(arrayInsert), stats(jsonlInsert)]
+    results.push({ what: 'insert p50', sqlite: fmt(si.p50), array: fmt(ai.p50), jsonl: fmt(ji.p50) })
+    results.push({ what: 'insert p99', sqlite: fmt(si.p99), array: fmt(ai.p99), jsonl: fmt(ji.p99), target: '≤ 1 ms', ok: si.p99 <= 1 })
+
+    // ---- queries at ROWS rows ----
+    const allTime = time(() => store.summary(), 20)
+    const arrayAll = time(() => arraySummary(array, Number.MIN_SAFE_INTEGER), 20)
+    results.push({ what: `summary, all ${ROWS} rows (p50)`, sqlite: fmt(allTime.p50), array: fmt(arrayAll.p50), target: '≤ 100 ms', ok: allTime.p50 <= 100 })
+    results.push({ what: `summary, all ${ROWS} rows (p99)`, sqlite: fmt(allTime.p99), array: fmt(arrayAll.p99) })
+    const day = time(() => store.summary({ windowHours: 24 }), 50)
+    const arrayDay = time(() => arraySummary(array, now - DAY), 50)
+    results.push({ what: 'summary, last 24 h (p50)', sqlite: fmt(day.p50), array: fmt(arrayDay.p50), target: '≤ 20 ms', ok: day.p50 <= 20 })
+    const recent = time(() => store.recent(50), 200)
+    const arrayRecent = time(() => array.slice(-50).reverse(), 200)
+    results.push({ what: 'recent 50 (p50)', sqlite: fmt(recent.p50), array: fmt(arrayRecent.p50) })
+
+    // Cross-check: both computed the same figures.
+    const a = arrayAll.last
+    const s = allTime.last
+    if (a.n !== s.requests || a.errors !== s.errors || a.latency.local.p95 !== s.tiers.local.latencyMs?.p95 || a.ttft.cloud.p50 !== s.tiers.cloud.ttftMs?.p50) {
+      throw new Error(`summary mismatch: array ${JSON.stringify(a)} vs sqlite ${JSON.stringify(s)}`)
+    }
+    store.close()
+
+    // ---- open: quick check + migrations + pruning, as at app start ----
+    const opens: number[] = []
+    for (let i = 0; i < 5; i++) {
+      const t0 = performance.now()
+      new TelemetryStore({ dataDir: dir, retention: { maxAgeDays: 90, maxRows: null }, now: () => now }).close()
+      opens.push(performance.now() - t0)
+    }
+    const open = stats(opens)
+    results.push({ what: `open ${ROWS} rows (p50)`, sqlite: fmt(open.p50), array: '—', target: '≤ 250 ms', ok: open.p50 <= 250 })
+
+    const size = statSync(join(dir, TELEMETRY_FILE)).size
+    const jsonlSize = statSync(jsonl).size
+    console.log(`telemetry bench: ${ROWS} rows, node ${process.version}, ${process.platform}/${process.arch}`)
+    console.log(`file size: telemetry.db ${(size / 1e6).toFixed(1)} MB (${Math.round(size / ROWS)} B/row); JSONL baseline ${(jsonlSize / 1e6).toFixed(1)} MB\n`)
+    const header = ['measure', 'sqlite (WAL, NORMAL)', 'array (memory)', 'jsonl append', 'target', '']
+    const table = [header, ...results.map((r) => [r.what, r.sqlite, r.array, r.jsonl ?? '—', r.target ?? '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED'])]
+    const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
+    for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd())
+    if (results.some((r) => r.ok === false)) process.exitCode = 1
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+main()
