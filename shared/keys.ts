@@ -74,6 +74,8 @@ export const EndpointsOverview = z.object({
   }),
   /** Endpoint ids whose key comes from an environment variable (names only). */
   envKeys: z.array(EndpointId),
+  /** Endpoints defined by the environment quick-config (OLLAMA_HOST, ROUTELLM_CLOUD_*): read-only here. */
+  fromEnvironment: z.array(EndpointConfig.pick({ id: true, name: true, tier: true, baseURL: true, models: true })),
   /** Keychain entries of RouteLLM that belong to no configured endpoint. */
   orphanKeys: z.array(EndpointId),
   presets: z.array(EndpointConfig.omit({ models: true, prices: true })),

@@ -14,7 +14,16 @@ export function createHandlers(services: Services): Handlers {
     'ollama.status': async ({ refresh }) => services.bridge.detect(refresh ?? false),
     'app.info': async () => ({ version: services.version, host: services.host, dataDir: services.dataDir }),
     // Endpoints and keys: a key goes in (keys.set, keys.import), no output carries one.
-    'endpoints.list': async () => services.endpoints.list(),
+    'endpoints.list': async () => {
+      const overview = await services.endpoints.list()
+      const saved = new Set(overview.endpoints.map((e) => e.id))
+      // The providers see settings and environment endpoints together; show the latter too.
+      const fromEnvironment = services.providers.source
+        .list()
+        .filter((e) => !saved.has(e.id) && e.tier === 'cloud')
+        .map(({ id, name, tier, baseURL, models }) => ({ id, name, tier, baseURL, models }))
+      return { ...overview, fromEnvironment }
+    },
     'endpoints.save': async ({ endpoint, mode }) => services.endpoints.save(endpoint, mode),
     'endpoints.remove': async ({ id, removeKey }) => services.endpoints.remove(id, removeKey),
     'endpoints.test': async ({ id }) => services.endpoints.test(id),

@@ -57,7 +57,7 @@ export interface CloudEndpointFact {
 }
 
 export interface EndpointFacts {
-  overview: EndpointsOverview
+  overview: Omit<EndpointsOverview, 'fromEnvironment'>
   cloud: CloudEndpointFact[]
   /** Problems of the environment quick-config (ROUTELLM_CLOUD_*), worded without keys. */
   envProblems: string[]

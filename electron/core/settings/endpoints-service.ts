@@ -65,7 +65,8 @@ export class EndpointsService {
     return this.vault.read(endpointId)
   }
 
-  async list(): Promise<EndpointsOverview> {
+  /** Endpoints of the settings file with their key status (the host adds environment endpoints). */
+  async list(): Promise<Omit<EndpointsOverview, 'fromEnvironment'>> {
     const endpoints = this.endpoints()
     const snapshot = await this.vault.snapshot()
     const ids = new Set(endpoints.map((e) => e.id))

@@ -258,8 +258,19 @@ export function SettingsPanel({ client, enabled, className }: SettingsPanelProps
           </div>
         ) : null}
 
+        {overview && overview.fromEnvironment.length > 0 ? (
+          <ul className="flex flex-col gap-1 border-2 border-black p-3 text-sm" data-testid="endpoint-env-list">
+            <li className="text-xs font-bold tracking-widest text-gray-600 uppercase">From the environment (read-only)</li>
+            {overview.fromEnvironment.map((e) => (
+              <li key={e.id} className="normal-case" data-testid={`endpoint-env-${e.id}`}>
+                <span className="font-bold">{e.id}</span> · {e.tier} · {e.baseURL} · {e.models.join(', ') || 'no model'}
+              </li>
+            ))}
+          </ul>
+        ) : null}
+
         {overview ? (
-          overview.endpoints.length === 0 ? (
+          overview.endpoints.length === 0 && overview.fromEnvironment.length === 0 ? (
             <p className="border-2 border-dashed border-black p-3 text-sm" data-testid="settings-empty">
               No cloud endpoints yet: prompts that need the cloud have nowhere to go. Add one below (a preset takes a minute), or import a
               routellm-keys.json.

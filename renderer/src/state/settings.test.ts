@@ -16,6 +16,7 @@ const view = (id: string, state: 'set' | 'not-set' = 'not-set'): EndpointView =>
 
 const overview = (...endpoints: EndpointView[]): EndpointsOverview => ({
   endpoints,
+  fromEnvironment: [],
   keychain: { available: true, message: null },
   settings: { file: '/data/settings.json', problem: null },
   envKeys: [],
