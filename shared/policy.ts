@@ -30,7 +30,11 @@ const Phrase = z
   .toLowerCase()
   .regex(/^[a-z0-9]+(?: [a-z0-9]+)*$/, 'use lowercase letters, digits and single spaces (text is compared word by word)')
 
-export const TriggerKind = z.enum(['code', 'math', 'reasoning', 'multi-step', 'long-document', 'simple'])
+/**
+ * What a trigger is evidence of. `writing` is long-form or stylistic writing, `domain` expert
+ * vocabulary (medicine, law, finance); `simple` triggers lean local (negative weights).
+ */
+export const TriggerKind = z.enum(['code', 'math', 'reasoning', 'multi-step', 'long-document', 'writing', 'domain', 'simple'])
 export type TriggerKind = z.infer<typeof TriggerKind>
 
 /**
@@ -48,6 +52,8 @@ export const Trigger = z
     words: z.array(Phrase).min(1).optional(),
     with: z.array(Phrase).min(1).optional(),
     pattern: RegexSource.optional(),
+    /** Fires only on prompts of at most this many tokens (cues like "12 x 17" mean "simple" only when short). */
+    maxTokens: z.number().int().min(1).max(1_000_000).optional(),
   })
   .refine((t) => t.words !== undefined || t.pattern !== undefined, { message: 'a trigger needs `words` or `pattern`' })
 export type Trigger = z.infer<typeof Trigger>
@@ -62,6 +68,8 @@ export const SafePattern = z.strictObject({
   pattern: RegexSource,
   /** Longer prompts are not small talk any more, whatever they start with. */
   maxTokens: z.number().int().min(1).max(10_000),
+  /** Veto points for this pattern (default `safeList.vetoPoints`): an edit request is vetoed by less than a greeting. */
+  vetoPoints: z.number().min(0).optional(),
 })
 export type SafePattern = z.infer<typeof SafePattern>
 
@@ -98,10 +106,36 @@ export const RulesPolicy = z.strictObject({
       minQuestions: z.number().int().min(1).default(2),
       minListItems: z.number().int().min(1).default(3),
       points: z.number().min(0).max(50).default(10),
+      /**
+       * A request asking for several distinct things ("derive X and explain when Y", "implement
+       * A and justify B") is multi-step: each distinct task verb from `taskVerbs` beyond
+       * `minTaskVerbs - 1` adds `pointsPerTaskVerb`, up to `maxTaskPoints`.
+       */
+      taskVerbs: z.array(Phrase).default(() => DEFAULT_TASK_VERBS),
+      minTaskVerbs: z.number().int().min(1).default(2),
+      pointsPerTaskVerb: z.number().min(0).max(50).default(10),
+      maxTaskPoints: z.number().min(0).max(100).default(20),
+      /**
+       * Puzzle structure: at least `minEntities` distinct named entities (capitalised words
+       * inside sentences) together with a relation or ordering cue (a `reasoning` trigger) and a
+       * question ("Alice is older than Bob, ... Who is second oldest?").
+       */
+      minEntities: z.number().int().min(1).default(3),
+      entityPoints: z.number().min(0).max(50).default(20),
+      /** Triggers that count as the relation or ordering cue of the puzzle structure. */
+      relationTriggers: z.array(z.string()).default(() => ['reasoning-relations', 'reasoning-arrangement', 'reasoning-deduction']),
     })
     .prefault({}),
   /** The most one kind of trigger may add (or take away), so one topic cannot saturate the score. */
   kindCap: z.number().min(0).max(100).default(50),
+  /**
+   * 'simple' triggers lean local only while nothing asks for more: when triggers of the safe
+   * list's veto kinds add at least this many points, simple triggers are ignored ("translate this
+   * clause and flag any ambiguities", "a 2,000-word short story", "who is the second oldest?").
+   */
+  simpleVetoPoints: z.number().min(0).default(20),
+  /** The kinds whose points count toward `simpleVetoPoints` (not maths: "how many ml in a cup" is a quantity question and still simple). */
+  simpleVetoKinds: z.array(TriggerKind).default((): TriggerKind[] => ['code', 'reasoning', 'multi-step', 'long-document', 'writing']),
   /**
    * Triggers are looked for in the first `headChars` and last `tailChars` characters: the
    * instruction of a long prompt sits at its start or end, and this bounds the cost.
@@ -116,8 +150,13 @@ export const RulesPolicy = z.strictObject({
   safeList: z
     .strictObject({
       enabled: z.boolean().default(true),
-      /** Positive trigger points at or above this veto the safe list ("hi! prove that..."). */
+      /**
+       * Positive points from triggers of `vetoKinds` at or above this veto the safe list: a
+       * greeting or an edit that also asks for analysis, judgement, code or maths ("hi! prove
+       * that...", "translate this clause and flag any ambiguities") is not a simple request.
+       */
       vetoPoints: z.number().min(0).default(30),
+      vetoKinds: z.array(TriggerKind).default((): TriggerKind[] => ['code', 'math', 'reasoning', 'multi-step', 'long-document', 'writing']),
       /** The rules score a safe-listed prompt gets at most. */
       maxScore: z.number().min(0).max(100).default(10),
       patterns: z.array(SafePattern).default(() => DEFAULT_SAFE_PATTERNS),
@@ -203,6 +242,21 @@ export const Policy = z.strictObject({
       judge: z.number().min(0).default(1),
     })
     .prefault({}),
+  /** How the scoring pillars' scores are combined into the complexity index. */
+  composition: z
+    .strictObject({
+      /**
+       * 'logit' (default): each pillar's score is read as a probability that the prompt needs the
+       * cloud (the threshold being even odds), the log-odds are averaged with weight × confidence,
+       * and the mean is mapped back onto 0–100. A pillar that is sure and far from the threshold
+       * then outweighs one that leans mildly the other way, instead of both landing in the middle.
+       * 'mean': the weighted mean of the scores themselves.
+       */
+      pooling: z.enum(['logit', 'mean']).default('logit'),
+      /** Probabilities are kept within [clamp, 1 − clamp] before taking log-odds: a score of 0 or 100 is strong, not infinite, evidence. */
+      clamp: z.number().min(0.0001).max(0.49).default(0.01),
+    })
+    .prefault({}),
   rules: RulesPolicy.prefault({}),
   judge: JudgePolicy.prefault({}),
   bandit: BanditPolicy.prefault({}),
@@ -215,10 +269,29 @@ export const Policy = z.strictObject({
    * prompt's first 1,500 characters: its intent sits there, and embedding cost grows with
    * length (this keeps a whole decision under 1 ms at 1,000 tokens).
    */
-  semantic: z.record(z.string(), z.unknown()).default(() => ({ maxChars: 1500 })),
+  semantic: z.record(z.string(), z.unknown()).default(() => ({
+    maxChars: 1500,
+    thresholds: { 'glove-sif-100d': BUNDLED_SEMANTIC_THRESHOLDS },
+  })),
 })
 export type Policy = z.infer<typeof Policy>
 export type PolicyInput = z.input<typeof Policy>
+
+/**
+ * The bundled GloVe-SIF model's semantic thresholds, fitted for logit pooling with the rules
+ * pillar on 671 labelled prompts (the development set and a tuning set of other kinds). They
+ * are deliberately softer than a stand-alone logistic fit of the margins (center ≈ 0.018,
+ * scale ≈ 0.010): a bag-of-words model is often confidently wrong when a prompt merely shares
+ * a topic with a cluster, so its evidence is spread wider and its confidence saturates later.
+ */
+export const BUNDLED_SEMANTIC_THRESHOLDS = {
+  center: 0.005,
+  scale: 0.04,
+  minSimilarity: 0,
+  confidenceMargin: 0.05,
+  /** Shipped, not fitted on the user's data: `routellm doctor` still suggests `routellm calibrate`. */
+  calibratedAt: null,
+}
 
 /**
  * Threshold override layered over the policy (what `routellm calibrate` writes), so a fitted
@@ -243,8 +316,16 @@ export type ThresholdOverride = z.infer<typeof ThresholdOverride>
 const CODE_VERBS = ['write', 'implement', 'create', 'build', 'code', 'generate', 'develop', 'program', 'fix', 'optimize', 'convert', 'port']
 const CODE_OBJECTS = [
   'function', 'method', 'class', 'program', 'script', 'algorithm', 'regex', 'regular expression', 'sql query',
-  'query', 'api', 'endpoint', 'module', 'unit test', 'test suite', 'cli', 'library', 'compiler', 'parser',
+  'query', 'api', 'endpoint', 'module', 'unit test', 'test suite', 'cli', 'compiler', 'parser',
   'data structure', 'recursive', 'lambda', 'snippet', 'code',
+]
+
+/** Verbs that each name one deliverable of a request; several distinct ones make it multi-part. */
+export const DEFAULT_TASK_VERBS = [
+  'explain', 'derive', 'prove', 'implement', 'design', 'compare', 'analyse', 'analyze', 'identify', 'flag',
+  'justify', 'evaluate', 'assess', 'recommend', 'outline', 'discuss', 'critique', 'cover', 'estimate', 'calculate',
+  'compute', 'verify', 'walk me through', 'show that', 'show the steps', 'handle', 'optimise', 'optimize', 'refactor',
+  'debug', 'argue', 'weigh', 'plan', 'propose', 'diagnose', 'interpret', 'model',
 ]
 
 export const DEFAULT_TRIGGERS: Trigger[] = [
@@ -305,6 +386,49 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     with: ['function', 'program', 'algorithm', 'return', 'returns', 'input', 'output', 'given', 'implement', 'write'],
   },
   {
+    id: 'algorithms',
+    kind: 'code',
+    label: 'algorithms or data structures',
+    weight: 30,
+    words: [
+      'algorithm', 'time complexity', 'space complexity', 'big o', 'asymptotic', 'dynamic programming', 'memoization',
+      'memoize', 'greedy', 'backtracking', 'divide and conquer', 'binary search', 'linked list', 'hash table',
+      'prefix tree', 'priority queue', 'min heap', 'max heap', 'heapify', 'binary heap', 'bfs', 'dfs', 'breadth first',
+      'depth first', 'shortest path', 'topological sort', 'spanning tree', 'union find', 'lru',
+      'edit distance', 'levenshtein', 'knapsack', 'sorting algorithm', 'quicksort', 'merge sort', 'amortized',
+      'amortised', 'np hard', 'np complete', 'recurrence relation', 'sliding window', 'bit manipulation',
+      'segment tree', 'red black tree', 'b tree', 'skip list', 'adjacency list', 'adjacency matrix', 'cycle detection', 'external sort', 'hashing', 'data structure',
+    ],
+    // "trie" is a pattern: as a keyword, its plural index form would match the verb "tries".
+    pattern: String.raw`\bO\(\s*(?:1|n|log|m|k|v|e|n\s*\^\s*2|n\s*\*\s*\w)[^)\n]{0,16}\)|\btrie\b`,
+  },
+  {
+    id: 'systems',
+    kind: 'code',
+    label: 'systems or distributed computing',
+    weight: 25,
+    words: [
+      'distributed system', 'consensus', 'raft', 'paxos', 'leader election', 'replication', 'sharding',
+      'shard', 'partitioning', 'consistent hashing', 'load balancer', 'load balancing', 'rate limit', 'rate limiter',
+      'rate limiting', 'message queue', 'kafka', 'rabbitmq', 'eventual consistency', 'strong consistency',
+      'linearizability', 'cap theorem', 'idempotent', 'idempotency', 'high availability', 'fault tolerance', 'fault tolerant', 'microservice', 'monolith',
+      'two phase commit', '2pc', 'saga', 'event sourcing', 'cqrs',
+      'cache invalidation', 'horizontal scaling', 'autoscaling', 'service mesh', 'pub sub',
+      'backpressure', 'write ahead log', 'quorum', 'vector clock', 'split brain', ],
+    pattern: String.raw`\b\d[\d,.]*\s*[kmb]?\s*(?:requests?|writes?|reads?|queries|messages|events|rps|qps|tps)\s*(?:/|per)\s*(?:s|sec|second|minute|min)\b|\b(?:million|billion)\s+(?:daily\s+|monthly\s+)?(?:active\s+)?users\b`,
+  },
+  {
+    id: 'system-design',
+    kind: 'multi-step',
+    label: 'system design',
+    weight: 25,
+    words: ['design', 'architect', 'scale', 'build'],
+    with: [
+      'system', 'service', 'backend', 'platform', 'infrastructure', 'architecture', 'pipeline', 'database', 'storage', 'cluster', 'at scale', 'shortener', 'news feed', 'message broker', 'search engine',
+      'data model', 'distributed', 'real time',
+    ],
+  },
+  {
     id: 'math-vocabulary',
     kind: 'math',
     label: 'mathematics',
@@ -323,6 +447,27 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     label: 'proof',
     weight: 45,
     words: ['prove', 'proof', 'show that', 'irrational', 'by induction', 'theorem', 'lemma', 'if and only if', 'for all integers'],
+  },
+  {
+    id: 'math-formal',
+    kind: 'math',
+    label: 'formal mathematics',
+    weight: 30,
+    words: [
+      'derive', 'derivation', 'closed form', 'solve for', 'least squares', 'normal equation', 'ill conditioned',
+      'condition number', 'converge', 'convergence', 'diverge', 'limit of', 'taylor series', 'power series',
+      'matrix', 'matrices', 'determinant', 'gradient', 'partial derivative', 'differential equation', 'roots of', 'divisible by', 'infinitely many', 'induction', 'inequality',
+      'estimator', 'unbiased', 'maximum likelihood', 'posterior', 'bayes', 'permutations', 'combinations',
+      'expected number',
+    ],
+  },
+  {
+    id: 'math-notation',
+    kind: 'math',
+    label: 'mathematical notation',
+    weight: 20,
+    // Written to fail fast on ordinary text: it runs over every prompt's analysis window.
+    pattern: String.raw`\^\s?[\w({-]|[√∫∑∏≤≥≠]|\\frac|\b(?:sqrt\b|lim\b|(?:sin|cos|tan|log|ln|exp)\s*\(|d[xy]\s*/\s*d[xyt]\b|f\s*\(\s*x\s*\))`,
   },
   {
     id: 'math-quantity-question',
@@ -363,10 +508,16 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     weight: 20,
     words: [
       'older than', 'younger than', 'taller than', 'shorter than', 'faster than', 'slower than', 'heavier than',
-      'lighter than', 'bigger than', 'smaller than', 'more than', 'fewer than', 'less than', 'second oldest',
-      'second youngest', 'second tallest', 'each a different', 'every label', 'exactly one', 'at least', 'at most',
-      'lie', 'truth', 'who took', 'who did',
+      'lighter than', 'bigger than', 'smaller than', 'second oldest', 'second youngest', 'second tallest',
+      'each a different', 'every label', 'who took', 'who did',
     ],
+  },
+  {
+    id: 'reasoning-quantifiers',
+    kind: 'reasoning',
+    label: 'quantified statements',
+    weight: 15,
+    words: ['more than', 'fewer than', 'less than', 'exactly one', 'at least', 'at most', 'lie', 'truth'],
   },
   {
     id: 'reasoning-arrangement',
@@ -394,6 +545,38 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     pattern: String.raw`(?:^|\n)\s*(?:options:|\(a\)[^\n]*\n\s*\(b\))`,
   },
   {
+    id: 'reasoning-deduction',
+    kind: 'reasoning',
+    label: 'deduction',
+    weight: 25,
+    words: [
+      'must be true', 'must be false', 'justify each step', 'reason it through', 'knight', 'knave', 'syllogism', 'premise', 'valid argument',
+      'who did it', 'who is lying', 'telling the truth', 'always lie', 'always lies', 'exactly one of', 'every valid',
+      'counterintuitive', ],
+  },
+  {
+    id: 'explanation-depth',
+    kind: 'reasoning',
+    label: 'asks how or why in depth',
+    weight: 15,
+    words: [
+      'walk me through', 'explain how', 'explain the difference', 'explain in detail', 'how would you',
+      'how should we', 'how should i', 'what happens when', 'what happens to', 'why isn t', 'why is it',
+      'why can t', 'why doesn t', 'under what conditions', 'when would you', 'in what cases', 'failure cases', 'edge cases', 'corner cases', 'trade off', 'tradeoff', ],
+  },
+  {
+    id: 'judgement',
+    kind: 'reasoning',
+    label: 'asks for judgement',
+    weight: 20,
+    words: [
+      'flag', 'ambiguity', 'ambiguities', 'ambiguous', 'loophole', 'exploit', 'exploited', 'risk',
+      'risky', 'is it legal',
+      'is this legal', 'weak point', 'weakness', 'flaw', 'flawed', 'supported by', 'critique', 'inconsistent',
+      'consistent with', 'is it worth', 'pitfall',
+    ],
+  },
+  {
     id: 'analysis',
     kind: 'multi-step',
     label: 'in-depth analysis',
@@ -418,6 +601,18 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     ],
   },
   {
+    id: 'plan-request',
+    kind: 'multi-step',
+    label: 'plan with constraints',
+    weight: 20,
+    words: [
+      'plan', 'timeline', 'milestone', 'phases', 'rollback', 'contingency', 'itinerary', 'prioritise', 'prioritize',
+    ],
+    with: [
+      'phases', 'timeline', 'risk', 'constraint', 'dependencies', 'owners', 'accounts for', 'rollback', 'milestone',
+      'step by step', 'trade off', 'contingency', ],
+  },
+  {
     id: 'sequence',
     kind: 'multi-step',
     label: 'sequence of steps',
@@ -431,6 +626,90 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     weight: 10,
     words: ['document', 'article', 'report', 'paper', 'transcript', 'contract', 'chapter', 'codebase', 'logs', 'log file', 'dataset', 'spreadsheet', 'manuscript', 'thesis'],
     with: ['summarize', 'summarise', 'analyze', 'analyse', 'review', 'extract', 'attached', 'following', 'below', 'entire', 'whole'],
+  },
+  {
+    id: 'long-form',
+    kind: 'writing',
+    label: 'long-form writing',
+    weight: 45,
+    // A word count asked of the answer (not one mentioned in a word problem): after a writing verb or "about/around".
+    // The number is matched first and the verb checked behind it, so ordinary text fails fast.
+    pattern: String.raw`(?<![\d.,])(?:[4-9]\d{2}|[1-9]\d{3,4}|[1-9]\d?,\d{3}|\d+(?:\.\d+)?k)\s*-?\s*words?\b(?<=(?:\b(?:write|writing|draft|compose|produce|create|generate|give me|need)\b[^.?!\n]{0,60}|\b(?:about|around|roughly|approximately|at least)\s+|~\s*)[\d.,]+k?\s*-?\s*words?)`,
+  },
+  {
+    id: 'writing-genre',
+    kind: 'writing',
+    label: 'long-form genre',
+    weight: 20,
+    words: [
+      'essay', 'chapter', 'short story', 'novella', 'novel', 'screenplay', 'white paper',
+      'whitepaper', 'speech', 'keynote', 'article', 'report',
+      'literature review', 'thesis', 'dissertation', 'manifesto', 'case study', 'business plan',
+      'specification', 'design document',
+    ],
+    with: ['write', 'draft', 'compose', 'produce', 'prepare', 'author'],
+  },
+  {
+    id: 'writing-style',
+    kind: 'writing',
+    label: 'stylistic writing',
+    weight: 15,
+    words: [
+      'in the style of', 'pastiche', 'first person', 'third person', 'narrator', 'satirical', 'allegory', 'unreliable narrator',
+      ],
+  },
+  {
+    id: 'domain-medicine',
+    kind: 'domain',
+    label: 'medical question',
+    weight: 20,
+    words: [
+      'diagnosis', 'differential', 'symptom', 'prescribed', 'prescription', 'dosage', 'dose', 'drug interaction',
+      'interaction', 'contraindication', 'contraindicated', 'side effect', 'patient', 'clinical', 'clinically',
+      'treatment', 'therapy', 'antibiotic', 'anticoagulant', 'blood thinner', 'renal', 'hepatic', 'lab result', 'blood test', 'pregnancy', 'chemotherapy', 'tumour',
+      'tumor', 'biopsy', 'insulin', 'diabetes', 'hypertension', 'statin', 'cardiac', 'arrhythmia', 'sepsis',
+      'randomised', 'randomized', 'placebo', 'efficacy', 'prognosis', 'monitoring', 'mortality', 'comorbidity',
+    ],
+  },
+  {
+    id: 'domain-law',
+    kind: 'domain',
+    label: 'legal question',
+    weight: 20,
+    words: [
+      'legal', 'legally', 'lawsuit', 'liability', 'liable', 'clause', 'jurisdiction', 'statute',
+      'gdpr', 'hipaa', 'ccpa', 'compliance', 'regulation', 'regulatory', 'court', 'plaintiff', 'defendant', 'indemnify', 'indemnity', 'intellectual property', 'copyright', 'trademark',
+      'patent', 'negligence', 'data protection', 'employment law',
+      'breach of contract', 'terms and conditions', 'arbitration', 'statutory',
+    ],
+  },
+  {
+    id: 'domain-finance',
+    kind: 'domain',
+    label: 'finance or tax question',
+    weight: 20,
+    words: [
+      'tax', 'taxable', 'tax bracket', 'capital gains', 'ira', '401k', 'pension', 'dividend', 'portfolio',
+      'interest rate',
+      'mortgage', 'amortization', 'amortisation', 'depreciation', 'etf', 'index fund', 'annuity', 'refinance', 'discounted cash flow',
+      'npv', 'irr', ],
+  },
+  {
+    id: 'simple-arithmetic',
+    kind: 'simple',
+    label: 'bare arithmetic',
+    weight: -30,
+    maxTokens: 16,
+    words: ['squared', 'square root of', 'cubed', 'divided by', 'multiplied by', 'percent of', 'times table'],
+    pattern: String.raw`^\W*(?:(?:what(?:'s| is)|calculate|compute|work out|add|subtract|multiply|divide)\s+)?[\d.,]+\s*%?\s*(?:[-+x×*/÷=]|times|plus|minus|divided by|multiplied by|of|and|by)\s*[\d.,]+\s*(?:=\s*)?\??\s*$`,
+  },
+  {
+    id: 'unit-conversion',
+    kind: 'simple',
+    label: 'unit conversion',
+    weight: -25,
+    maxTokens: 20,
+    pattern: String.raw`\b(?:convert|how many|in|to|into)\b[^?\n]{0,30}?\b(?:km|kilomet(?:er|re)s?|miles?|mph|km/h|kph|kg|kilos?|grams?|pounds?|lbs?|ounces?|oz|cups?|tablespoons?|teaspoons?|litres?|liters?|gallons?|quarts?|pints?|ml|millilit(?:er|re)s?|feet|foot|ft|inch(?:es)?|cm|centimet(?:er|re)s?|millimet(?:er|re)s?|met(?:er|re)s?|yards?|celsius|fahrenheit|kelvin|acres?|hectares?|stones?)\b`,
   },
   {
     id: 'simple-edit',
@@ -451,6 +730,7 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     weight: -10,
     words: [
       'one word', 'a word', 'one sentence', 'a sentence', 'single sentence', 'a few words', 'a short', 'briefly',
+      'two sentences', 'one line', 'in a sentence', 'tl dr', 'tldr', 'a few sentences', 'one paragraph',
       'in brief', 'a brief', 'a quick', 'a name', 'a title', 'a slogan',
       'a tagline', 'a headline', 'a caption', 'a haiku', 'a limerick', 'a tweet',
     ],
@@ -467,7 +747,11 @@ export const DEFAULT_TRIGGERS: Trigger[] = [
     kind: 'simple',
     label: 'factual lookup',
     weight: -10,
-    words: ['capital of', 'who wrote', 'who invented', 'who painted', 'who discovered', 'who is', 'what is a', 'stand for', 'example of', 'examples of', 'name a', 'name some', 'recommend', 'suggest'],
+    words: [
+      'capital of', 'who wrote', 'who invented', 'who painted', 'who discovered', 'who is',
+      'what is a', 'what is an', 'whats a', 'what s a', 'what s an', 'what year', 'which year', 'stand for',
+      'example of', 'examples of', 'name a', 'name some', 'recommend', 'suggest',
+    ],
   },
   {
     id: 'simple-writing',
@@ -522,6 +806,7 @@ export const DEFAULT_SAFE_PATTERNS: SafePattern[] = [
     kind: 'formatting',
     pattern: String.raw`^\W*(?:please\s+|can you\s+|could you\s+)?(?:rewrite|rephrase|paraphrase|reword|proofread|translate|capitali[sz]e|lowercase|uppercase|shorten|fix (?:the |my )?(?:grammar|spelling|typos?|punctuation)|correct (?:the |my |this )?(?:grammar|spelling|typos?|punctuation|sentence)|make (?:this|it|the following)(?: sentence| text| paragraph)? (?:more |less )?(?:formal|informal|polite|concise|shorter|friendlier|professional|casual))\b`,
     maxTokens: 160,
+    vetoPoints: 15,
   },
 ]
 

@@ -63,13 +63,36 @@ function headline(e: ExplanationInput): string {
   }
 }
 
-function pillarLine(v: PillarVerdict, index: ComplexityIndex | null): string {
+const leaning = (score: number, threshold: number) => (score > threshold ? 'Cloud' : 'Local')
+
+function pillarLine(v: PillarVerdict, e: ExplanationInput): string {
   const name = PILLAR_NAMES[v.pillar]
   if (v.status === 'abstained') return `- ${name} (abstained): ${v.reason}`
   if (v.pillar === 'bandit') return `- ${name}: ${v.reason}`
-  const share = index?.contributions.find((c) => c.pillar === v.pillar)?.share
-  const weight = share === undefined ? '' : `, ${Math.round(share * 100)}% of the index`
-  return `- ${name} (score ${Math.round(v.score ?? 0)}${weight}): ${v.reason}`
+  const contribution = e.index?.contributions.find((c) => c.pillar === v.pillar)
+  // Only pillars that went into the index lean one way; a gate's score is evidence, not a vote.
+  const part = contribution ? `, leans ${leaning(contribution.score, e.threshold)}, ${Math.round(contribution.share * 100)}% of the weight` : ''
+  return `- ${name} (score ${Math.round(v.score ?? 0)}${part}): ${v.reason}`
+}
+
+/**
+ * When the scoring pillars lean different ways, one line says which side's evidence won:
+ * each pillar counts by its policy weight times its confidence (and, with logit pooling, by
+ * how far its score sits from the threshold).
+ */
+function disagreement(e: ExplanationInput): string | null {
+  if (e.pinned || !e.index) return null
+  const cs = e.index.contributions
+  const names = (tier: 'Cloud' | 'Local') =>
+    cs
+      .filter((c) => leaning(c.score, e.threshold) === tier)
+      .map((c) => PILLAR_NAMES[c.pillar])
+      .join(' and ')
+  const cloud = names('Cloud')
+  const local = names('Local')
+  if (!cloud || !local) return null
+  const how = e.index.pooling === 'logit' ? 'their log-odds weighted by confidence' : 'their scores weighted by confidence'
+  return `- Pillars disagree: ${cloud} ${cloud.includes(' and ') ? 'lean' : 'leans'} Cloud, ${local} ${local.includes(' and ') ? 'lean' : 'leans'} Local; pooling ${how}, the ${leaning(e.complexity, e.threshold)} side is surer.`
 }
 
 /**
@@ -79,7 +102,11 @@ function pillarLine(v: PillarVerdict, index: ComplexityIndex | null): string {
  */
 export function explain(e: ExplanationInput): string {
   const lines = [`${headline(e)} ${e.healthNote ? `${e.healthNote} ` : ''}${destination(e.tier, e.arm)}`]
-  for (const v of e.trace) lines.push(pillarLine(v, e.index))
+  // The scoring pillars, then whether they disagreed, then the bandit's choice of model.
+  const split = disagreement(e)
+  for (const v of e.trace.filter((t) => t.pillar !== 'bandit')) lines.push(pillarLine(v, e))
+  if (split) lines.push(split)
+  for (const v of e.trace.filter((t) => t.pillar === 'bandit')) lines.push(pillarLine(v, e))
   if (e.skipped.length) lines.push(`- ${e.skipped.map((p) => PILLAR_NAMES[p]).join(', ')}: skipped (fast path decided)`)
   return lines.join('\n')
 }

@@ -23,11 +23,14 @@ const routerWith = (deps: Partial<RouterDeps> & Pick<RouterDeps, 'pillars'>) =>
 
 describe('router: complexity index and tier', () => {
   it('weights each pillar by its policy weight times its confidence', async () => {
-    const policy = Policy.parse({ version: 1, weights: { rules: 1, semantic: 3, judge: 1 } })
-    const d = await routerWith({ policy, pillars: [fixed('rules', 40, 0.5), fixed('semantic', 90, 1)] }).decide('x')
+    const mean = Policy.parse({ version: 1, weights: { rules: 1, semantic: 3, judge: 1 }, composition: { pooling: 'mean' } })
+    const d = await routerWith({ policy: mean, pillars: [fixed('rules', 40, 0.5), fixed('semantic', 90, 1)] }).decide('x')
     // (40·0.5 + 90·3) / (0.5 + 3) = 82.857
     expect(d.complexity).toBe(82.9)
     expect(d.tier).toBe('cloud')
+    // The default pools log-odds (threshold = even odds): 40 → p 0.308, 90 → p 0.857, weighted mean of logits 1.42 → 86.4.
+    const logit = Policy.parse({ version: 1, weights: { rules: 1, semantic: 3, judge: 1 } })
+    expect((await routerWith({ policy: logit, pillars: [fixed('rules', 40, 0.5), fixed('semantic', 90, 1)] }).decide('x')).complexity).toBe(86.4)
   })
 
   it('goes to the cloud only when the index exceeds the threshold', async () => {
@@ -80,8 +83,8 @@ describe('router: explanations', () => {
     const d = await routerWith({ pillars: [fixed('rules', 72), fixed('semantic', 72)] }).decide('x')
     const [headline, ...lines] = d.explanation.split('\n')
     expect(headline).toBe('Complexity index (72%) exceeds Edge threshold (65%). Routing to Cloud cluster: gpt-4o-mini (openai).')
-    expect(lines[0]).toBe('- Rules (score 72, 50% of the index): rules says 72')
-    expect(lines[1]).toBe('- Semantic (score 72, 50% of the index): semantic says 72')
+    expect(lines[0]).toBe('- Rules (score 72, leans Cloud, 50% of the weight): rules says 72')
+    expect(lines[1]).toBe('- Semantic (score 72, leans Cloud, 50% of the weight): semantic says 72')
     expect(lines[2]).toMatch(/^- Bandit: gpt-4o-mini is the only cloud model/)
   })
 

@@ -150,7 +150,7 @@ export function createRouter(deps: RouterDeps): Router {
     const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
     const gate = privacyGate ?? (opts.tier ? null : (gates[0] ?? null))
     if (privacyGate) withholdQuotedSecrets(trace, policy)
-    const index = composeIndex(trace, policy.weights)
+    const index = composeIndex(trace, policy)
     const complexity = index?.index ?? 0
 
     let tier: Tier

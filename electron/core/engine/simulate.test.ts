@@ -102,7 +102,8 @@ describe('calibrateThreshold', () => {
     ])
     const r = await calibrateThreshold({
       routerFor: (policy) => createRouter({ policy, pillars: [mixed, relative] }),
-      basePolicy: Policy.parse({ version: 1 }),
+      // Mean pooling: scores that move with the threshold need several refits (logit pooling settles at once).
+      basePolicy: Policy.parse({ version: 1, composition: { pooling: 'mean' } }),
       items,
       targetRecall: 1,
     })

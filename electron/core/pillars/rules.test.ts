@@ -82,6 +82,79 @@ describe('rules pillar: safe list', () => {
   })
 })
 
+describe('rules pillar: general mechanisms', () => {
+  const kinds = (prompt: string) => run(prompt).detail?.kinds as Record<string, number>
+  const triggers = (prompt: string) => run(prompt).detail?.triggers as string[]
+
+  it('does not safe-list an edit that also asks for analysis or judgement', () => {
+    expect(run('Rewrite this sentence in plain English: the party of the first part shall indemnify the party of the second part.').pin).toBe('safe-list')
+    const v = run('Rewrite this indemnity clause in plain English and flag any ambiguity a court could read against us.')
+    expect(v.pin).toBeUndefined()
+    expect(v.reason).toContain('asks for judgement')
+  })
+
+  it('keeps small talk on the fast path even when it asks a quantity question', () => {
+    expect(run('how old are you?').pin).toBe('safe-list')
+  })
+
+  it('ignores simple-sounding cues when the request also asks for more', () => {
+    const plain = run('Translate this paragraph into Spanish.')
+    expect(plain.detail?.kinds).toHaveProperty('simple')
+    const more = run('Translate this paragraph into Spanish, and explain how the subjunctive changes what the second sentence implies, step by step.')
+    expect(more.detail?.kinds).not.toHaveProperty('simple')
+    expect(more.reason).toContain('ignored: the request asks for more')
+  })
+
+  it('scores a request for several distinct deliverables as multi-part', () => {
+    const one = run('Explain the rules of cricket.')
+    const three = run('Explain the rules of cricket, compare them with baseball and justify which is harder to umpire.')
+    expect(one.reason).not.toContain('multi-part')
+    expect(three.reason).toContain('multi-part request: 3 distinct tasks')
+    expect(three.score!).toBeGreaterThan(one.score!)
+  })
+
+  it('recognises puzzle structure: several named parties with relations', () => {
+    const v = run('Priya is taller than Omar, Omar is taller than Lena, and Kofi is shorter than Lena. Who is the shortest?')
+    expect(v.reason).toMatch(/puzzle structure: \d named parties/)
+    // Names alone, without a relation or ordering cue, are not a puzzle.
+    expect(run('Write a short note inviting Priya, Omar, Lena and Kofi to lunch.').reason).not.toContain('puzzle')
+  })
+
+  it('fires trigger families for algorithms, systems, formal maths, long-form writing and expert domains', () => {
+    expect(triggers('What is the space complexity of a breadth first search on a grid?')).toContain('algorithms')
+    expect(triggers('Implement a min heap with O(log n) insert.')).toContain('algorithms')
+    expect(triggers('How does quorum replication behave when a network partition happens?')).toContain('systems')
+    expect(triggers('Derive the closed form of the Fibonacci numbers from their recurrence.')).toContain('math-formal')
+    expect(triggers('Solve x^3 - 6x^2 + 11x - 6 = 0.')).toContain('math-notation')
+    expect(triggers('Write a 3,000-word travel essay about crossing the Andes by bus.')).toContain('long-form')
+    expect(kinds('Is a non-solicitation clause in an employment contract binding after I resign?')!['domain']).toBeGreaterThan(0)
+    expect(kinds('What dose adjustments does a patient with renal impairment need for this antibiotic?')!['domain']).toBeGreaterThan(0)
+  })
+
+  it('keeps word counts of word problems and verbs that look like keywords from firing', () => {
+    expect(triggers('A printer uses 1,200 words of memory per page. How many pages fit in 96,000 words?')).not.toContain('long-form')
+    expect(triggers('She tries to explain the new rules to her team.')).not.toContain('algorithms')
+  })
+
+  it('leans local on bare arithmetic and unit conversions, but only on short prompts', () => {
+    for (const prompt of ['what is 18% of 250', '64 / 8 = ?', 'how many millilitres in a teaspoon', 'convert 12 inches to cm']) {
+      expect(kinds(prompt)!['simple'], prompt).toBeLessThan(0)
+    }
+    const story = 'A baker makes 48 rolls every morning and sells them in bags of 6. On Saturday she bakes twice as many and sells 5 bags more than on Friday, when she sold 7. How many rolls are left on Saturday?'
+    expect(triggers(story)).not.toContain('simple-arithmetic')
+    expect(run(story).score!).toBeGreaterThan(DEFAULT_POLICY.threshold)
+  })
+
+  it('honours a trigger maxTokens from the policy', () => {
+    const policy = Policy.parse({
+      version: 1,
+      rules: { triggers: [{ id: 'short-tea', kind: 'simple', label: 'tea', weight: -20, words: ['tea'], maxTokens: 5 }] },
+    })
+    expect(run('tea?', policy).detail?.triggers).toEqual(['short-tea'])
+    expect(run('tell me everything about the history of tea in china and india', policy).detail?.triggers).toEqual([])
+  })
+})
+
 describe('rules pillar: privacy', () => {
   it('pins secrets to local and names the kind without echoing the value', () => {
     const secret = 'sk-proj-4fT9qLmZ2xWv8RbN0cYk3HsJ7dPa1EuQ6gVo5iXw'

@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest'
+import type { PillarId, PillarVerdict } from '../../../shared/decision'
+import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
+import { composeIndex, indexToProbability, probabilityToIndex } from './compose'
+
+const v = (pillar: PillarId, score: number, confidence = 1): PillarVerdict => ({ pillar, status: 'scored', score, confidence, reason: '', ms: 0 })
+const MEAN = Policy.parse({ version: 1, composition: { pooling: 'mean' } })
+
+describe('composeIndex', () => {
+  it('reads a score as a probability with even odds at the threshold, and back', () => {
+    expect(indexToProbability(65, 65)).toBe(0.5)
+    expect(indexToProbability(0, 65)).toBe(0)
+    expect(indexToProbability(100, 65)).toBe(1)
+    for (const s of [0, 12.5, 40, 65, 80, 99, 100]) expect(probabilityToIndex(indexToProbability(s, 65), 65)).toBeCloseTo(s, 9)
+    // Degenerate thresholds still give a probability.
+    expect(indexToProbability(30, 0)).toBe(0.65)
+    expect(indexToProbability(30, 100)).toBe(0.15)
+  })
+
+  it('gives one pillar its own score, whatever the pooling', () => {
+    for (const policy of [DEFAULT_POLICY, MEAN]) {
+      expect(composeIndex([v('rules', 0, 0.4)], policy)!.index).toBe(0)
+      expect(composeIndex([v('rules', 100, 0.4)], policy)!.index).toBe(100)
+      expect(composeIndex([v('semantic', 37.2)], policy)!.index).toBe(37.2)
+    }
+  })
+
+  it('lets a confident pillar far from the threshold outweigh a mild one on the other side', () => {
+    const verdicts = [v('rules', 40, 0.55), v('semantic', 95, 0.9)]
+    const mean = composeIndex(verdicts, MEAN)!.index
+    const logit = composeIndex(verdicts, DEFAULT_POLICY)!.index
+    expect(mean).toBeGreaterThan(65)
+    expect(logit).toBeGreaterThan(mean)
+    // ...and the other way round: a sure local verdict is not dragged to the middle by a mild cloud one.
+    const local = composeIndex([v('rules', 3, 0.9), v('semantic', 70, 0.3)], DEFAULT_POLICY)!.index
+    expect(local).toBeLessThan(composeIndex([v('rules', 3, 0.9), v('semantic', 70, 0.3)], MEAN)!.index)
+    expect(local).toBeLessThan(20)
+  })
+
+  it('is symmetric around the threshold and equals the scores when they agree', () => {
+    expect(composeIndex([v('rules', 80), v('semantic', 80)], DEFAULT_POLICY)!.index).toBe(80)
+    expect(composeIndex([v('rules', 30), v('semantic', 100)], DEFAULT_POLICY)!.index).toBeGreaterThan(65)
+    // Equal weights at mirrored probabilities cancel out: the index lands on the threshold.
+    const lo = probabilityToIndex(0.2, 65)
+    const hi = probabilityToIndex(0.8, 65)
+    expect(composeIndex([v('rules', lo), v('semantic', hi)], DEFAULT_POLICY)!.index).toBe(65)
+  })
+
+  it('weights by policy weight × confidence, leaves out abstentions and zero weights, and reports each share', () => {
+    const policy = Policy.parse({ version: 1, weights: { rules: 1, semantic: 3, judge: 0 } })
+    const idx = composeIndex([v('rules', 40, 0.5), v('semantic', 90), v('judge', 100), { ...v('semantic', 0), status: 'abstained', score: null }], policy)!
+    expect(idx.contributions.map((c) => [c.pillar, c.weight, c.share])).toEqual([
+      ['rules', 0.5, 0.143],
+      ['semantic', 3, 0.857],
+    ])
+    expect(idx.pooling).toBe('logit')
+    expect(idx.contributions[0]!.logOdds).toBeLessThan(0)
+    expect(idx.contributions[1]!.logOdds).toBeGreaterThan(0)
+    expect(composeIndex([{ ...v('rules', 50), status: 'abstained', score: null }], policy)).toBeNull()
+  })
+
+  it('clamps certainty: a 0 or 100 is strong evidence, not infinite', () => {
+    const idx = composeIndex([v('rules', 100), v('semantic', 0)], DEFAULT_POLICY)!.index
+    expect(idx).toBe(65)
+    expect(Number.isFinite(composeIndex([v('rules', 100, 0.1), v('semantic', 0, 1)], DEFAULT_POLICY)!.index)).toBe(true)
+  })
+})
