@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { BUNDLED_SEMANTIC_THRESHOLDS } from '../../../shared/policy'
 
 /** The embedding model bundled in resources/models/. */
 export const DEFAULT_MODEL_ID = 'glove-sif-100d'
@@ -39,18 +40,11 @@ export const ModelThresholds = z.object({
 export type ModelThresholds = z.infer<typeof ModelThresholds>
 
 /**
- * Shipped guesses for the bundled model. Its margins are small (a bag-of-words model:
- * most prompts fall within ±0.08), so the logistic is steep. The center sits slightly on
- * the cloud side because instruction-style prompts of any difficulty lean a little toward
- * the task clusters. `routellm calibrate` replaces these with fitted numbers.
+ * Shipped thresholds for the bundled model: one definition, in the default policy (see
+ * BUNDLED_SEMANTIC_THRESHOLDS there for how they were chosen). `routellm calibrate`
+ * replaces them with numbers fitted on the user's data.
  */
-export const BUNDLED_MODEL_THRESHOLDS: ModelThresholds = {
-  center: 0.01,
-  scale: 0.015,
-  minSimilarity: 0,
-  confidenceMargin: 0.03,
-  calibratedAt: null,
-}
+export const BUNDLED_MODEL_THRESHOLDS: ModelThresholds = BUNDLED_SEMANTIC_THRESHOLDS
 
 /**
  * For a model nobody calibrated: sentence-transformer models spread similarities wider
