@@ -17,6 +17,7 @@ import { EndpointsService } from '../core/settings/endpoints-service'
 import { bindContract, type IpcMainLike, type IpcResult } from '../main/ipc'
 import { createKeysCommand } from './commands/keys'
 import { createHttpHost } from './http-server'
+import { combineSources, EnvEndpointSource } from '../core/providers/endpoint-source'
 
 /**
  * The heart of issue 6: a canary key set through every entry point (IPC handler table,
@@ -52,7 +53,10 @@ describe('canary keys through every entry point', () => {
   const log = (line: string) => record(`log: ${line}`)
   const env = { ROUTELLM_HOME: dataDir, ROUTELLM_KEY_ENVONLY: C.env }
   const endpoints = new EndpointsService({ dataDir, env, host: 'headless', keyStore, bus, log })
-  const services = { host: 'headless', version: '0.0.0-test', dataDir, bus, endpoints, endpointSource: createSettingsEndpointSource(endpoints) } as unknown as Services
+  const endpointSource = createSettingsEndpointSource(endpoints)
+  // What services.ts gives the providers: saved endpoints, then the environment quick-config.
+  const providers = { source: combineSources(endpointSource, new EnvEndpointSource(env)) }
+  const services = { host: 'headless', version: '0.0.0-test', dataDir, bus, endpoints, endpointSource, providers } as unknown as Services
   const handlers = createHandlers(services)
 
   let cloud: OpenAIDouble
