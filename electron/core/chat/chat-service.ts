@@ -9,6 +9,7 @@ import { endpointLabel } from '../providers/errors'
 import type { ProviderStack } from '../providers/stack'
 import { guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
+import { promptForModel } from './directive'
 import { planArms, type ArmPlan } from './plan'
 
 /** What the chat flow needs from the engine: a decision for a prompt. */
@@ -165,7 +166,7 @@ export class ChatService {
   ): Promise<ChatResult> {
     const { registry, health, network, costs, gate } = this.deps.stack
     const { requestId, signal, emit, started } = ctx
-    const messages: ChatMessage[] = [...(input.history ?? []), { role: 'user', content: input.prompt }]
+    const messages: ChatMessage[] = [...(input.history ?? []), { role: 'user', content: promptForModel(input.prompt, decision) }]
     const hops: Hop[] = []
     let attempts = 0
     let waitedForRateLimit = false

@@ -313,10 +313,12 @@ export function analyseComplexity(prompt: string, tokens: number, rules: RulesPo
   }
 }
 
-function directiveOf(prompt: string, compiled: CompiledRules): Tier | null {
+/** A leading "@cloud"-style directive: the tier it asks for and its exact text (the chat strips it). */
+function directiveOf(prompt: string, compiled: CompiledRules): { tier: Tier; token: string } | null {
   if (compiled.directives.size === 0) return null
   const match = /^\s*([@#/!][a-z-]+)/i.exec(prompt.slice(0, 64))
-  return match ? (compiled.directives.get(match[1]!.toLowerCase()) ?? null) : null
+  const tier = match ? compiled.directives.get(match[1]!.toLowerCase()) : undefined
+  return tier ? { tier, token: match![1]! } : null
 }
 
 function safeMatch(prompt: string, tokens: number, analysis: RulesAnalysis, rules: RulesPolicy, compiled: CompiledRules) {
@@ -370,7 +372,7 @@ export function createRulesPillar(): Pillar {
       const directive = directiveOf(prompt, compiled)
       // `gate` is the one sentence the explanation's headline uses; `reason` adds the evidence.
       if (privacy.length > 0) {
-        const ignored = directive === 'cloud' ? ' The @cloud directive is ignored for such prompts.' : ''
+        const ignored = directive?.tier === 'cloud' ? ' The @cloud directive is ignored for such prompts.' : ''
         const gate = `The prompt contains ${describePrivacyKinds(privacy)}, so it never leaves this machine.${ignored}`
         return {
           ...base,
@@ -379,19 +381,19 @@ export function createRulesPillar(): Pillar {
           pin: 'privacy',
           reason: `Privacy pin: ${gate} Complexity evidence: ${summary(tokens, a, rules)}`,
           ms: ms(),
-          detail: { ...detail, privacy, gate },
+          detail: { ...detail, privacy, gate, ...(directive ? { directive: directive.token } : {}) },
         }
       }
       if (directive) {
-        const gate = `The prompt asks for ${TIER_NAMES[directive]} explicitly.`
+        const gate = `The prompt asks for ${TIER_NAMES[directive.tier]} explicitly.`
         return {
           ...base,
           status: 'short-circuit',
-          tier: directive,
+          tier: directive.tier,
           pin: 'override',
           reason: `Override: ${gate} Complexity evidence: ${summary(tokens, a, rules)}`,
           ms: ms(),
-          detail: { ...detail, override: directive, gate },
+          detail: { ...detail, override: directive.tier, directive: directive.token, gate },
         }
       }
       const safe = safeMatch(prompt, tokens, a, rules, compiled)
