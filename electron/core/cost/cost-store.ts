@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
-import { dirname, join } from 'node:path'
+import { readFileSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
+import { writeJsonAtomic } from '../atomic-file'
 import { z } from 'zod'
 import { ModelPrice } from '../../../shared/endpoints'
 import { Budget, type BudgetAction, type CostSummary } from '../../../shared/health'
@@ -207,10 +208,7 @@ export class CostStore {
     const cutoff = dayKey(this.now() - KEEP_DAYS * 86_400_000)
     for (const day of Object.keys(this.data.days)) if (day < cutoff) delete this.data.days[day]
     try {
-      mkdirSync(dirname(this.file), { recursive: true })
-      const tmp = `${this.file}.${process.pid}.tmp`
-      writeFileSync(tmp, `${JSON.stringify(this.data, null, 2)}\n`, { mode: 0o600 })
-      renameSync(tmp, this.file)
+      writeJsonAtomic(this.file, this.data)
     } catch (error) {
       this.options.log?.(`could not save cost.json: ${(error as Error).message}`)
     }

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import type { PillarVerdict, Tier } from '../../../shared/decision'
 import type { BanditPolicy } from '../../../shared/policy'
-import { writeJsonAtomic } from '../engine/json-file'
+import { writeJsonAtomic } from '../atomic-file'
 
 /** One concrete place a prompt can be answered. */
 export interface Arm {
@@ -184,7 +184,7 @@ export function createBandit(opts: BanditOptions): Bandit {
   async function writeStats(): Promise<void> {
     if (!file) return
     dirty = false
-    await writeJsonAtomic(file, { version: 1, arms: [...stats.values()] })
+    writeJsonAtomic(file, { version: 1, arms: [...stats.values()] })
   }
 
   /** Coalesces bursts of outcomes into one write; writes never overlap. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs'
 import { DEFAULT_POLICY, type ThresholdOverride } from '../../../shared/policy'
-import { writeJsonAtomic } from '../engine/json-file'
+import { writeJsonAtomic } from '../atomic-file'
 
 export { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, PolicyError, type PolicyIssue } from './parse'
 export { createPolicyStore, type PolicyStore, type PolicyStoreOptions } from './store'
@@ -11,10 +11,10 @@ export const THRESHOLD_OVERRIDE_FILE = 'threshold-override.json'
 /** Writes the default policy where none exists yet, so the user has a complete file to edit. */
 export async function initPolicyFile(file: string): Promise<boolean> {
   if (existsSync(file)) return false
-  await writeJsonAtomic(file, DEFAULT_POLICY)
+  writeJsonAtomic(file, DEFAULT_POLICY)
   return true
 }
 
 export async function writeThresholdOverride(file: string, override: ThresholdOverride): Promise<void> {
-  await writeJsonAtomic(file, override)
+  writeJsonAtomic(file, override)
 }

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { writeJsonAtomic } from '../atomic-file'
 import { CostStore } from '../cost/cost-store'
 import { HealthMonitor, type HealthOptions } from '../health/health-monitor'
 import { NetworkMonitor, type NetworkProbe } from '../health/network'
@@ -52,9 +53,7 @@ function readOfflineSetting(file: string | null): boolean {
 function writeOfflineSetting(file: string | null, offline: boolean): void {
   if (!file) return
   try {
-    mkdirSync(join(file, '..'), { recursive: true })
-    writeFileSync(`${file}.tmp`, `${JSON.stringify({ offline })}\n`)
-    renameSync(`${file}.tmp`, file)
+    writeJsonAtomic(file, { offline })
   } catch {
     // the switch still works for this run
   }

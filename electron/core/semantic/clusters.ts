@@ -7,11 +7,12 @@
  *   - `disabled` lists default ids the user turned off.
  */
 import { existsSync } from 'node:fs'
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { ClusterDef, ClusterId } from '../../../shared/clusters'
+import { writeJsonAtomic } from '../atomic-file'
 
 // The schemas of one cluster are part of the contract (clusters.save): defined once, in shared/.
 export { ClusterDef, ClusterId } from '../../../shared/clusters'
@@ -118,13 +119,6 @@ export function mergeClusters(defaults: readonly ClusterDef[], user: UserCluster
   return out
 }
 
-async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(path.dirname(file), { recursive: true })
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`
-  await writeFile(tmp, JSON.stringify(value, null, 2) + '\n', 'utf8')
-  await rename(tmp, file)
-}
-
 export interface ClusterStoreOptions {
   defaultsFile: string
   /** <dataDir>/clusters.json; without it the store is read-only (defaults only). */
@@ -168,7 +162,7 @@ export class ClusterStore {
       fn(user, defaults)
       const checked = UserClusterFile.parse(user)
       assertUniqueIds(checked.clusters, userFile)
-      await writeJsonAtomic(userFile, checked)
+      writeJsonAtomic(userFile, checked)
       this.revision++
       const merged = mergeClusters(defaults, checked)
       for (const l of this.listeners) l(merged)

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { ContractError } from '../../../shared/client'
 import { EndpointConfig } from '../../../shared/endpoints'
-import { writeFileAtomic } from './atomic-write'
+import { writeFileAtomic } from '../atomic-file'
 import { describeIssues, FileFormatError, parseJsonFile } from './json-errors'
 
 export const SETTINGS_FILE = 'settings.json'

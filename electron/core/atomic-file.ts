@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto'
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+
+// Every file RouteLLM keeps (settings, policy, bandit and cost statistics, clusters) is
+// written through here, so a crash or a full disk never leaves a half-written one.
 
 /**
  * Replace a file so that a crash leaves either the old or the new content, never half of
@@ -38,4 +41,10 @@ function syncDir(dir: string): void {
   } finally {
     if (fd !== null) closeSync(fd)
   }
+}
+
+/** `value` as pretty JSON, written atomically; creates the folder if needed. */
+export function writeJsonAtomic(path: string, value: unknown, mode = 0o600): void {
+  mkdirSync(dirname(path), { recursive: true })
+  writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode)
 }
