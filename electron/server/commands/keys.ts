@@ -6,7 +6,7 @@ import { ApiKey, MAX_KEYS_FILE_CHARS, type KeyStatus } from '../../../shared/key
 import { resolveDataDir } from '../../core/data-dir'
 import { envKeyName } from '../../core/keys/env-keys'
 import type { KeyStore } from '../../core/keys/key-store'
-import { writeFileAtomic } from '../../core/settings/atomic-write'
+import { writeFileAtomic } from '../../core/atomic-file'
 import type { ConnectionTestOptions } from '../../core/settings/connection-test'
 import { EndpointsService } from '../../core/settings/endpoints-service'
 import { safeName } from '../../core/settings/json-errors'
