@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto'
 import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
 import { IPC_PREFIX } from '../../shared/ipc'
@@ -18,6 +17,7 @@ import { bindContract, type IpcMainLike, type IpcResult } from '../main/ipc'
 import { createKeysCommand } from './commands/keys'
 import { createHttpHost } from './http-server'
 import { combineSources, EnvEndpointSource } from '../core/providers/endpoint-source'
+import { captureIo } from './commands/test-io'
 
 /**
  * The heart of issue 6: a canary key set through every entry point (IPC handler table,
@@ -108,20 +108,16 @@ describe('canary keys through every entry point', () => {
     return { status: res.status, body: JSON.parse(text) as Record<string, unknown> }
   }
   const viaCli = async (args: string[], stdin = '') => {
-    const stdout = new PassThrough()
-    const stderr = new PassThrough()
-    let out = ''
-    let err = ''
-    stdout.on('data', (c) => (out += c))
-    stderr.on('data', (c) => (err += c))
+    const { captured, ...io } = captureIo(stdin)
     let code: number
     try {
-      code = await createKeysCommand({ keyStore }).run({ args, stdout, stderr, stdin: Readable.from([stdin]), env })
+      code = await createKeysCommand({ keyStore }).run({ ...io, args, env })
     } catch (error) {
       // What cli.ts would print for a thrown error.
-      err += `routellm keys: ${(error as Error).message}\n`
+      captured.err += `routellm keys: ${(error as Error).message}\n`
       code = 1
     }
+    const { out, err } = captured
     record(`cli ${args[0]}: ${out}${err}`)
     return { code, out, err }
   }

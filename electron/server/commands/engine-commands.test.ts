@@ -1,25 +1,20 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { describe, expect, it } from 'vitest'
 import { Decision } from '../../../shared/decision'
 import { UsageError, type CliContext } from './command'
 import { engineCommands } from './index'
+import { captureIo } from './test-io'
 
 const command = (name: string) => engineCommands.find((c) => c.name === name)!
 
 async function run(name: string, args: string[], opts: { home?: string; stdin?: string } = {}) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c) => (out += c))
-  stderr.on('data', (c) => (err += c))
+  const { captured, ...io } = captureIo(opts.stdin)
   const home = opts.home ?? mkdtempSync(join(tmpdir(), 'routellm-cli-'))
-  const ctx: CliContext = { args, stdout, stderr, stdin: Readable.from(opts.stdin ? [opts.stdin] : []), env: { ROUTELLM_HOME: home } }
+  const ctx: CliContext = { ...io, args, env: { ROUTELLM_HOME: home } }
   const code = await command(name).run(ctx)
-  return { code, out, err, home }
+  return { code, ...captured, home }
 }
 
 function labelledFile(): string {

@@ -3,24 +3,19 @@ import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { modelFolderRepo, startHubDouble, type HubDouble } from '../../../e2e/doubles/hub-double'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { defaultModelsRoot, verifyModelChecksums } from '../../core/semantic/models'
 import { DEFAULT_MODEL_ID } from '../../core/semantic/settings'
 import { main } from '../cli'
+import { captureIo } from './test-io'
 
 /** One CLI invocation, in-process, as `routellm <argv…>` with ROUTELLM_HOME=home. */
 async function cli(argv: string[], home: string, env: NodeJS.ProcessEnv = {}) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c) => (out += c))
-  stderr.on('data', (c) => (err += c))
-  const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env: { ROUTELLM_HOME: home, ...env } })
-  return { code, out, err }
+  const { captured, ...io } = captureIo()
+  const code = await main(argv, { ...io, env: { ROUTELLM_HOME: home, ...env } })
+  return { code, ...captured }
 }
 const home = () => mkdtempSync(join(tmpdir(), 'routellm-models-'))
 const noStack = (text: string) => expect(text).not.toMatch(/\n\s+at /)

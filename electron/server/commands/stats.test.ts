@@ -1,22 +1,17 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { PassThrough, Readable } from 'node:stream'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TelemetrySummary } from '../../../shared/telemetry'
 import { TELEMETRY_FILE, TelemetryStore } from '../../core/telemetry/index'
 import { hop, outcomeOf } from '../../core/telemetry/test-support'
 import { main } from '../cli'
+import { captureIo } from './test-io'
 
 async function cli(argv: string[], home: string) {
-  const stdout = new PassThrough()
-  const stderr = new PassThrough()
-  let out = ''
-  let err = ''
-  stdout.on('data', (c) => (out += c))
-  stderr.on('data', (c) => (err += c))
-  const code = await main(argv, { stdout, stderr, stdin: Readable.from([]), env: { ROUTELLM_HOME: home } })
-  return { code, out, err }
+  const { captured, ...io } = captureIo()
+  const code = await main(argv, { ...io, env: { ROUTELLM_HOME: home } })
+  return { code, ...captured }
 }
 
 const homes: string[] = []
