@@ -187,6 +187,13 @@ export const JudgePolicy = z.strictObject({
   cacheSize: z.number().int().min(0).max(100_000).default(500),
   /** How much a successful judgement counts, relative to other pillars' confidence. */
   confidence: z.number().min(0).max(1).default(0.7),
+  /**
+   * 'uncertain': ask the judge only when the fast pillars leave the index within
+   * `uncertainBand` points of the threshold (a clear case never waits for a model);
+   * 'always': every prompt the fast path does not decide.
+   */
+  when: z.enum(['uncertain', 'always']).default('uncertain'),
+  uncertainBand: z.number().min(0).max(100).default(15),
 })
 export type JudgePolicy = z.infer<typeof JudgePolicy>
 

@@ -59,7 +59,7 @@ describe('createEngine (what the hosts call)', () => {
 
   it('runs the judge through the bridge with the smallest installed model when the policy enables it', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'routellm-engine-'))
-    writeFileSync(join(dataDir, 'policy.json'), JSON.stringify({ version: 1, judge: { enabled: true } }))
+    writeFileSync(join(dataDir, 'policy.json'), JSON.stringify({ version: 1, judge: { enabled: true, when: 'always' } }))
     engine = await createEngine({ dataDir, semantic: false, bridge: fakeBridge })
     await new Promise((r) => setTimeout(r, 10)) // let the model list arrive
     const d = await engine.decide('Explain the difference between weather and climate.')

@@ -209,3 +209,36 @@ describe('router: bandit and bad input', () => {
     expect(d).toMatchObject({ tokens: 4, tokensExact: true })
   })
 })
+
+describe('router: the judge only where the fast pillars are unsure', () => {
+  /** A judge stand-in that counts how often it is asked. */
+  function countingJudge(score: number) {
+    const judge = { asked: 0, id: 'judge' as const, evaluate: (): PillarVerdict => {
+      judge.asked += 1
+      return { pillar: 'judge', status: 'scored', score, confidence: 0.7, reason: `judge says ${score}`, ms: 0 }
+    } }
+    return judge
+  }
+  const policy = (when: 'uncertain' | 'always') => Policy.parse({ version: 1, judge: { enabled: true, when, uncertainBand: 10 } })
+
+  it('does not ask the judge when the index is clear of the threshold, and says why', async () => {
+    const judge = countingJudge(90)
+    const d = await routerWith({ policy: policy('uncertain'), pillars: [fixed('rules', 20), judge] }).decide('x')
+    expect(judge.asked).toBe(0)
+    expect(d.tier).toBe('local')
+    expect(d.trace.find((v) => v.pillar === 'judge')).toMatchObject({ status: 'abstained', reason: expect.stringContaining('more than 10 points') })
+  })
+
+  it('asks the judge near the threshold and lets it tip the decision', async () => {
+    const judge = countingJudge(95)
+    const d = await routerWith({ policy: policy('uncertain'), pillars: [fixed('rules', 60), judge] }).decide('x')
+    expect(judge.asked).toBe(1)
+    expect(d.tier).toBe('cloud')
+  })
+
+  it("asks it for every prompt in 'always' mode", async () => {
+    const judge = countingJudge(10)
+    await routerWith({ policy: policy('always'), pillars: [fixed('rules', 20), judge] }).decide('x')
+    expect(judge.asked).toBe(1)
+  })
+})

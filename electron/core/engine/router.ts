@@ -111,6 +111,23 @@ function withholdQuotedSecrets(trace: PillarVerdict[], policy: Policy): void {
 }
 
 /**
+ * The judge pillars, run only when the fast pillars' index sits within the policy's band
+ * around the threshold and nothing short-circuited; otherwise an abstaining verdict says
+ * why it was not asked (so the trace still shows every pillar).
+ */
+async function judgeIfUncertain(judges: readonly Pillar[], trace: readonly PillarVerdict[], input: PillarInput, policy: Policy): Promise<PillarVerdict[]> {
+  const band = policy.judge.uncertainBand
+  if (trace.some((v) => v.status === 'short-circuit')) {
+    return judges.map((j) => abstain(j.id, 'not asked: the fast path decided', 0))
+  }
+  const fast = composeIndex(trace, policy)
+  if (fast && Math.abs(fast.index - policy.threshold) > band) {
+    return judges.map((j) => abstain(j.id, `not asked: the index (${fast.index}) is more than ${band} points from the threshold`, 0))
+  }
+  return Promise.all(judges.map((j) => runPillar(j, input, policy.pillarTimeoutMs)))
+}
+
+/**
  * The routing engine. For each prompt: count tokens once, run the scoring pillars (the rules
  * fast path may decide alone), combine their scores into the complexity index, pick the tier
  * against the policy threshold, let health override it, let the bandit pick the model, and
@@ -133,10 +150,17 @@ export function createRouter(deps: RouterDeps): Router {
     // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
     const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []
     const skipped: PillarId[] = []
+    // In 'uncertain' mode the judge (a model call) waits until the fast pillars have spoken.
+    const deferJudge = policy.judge.enabled && policy.judge.when === 'uncertain'
+    const deferred: Pillar[] = []
     let fastPath = false
     for (const pillar of deps.pillars) {
       if (fastPath) {
         skipped.push(pillar.id)
+        continue
+      }
+      if (deferJudge && pillar.id === 'judge') {
+        deferred.push(pillar)
         continue
       }
       const result = runPillar(pillar, input, policy.pillarTimeoutMs)
@@ -144,6 +168,7 @@ export function createRouter(deps: RouterDeps): Router {
       if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
     }
     const trace = await Promise.all(pending)
+    if (deferred.length > 0) trace.push(...(await judgeIfUncertain(deferred, trace, input, policy)))
 
     // A privacy pin beats every other gate; then an API override; then in-prompt gates.
     const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
