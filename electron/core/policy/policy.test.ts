@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
-import { applyOverride, initPolicyFile, parseOverrideText, parsePolicy, parsePolicyText, writeThresholdOverride, type PolicyError } from './index'
+import { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, writeThresholdOverride, type PolicyError } from './index'
 import { createPolicyStore, type PolicyStore } from './store'
 
 const TEMPLATES = join(import.meta.dirname, '../../../resources/templates')
@@ -161,13 +161,5 @@ describe('policy store', () => {
     expect(await store.reload()).toBe(false)
     expect(store.get().threshold).toBe(70)
     expect(errors[0]!.issues[0]!.path).toBe('threshold')
-  })
-
-  it('writes the defaults for the user to edit, once', async () => {
-    const file = join(dir(), 'sub', 'policy.json')
-    expect(await initPolicyFile(file)).toBe(true)
-    expect(await initPolicyFile(file)).toBe(false)
-    const r = parsePolicyText(readFileSync(file, 'utf8'))
-    expect(r.ok && r.value).toEqual(DEFAULT_POLICY)
   })
 })
