@@ -87,8 +87,11 @@ function hasIban(text: string): boolean {
   return false
 }
 
+// A credential assignment needs ':' or '=': prose without either skips that scan.
+const hasAssignment = (t: string) => t.includes('=') || t.includes(':')
+
 const DETECTORS: Record<PrivacyKind, (text: string) => boolean> = {
-  'api-key': (t) => API_KEY.test(t) || CREDENTIAL_ASSIGNMENT.test(t),
+  'api-key': (t) => API_KEY.test(t) || (hasAssignment(t) && CREDENTIAL_ASSIGNMENT.test(t)),
   'private-key': (t) => t.includes('PRIVATE KEY') && PRIVATE_KEY.test(t),
   'card-number': (t) => hasCard(t),
   email: (t) => t.includes('@') && EMAIL.test(t),
