@@ -3,6 +3,7 @@ import type { Decision } from '../../../shared/decision'
 import { clampPercent, formatMs, formatScore } from '../format'
 import type { RunState } from '../state/dashboard'
 import { Panel } from './Panel'
+import { TableHead } from './TableHead'
 
 /**
  * Complexity 0–100 as a bar, with the threshold marked by a line that shows on both the
@@ -60,15 +61,7 @@ function TraceTable({ trace }: { trace: Decision['trace'] }) {
     <div className="overflow-x-auto">
       <table data-testid="trace-table" className="w-full min-w-[36rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Pillar trace</caption>
-        <thead>
-          <tr className="bg-black text-white">
-            {['Pillar', 'Status', 'Score', 'Reason', 'ms'].map((h) => (
-              <th key={h} scope="col" className="cell text-xs tracking-widest uppercase">
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={['Pillar', 'Status', 'Score', 'Reason', 'ms']} />
         <tbody>
           {trace.length === 0 ? (
             <tr>

@@ -1,6 +1,7 @@
 import type { OllamaStatus } from '../../../shared/ollama'
 import { formatBytes, formatClock } from '../format'
 import { Panel } from './Panel'
+import { TableHead } from './TableHead'
 
 interface OllamaPanelProps {
   status: OllamaStatus | null
@@ -72,15 +73,7 @@ export function OllamaPanel({ status, loading, checkedAt, onRefresh, className }
               <div className="overflow-x-auto">
                 <table className="w-full min-w-[20rem] border-collapse border-2 border-black text-sm" data-testid="ollama-models">
                   <caption className="label pb-1 text-left">Installed models</caption>
-                  <thead>
-                    <tr className="bg-black text-white">
-                      {['Name', 'Params', 'Quant', 'Size'].map((h) => (
-                        <th key={h} scope="col" className="cell text-xs tracking-widest uppercase">
-                          {h}
-                        </th>
-                      ))}
-                    </tr>
-                  </thead>
+                  <TableHead columns={['Name', 'Params', 'Quant', 'Size']} />
                   <tbody>
                     {status.models.map((m) => (
                       <tr key={m.name}>

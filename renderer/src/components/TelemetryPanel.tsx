@@ -16,6 +16,7 @@ import {
 } from '../state/telemetry'
 import type { Rated } from './FeedbackButtons'
 import { Panel } from './Panel'
+import { TableHead } from './TableHead'
 
 interface TelemetryPanelProps {
   client: DashboardClient
@@ -82,15 +83,7 @@ function TierTable({ summary }: { summary: TelemetrySummary }) {
     <div className="overflow-x-auto">
       <table data-testid="telemetry-tiers" className="w-full min-w-[30rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Per tier · latency and TTFT of successful answers</caption>
-        <thead>
-          <tr className="bg-black text-white">
-            {['Tier', 'Requests', 'Errors', 'Latency p50 / p95', 'TTFT p50 / p95', 'Cost'].map((h, i) => (
-              <th key={h} scope="col" className={`cell text-xs tracking-widest uppercase ${i > 0 ? 'text-right' : ''}`}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={['Tier', ...['Requests', 'Errors', 'Latency p50 / p95', 'TTFT p50 / p95', 'Cost'].map((label) => ({ label, numeric: true }))]} />
         <tbody>
           {(['local', 'cloud'] as const).map((tier) => {
             const f = summary.tiers[tier]
@@ -121,15 +114,7 @@ function EndpointTable({ summary }: { summary: TelemetrySummary }) {
     <div className="overflow-x-auto">
       <table data-testid="telemetry-endpoints" className="w-full min-w-[22rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Per endpoint</caption>
-        <thead>
-          <tr className="bg-black text-white">
-            {['Endpoint · model', 'Requests', 'Errors'].map((h, i) => (
-              <th key={h} scope="col" className={`cell text-xs tracking-widest uppercase ${i > 0 ? 'text-right' : ''}`}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={['Endpoint · model', { label: 'Requests', numeric: true }, { label: 'Errors', numeric: true }]} />
         <tbody>
           {summary.endpoints.length === 0 ? (
             <tr>
@@ -154,22 +139,23 @@ function EndpointTable({ summary }: { summary: TelemetrySummary }) {
   )
 }
 
-const HEADERS = ['Time', 'Tier', 'Cx', 'Endpoint · model', 'TTFT', 'Total', 'Outcome', 'Rating'] as const
+const RECENT_COLUMNS = [
+  'Time',
+  'Tier',
+  { label: 'Cx', numeric: true, title: 'complexity index 0–100' },
+  'Endpoint · model',
+  { label: 'TTFT', numeric: true },
+  { label: 'Total', numeric: true },
+  'Outcome',
+  'Rating',
+] as const
 
 function RecentTable({ rows }: { rows: TelemetryRow[] }) {
   return (
     <div className="overflow-x-auto">
       <table data-testid="telemetry-recent" className="w-full min-w-[44rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Recent requests (newest first)</caption>
-        <thead>
-          <tr className="bg-black text-white">
-            {HEADERS.map((h) => (
-              <th key={h} scope="col" className={`cell text-xs tracking-widest uppercase ${h === 'Cx' || h === 'TTFT' || h === 'Total' ? 'text-right' : ''}`} title={h === 'Cx' ? 'complexity index 0–100' : undefined}>
-                {h}
-              </th>
-            ))}
-          </tr>
-        </thead>
+        <TableHead columns={RECENT_COLUMNS} />
         <tbody>
           {rows.map((r) => {
             const failed = r.outcome !== 'ok'
