@@ -6,6 +6,7 @@ import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
 import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
 import { keysContract, keysEvents } from './keys'
+import { policyContract } from './policy-contract'
 import { telemetryContract } from './telemetry'
 
 /**
@@ -40,6 +41,8 @@ export const contract = {
   },
   // Telemetry (one row per generation, never any text) and thumbs up/down (shared/telemetry.ts).
   ...telemetryContract,
+  // The routing policy: what is in force, why a file was rejected, and the threshold (shared/policy-contract.ts).
+  ...policyContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */

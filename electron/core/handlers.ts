@@ -1,4 +1,5 @@
 import type { Handlers } from '../../shared/contract'
+import { clearOverride, policyStatus, setThreshold } from './policy/dashboard'
 import type { Services } from './services'
 import { submitFeedback } from './telemetry/feedback'
 
@@ -62,5 +63,9 @@ export function createHandlers(services: Services): Handlers {
     'telemetry.summary': async ({ windowHours }) => services.telemetry.summary({ windowHours }),
     'telemetry.recent': async ({ limit }) => ({ rows: services.telemetry.recent(limit ?? 50) }),
     'feedback.submit': async ({ requestId, rating }) => submitFeedback(services, requestId, rating),
+    // The routing policy: the dashboard writes only the threshold override, never policy.json.
+    'policy.status': async () => policyStatus({ store: services.router.policyStore, dataDir: services.dataDir }),
+    'policy.setThreshold': async ({ threshold }) => setThreshold({ store: services.router.policyStore, dataDir: services.dataDir }, threshold),
+    'policy.clearOverride': async () => clearOverride({ store: services.router.policyStore, dataDir: services.dataDir }),
   }
 }

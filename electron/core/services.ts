@@ -9,6 +9,7 @@ import { EventBus } from './event-bus'
 import { outcomeFeedback, routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
+import type { PolicyStore } from './policy/store'
 import type { Outcome } from './pillars/bandit'
 import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
 import { createProviderStack, type ProviderStack } from './providers/stack'
@@ -36,7 +37,12 @@ export interface Services {
   dataDir: string
   bus: EventBus
   bridge: OllamaBridge
-  router: { decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision>; record(outcome: Outcome): void }
+  router: {
+    decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision>
+    record(outcome: Outcome): void
+    /** The hot-reloading policy (policy.json + threshold override in the data folder). */
+    policyStore: PolicyStore
+  }
   chat: ChatService
   /** Endpoint settings file + keys (keychain, or ROUTELLM_KEY_<ID> on the headless host). */
   endpoints: EndpointsService

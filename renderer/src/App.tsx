@@ -7,6 +7,7 @@ import { FeedbackButtons, type Rated } from './components/FeedbackButtons'
 import { Header } from './components/Header'
 import { HealthPanel } from './components/HealthPanel'
 import { OllamaPanel } from './components/OllamaPanel'
+import { PolicyPanel } from './components/PolicyPanel'
 import { PromptPanel } from './components/PromptPanel'
 import { SettingsPanel } from './components/SettingsPanel'
 import { StatusLine } from './components/StatusLine'
@@ -161,6 +162,7 @@ export function App({ client, hasToken }: AppProps) {
         <AnswerPanel className="lg:col-span-12" run={run} feedback={<FeedbackButtons client={client} run={run} onRated={setLastRating} />} />
         <TelemetryPanel className="lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} />
         <HealthPanel className="lg:col-span-12" client={client} enabled={hasToken} />
+        <PolicyPanel className="lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>

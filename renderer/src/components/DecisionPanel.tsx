@@ -127,7 +127,9 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
                 {d.model ?? 'none available'}
               </Field>
               <Field term="Endpoint">{d.endpoint ?? '—'}</Field>
-              <Field term="Threshold">{formatScore(d.threshold)}</Field>
+              <Field term="Threshold" testId="decision-threshold">
+                {formatScore(d.threshold)}
+              </Field>
               <Field term="Pinned">{d.pinned ? d.pinned.toUpperCase() : 'NO'}</Field>
               <Field term="Decided in">{formatMs(d.ms)}</Field>
               <Field term="Decision id">
