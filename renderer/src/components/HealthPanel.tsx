@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef, useState, type ReactNode } from 'react'
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
 import type { EndpointStatus, NetworkStatus } from '../../../shared/health'
 import { describeError, type DashboardClient } from '../client'
 import { formatClock, formatMs } from '../format'
@@ -18,23 +18,13 @@ import {
 } from '../state/health'
 import { CostSection } from './CostSection'
 import { Panel } from './Panel'
+import { Metric } from './Metric'
 
 interface HealthPanelProps {
   client: DashboardClient
   /** False when the dashboard has no access token (nothing can be loaded). */
   enabled: boolean
   className?: string
-}
-
-function Metric({ term, children, testId }: { term: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="flex min-w-0 flex-col gap-0.5 border-l-4 border-black pl-2">
-      <dt className="label">{term}</dt>
-      <dd className="truncate font-bold tabular-nums" data-testid={testId}>
-        {children}
-      </dd>
-    </div>
-  )
 }
 
 function pair(p: EndpointStatus['latencyMs']): string {

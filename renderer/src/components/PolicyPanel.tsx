@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useId, useReducer, type FormEvent, type ReactNode } from 'react'
+import { useCallback, useEffect, useId, useReducer, type FormEvent } from 'react'
 import type { PolicyStatus } from '../../../shared/policy-contract'
 import { describeError, type DashboardClient } from '../client'
 import { formatClock } from '../format'
 import { formatThreshold, initialPolicy, parseThreshold, policyReducer, thresholdSource } from '../state/policy'
 import { Panel } from './Panel'
+import { Metric } from './Metric'
 
 interface PolicyPanelProps {
   client: DashboardClient
@@ -15,17 +16,6 @@ interface PolicyPanelProps {
 const INPUT = 'w-24 min-w-0 border-2 border-black bg-white px-2 py-1 font-mono text-sm'
 
 const SOURCE_LABEL = { override: 'override', policy: 'policy.json', default: 'default' } as const
-
-function Metric({ term, children, testId }: { term: string; children: ReactNode; testId?: string }) {
-  return (
-    <div className="flex min-w-0 flex-col gap-0.5 border-l-4 border-black pl-2">
-      <dt className="label">{term}</dt>
-      <dd className="truncate font-bold tabular-nums" data-testid={testId}>
-        {children}
-      </dd>
-    </div>
-  )
-}
 
 function judgeMode(judge: PolicyStatus['judge']): string {
   if (!judge.enabled) return 'off'

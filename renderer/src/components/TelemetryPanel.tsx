@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useReducer, useRef, type ReactNode } from 'react'
+import { useCallback, useEffect, useReducer, useRef } from 'react'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { describeError, type DashboardClient } from '../client'
 import { formatClock, formatMs, formatScore } from '../format'
@@ -17,6 +17,7 @@ import {
 import type { Rated } from './FeedbackButtons'
 import { Panel } from './Panel'
 import { TableHead } from './TableHead'
+import { Metric } from './Metric'
 
 interface TelemetryPanelProps {
   client: DashboardClient
@@ -25,18 +26,6 @@ interface TelemetryPanelProps {
   /** The latest thumbs up/down on an answer: shown at once, then reloaded. */
   lastRating?: Rated | null
   className?: string
-}
-
-function Metric({ term, children, sub, testId }: { term: string; children: ReactNode; sub?: ReactNode; testId?: string }) {
-  return (
-    <div className="flex min-w-0 flex-col gap-0.5 border-l-4 border-black pl-2">
-      <dt className="label">{term}</dt>
-      <dd className="truncate text-2xl font-black tabular-nums" data-testid={testId}>
-        {children}
-      </dd>
-      {sub ? <dd className="truncate text-xs text-gray-600">{sub}</dd> : null}
-    </div>
-  )
 }
 
 /** Local vs cloud as one bar: black = answered on this machine (SVG attributes: the CSP forbids inline styles). */
@@ -54,19 +43,19 @@ const pair = (p: { p50: number; p95: number } | null): string => (p === null ? '
 function Summary({ summary }: { summary: TelemetrySummary }) {
   return (
     <dl className="grid grid-cols-2 gap-x-4 gap-y-3 sm:grid-cols-3 lg:grid-cols-5">
-      <Metric term="Requests" testId="telemetry-requests" sub={`ok ${summary.ok} · errors ${summary.errors} · stopped ${summary.aborted}`}>
+      <Metric large term="Requests" testId="telemetry-requests" sub={`ok ${summary.ok} · errors ${summary.errors} · stopped ${summary.aborted}`}>
         {summary.requests}
       </Metric>
-      <Metric term="Local share" testId="telemetry-local-share" sub={<ShareBar local={summary.localShare} />}>
+      <Metric large term="Local share" testId="telemetry-local-share" sub={<ShareBar local={summary.localShare} />}>
         {formatShare(summary.localShare)}
       </Metric>
-      <Metric term="Error rate" testId="telemetry-error-rate" sub="stopped by you: not errors">
+      <Metric large term="Error rate" testId="telemetry-error-rate" sub="stopped by you: not errors">
         {formatShare(summary.errorRate)}
       </Metric>
-      <Metric term="Cost" testId="telemetry-cost" sub={`tokens ${summary.tokens.input} in · ${summary.tokens.output} out`}>
+      <Metric large term="Cost" testId="telemetry-cost" sub={`tokens ${summary.tokens.input} in · ${summary.tokens.output} out`}>
         {formatUsd(summary.costUsd)}
       </Metric>
-      <Metric term="Feedback" testId="telemetry-feedback" sub="thumbs on answers">
+      <Metric large term="Feedback" testId="telemetry-feedback" sub="thumbs on answers">
         <span aria-label={`${summary.feedback.up} up, ${summary.feedback.down} down`}>
           ▲{summary.feedback.up} ▼{summary.feedback.down}
         </span>
