@@ -19,6 +19,11 @@ interface CostSectionProps {
 
 const INPUT = 'w-full min-w-0 border-2 border-black bg-white px-2 py-1 font-mono text-sm placeholder:text-gray-500'
 
+const CAP_FIELDS = [
+  { field: 'daily', label: 'Daily cap' },
+  { field: 'monthly', label: 'Monthly cap' },
+] as const
+
 const ACTION_LABEL: Record<BudgetAction, string> = {
   'route-local': 'Route cloud prompts local',
   refuse: 'Refuse cloud prompts with a message',
@@ -129,32 +134,21 @@ export function CostSection({ summary, loading, error, form, enabled, onChange, 
         <form onSubmit={submit} className="flex flex-col gap-3 border-t-2 border-black pt-3" aria-label="Budget caps" noValidate>
           <p className="text-xs font-black tracking-[0.2em] uppercase">Budget caps (USD)</p>
           <div className="grid grid-cols-2 gap-3">
-            <Field id={id('daily')} field="daily" label="Daily cap" error={fieldErrors.daily} hint="Empty = no cap">
-              <input
-                id={id('daily')}
-                data-testid="budget-daily-input"
-                className={INPUT}
-                inputMode="decimal"
-                autoComplete="off"
-                placeholder="no cap"
-                value={draft.daily}
-                aria-invalid={fieldErrors.daily ? true : undefined}
-                onChange={(e) => onChange('daily', e.target.value)}
-              />
-            </Field>
-            <Field id={id('monthly')} field="monthly" label="Monthly cap" error={fieldErrors.monthly} hint="Empty = no cap">
-              <input
-                id={id('monthly')}
-                data-testid="budget-monthly-input"
-                className={INPUT}
-                inputMode="decimal"
-                autoComplete="off"
-                placeholder="no cap"
-                value={draft.monthly}
-                aria-invalid={fieldErrors.monthly ? true : undefined}
-                onChange={(e) => onChange('monthly', e.target.value)}
-              />
-            </Field>
+            {CAP_FIELDS.map(({ field, label }) => (
+              <Field key={field} id={id(field)} field={field} label={label} error={fieldErrors[field]} hint="Empty = no cap">
+                <input
+                  id={id(field)}
+                  data-testid={`budget-${field}-input`}
+                  className={INPUT}
+                  inputMode="decimal"
+                  autoComplete="off"
+                  placeholder="no cap"
+                  value={draft[field]}
+                  aria-invalid={fieldErrors[field] ? true : undefined}
+                  onChange={(e) => onChange(field, e.target.value)}
+                />
+              </Field>
+            ))}
           </div>
           <Field id={id('action')} field="action" label="When a cap is reached" error={fieldErrors.action} hint="Local answers cost nothing and are never capped.">
             <select id={id('action')} data-testid="budget-action" className={INPUT} value={draft.action} onChange={(e) => onChange('action', e.target.value)}>
