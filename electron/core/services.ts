@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
-import type { Decision, Tier } from '../../shared/decision'
+import type { Decision } from '../../shared/decision'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
 import { resolveDataDir } from './data-dir'
 import { createEngine } from './engine/engine'
+import type { DecideOptions } from './engine/router'
 import { EventBus } from './event-bus'
 import { outcomeFeedback, routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
@@ -38,7 +39,7 @@ export interface Services {
   bus: EventBus
   bridge: OllamaBridge
   router: {
-    decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision>
+    decide(prompt: string, options?: DecideOptions): Promise<Decision>
     record(outcome: Outcome): void
     /** The hot-reloading policy (policy.json + threshold override in the data folder). */
     policyStore: PolicyStore

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { ChatStart, ChatStatus } from '../../../shared/chat'
+import type { ChatStart, ChatStatus, ChatTurn } from '../../../shared/chat'
 import type { Decision, Tier } from '../../../shared/decision'
 import type { Hop } from '../../../shared/health'
 import { costUsd, lookupPrice } from '../cost/prices'
@@ -14,7 +14,7 @@ import { planArms, type ArmPlan } from './plan'
 
 /** What the chat flow needs from the engine: a decision for a prompt. */
 export interface DecisionMaker {
-  decide(prompt: string, options?: { tier?: Tier; signal?: AbortSignal }): Promise<Decision>
+  decide(prompt: string, options?: { tier?: Tier; history?: readonly ChatTurn[]; signal?: AbortSignal }): Promise<Decision>
 }
 
 /** What happened to one generation, for telemetry and the bandit. */
@@ -136,7 +136,8 @@ export class ChatService {
 
     let decision: Decision
     try {
-      decision = await this.deps.router.decide(input.prompt, { ...(input.tier ? { tier: input.tier } : {}), signal })
+      // Everything sent upstream is decided on: the history can pin the conversation local.
+      decision = await this.deps.router.decide(input.prompt, { ...(input.tier ? { tier: input.tier } : {}), ...(input.history?.length ? { history: input.history } : {}), signal })
     } catch (error) {
       if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
       const message = `routing failed: ${(error as Error).message}`

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { PrivacyKind } from '../../../shared/policy'
-import { describePrivacyKinds, detectPrivateData, ibanValid, luhnValid } from './privacy'
+import { describePrivacyKinds, detectPrivateData, detectPrivateTurns, ibanValid, luhnValid } from './privacy'
 
 const ALL = PrivacyKind.options
 const detect = (text: string) => detectPrivateData(text, ALL)
@@ -65,5 +65,21 @@ describe('checksums', () => {
 describe('describePrivacyKinds', () => {
   it('names kinds in plain words', () => {
     expect(describePrivacyKinds(['email', 'phone', 'iban'])).toBe('an e-mail address, a phone number and a bank account number (IBAN)')
+  })
+})
+
+describe('detectPrivateTurns', () => {
+  it('finds private data in any turn, system messages included, and says which turn', () => {
+    const history = [
+      { role: 'system' as const, content: 'Operator IBAN: DE89370400440532013000' },
+      { role: 'user' as const, content: 'what is 2 + 2?' },
+      { role: 'assistant' as const, content: 'Mail the result to ops@example.org' },
+    ]
+    expect(detectPrivateTurns(history, ALL)).toEqual([
+      { turn: 1, role: 'system', kinds: ['iban'] },
+      { turn: 3, role: 'assistant', kinds: ['email'] },
+    ])
+    // A turn seen before is remembered, and the policy's kinds still filter it.
+    expect(detectPrivateTurns(history, ['email'])).toEqual([{ turn: 3, role: 'assistant', kinds: ['email'] }])
   })
 })

@@ -1,3 +1,5 @@
+import { LRUCache } from 'lru-cache'
+import type { ChatTurn } from '../../../shared/chat'
 import type { PrivacyKind } from '../../../shared/policy'
 
 /**
@@ -102,6 +104,56 @@ const DETECTORS: Record<PrivacyKind, (text: string) => boolean> = {
 /** The kinds of sensitive data found in the text, in the order asked for. */
 export function detectPrivateData(text: string, kinds: readonly PrivacyKind[]): PrivacyKind[] {
   return kinds.filter((kind) => DETECTORS[kind](text))
+}
+
+const ALL_KINDS = Object.keys(DETECTORS) as PrivacyKind[]
+
+// A conversation is sent again with every new turn: remembering each turn's findings makes the
+// scan of a growing history cost only its new turns. Keyed by the text itself (held in memory
+// only, like the request that carried it) and bounded by total characters.
+const turnFindings = new LRUCache<string, readonly PrivacyKind[]>({
+  maxSize: 8_000_000,
+  sizeCalculation: (_value, key) => Math.max(1, key.length),
+})
+
+function findingsOf(text: string): readonly PrivacyKind[] {
+  let found = turnFindings.get(text)
+  if (!found) {
+    found = detectPrivateData(text, ALL_KINDS)
+    if (text.length <= 1_000_000) turnFindings.set(text, found)
+  }
+  return found
+}
+
+/** Where in a conversation private data sits: turn numbers count from 1, the first message sent. */
+export interface TurnFinding {
+  turn: number
+  role: ChatTurn['role']
+  kinds: PrivacyKind[]
+}
+
+/**
+ * The earlier turns (system messages included) that hold private data of the asked kinds.
+ * Each turn is scanned once, and a turn seen in an earlier request is not scanned again.
+ */
+export function detectPrivateTurns(history: readonly ChatTurn[], kinds: readonly PrivacyKind[]): TurnFinding[] {
+  const findings: TurnFinding[] = []
+  history.forEach((turn, i) => {
+    const found = findingsOf(turn.content)
+    if (found.length === 0) return
+    const asked = kinds.filter((k) => found.includes(k))
+    if (asked.length > 0) findings.push({ turn: i + 1, role: turn.role, kinds: asked })
+  })
+  return findings
+}
+
+const ROLE_NAMES: Record<ChatTurn['role'], string> = { system: 'system message', user: 'user message', assistant: 'assistant message' }
+
+/** "a payment card number in turn 2 (user message) and an e-mail address in turn 1 (system message)": kinds and places, never values. */
+export function describePrivateTurns(findings: readonly TurnFinding[]): string {
+  const parts = findings.map((f) => `${describePrivacyKinds(f.kinds)} in turn ${f.turn} (${ROLE_NAMES[f.role]})`)
+  if (parts.length <= 1) return parts.join('')
+  return `${parts.slice(0, -1).join('; ')}; and ${parts.at(-1)}`
 }
 
 /** "an e-mail address and a phone number" */

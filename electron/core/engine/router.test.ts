@@ -131,6 +131,20 @@ describe('router: fast path, pins and overrides', () => {
     expect(JSON.stringify(d)).not.toContain(secret)
   })
 
+  it('pins a conversation to local when only an earlier turn holds private data, even with the cloud asked for', async () => {
+    const router = routerWith({
+      pillars: [createRulesPillar(), fixed('semantic', 100)],
+      tierOverride: () => ({ tier: 'cloud', reason: 'Ollama is down' }),
+    })
+    const history = [{ role: 'system' as const, content: 'Deploy key: sk-proj-4fT9qLmZ2xWv8RbN0cYk3HsJ7dPa1EuQ6gVo5iXw' }]
+    const d = await router.decide('Prove that there are infinitely many primes, step by step.', { tier: 'cloud', history })
+    expect(d).toMatchObject({ tier: 'local', pinned: 'privacy' })
+    expect(d.explanation).toMatch(/^Pinned to Local for privacy: the conversation holds an API key in turn 1 \(system message\)/)
+    expect(JSON.stringify(d)).not.toContain('4fT9qLmZ')
+    // Without the history the same prompt goes where it was asked to.
+    expect((await routerWith({ pillars: [createRulesPillar()] }).decide('Prove that there are infinitely many primes, step by step.', { tier: 'cloud' })).tier).toBe('cloud')
+  })
+
   it('withholds a pillar reason that quotes the private data', async () => {
     const parrot: Pillar = { id: 'judge', evaluate: ({ prompt }) => ({ pillar: 'judge', status: 'scored', score: 50, confidence: 1, reason: `you wrote: ${prompt}`, ms: 0 }) }
     const d = await routerWith({ pillars: [createRulesPillar(), parrot] }).decide('Write to jane.doe@example.com about the invoice')

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { MAX_PROMPT_CHARS } from '../../../shared/chat'
+import { MAX_PROMPT_CHARS, type ChatTurn } from '../../../shared/chat'
 import type { Decision, PillarId, PillarVerdict, Tier } from '../../../shared/decision'
 import type { Policy } from '../../../shared/policy'
 import { createBandit, type Arm, type Bandit, type Outcome } from '../pillars/bandit'
@@ -50,6 +50,8 @@ export interface RouterDeps {
 export interface DecideOptions {
   /** The user's explicit choice for this prompt. A privacy pin still wins over cloud. */
   tier?: Tier
+  /** The turns sent before the prompt: not routed on, but private data in any of them pins the decision local. */
+  history?: readonly ChatTurn[]
   signal?: AbortSignal
 }
 
@@ -145,7 +147,7 @@ export function createRouter(deps: RouterDeps): Router {
 
     const policy = source.get()
     const { tokens, exact } = countTokens(prompt)
-    const input: PillarInput = { prompt, tokens, policy, ...(opts.signal ? { signal: opts.signal } : {}) }
+    const input: PillarInput = { prompt, tokens, policy, ...(opts.history?.length ? { history: opts.history } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }
 
     // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
     const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []

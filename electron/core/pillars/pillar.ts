@@ -1,9 +1,15 @@
+import type { ChatTurn } from '../../../shared/chat'
 import type { PillarId, PillarVerdict } from '../../../shared/decision'
 import type { Policy } from '../../../shared/policy'
 
 /** What every scoring pillar sees. Token count is computed once, by the engine. */
 export interface PillarInput {
   prompt: string
+  /**
+   * The turns sent before the prompt (system messages included). Routing scores the prompt
+   * alone, but everything here is sent too, so the privacy pin reads it.
+   */
+  history?: readonly ChatTurn[]
   tokens: number
   policy: Policy
   signal?: AbortSignal

@@ -181,6 +181,40 @@ describe('rules pillar: privacy', () => {
     const policy = Policy.parse({ version: 1, rules: { privacy: { kinds: ['api-key'] } } })
     expect(run('mail jane@example.com', policy).pin).not.toBe('privacy')
   })
+
+  it('pins a conversation whose earlier turns or system message hold private data, naming turn and kind only', () => {
+    const history = [
+      { role: 'system' as const, content: 'You are the billing assistant of jane.doe@example.com.' },
+      { role: 'user' as const, content: 'Charge my card 4539 1488 0343 6467 for the order.' },
+      { role: 'assistant' as const, content: 'Done.' },
+    ]
+    const prompt = 'thanks!'
+    const v = rules.evaluate({ prompt, history, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY }) as PillarVerdict
+    expect(v).toMatchObject({ status: 'short-circuit', tier: 'local', pin: 'privacy' })
+    expect(v.detail?.privacy).toEqual(['card-number', 'email'])
+    expect(v.detail?.privacyTurns).toEqual([
+      { turn: 1, role: 'system', kinds: ['email'] },
+      { turn: 2, role: 'user', kinds: ['card-number'] },
+    ])
+    expect(v.detail?.gate).toBe(
+      'The conversation holds an e-mail address in turn 1 (system message); and a payment card number in turn 2 (user message), so it never leaves this machine.',
+    )
+    for (const leaked of ['jane.doe', '4539', '6467']) expect(JSON.stringify(v)).not.toContain(leaked)
+  })
+
+  it('names both the prompt and the earlier turns when each holds private data', () => {
+    const history = [{ role: 'user' as const, content: 'my number is +44 20 7946 0958' }]
+    const prompt = 'and my key is AKIAIOSFODNN7EXAMPLE'
+    const v = rules.evaluate({ prompt, history, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY }) as PillarVerdict
+    expect(v.detail?.gate).toBe('The prompt contains an API key and the conversation holds a phone number in turn 1 (user message), so it never leaves this machine.')
+  })
+
+  it('reads the history with the same kinds the policy asks for', () => {
+    const policy = Policy.parse({ version: 1, rules: { privacy: { kinds: ['api-key'] } } })
+    const history = [{ role: 'system' as const, content: 'mail jane@example.com' }]
+    const v = rules.evaluate({ prompt: 'write a haiku about autumn', history, tokens: 8, policy }) as PillarVerdict
+    expect(v.pin).not.toBe('privacy')
+  })
 })
 
 describe('rules pillar: overrides and bad input', () => {

@@ -13,7 +13,7 @@
  */
 import type { PillarVerdict, Tier } from '../../../shared/decision'
 import type { PrivacyKind, RulesPolicy, SafeKind, TriggerKind } from '../../../shared/policy'
-import { describePrivacyKinds, detectPrivateData } from '../engine/privacy'
+import { describePrivacyKinds, describePrivateTurns, detectPrivateData, detectPrivateTurns, type TurnFinding } from '../engine/privacy'
 import { abstain, type Pillar, type PillarInput } from './pillar'
 
 interface CompiledTrigger {
@@ -348,6 +348,14 @@ function summary(tokens: number, a: RulesAnalysis, rules: RulesPolicy): string {
   return `${tokens} tokens; ${parts.length ? parts.join(', ') : 'no complexity triggers'}`
 }
 
+/** Where the private data sits, kinds only: "The prompt contains an API key", "The conversation holds ...". */
+function privacyGate(inPrompt: readonly PrivacyKind[], inHistory: readonly TurnFinding[]): string {
+  if (inHistory.length === 0) return `The prompt contains ${describePrivacyKinds(inPrompt)}`
+  const earlier = describePrivateTurns(inHistory)
+  if (inPrompt.length === 0) return `The conversation holds ${earlier}`
+  return `The prompt contains ${describePrivacyKinds(inPrompt)} and the conversation holds ${earlier}`
+}
+
 export function createRulesPillar(): Pillar {
   return {
     id: 'rules',
@@ -368,12 +376,14 @@ export function createRulesPillar(): Pillar {
       }
       const base = { pillar: 'rules' as const, score: a.score, confidence: a.confidence }
 
-      const privacy: PrivacyKind[] = rules.privacy.enabled ? detectPrivateData(prompt, rules.privacy.kinds) : []
+      const inPrompt: PrivacyKind[] = rules.privacy.enabled ? detectPrivateData(prompt, rules.privacy.kinds) : []
+      const inHistory: TurnFinding[] = rules.privacy.enabled && input.history?.length ? detectPrivateTurns(input.history, rules.privacy.kinds) : []
       const directive = directiveOf(prompt, compiled)
       // `gate` is the one sentence the explanation's headline uses; `reason` adds the evidence.
-      if (privacy.length > 0) {
+      if (inPrompt.length > 0 || inHistory.length > 0) {
+        const privacy = rules.privacy.kinds.filter((k) => inPrompt.includes(k) || inHistory.some((f) => f.kinds.includes(k)))
         const ignored = directive?.tier === 'cloud' ? ' The @cloud directive is ignored for such prompts.' : ''
-        const gate = `The prompt contains ${describePrivacyKinds(privacy)}, so it never leaves this machine.${ignored}`
+        const gate = `${privacyGate(inPrompt, inHistory)}, so it never leaves this machine.${ignored}`
         return {
           ...base,
           status: 'short-circuit',
@@ -381,7 +391,13 @@ export function createRulesPillar(): Pillar {
           pin: 'privacy',
           reason: `Privacy pin: ${gate} Complexity evidence: ${summary(tokens, a, rules)}`,
           ms: ms(),
-          detail: { ...detail, privacy, gate, ...(directive ? { directive: directive.token } : {}) },
+          detail: {
+            ...detail,
+            privacy,
+            gate,
+            ...(inHistory.length ? { privacyTurns: inHistory } : {}),
+            ...(directive ? { directive: directive.token } : {}),
+          },
         }
       }
       if (directive) {
