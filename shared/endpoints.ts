@@ -17,6 +17,33 @@ export const EndpointId = z
   .string()
   .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'endpoint id: 1–40 lowercase letters, digits or dashes, starting with a letter or digit')
 
+/** Query parameters that carry credentials: api_key, key, token, access_token, secret, password, sig... */
+const CREDENTIAL_PARAM = /key|token|secret|pass|pwd|auth|sig|credential/i
+
+/**
+ * An endpoint's base URL, wherever it comes from (the dashboard, an imported keys file, a
+ * hand-edited settings.json, ROUTELLM_CLOUD_BASE_URL): http(s), and no secret inside it, no
+ * user:password@ and no key-like query parameter, because a URL is written to settings.json,
+ * listed by the API and quoted in messages, while keys belong in the keychain. Messages name
+ * the problem and never quote the URL.
+ */
+export const BaseURL = z.url({ protocol: /^https?$/ }).superRefine((value, ctx) => {
+  let url: URL
+  try {
+    url = new URL(value)
+  } catch {
+    return // the URL check above already reported it
+  }
+  if (url.username || url.password) {
+    ctx.addIssue({ code: 'custom', message: 'the base URL must not contain a user name or password: put the key in the key field' })
+  }
+  const names = [...new Set(url.searchParams.keys())]
+  for (const name of names.filter((n) => CREDENTIAL_PARAM.test(n))) {
+    // The parameter's name is shown (it says what to remove), never its value.
+    ctx.addIssue({ code: 'custom', message: `the base URL must not carry a "${name.slice(0, 40)}" parameter: put the key in the key field` })
+  }
+})
+
 /**
  * One place a prompt can be answered. Non-secret: it lives in the settings file; the API
  * key (if any) lives in the OS keychain under the endpoint id, never here.
@@ -25,7 +52,7 @@ export const EndpointConfig = z.object({
   id: EndpointId,
   name: z.string().min(1).max(80),
   provider: ProviderKind,
-  baseURL: z.url({ protocol: /^https?$/ }),
+  baseURL: BaseURL,
   tier: Tier,
   /** Models this endpoint may serve; the first is its default. */
   models: z.array(z.string().min(1)).max(200),

@@ -60,15 +60,19 @@ export class EnvEndpointSource implements EndpointSource {
 
   constructor(env: NodeJS.ProcessEnv) {
     const localModels = list(env.ROUTELLM_LOCAL_MODEL)
-    let localURL = 'http://127.0.0.1:11434'
+    const defaultLocal = { id: ENV_LOCAL_ID, name: 'Ollama', provider: 'ollama', baseURL: 'http://127.0.0.1:11434', tier: 'local', models: localModels } as const
+    let local = EndpointConfig.parse(defaultLocal)
+    // The value is never quoted: it may carry a user:password@.
     try {
-      if (env.OLLAMA_HOST) localURL = normalizeOllamaHost(env.OLLAMA_HOST)
+      if (env.OLLAMA_HOST) {
+        const parsedLocal = EndpointConfig.safeParse({ ...defaultLocal, baseURL: normalizeOllamaHost(env.OLLAMA_HOST) })
+        if (parsedLocal.success) local = parsedLocal.data
+        else this.problems.push(`OLLAMA_HOST: ${parsedLocal.error.issues[0]?.message ?? 'invalid'}`)
+      }
     } catch {
-      this.problems.push(`OLLAMA_HOST is not an address: "${env.OLLAMA_HOST}"`)
+      this.problems.push('OLLAMA_HOST is not an address (expected host:port, e.g. 127.0.0.1:11434)')
     }
-    this.endpoints.push(
-      EndpointConfig.parse({ id: ENV_LOCAL_ID, name: 'Ollama', provider: 'ollama', baseURL: localURL, tier: 'local', models: localModels }),
-    )
+    this.endpoints.push(local)
 
     const key = env.ROUTELLM_CLOUD_API_KEY?.trim() || null
     this.#cloudKey = key

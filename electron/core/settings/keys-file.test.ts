@@ -48,6 +48,19 @@ describe('routellm-keys.json', () => {
     expect(() => parseKeysFile(`{"version": 1, "endpoints": [{"id": "openai", "apiKey": "${canary}}]}`)).toThrow(/^routellm-keys\.json: is not valid JSON \(it ends too early\)$/)
   })
 
+  it('refuses base URLs with credentials, naming the field and never quoting the URL, as the settings file does', () => {
+    const secret = 'hunter2-9f8e7d6c'
+    for (const baseURL of [`https://me:${secret}@api.example.com/v1`, `https://api.example.com/v1?api_key=${secret}`, `https://api.example.com/v1?x=1&Token=${secret}`]) {
+      const file = { version: 1, endpoints: [{ id: 'mine', name: 'Mine', provider: 'custom', baseURL, tier: 'cloud', models: ['m'] }] }
+      expect(() => parseKeysFile(JSON.stringify(file)), baseURL).toThrow(/^routellm-keys\.json: endpoints\[0\]\.baseURL: the base URL must not /)
+      expect(() => parseSettings(JSON.stringify({ version: 1, endpoints: file.endpoints })), baseURL).toThrow(/endpoints\[0\]\.baseURL: the base URL must not /)
+      for (const parse of [() => parseKeysFile(JSON.stringify(file)), () => parseSettings(JSON.stringify({ version: 1, endpoints: file.endpoints }))]) {
+        expect(() => parse()).not.toThrow(new RegExp(secret))
+        expect(() => parse()).not.toThrow(/api\.example\.com/)
+      }
+    }
+  })
+
   it('export writes the endpoints without keys, in a layout import and settings both accept', () => {
     const parsed = parseKeysFile(readFileSync(TEMPLATE, 'utf8'))
     const text = renderKeysFile({ version: 1, endpoints: parsed.endpoints }, new Date('2026-01-02T03:04:05Z'))
