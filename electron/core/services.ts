@@ -67,7 +67,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
   mkdirSync(dataDir, { recursive: true })
 
   const bus = new EventBus()
-  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
+  // Test connection honours the offline switch (the user's or ROUTELLM_OFFLINE); `providers` exists by the time a test runs.
+  const offlineReason = () => {
+    const status = providers.network.status()
+    return status.cause === 'setting' || status.cause === 'env' ? status.reason : null
+  }
+  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, connection: { offlineReason }, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
   const endpointSource = createSettingsEndpointSource(endpoints)
   const bridge = new OllamaBridge({ env, configuredHosts: () => endpointSource.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
   // Saved settings first, then the environment quick-config (OLLAMA_HOST, ROUTELLM_CLOUD_*).

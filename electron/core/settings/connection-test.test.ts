@@ -42,6 +42,16 @@ describe('test connection (GET /models with the openai SDK)', () => {
     noKeys(r)
   })
 
+  it('offline mode: a cloud endpoint is not contacted and the result says RouteLLM is offline', async () => {
+    const before = cloud.requests.length
+    const r = await testConnection(endpoint(), KEY, { offlineReason: () => 'Offline mode is on: cloud endpoints are off' })
+    expect(r).toMatchObject({ ok: false, kind: 'unreachable', httpStatus: null })
+    expect(r.message).toBe('Not tested: RouteLLM is offline (Offline mode is on: cloud endpoints are off), so it does not contact Cloud double. Turn offline mode off to test it.')
+    expect(cloud.requests.length).toBe(before)
+    // A local endpoint (an OpenAI-compatible server on this machine) is still tested.
+    expect(await testConnection(endpoint({ tier: 'local' }), KEY, { offlineReason: () => 'offline' })).toMatchObject({ kind: 'ok' })
+  })
+
   it('a wrong key: "bad-key", in our words, never the upstream body', async () => {
     const r = await testConnection(endpoint(), WRONG)
     expect(r).toMatchObject({ ok: false, kind: 'bad-key', httpStatus: 401 })

@@ -13,6 +13,8 @@ export interface ConnectionTestOptions {
   timeoutMs?: number
   /** For tests: the fetch the SDK uses. */
   fetch?: typeof fetch
+  /** Why the cloud is switched off (offline mode), or null: a cloud endpoint is then not contacted. */
+  offlineReason?: () => string | null
 }
 
 function result(endpoint: EndpointConfig, started: number, kind: ConnectionTestKind, message: string, httpStatus: number | null = null, models: string[] = []): ConnectionTestResult {
@@ -27,6 +29,10 @@ function result(endpoint: EndpointConfig, started: number, kind: ConnectionTestK
 export async function testConnection(endpoint: EndpointConfig, key: string | null, options: ConnectionTestOptions = {}): Promise<ConnectionTestResult> {
   const started = performance.now()
   const where = endpoint.baseURL
+  const offline = endpoint.tier === 'cloud' ? (options.offlineReason?.() ?? null) : null
+  if (offline) {
+    return result(endpoint, started, 'unreachable', `Not tested: RouteLLM is offline (${offline.replace(/[.\s]+$/, '')}), so it does not contact ${endpoint.name}. Turn offline mode off to test it.`)
+  }
   if (key === null && KEY_REQUIRED.has(endpoint.provider)) {
     return result(endpoint, started, 'no-key', `No key is set for ${endpoint.name}: set one first, then test again.`)
   }
