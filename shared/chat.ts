@@ -10,6 +10,9 @@ export const Prompt = z
   .min(1, 'prompt must not be empty')
   .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`)
 
+/** Most earlier turns a conversation may send with a prompt (every path: chat.start, /v1). */
+export const MAX_HISTORY_TURNS = 500
+
 /** Earlier turns of a conversation, sent to the model before the prompt (not routed on). */
 export const ChatTurn = z.object({
   role: z.enum(['system', 'user', 'assistant']),
@@ -21,8 +24,8 @@ export const ChatStart = z.object({
   prompt: Prompt,
   /** Force a tier for this prompt (user override); the decision records it. */
   tier: Tier.optional(),
-  /** Conversation so far (system prompt, earlier turns); the decision is made on `prompt`. */
-  history: z.array(ChatTurn).max(500).optional(),
+  /** Conversation so far (system prompt, earlier turns); routed on `prompt`, and private data in any turn pins it local. */
+  history: z.array(ChatTurn).max(MAX_HISTORY_TURNS).optional(),
 })
 export type ChatStart = z.infer<typeof ChatStart>
 

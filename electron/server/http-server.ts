@@ -5,6 +5,7 @@ import { ContractError } from '../../shared/client'
 import { dispatch, toErrorEnvelope } from '../core/contract-dispatch'
 import type { ChatService } from '../core/chat/chat-service'
 import type { EventBus } from '../core/event-bus'
+import { createEventStreams, DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from './event-stream'
 import { bearerMatches, hostIsLoopback, originAllowed } from './http-guard'
 import { chatCompletions, listModels, openAIError } from './openai-gateway'
 import { readStatic } from './static-files'
@@ -21,11 +22,12 @@ export interface HttpHostOptions {
   /** A fixed gateway key (ROUTELLM_GATEWAY_KEY) accepted at /v1 besides the launch token. */
   gatewayKey?: string
   log?: (line: string) => void
+  /** Limits of GET /api/events (clients, unread bytes per client). */
+  eventLimits?: Partial<EventStreamLimits>
 }
 
 /** Largest request body accepted: a 1 MB prompt plus JSON overhead. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024
-const HEARTBEAT_MS = 15_000
 
 const SECURITY_HEADERS = {
   'X-Content-Type-Options': 'nosniff',
@@ -54,13 +56,22 @@ function sendError(res: ServerResponse, error: ContractError): void {
   sendJson(res, STATUS_BY_CODE[error.code], { error: toErrorEnvelope(error) })
 }
 
-/** Read a JSON body (empty → {}); too large or not JSON → ContractError('invalid-input'). */
-async function readJsonBody(req: IncomingMessage): Promise<unknown> {
+/**
+ * Read a JSON body (empty → {}); too large or not JSON → ContractError('invalid-input').
+ * A body too large is left unread, so the answer says `Connection: close` and the socket
+ * closes after it: the client opens a fresh connection for its next request.
+ */
+async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
+  const tooLarge = () => {
+    res.setHeader('Connection', 'close')
+    return new ContractError(`request body over ${MAX_BODY_BYTES} bytes`, 'invalid-input')
+  }
+  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge()
   const chunks: Buffer[] = []
   let size = 0
   for await (const chunk of req) {
     size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw new ContractError(`request body over ${MAX_BODY_BYTES} bytes`, 'invalid-input')
+    if (size > MAX_BODY_BYTES) throw tooLarge()
     chunks.push(chunk as Buffer)
   }
   const text = Buffer.concat(chunks).toString('utf8')
@@ -78,7 +89,7 @@ async function serveGateway(req: IncomingMessage, res: ServerResponse, path: str
   if (path === '/v1/chat/completions' && req.method === 'POST') {
     let body: unknown
     try {
-      body = await readJsonBody(req)
+      body = await readJsonBody(req, res)
     } catch (error) {
       return openAIError(res, 400, (error as Error).message, 'invalid_request')
     }
@@ -95,9 +106,16 @@ async function serveGateway(req: IncomingMessage, res: ServerResponse, path: str
 export function createHttpHost(options: HttpHostOptions): { server: Server; listen(port: number, host: string): Promise<number> } {
   const log = options.log ?? (() => {})
   let boundPort = 0
+  const streams = createEventStreams(options.bus, { ...DEFAULT_EVENT_STREAM_LIMITS, ...options.eventLimits }, log)
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1')
+    // A path that is not valid percent-encoding names nothing we serve: a plain 400, nothing logged.
+    try {
+      decodeURIComponent(url.pathname)
+    } catch {
+      return sendError(res, new ContractError('the request path is not valid percent-encoding', 'invalid-input'))
+    }
     if (!hostIsLoopback(req)) return sendError(res, new ContractError('forbidden host', 'forbidden'))
     if (!originAllowed(req, boundPort)) return sendError(res, new ContractError('forbidden origin', 'forbidden'))
 
@@ -115,10 +133,17 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       if (!bearerMatches(req, options.token)) {
         return sendError(res, new ContractError('missing or wrong bearer token', 'unauthorized'))
       }
-      if (url.pathname === '/api/events' && req.method === 'GET') return streamEvents(req, res)
+      if (url.pathname === '/api/events' && req.method === 'GET') {
+        const refused = streams.open(req, res, url, SECURITY_HEADERS)
+        if (refused) {
+          for (const [name, value] of Object.entries(refused.headers ?? {})) res.setHeader(name, value)
+          return sendError(res, new ContractError(refused.message, refused.status === 503 ? 'unavailable' : 'invalid-input'))
+        }
+        return
+      }
       const rpc = /^\/api\/rpc\/([\w.-]+)$/.exec(url.pathname)
       if (rpc?.[1] && req.method === 'POST') {
-        const output = await dispatch(options.handlers, rpc[1], await readJsonBody(req))
+        const output = await dispatch(options.handlers, rpc[1], await readJsonBody(req, res))
         return sendJson(res, 200, output)
       }
       return sendError(res, new ContractError(`no route ${req.method} ${url.pathname}`, 'not-found'))
@@ -129,24 +154,6 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
     if (!file) return sendError(res, new ContractError('not found', 'not-found'))
     res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.contentType })
     res.end(file.body)
-  }
-
-  function streamEvents(req: IncomingMessage, res: ServerResponse): void {
-    res.writeHead(200, {
-      ...SECURITY_HEADERS,
-      'Content-Type': 'text/event-stream; charset=utf-8',
-      'Cache-Control': 'no-store',
-      Connection: 'keep-alive',
-    })
-    res.write(': connected\n\n')
-    const unsubscribe = options.bus.subscribe((event, payload) => {
-      res.write(`event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`)
-    })
-    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS)
-    req.on('close', () => {
-      clearInterval(heartbeat)
-      unsubscribe()
-    })
   }
 
   const server = createServer((req, res) => {

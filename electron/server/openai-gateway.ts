@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import type { ChatTurn} from '../../shared/chat';
-import { MAX_PROMPT_CHARS } from '../../shared/chat'
+import { MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from '../../shared/chat'
 import type { Tier } from '../../shared/decision'
 import type { ChatResult, ChatService } from '../core/chat/chat-service'
 
@@ -26,7 +26,11 @@ const Message = z.object({
 /** The subset of OpenAI's chat-completions request the gateway honours. */
 export const ChatCompletionRequest = z.object({
   model: z.string().min(1),
-  messages: z.array(Message).min(1, 'messages must not be empty'),
+  // The prompt plus the contract's history cap: the same limit as chat.start.
+  messages: z
+    .array(Message)
+    .min(1, 'messages must not be empty')
+    .max(MAX_HISTORY_TURNS + 1, `messages: at most ${MAX_HISTORY_TURNS + 1} (the prompt and ${MAX_HISTORY_TURNS} earlier turns)`),
   stream: z.boolean().optional(),
   stream_options: z.object({ include_usage: z.boolean().optional() }).nullish(),
 })

@@ -35,8 +35,10 @@ export const serveCommand: CliCommand = {
       ...(ctx.env.ROUTELLM_GATEWAY_KEY ? { gatewayKey: ctx.env.ROUTELLM_GATEWAY_KEY } : {}),
       log: (l) => ctx.stderr.write(`${l}\n`),
     })
-    const bound = await http.listen(port, host === 'localhost' ? '127.0.0.1' : host)
-    const shownHost = host.includes(':') ? `[${host}]` : host
+    // IPv6 loopback may be written bare (::1) or as in a URL ([::1]); listen() takes it bare.
+    const bindHost = host === 'localhost' ? '127.0.0.1' : host.replace(/^\[(.*)\]$/, '$1')
+    const bound = await http.listen(port, bindHost)
+    const shownHost = bindHost.includes(':') ? `[${bindHost}]` : bindHost
     if (!staticDir) ctx.stderr.write('dashboard not built (run `npm run build`); serving the API only\n')
     // The token rides in the fragment: browsers never send it to a server or a Referer.
     ctx.stdout.write(`RouteLLM dashboard: http://${shownHost}:${bound}/#token=${token}\n`)
