@@ -9,6 +9,8 @@ export interface RunningHost {
   origin: string
   token: string
   dataDir: string
+  /** The serve process, e.g. to read its memory from /proc/<pid>/status. */
+  pid: number
   stop(): Promise<void>
   output(): string
 }
@@ -17,9 +19,13 @@ export interface RunningHost {
  * Start `routellm serve --port 0` as a user would (the real CLI in a child process) and
  * wait for the one line that prints the dashboard URL.
  */
-export async function startHeadlessHost(env: Record<string, string> = {}): Promise<RunningHost> {
+export async function startHeadlessHost(
+  env: Record<string, string> = {},
+  options: { args?: string[]; prepare?: (dataDir: string) => void } = {},
+): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'routellm-e2e-'))
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'serve', '--port', '0'], {
+  options.prepare?.(dataDir)
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'serve', '--port', '0', ...(options.args ?? [])], {
     env: { ...process.env, ROUTELLM_HOME: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
@@ -44,6 +50,7 @@ export async function startHeadlessHost(env: Record<string, string> = {}): Promi
     origin: parsed.origin,
     token: new URLSearchParams(parsed.hash.slice(1)).get('token') ?? '',
     dataDir,
+    pid: child.pid!,
     output: () => output,
     stop: () =>
       new Promise((resolve) => {

@@ -1,4 +1,8 @@
 import { spawn } from 'node:child_process'
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { Agent, request } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
@@ -43,6 +47,26 @@ async function v1(body: unknown): Promise<{ status: number; json: Record<string,
 async function rpc(channel: string, input: unknown): Promise<{ status: number; json: unknown }> {
   const res = await fetch(`${host.origin}/api/rpc/${channel}`, { method: 'POST', headers: auth(), body: JSON.stringify(input ?? {}) })
   return { status: res.status, json: await res.json() }
+}
+
+/** Run the real CLI in a fresh process; stdin is closed after `input`. */
+async function runCli(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
+  child.stdin.end(input)
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+  return { code, stdout, stderr }
+}
+
+/** Every file of a data folder, as one string, to search for something that must not be written. */
+function folderText(dir: string): string {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => readFileSync(join(e.parentPath, e.name), 'latin1'))
+    .join('\n')
 }
 
 /** Everything the cloud double was sent, as one string, to search for leaked data. */
@@ -175,17 +199,171 @@ describe('privacy pin over the whole conversation (black-box, real serve)', () =
   })
 
   it('the CLI chat: private data with --tier cloud stays local', async () => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'chat', '--json', '--tier', 'cloud', '-'], {
-      env: { ...process.env, ...cloudEnv(), ROUTELLM_HOME: host.dataDir },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stdin.end(`Email ${EMAIL} the proof: ${CLOUD_PROMPT}`)
-    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve))
+    const { code, stdout } = await runCli(['chat', '--json', '--tier', 'cloud', '-'], { ...cloudEnv(), ROUTELLM_HOME: host.dataDir }, `Email ${EMAIL} the proof: ${CLOUD_PROMPT}`)
     expect(code).toBe(0)
     const report = JSON.parse(stdout) as { servedBy: { tier: string }; decision: { pinned: string } }
     expect(report).toMatchObject({ servedBy: { tier: 'local' }, decision: { pinned: 'privacy' } })
     expect(cloudChats()).toBe(0)
   }, 30_000)
+})
+
+/** A password and a key inside URLs: neither may be written, listed or quoted anywhere. */
+const URL_SECRET = 'pw-7c1d9e0f4b2a'
+const CREDENTIAL_URLS = [`https://me:${URL_SECRET}@api.example.com/v1`, `https://api.example.com/v1?api_key=${URL_SECRET}`, `https://api.example.com/v1?token=${URL_SECRET}`]
+const customEndpoint = (baseURL: string) => ({ id: 'mine', name: 'Mine', provider: 'custom', baseURL, tier: 'cloud', models: ['m'], prices: {}, enabled: true })
+
+describe('endpoints: one base-URL check wherever they come from', () => {
+  it('endpoints.save refuses credentials in the base URL, naming the field without quoting it', async () => {
+    for (const baseURL of CREDENTIAL_URLS) {
+      const out = await rpc('endpoints.save', { endpoint: customEndpoint(baseURL), mode: 'create' })
+      expect(out.status, baseURL).toBe(400)
+      const text = JSON.stringify(out.json)
+      expect(text).toContain('baseURL')
+      expect(text).not.toContain(URL_SECRET)
+      expect(text).not.toContain('api.example.com')
+    }
+    expect(JSON.stringify((await rpc('endpoints.list', {})).json)).not.toContain(URL_SECRET)
+  })
+
+  it('keys.import over HTTP refuses them and writes nothing', async () => {
+    for (const baseURL of CREDENTIAL_URLS) {
+      const out = await rpc('keys.import', { content: JSON.stringify({ version: 1, endpoints: [customEndpoint(baseURL)] }) })
+      expect(out.status, baseURL).toBe(400)
+      expect(JSON.stringify(out.json)).toMatch(/endpoints\[0\]\.baseURL: the base URL must not/)
+      expect(JSON.stringify(out.json)).not.toContain(URL_SECRET)
+    }
+    expect(folderText(host.dataDir)).not.toContain(URL_SECRET)
+    expect(host.output()).not.toContain(URL_SECRET)
+  })
+
+  it('the CLI keys import refuses them; keys export never writes one', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'routellm-sec-'))
+    const file = join(home, 'import.json')
+    writeFileSync(file, JSON.stringify({ version: 1, endpoints: [customEndpoint(CREDENTIAL_URLS[1]!)] }))
+    const imported = await runCli(['keys', 'import', file], { ROUTELLM_HOME: home })
+    expect(imported.code).toBe(1)
+    expect(imported.stderr).toMatch(/import\.json: endpoints\[0\]\.baseURL: the base URL must not carry a "api_key" parameter/)
+    expect(imported.stderr + imported.stdout).not.toContain(URL_SECRET)
+    expect(existsSync(join(home, 'settings.json'))).toBe(false)
+    const exported = await runCli(['keys', 'export', '-'], { ROUTELLM_HOME: home })
+    expect(exported.stdout).not.toContain(URL_SECRET)
+  }, 30_000)
+
+  it('a hand-edited settings.json or ROUTELLM_CLOUD_BASE_URL with credentials is refused at start, named and never quoted', async () => {
+    const edited = await startHeadlessHost(
+      { ...cloudEnv(), ROUTELLM_CLOUD_BASE_URL: `http://u:${URL_SECRET}@127.0.0.1:9/v1` },
+      { prepare: (dir) => writeFileSync(join(dir, 'settings.json'), JSON.stringify({ version: 1, endpoints: [customEndpoint(CREDENTIAL_URLS[0]!)] })) },
+    )
+    try {
+      const res = await fetch(`${edited.origin}/api/rpc/endpoints.list`, { method: 'POST', headers: auth(edited.token), body: '{}' })
+      const list = (await res.json()) as { endpoints: unknown[]; fromEnvironment: { id: string }[]; settings: { problem: string | null } }
+      expect(list.endpoints).toEqual([])
+      expect(list.fromEnvironment).toEqual([])
+      expect(list.settings.problem).toMatch(/endpoints\[0\]\.baseURL: the base URL must not contain a user name or password/)
+      expect(edited.output()).toMatch(/ROUTELLM_CLOUD_BASE_URL: the base URL must not contain a user name or password/)
+      expect(JSON.stringify(list) + edited.output()).not.toContain(URL_SECRET)
+      expect(readdirSync(edited.dataDir).some((f) => f.startsWith('settings.json.bak'))).toBe(false)
+      const exported = await fetch(`${edited.origin}/api/rpc/keys.export`, { method: 'POST', headers: auth(edited.token), body: '{}' })
+      expect(await exported.text()).not.toContain(URL_SECRET)
+    } finally {
+      await edited.stop()
+    }
+  }, 60_000)
+})
+
+/** One raw request on a given agent, so a test controls which connection it uses. */
+function rawRequest(agent: Agent, opts: { method: string; path: string; headers?: Record<string, string>; body?: Buffer | string }) {
+  return new Promise<{ status: number; headers: Record<string, unknown>; body: string }>((resolve, reject) => {
+    const url = new URL(host.origin)
+    const req = request({ host: url.hostname, port: url.port, agent, method: opts.method, path: opts.path, headers: opts.headers }, (res) => {
+      let body = ''
+      res.on('data', (c: Buffer) => (body += c.toString()))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }))
+    })
+    req.on('error', reject)
+    req.end(opts.body)
+  })
+}
+
+describe('smaller probes', () => {
+  it('a body over 2 MB gets 400 with Connection: close, and the next request works', async () => {
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 })
+    try {
+      const big = Buffer.alloc(2 * 1024 * 1024 + 10, 'a')
+      for (const path of ['/api/rpc/route.decide', '/v1/chat/completions']) {
+        const res = await rawRequest(agent, { method: 'POST', path, headers: auth(), body: big })
+        expect(res.status, path).toBe(400)
+        expect(res.headers.connection, path).toBe('close')
+        const next = await rawRequest(agent, { method: 'GET', path: '/healthz' })
+        expect(next.status, path).toBe(200)
+      }
+      // Streamed without a length: refused once past the limit, the same way.
+      const url = new URL(host.origin)
+      const chunked = await new Promise<{ status: number; connection: unknown }>((resolve, reject) => {
+        const req = request({ host: url.hostname, port: url.port, agent, method: 'POST', path: '/api/rpc/route.decide', headers: auth() }, (res) => {
+          res.resume()
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection }))
+        })
+        req.on('error', reject)
+        for (let i = 0; i < 3; i++) req.write(Buffer.alloc(1024 * 1024, 'b'))
+        req.end()
+      })
+      expect(chunked).toEqual({ status: 400, connection: 'close' })
+      expect((await rawRequest(agent, { method: 'GET', path: '/healthz' })).status).toBe(200)
+    } finally {
+      agent.destroy()
+    }
+  })
+
+  it('bad percent-encoding gives 400, with or without a token, and no stack trace in the log', async () => {
+    for (const headers of [{}, auth()]) {
+      for (const path of ['/%zz', '/api/%zz', '/v1/%zz', '/assets/%E0%A4%A']) {
+        const res = await fetch(`${host.origin}${path}`, { headers })
+        expect(res.status, path).toBe(400)
+      }
+    }
+    expect(host.output()).not.toMatch(/internal error|URIError|\n\s+at /)
+  })
+
+  it('/v1 refuses more messages than the contract allows (500 earlier turns + the prompt), OpenAI-style', async () => {
+    const messages = Array.from({ length: 502 }, (_, i) => ({ role: i % 2 ? 'assistant' : 'user', content: `turn ${i}` }))
+    messages[501] = { role: 'user', content: 'last' }
+    const before = ollama.requests.length
+    const out = await v1({ model: 'routellm/auto', messages })
+    expect(out.status).toBe(400)
+    expect(out.json).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_request' } })
+    expect(String((out.json.error as { message: string }).message)).toContain('at most 501')
+    expect(ollama.requests.length).toBe(before)
+    expect(cloudChats()).toBe(0)
+    // 501 is accepted.
+    expect((await v1({ model: 'routellm/local', messages: messages.slice(1) })).status).toBe(200)
+  })
+
+  it('Test connection does not call the cloud in offline mode, and says it is offline', async () => {
+    const saved = await rpc('endpoints.save', { endpoint: { ...customEndpoint(cloud.url), id: 'double' }, mode: 'create' })
+    expect(saved.status).toBe(200)
+    await rpc('network.setOffline', { offline: true })
+    try {
+      const before = cloud.requests.length
+      const out = await rpc('endpoints.test', { id: 'double' })
+      expect(out.json).toMatchObject({ ok: false, kind: 'unreachable' })
+      expect((out.json as { message: string }).message).toMatch(/^Not tested: RouteLLM is offline/)
+      expect(cloud.requests.length).toBe(before)
+    } finally {
+      await rpc('network.setOffline', { offline: false })
+      await rpc('endpoints.remove', { id: 'double' })
+    }
+  })
+
+  it('serve --host [::1] listens on IPv6 loopback and serves it', async () => {
+    const v6 = await startHeadlessHost(cloudEnv(), { args: ['--host', '[::1]'] })
+    try {
+      expect(v6.url).toMatch(/^http:\/\/\[::1\]:\d+\/#token=/)
+      const res = await fetch(`${v6.origin}/api/rpc/endpoints.list`, { method: 'POST', headers: auth(v6.token), body: '{}' })
+      expect(res.status).toBe(200)
+    } finally {
+      await v6.stop()
+    }
+    expect((await runCli(['serve', '--host', '10.0.0.1'], {})).stderr).toMatch(/--host must be a loopback address/)
+  }, 60_000)
 })

@@ -148,7 +148,9 @@ export class EndpointsService {
 
   async test(id: string): Promise<ConnectionTestResult> {
     const endpoint = this.require(id)
-    const key = await this.vault.read(id)
+    // Offline, a cloud endpoint is not contacted, so its key is not even read (the keychain may be locked).
+    const offline = endpoint.tier === 'cloud' && Boolean(this.connection.offlineReason?.())
+    const key = offline ? null : await this.vault.read(id)
     const outcome = await testConnection(endpoint, key, this.connection)
     // The kind and status only: upstream messages may quote the key.
     this.log(`keys: test connection ${id}: ${outcome.kind}${outcome.httpStatus === null ? '' : ` (HTTP ${outcome.httpStatus})`} in ${outcome.ms} ms`)
