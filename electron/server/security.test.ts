@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { Agent, request } from 'node:http'
+import { connect, type Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
@@ -23,6 +24,8 @@ const CARD = '4539 1488 0343 6467'
 const EMAIL = 'jane.doe+billing@example-mail.co.uk'
 const API_KEY = 'sk-proj-4fT9qLmZ2xWv8RbN0cYk3HsJ7dPa1EuQ6gVo5iXw'
 
+/** What the local double answers; the memory probe swaps in a long answer. */
+let localReply = LOCAL_ANSWER
 let ollama: OllamaDouble
 let cloud: OpenAIDouble
 let host: RunningHost
@@ -101,7 +104,7 @@ async function readEvents(until: (event: string, data: Record<string, unknown>) 
 }
 
 beforeAll(async () => {
-  ollama = await startOllamaDouble({ models: ['llama3.2:3b'], reply: () => LOCAL_ANSWER })
+  ollama = await startOllamaDouble({ models: ['llama3.2:3b'], reply: () => localReply })
   cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-4o-mini'], reply: () => CLOUD_ANSWER })
   host = await startHeadlessHost(cloudEnv())
 }, 60_000)
@@ -366,4 +369,131 @@ describe('smaller probes', () => {
     }
     expect((await runCli(['serve', '--host', '10.0.0.1'], {})).stderr).toMatch(/--host must be a loopback address/)
   }, 60_000)
+})
+
+/** The serve process's resident memory, from /proc/<pid>/status, in MB. */
+function rssMb(pid: number): number {
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
+  return Math.round(Number(kb) / 1024)
+}
+
+/** An SSE client that connects and never reads a byte. */
+function stalledClient(): Promise<Socket> {
+  const url = new URL(host.origin)
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: url.hostname, port: Number(url.port) }, () => {
+      socket.write(`GET /api/events HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${host.token}\r\n\r\n`)
+      socket.pause() // never read: the kernel buffers fill, then the host's
+      resolve(socket)
+    })
+    socket.on('error', () => {}) // the host may drop it
+    socket.once('error', reject)
+  })
+}
+
+/** A reading SSE client subscribed to chat.status only, collecting the finished request ids. */
+async function statusWatcher() {
+  const controller = new AbortController()
+  const res = await fetch(`${host.origin}/api/events?events=chat.status`, { headers: auth(), signal: controller.signal })
+  expect(res.status).toBe(200)
+  const finished = new Set<string>()
+  const seen = new Set<string>()
+  const reader = res.body!.getReader()
+  const decoder = new TextDecoder()
+  const pump = (async () => {
+    let buffer = ''
+    for (;;) {
+      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
+      if (done) return
+      buffer += decoder.decode(value, { stream: true })
+      let end: number
+      while ((end = buffer.indexOf('\n\n')) >= 0) {
+        const frame = buffer.slice(0, end)
+        buffer = buffer.slice(end + 2)
+        const event = /^event: (.+)$/m.exec(frame)?.[1]
+        if (event) seen.add(event)
+        const data = /^data: (.+)$/m.exec(frame)?.[1]
+        if (event === 'chat.status' && data) {
+          const status = JSON.parse(data) as { requestId: string; phase: string }
+          if (['done', 'error', 'aborted'].includes(status.phase)) finished.add(status.requestId)
+        }
+      }
+    }
+  })()
+  return {
+    finished,
+    seen,
+    async until(ids: string[]) {
+      while (!ids.every((id) => finished.has(id))) await new Promise((r) => setTimeout(r, 20))
+    },
+    async close() {
+      controller.abort()
+      await pump
+    },
+  }
+}
+
+describe('event streams: bounded per client, capped in number', () => {
+  it('50 stalled SSE clients and 100 long chats keep the host under 600 MB, and memory stops growing', async () => {
+    // 100 tokens of ~1 KB each: 100 chats put ~20 MB of events in front of every client.
+    localReply = Array.from({ length: 100 }, (_, i) => `${'\n'.repeat(1000)}w${i}`).join('')
+    const stalled = await Promise.all(Array.from({ length: 50 }, () => stalledClient()))
+    const watcher = await statusWatcher()
+    try {
+      const runChats = async (n: number) => {
+        const ids: string[] = []
+        for (let i = 0; i < n; i += 10) {
+          const batch = await Promise.all(Array.from({ length: Math.min(10, n - i) }, () => rpc('chat.start', { prompt: 'Tell me a story.', tier: 'local' })))
+          const started = batch.map((b) => (b.json as { requestId: string }).requestId)
+          ids.push(...started)
+          await watcher.until(started)
+        }
+        return ids
+      }
+      await runChats(1) // warm-up: the embedding model and the clients load on first use
+      const baseline = rssMb(host.pid)
+      await runChats(50)
+      const half = rssMb(host.pid)
+      await runChats(50)
+      const full = rssMb(host.pid)
+      console.log(`serve RSS: ${baseline} MB with 50 stalled clients, ${half} MB after 50 chats, ${full} MB after 100 chats`)
+      expect(full).toBeLessThan(600)
+      // Unbounded buffers would hold ~1 GB by now (20 MB × 50 clients).
+      expect(full - baseline).toBeLessThan(250)
+      expect(full - half).toBeLessThan(60)
+      // The client that reads never got chat.token: it subscribed to chat.status only.
+      expect([...watcher.seen]).toEqual(['chat.status'])
+    } finally {
+      localReply = LOCAL_ANSWER
+      for (const socket of stalled) socket.destroy()
+      await watcher.close()
+    }
+  }, 120_000)
+
+  it('refuses an event stream beyond the cap with 503 and Retry-After, and an unknown subscription with 400', async () => {
+    const controllers: AbortController[] = []
+    const statuses: number[] = []
+    let refused: Response | null = null
+    try {
+      for (let i = 0; i < 70; i++) {
+        const controller = new AbortController()
+        controllers.push(controller)
+        const res = await fetch(`${host.origin}/api/events`, { headers: auth(), signal: controller.signal })
+        statuses.push(res.status)
+        if (res.status !== 200) {
+          refused = res
+          break
+        }
+      }
+      expect(refused?.status).toBe(503)
+      expect(refused?.headers.get('retry-after')).toBe('5')
+      expect(await refused?.text()).toContain('too many event streams are open (64)')
+      expect(statuses.filter((s) => s === 200).length).toBeLessThanOrEqual(64)
+    } finally {
+      for (const c of controllers) c.abort()
+    }
+    const bad = await fetch(`${host.origin}/api/events?events=chat.token,secrets.dump`, { headers: auth() })
+    expect(bad.status).toBe(400)
+    expect(await bad.text()).toContain('unknown event \\"secrets.dump\\"')
+  })
 })
