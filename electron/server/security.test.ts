@@ -497,3 +497,32 @@ describe('event streams: bounded per client, capped in number', () => {
     expect(await bad.text()).toContain('unknown event \\"secrets.dump\\"')
   })
 })
+
+describe('model loading under a connection flood', () => {
+  it('the embedding model retries after running out of file handles, with a message that says so', async () => {
+    // A fresh process with few file handles uses them all up (as a flood of connections does),
+    // loads the model, frees them, and loads again a second later.
+    const script = `
+      import { openSync, closeSync } from 'node:fs'
+      const { createEmbedder } = await import('./electron/core/semantic/embedder.ts')
+      const { defaultModelsRoot } = await import('./electron/core/semantic/models.ts')
+      const { DEFAULT_MODEL_ID } = await import('./electron/core/semantic/settings.ts')
+      const embedder = createEmbedder({ modelId: DEFAULT_MODEL_ID, modelsRoot: defaultModelsRoot() })
+      const held = []
+      try { for (;;) held.push(openSync('/dev/null', 'r')) } catch {}
+      const flood = await embedder.load().then(() => null, (e) => ({ code: e.code, message: e.message }))
+      for (const fd of held) closeSync(fd)
+      await new Promise((r) => setTimeout(r, 1100))
+      const after = await embedder.load().then((m) => m.dimensions, (e) => e.message)
+      console.log(JSON.stringify({ flood, after }))
+      process.exit(0)`
+    const child = spawn('sh', ['-c', 'ulimit -n 256 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
+    expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0)
+    const result = JSON.parse(stdout.trim().split('\n').at(-1)!) as { flood: { code: string; message: string }; after: number }
+    expect(result.flood.code).toBe('load-failed')
+    expect(result.flood.message).toMatch(/could not be loaded just now \(.*EMFILE.*\); it is tried again shortly/)
+    expect(result.after).toBe(100)
+  }, 60_000)
+})

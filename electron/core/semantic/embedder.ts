@@ -21,7 +21,7 @@ export interface EmbedderOptions extends ModelRoots {
   threads?: number
   /** Texts per model call. Default 16. */
   batchSize?: number
-  /** After a failed load, calls within this many ms get the same error without retrying. Default 30 000. */
+  /** After a failed load, calls within this many ms get the same error without retrying (1 s at most after a passing failure such as EMFILE). Default 30 000. */
   retryAfterMs?: number
   /**
    * Only when the user allowed remote models: a model missing from both folders is
@@ -97,6 +97,24 @@ function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+const TRANSIENT_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR'])
+/** How soon a load that failed for a passing reason is tried again. */
+const TRANSIENT_RETRY_MS = 1_000
+
+/**
+ * Why a load failed for a passing reason (out of file handles or memory during a burst of
+ * connections, a busy file), or null. The model is fine then: the next decision tries again
+ * soon, instead of the pillar staying off with a "missing" or "corrupt" verdict.
+ */
+export function transientLoadReason(err: unknown): string | null {
+  for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return describeError(e)
+    if (/\b(?:EMFILE|ENFILE|EAGAIN|EBUSY|ENOMEM)\b|too many open files/i.test(describeError(e))) return describeError(e)
+  }
+  return null
+}
+
 export function createEmbedder(opts: EmbedderOptions): Embedder {
   const maxChars = opts.maxChars ?? 20_000
   const batchSize = Math.max(1, opts.batchSize ?? 16)
@@ -107,6 +125,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
   let loading: Promise<{ pipe: FeaturePipeline; info: LoadedModel }> | null = null
   let loaded: { pipe: FeaturePipeline; info: LoadedModel } | null = null
   let failedAt = 0
+  let retryDelayMs = retryAfterMs
 
   async function doLoad(): Promise<{ pipe: FeaturePipeline; info: LoadedModel }> {
     const t0 = performance.now()
@@ -170,7 +189,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
 
   function load(): Promise<LoadedModel> {
     if (loaded) return Promise.resolve(loaded.info)
-    if (loading && (failedAt === 0 || performance.now() - failedAt < retryAfterMs)) return loading.then((l) => l.info)
+    if (loading && (failedAt === 0 || performance.now() - failedAt < retryDelayMs)) return loading.then((l) => l.info)
     failedAt = 0
     loading = doLoad().then(
       (l) => {
@@ -179,6 +198,11 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
       },
       (err: unknown) => {
         failedAt = performance.now()
+        const passing = transientLoadReason(err)
+        retryDelayMs = passing ? Math.min(retryAfterMs, TRANSIENT_RETRY_MS) : retryAfterMs
+        if (passing) {
+          throw new SemanticModelError('load-failed', `embedding model "${opts.modelId}" could not be loaded just now (${passing}); it is tried again shortly`, { cause: err })
+        }
         throw err instanceof SemanticModelError
           ? err
           : new SemanticModelError('load-failed', `embedding model "${opts.modelId}" failed to load: ${describeError(err)}`, {
