@@ -1,4 +1,5 @@
 import { request } from 'node:http'
+import { connect } from 'node:net'
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -131,5 +132,69 @@ describe('headless HTTP host', () => {
       req.end()
     })
     expect(received).toContain('event: chat.token\ndata: {"requestId":"r1","text":"Hi"}\n\n')
+  })
+
+  it('drops an event client that stops reading once its unread bytes pass the budget, and frees its slot', async () => {
+    const small = new EventBus()
+    const lines: string[] = []
+    const host = createHttpHost({ handlers, bus: small, token: TOKEN, staticDir: null, eventLimits: { maxClients: 1, maxBufferedBytes: 64 * 1024 }, log: (l) => lines.push(l) })
+    const smallPort = await host.listen(0, '127.0.0.1')
+    try {
+      const socket = connect({ host: '127.0.0.1', port: smallPort })
+      await new Promise((r) => socket.once('connect', r))
+      socket.on('error', () => {})
+      const opened = new Promise((r) => socket.once('data', r))
+      socket.write(`GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${TOKEN}\r\n\r\n`)
+      await opened
+      socket.pause() // from now on it never reads
+      // The slot is taken: a second stream is refused.
+      expect((await send(smallPort, { path: '/api/events', headers: { Authorization: `Bearer ${TOKEN}` } })).status).toBe(503)
+      // More than the kernel's socket buffers can hold, so the rest waits in ours.
+      const text = 'x'.repeat(16 * 1024)
+      for (let i = 0; i < 4096 && lines.length === 0; i++) {
+        small.emit('chat.token', { requestId: 'r1', text })
+        await new Promise((r) => setImmediate(r))
+      }
+      expect(lines.join('\n')).toMatch(/events: dropped a client that left \d+ bytes unread/)
+      // Its slot is free again.
+      const next = await new Promise<number>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: smallPort, path: '/api/events', headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+          resolve(res.statusCode ?? 0)
+          req.destroy()
+        })
+        req.on('error', reject)
+        req.end()
+      })
+      expect(next).toBe(200)
+      socket.destroy()
+    } finally {
+      host.server.closeAllConnections()
+      await new Promise((r) => host.server.close(r))
+    }
+  })
+
+  it('sends a client only the events it subscribed to, and refuses unknown names', async () => {
+    const received = await new Promise<string>((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, path: '/api/events?events=chat.status', headers: { Authorization: `Bearer ${TOKEN}` } }, (res) => {
+        let text = ''
+        res.on('data', (chunk) => {
+          text += chunk
+          if (text.includes(': connected')) {
+            bus.emit('chat.token', { requestId: 'r1', text: 'Hi' })
+            bus.emit('chat.status', { requestId: 'r1', phase: 'done' })
+          }
+          if (text.includes('event: chat.status')) {
+            req.destroy()
+            resolve(text)
+          }
+        })
+      })
+      req.on('error', reject)
+      req.end()
+    })
+    expect(received).not.toContain('chat.token')
+    const bad = await send(port, { path: '/api/events?events=nope', headers: { Authorization: `Bearer ${TOKEN}` } })
+    expect(bad.status).toBe(400)
+    expect(bad.body).toContain('unknown event')
   })
 })
