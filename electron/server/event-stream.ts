@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { eventNames, type EventName } from '../../shared/contract'
 import type { EventBus } from '../core/event-bus'
@@ -13,6 +14,12 @@ export interface EventStreamLimits {
   maxBufferedBytes: number
   heartbeatMs: number
 }
+
+/**
+ * The response header that names an open stream. A client that sends it back with
+ * chat.start gets that request's chat.token events alone; no other stream sees them.
+ */
+export const STREAM_HEADER = 'x-routellm-stream'
 
 export const DEFAULT_EVENT_STREAM_LIMITS: EventStreamLimits = { maxClients: 64, maxBufferedBytes: 1024 * 1024, heartbeatMs: 15_000 }
 
@@ -44,13 +51,23 @@ function subscription(url: URL): Set<EventName> | null | StreamRefusal {
  * each with a bounded buffer. An event is serialised once, whatever the number of clients.
  */
 export function createEventStreams(bus: EventBus, limits: EventStreamLimits = DEFAULT_EVENT_STREAM_LIMITS, log: (line: string) => void = () => {}) {
-  /** Each open stream: the events it wants (null = all) and how to send it a frame. */
-  const clients = new Map<ServerResponse, { wanted: Set<EventName> | null; send: (frame: string) => void }>()
+  /** Each open stream by id: the events it wants (null = all) and how to send it a frame. */
+  const clients = new Map<string, { wanted: Set<EventName> | null; send: (frame: string) => void }>()
+  /** requestId → the stream that started it; its tokens go there alone. */
+  const owners = new Map<string, string>()
 
   // One subscription for all clients: each event is serialised once, whatever their number.
   bus.subscribe((event, payload) => {
+    const requestId = event === 'chat.token' || event === 'chat.status' ? (payload as { requestId: string }).requestId : null
+    const owner = requestId === null ? undefined : owners.get(requestId)
+    if (event === 'chat.status' && owner !== undefined && ['done', 'error', 'aborted'].includes((payload as { phase: string }).phase)) owners.delete(requestId!)
     if (clients.size === 0) return
     const frame = `event: ${event}\ndata: ${JSON.stringify(payload)}\n\n`
+    if (event === 'chat.token' && owner !== undefined) {
+      const client = clients.get(owner)
+      if (client && (!client.wanted || client.wanted.has(event))) client.send(frame)
+      return
+    }
     for (const client of [...clients.values()]) if (!client.wanted || client.wanted.has(event)) client.send(frame)
   })
 
@@ -60,9 +77,10 @@ export function createEventStreams(bus: EventBus, limits: EventStreamLimits = DE
     if (clients.size >= limits.maxClients) {
       return { status: 503, message: `too many event streams are open (${limits.maxClients}): close a dashboard tab, then retry`, headers: { 'Retry-After': '5' } }
     }
-    res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
+    const id = randomUUID()
+    res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', [STREAM_HEADER]: id })
     const close = () => {
-      if (!clients.delete(res)) return
+      if (!clients.delete(id)) return
       clearInterval(heartbeat)
     }
     // A client past its budget gets nothing more and is dropped, which frees what it left unread.
@@ -75,7 +93,7 @@ export function createEventStreams(bus: EventBus, limits: EventStreamLimits = DE
       }
       res.write(frame)
     }
-    clients.set(res, { wanted, send })
+    clients.set(id, { wanted, send })
     const heartbeat = setInterval(() => send(': ping\n\n'), limits.heartbeatMs)
     req.on('close', close)
     res.on('close', close)
@@ -83,8 +101,14 @@ export function createEventStreams(bus: EventBus, limits: EventStreamLimits = DE
     return null
   }
 
+  /** The stream `streamId` started `requestId`: its tokens go to that stream only (unknown streams are ignored). */
+  function claim(streamId: string, requestId: string): void {
+    if (clients.has(streamId)) owners.set(requestId, streamId)
+  }
+
   return {
     open,
+    claim,
     get count() {
       return clients.size
     },

@@ -5,7 +5,7 @@ import { ContractError } from '../../shared/client'
 import { dispatch, toErrorEnvelope } from '../core/contract-dispatch'
 import type { ChatService } from '../core/chat/chat-service'
 import type { EventBus } from '../core/event-bus'
-import { createEventStreams, DEFAULT_EVENT_STREAM_LIMITS, type EventStreamLimits } from './event-stream'
+import { createEventStreams, DEFAULT_EVENT_STREAM_LIMITS, STREAM_HEADER, type EventStreamLimits } from './event-stream'
 import { bearerMatches, hostIsLoopback, originAllowed } from './http-guard'
 import { chatCompletions, listModels, openAIError } from './openai-gateway'
 import { readStatic } from './static-files'
@@ -144,6 +144,8 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
       const rpc = /^\/api\/rpc\/([\w.-]+)$/.exec(url.pathname)
       if (rpc?.[1] && req.method === 'POST') {
         const output = await dispatch(options.handlers, rpc[1], await readJsonBody(req, res))
+        const stream = req.headers[STREAM_HEADER]
+        if (rpc[1] === 'chat.start' && typeof stream === 'string') streams.claim(stream, (output as { requestId: string }).requestId)
         return sendJson(res, 200, output)
       }
       return sendError(res, new ContractError(`no route ${req.method} ${url.pathname}`, 'not-found'))

@@ -391,13 +391,15 @@ function stalledClient(): Promise<Socket> {
   })
 }
 
-/** A reading SSE client subscribed to chat.status only, collecting the finished request ids. */
-async function statusWatcher() {
+/** A reading SSE client (all events, or the subscription in `query`), collecting what it saw and the finished request ids. */
+async function statusWatcher(query = '?events=chat.status') {
   const controller = new AbortController()
-  const res = await fetch(`${host.origin}/api/events?events=chat.status`, { headers: auth(), signal: controller.signal })
+  const res = await fetch(`${host.origin}/api/events${query}`, { headers: auth(), signal: controller.signal })
   expect(res.status).toBe(200)
+  const streamId = res.headers.get('x-routellm-stream') ?? ''
   const finished = new Set<string>()
   const seen = new Set<string>()
+  const tokensFor = new Set<string>()
   const reader = res.body!.getReader()
   const decoder = new TextDecoder()
   const pump = (async () => {
@@ -413,6 +415,7 @@ async function statusWatcher() {
         const event = /^event: (.+)$/m.exec(frame)?.[1]
         if (event) seen.add(event)
         const data = /^data: (.+)$/m.exec(frame)?.[1]
+        if (event === 'chat.token' && data) tokensFor.add((JSON.parse(data) as { requestId: string }).requestId)
         if (event === 'chat.status' && data) {
           const status = JSON.parse(data) as { requestId: string; phase: string }
           if (['done', 'error', 'aborted'].includes(status.phase)) finished.add(status.requestId)
@@ -421,8 +424,10 @@ async function statusWatcher() {
     }
   })()
   return {
+    streamId,
     finished,
     seen,
+    tokensFor,
     async until(ids: string[]) {
       while (!ids.every((id) => finished.has(id))) await new Promise((r) => setTimeout(r, 20))
     },
@@ -458,8 +463,8 @@ describe('event streams: bounded per client, capped in number', () => {
       const full = rssMb(host.pid)
       console.log(`serve RSS: ${baseline} MB with 50 stalled clients, ${half} MB after 50 chats, ${full} MB after 100 chats`)
       expect(full).toBeLessThan(600)
-      // Unbounded buffers would hold ~1 GB by now (20 MB × 50 clients).
-      expect(full - baseline).toBeLessThan(250)
+      // The first chats grow the heap once (caches, JIT); after that memory stays flat. With
+      // unbounded buffers the second half alone added over 100 MB.
       expect(full - half).toBeLessThan(60)
       // The client that reads never got chat.token: it subscribed to chat.status only.
       expect([...watcher.seen]).toEqual(['chat.status'])
@@ -469,6 +474,30 @@ describe('event streams: bounded per client, capped in number', () => {
       await watcher.close()
     }
   }, 120_000)
+
+  it('a chat started with a stream id sends its tokens to that stream alone; status goes to all', async () => {
+    const mine = await statusWatcher('')
+    const other = await statusWatcher('')
+    try {
+      expect(mine.streamId).toMatch(/^[0-9a-f-]{36}$/)
+      const started = await fetch(`${host.origin}/api/rpc/chat.start`, {
+        method: 'POST',
+        headers: { ...auth(), 'X-RouteLLM-Stream': mine.streamId },
+        body: JSON.stringify({ prompt: 'Hello, how are you?', tier: 'local' }),
+      })
+      const { requestId } = (await started.json()) as { requestId: string }
+      const broadcast = ((await rpc('chat.start', { prompt: 'Hi again!', tier: 'local' })).json as { requestId: string }).requestId
+      await mine.until([requestId, broadcast])
+      await other.until([requestId, broadcast])
+      expect(mine.tokensFor.has(requestId)).toBe(true)
+      expect(other.tokensFor.has(requestId)).toBe(false)
+      // A chat started without a stream id still reaches every client.
+      expect(mine.tokensFor.has(broadcast) && other.tokensFor.has(broadcast)).toBe(true)
+    } finally {
+      await mine.close()
+      await other.close()
+    }
+  })
 
   it('refuses an event stream beyond the cap with 503 and Retry-After, and an unknown subscription with 400', async () => {
     const controllers: AbortController[] = []
