@@ -120,7 +120,7 @@ function findingsOf(text: string): readonly PrivacyKind[] {
   let found = turnFindings.get(text)
   if (!found) {
     found = detectPrivateData(text, ALL_KINDS)
-    if (text.length <= 1_000_000) turnFindings.set(text, found)
+    turnFindings.set(text, found)
   }
   return found
 }
