@@ -207,7 +207,7 @@ describe('privacy pin over the whole conversation (black-box, real serve)', () =
     const report = JSON.parse(stdout) as { servedBy: { tier: string }; decision: { pinned: string } }
     expect(report).toMatchObject({ servedBy: { tier: 'local' }, decision: { pinned: 'privacy' } })
     expect(cloudChats()).toBe(0)
-  }, 30_000)
+  }, 60_000)
 })
 
 /** A password and a key inside URLs: neither may be written, listed or quoted anywhere. */
@@ -250,7 +250,7 @@ describe('endpoints: one base-URL check wherever they come from', () => {
     expect(existsSync(join(home, 'settings.json'))).toBe(false)
     const exported = await runCli(['keys', 'export', '-'], { ROUTELLM_HOME: home })
     expect(exported.stdout).not.toContain(URL_SECRET)
-  }, 30_000)
+  }, 60_000)
 
   it('a hand-edited settings.json or ROUTELLM_CLOUD_BASE_URL with credentials is refused at start, named and never quoted', async () => {
     const edited = await startHeadlessHost(
