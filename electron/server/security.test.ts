@@ -201,6 +201,31 @@ describe('privacy pin over the whole conversation (black-box, real serve)', () =
     expect(cloudChats()).toBe(0)
   })
 
+  it('failover: with Ollama down (connection refused), a pinned conversation errors instead of going to the cloud', async () => {
+    const down = await startHeadlessHost({ ...cloudEnv(), OLLAMA_HOST: 'http://127.0.0.1:9' })
+    try {
+      const ask = async (messages: unknown[]) => {
+        const res = await fetch(`${down.origin}/v1/chat/completions`, { method: 'POST', headers: auth(down.token), body: JSON.stringify({ model: 'routellm/auto', messages }) })
+        return { status: res.status, text: await res.text() }
+      }
+      // Control: without private data, Ollama down sends a local-bound prompt to the cloud.
+      const control = await ask([{ role: 'user', content: 'What is the capital of France?' }])
+      expect(control.status).toBe(200)
+      expect(cloudChats()).toBe(1)
+      const pinned = await ask([
+        { role: 'user', content: `My card is ${CARD}.` },
+        { role: 'assistant', content: 'Noted.' },
+        { role: 'user', content: 'What is the capital of France?' },
+      ])
+      expect(pinned.status).toBe(503)
+      expect(pinned.text).toContain('private data')
+      expect(pinned.text).not.toContain('6467')
+      expect(cloudChats()).toBe(1)
+    } finally {
+      await down.stop()
+    }
+  }, 60_000)
+
   it('the CLI chat: private data with --tier cloud stays local', async () => {
     const { code, stdout } = await runCli(['chat', '--json', '--tier', 'cloud', '-'], { ...cloudEnv(), ROUTELLM_HOME: host.dataDir }, `Email ${EMAIL} the proof: ${CLOUD_PROMPT}`)
     expect(code).toBe(0)
