@@ -66,7 +66,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   mkdirSync(dataDir, { recursive: true })
 
   const bus = new EventBus()
-  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
+  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, watchSettings: true, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
   const endpointSource = createSettingsEndpointSource(endpoints)
   const bridge = new OllamaBridge({ env, configuredHosts: () => endpointSource.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
   // Saved settings first, then the environment quick-config (OLLAMA_HOST, ROUTELLM_CLOUD_*).
@@ -113,6 +113,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       providers.close()
       await router.close?.()
       telemetry.close()
+      endpoints.settings.close()
     },
   }
 }
