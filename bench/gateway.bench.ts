@@ -146,7 +146,8 @@ async function main() {
   clearInterval(sampler)
   const rssLoad = gatewayPid ? rssPeak : null
 
-  for (const c of children) c.kill('SIGTERM')
+  // The gateway writes its state on shutdown: remove its data folder only once it has exited.
+  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((resolve) => (c.once('exit', resolve), c.kill('SIGTERM'))) : null)))
   if (home) rmSync(home, { recursive: true, force: true })
 
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-')
