@@ -21,6 +21,8 @@ export interface EngineDeps extends Pick<RouterDeps, 'listArms' | 'tierOverride'
 export interface Engine extends Router {
   policyStore: PolicyStore
   standard: StandardPillars
+  /** Resolves when the start-up warm-up (semantic index, then a few decisions) is over. */
+  warmedUp: Promise<void>
 }
 
 // Prompts of several shapes, so the warm-up reaches the code paths real prompts take.
@@ -37,9 +39,13 @@ const WARMUP_PROMPTS = [
  * ~1 ms). A few decisions on fixed prompts at start pay it instead. They run on a router
  * without the judge (no model call) and choose arms without recording anything.
  */
-async function warmUp(router: Router): Promise<void> {
+async function warmUp(router: Router, stopped: () => boolean): Promise<void> {
   for (let round = 0; round < 3; round++) {
-    for (const prompt of WARMUP_PROMPTS) await router.decide(`${prompt} (${round})`).catch(() => undefined)
+    for (const prompt of WARMUP_PROMPTS) {
+      // A closed engine must not wake its pillars (the embedder would load its model again).
+      if (stopped()) return
+      await router.decide(`${prompt} (${round})`).catch(() => undefined)
+    }
   }
 }
 
@@ -92,15 +98,19 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ...(deps.tierOverride ? { tierOverride: deps.tierOverride } : {}),
   }
   const router = createRouter({ ...routerDeps, pillars: standard.pillars })
-  void standard.semantic?.warmup().then(async (s) => {
-    if (s.state === 'error') log(`semantic router unavailable: ${s.error}`)
-    await warmUp(createRouter({ ...routerDeps, pillars: standard.pillars.filter((p) => p.id !== 'judge'), bandit: router.bandit }))
-  })
+  let closed = false
+  const warmedUp = (async () => {
+    const s = await standard.semantic?.warmup()
+    if (s?.state === 'error') log(`semantic router unavailable: ${s.error}`)
+    await warmUp(createRouter({ ...routerDeps, pillars: standard.pillars.filter((p) => p.id !== 'judge'), bandit: router.bandit }), () => closed)
+  })().catch(() => undefined)
   return {
     ...router,
     policyStore,
     standard,
+    warmedUp,
     async close() {
+      closed = true
       policyStore.close()
       await router.close()
       await standard.dispose()
