@@ -16,15 +16,9 @@ const PROMPTS = [
 const home = mkdtempSync(join(tmpdir(), 'routellm-first-decision-'))
 const started = performance.now()
 const services = await createServices({ host: 'headless', env: { ...process.env, ROUTELLM_HOME: home, OLLAMA_HOST: '127.0.0.1:1' }, log: () => {} })
-// What a host has once it is up: the semantic index built (hosts warm up in the background).
-for (;;) {
-  const state = (await services.clusters.list()).semantic?.state
-  if (state !== 'loading' && state !== 'idle') break
-  await new Promise((r) => setTimeout(r, 10))
-}
+// What a host has once it is up and idle: the semantic index built and the warm-up done.
+await services.router.warmedUp
 const readyMs = performance.now() - started
-// The engine's warm-up decisions follow the index build; a host sees its first prompt later than this.
-await new Promise((r) => setTimeout(r, 500))
 const timed = async (prompt: string) => {
   const t0 = performance.now()
   const decision = await services.router.decide(prompt)

@@ -42,6 +42,8 @@ export interface Services {
     record(outcome: Outcome): void
     /** The hot-reloading policy (policy.json + threshold override in the data folder). */
     policyStore: PolicyStore
+    /** Resolves when the start-up warm-up is over: from then on the first decision is as fast as the rest. */
+    warmedUp: Promise<void>
   }
   chat: ChatService
   /** Endpoint settings file + keys (keychain, or ROUTELLM_KEY_<ID> on the headless host). */
