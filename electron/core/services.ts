@@ -43,6 +43,8 @@ export interface Services {
     record(outcome: Outcome): void
     /** The hot-reloading policy (policy.json + threshold override in the data folder). */
     policyStore: PolicyStore
+    /** Resolves when the start-up warm-up is over: from then on the first decision is as fast as the rest. */
+    warmedUp: Promise<void>
   }
   chat: ChatService
   /** Endpoint settings file + keys (keychain, or ROUTELLM_KEY_<ID> on the headless host). */
@@ -72,7 +74,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     const status = providers.network.status()
     return status.cause === 'setting' || status.cause === 'env' ? status.reason : null
   }
-  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, connection: { offlineReason }, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
+  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, connection: { offlineReason }, watchSettings: true, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
   const endpointSource = createSettingsEndpointSource(endpoints)
   const bridge = new OllamaBridge({ env, configuredHosts: () => endpointSource.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
   // Saved settings first, then the environment quick-config (OLLAMA_HOST, ROUTELLM_CLOUD_*).
@@ -119,6 +121,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       providers.close()
       await router.close?.()
       telemetry.close()
+      endpoints.settings.close()
     },
   }
 }

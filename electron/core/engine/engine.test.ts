@@ -46,6 +46,27 @@ describe('createEngine (what the hosts call)', () => {
     await expect.poll(async () => (await engine!.decide(prompt)).tier, { timeout: 3000 }).toBe('cloud')
   })
 
+  it('warms up at start with decisions that neither ask the judge nor teach the bandit', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'routellm-engine-'))
+    writeFileSync(join(dataDir, 'policy.json'), JSON.stringify({ version: 1, judge: { enabled: true, when: 'always' } }))
+    let judged = 0
+    let listed = 0
+    const bridge = {
+      ...fakeBridge,
+      async *chat(): AsyncGenerator<OllamaChatChunk> {
+        judged++
+        yield { text: '{"difficulty": 9, "reason": "hard"}', done: true }
+      },
+    }
+    engine = await createEngine({ dataDir, semantic: false, bridge, listArms: (tier) => (listed++, ARMS.filter((a) => a.tier === tier)) })
+    await engine.warmedUp
+    expect(listed).toBeGreaterThan(0)
+    expect(judged).toBe(0)
+    expect(engine.bandit.stats()).toEqual([])
+    // the engine itself still asks the judge when the policy says so
+    await expect.poll(async () => (await engine!.decide('Prove that there are infinitely many primes.'), judged), { timeout: 3000 }).toBeGreaterThan(0)
+  })
+
   it('keeps bandit statistics in the data folder', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'routellm-engine-'))
     engine = await createEngine({ dataDir, semantic: false, listArms: (tier) => ARMS.filter((a) => a.tier === tier) })

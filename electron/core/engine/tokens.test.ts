@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { countTokens, EXACT_CHARS } from './tokens'
+import { countTokens, EXACT_CHARS, hasLongRun } from './tokens'
 
 describe('countTokens', () => {
   it('counts with the BPE tokenizer, not characters / 4', () => {
@@ -34,5 +34,21 @@ describe('countTokens', () => {
     const perSentence = countTokens('The quick brown fox jumps over the lazy dog. '.repeat(100)).tokens / 100
     expect(estimate.tokens).toBeGreaterThan(perSentence * 25_000 * 0.95)
     expect(estimate.tokens).toBeLessThan(perSentence * 25_000 * 1.05)
+  })
+
+  it('finds long whitespace-free runs exactly where \\S{65} would', () => {
+    const regex = /\S{65}/
+    const cases = [
+      'x'.repeat(64),
+      'x'.repeat(65),
+      `${'x'.repeat(40)}\u3000${'x'.repeat(40)}`,
+      `${'x'.repeat(40)}\u00a0${'x'.repeat(40)}`,
+      `${'x'.repeat(40)}\u200b${'x'.repeat(40)}`,
+      `a ${'😀'.repeat(32)}b`,
+      `a ${'😀'.repeat(33)}`,
+      `short words\tand\nlines ${'y'.repeat(64)} end`,
+      '',
+    ]
+    for (const text of cases) expect(hasLongRun(text), JSON.stringify(text.slice(0, 20))).toBe(regex.test(text))
   })
 })

@@ -55,11 +55,28 @@ describe('embedder with the bundled model, offline', () => {
     expect(v).toHaveLength(100)
     expect(fetchSpy).not.toHaveBeenCalled()
     expect(netCalls).toEqual([])
-    // and the library itself is fenced: its fetch refuses, remote models are off
+  })
+
+  it('loads a model the word-lookup runtime does not cover through transformers.js, fenced offline', async () => {
+    const tmp = await mkdtemp(path.join(tmpdir(), 'routellm-embedder-tf-'))
+    const dir = path.join(tmp, 'whitespace-model')
+    await cp(path.join(modelsRoot, DEFAULT_MODEL_ID), dir, { recursive: true })
+    // A pre-tokenizer the lean runtime does not reproduce sends the model to transformers.js.
+    const tokenizer = JSON.parse(await readFile(path.join(dir, 'tokenizer.json'), 'utf8'))
+    tokenizer.pre_tokenizer = { type: 'Whitespace' }
+    await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizer))
+    await rm(path.join(dir, 'SHA256SUMS'))
+    const e = createEmbedder({ modelId: 'whitespace-model', modelsRoot: tmp })
+    const [v] = await e.embed(['Write a function that sorts a list'])
+    expect(v).toHaveLength(100)
+    await e.dispose()
+    await rm(tmp, { recursive: true, force: true })
+    // the library is fenced: its fetch refuses, remote models are off
     const { env } = await import('@huggingface/transformers')
     expect(env.allowRemoteModels).toBe(false)
     await expect(env.fetch('https://huggingface.co/x/resolve/main/config.json')).rejects.toThrow(/offline/)
     expect(fetchSpy).not.toHaveBeenCalled()
+    expect(netCalls).toEqual([])
   })
 
   it('loads once: concurrent callers share one load', async () => {

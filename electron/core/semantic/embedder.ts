@@ -7,7 +7,8 @@
  */
 import { LRUCache } from 'lru-cache'
 import { fetchModel } from './fetch'
-import { SemanticModelError, describeModel, locateModel, verifyModelChecksums, type ModelDescriptor, type ModelRoots } from './models'
+import { ONNX_FILE_BY_DTYPE, SemanticModelError, describeModel, locateModel, verifyModelChecksums, type ModelDescriptor, type ModelRoots } from './models'
+import { loadWordLookup } from './word-lookup'
 
 export interface EmbedderOptions extends ModelRoots {
   modelId: string
@@ -93,6 +94,29 @@ async function transformers() {
   return t
 }
 
+/** The feature-extraction pipeline of transformers.js, for models the word-lookup runtime does not cover. */
+async function loadWithTransformers(desc: ModelDescriptor, threads: number): Promise<FeaturePipeline> {
+  const t = await transformers()
+  // One load at a time: the library's env (log level) is process-wide.
+  const run = loadChain.then(async () => {
+    const level = t.env.logLevel
+    // Our own model type is unknown to the library, which says so at warning level.
+    t.env.logLevel = t.LogLevel.ERROR
+    try {
+      return (await t.pipeline('feature-extraction', desc.dir, {
+        local_files_only: true,
+        dtype: desc.dtype,
+        device: 'cpu',
+        session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
+      })) as unknown as FeaturePipeline
+    } finally {
+      t.env.logLevel = level
+    }
+  })
+  loadChain = run.catch(() => undefined)
+  return run
+}
+
 function describeError(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
@@ -144,27 +168,10 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
       }
       checksums = report.status
     }
-    const t = await transformers()
     let pipe: FeaturePipeline
-    // One load at a time: the library's env (log level) is process-wide.
-    const run = loadChain.then(async () => {
-      const level = t.env.logLevel
-      // Our own model type is unknown to the library, which says so at warning level.
-      t.env.logLevel = t.LogLevel.ERROR
-      try {
-        return (await t.pipeline('feature-extraction', desc.dir, {
-          local_files_only: true,
-          dtype: desc.dtype,
-          device: 'cpu',
-          session_options: { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1 },
-        })) as unknown as FeaturePipeline
-      } finally {
-        t.env.logLevel = level
-      }
-    })
-    loadChain = run.catch(() => undefined)
     try {
-      pipe = await run
+      // Word-lookup models (the bundled one) run without transformers.js: less memory, faster calls.
+      pipe = (await loadWordLookup(desc.dir, ONNX_FILE_BY_DTYPE[desc.dtype], { threads: opts.threads ?? 1 })) ?? (await loadWithTransformers(desc, opts.threads ?? 1))
     } catch (err) {
       throw new SemanticModelError(
         'corrupt',

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { clusterSimilarity, probabilityToIndex, scoreVector, type ClusterIndex, type IndexedCluster } from './scoring'
+import type { Embedder } from './embedder'
+import { buildClusterIndex, clusterSimilarities, clusterSimilarity, probabilityToIndex, scoreVector, type ClusterIndex, type IndexedCluster } from './scoring'
 import { BUNDLED_MODEL_THRESHOLDS, DEFAULT_SEMANTIC_SETTINGS, SemanticSettings, thresholdsFor, withThresholds } from './settings'
 
 const unit = (...xs: number[]) => {
@@ -60,6 +61,47 @@ describe('mapping to the complexity index', () => {
     expect(r.score).toBeLessThan(65)
     const none = scoreVector(unit(0, 0, 1), idx, { aggregation: 'max', topK: 1, thresholds: { ...t, minSimilarity: 0.5 }, policyThreshold: 65 })
     expect(none).toMatchObject({ margin: null, confidence: 0, score: 65 })
+  })
+})
+
+describe('packed cluster index', () => {
+  // A deterministic pseudo-random unit vector of width 7.
+  const vec = (seed: number) => unit(...Array.from({ length: 7 }, (_, i) => Math.sin(seed * 12.9898 + i * 78.233) + 0.1))
+  const words = (id: string, n: number) => Array.from({ length: n }, (_, i) => `${id} ${i}`)
+  const defs = [
+    { id: 'a', name: 'A', tier: 'cloud' as const, origin: 'default' as const, utterances: words('a', 5) },
+    { id: 'b', name: 'B', tier: 'local' as const, origin: 'user' as const, utterances: [...words('b', 3), 'unknown'] },
+    { id: 'c', name: 'C', tier: 'cloud' as const, origin: 'default' as const, utterances: words('c', 1) },
+  ]
+  // An embedder double: a fixed vector per text, zero for "unknown" (no known word).
+  const embedder = {
+    load: async () => ({ id: 'm', dimensions: 7 }),
+    embed: async (texts: readonly string[]) => texts.map((t, i) => (t === 'unknown' ? new Float32Array(7) : vec(i + 1))),
+  } as unknown as Embedder
+
+  it('scores every cluster in one pass exactly like cluster-by-cluster, for every aggregation', async () => {
+    const idx = await buildClusterIndex(defs, embedder)
+    expect(idx.skipped).toEqual({ b: ['unknown'] })
+    for (let probe = 0; probe < 5; probe++) {
+      const v = vec(100 + probe)
+      for (const [aggregation, topK] of [['max', 1], ['mean-top-k', 3], ['mean-top-k', 10], ['centroid', 1]] as const) {
+        const all = clusterSimilarities(v, idx, aggregation, topK)
+        idx.clusters.forEach((c, i) => expect(all[i]).toBeCloseTo(clusterSimilarity(v, c, aggregation, topK), 12))
+      }
+    }
+  })
+
+  it('keeps one copy of the vectors: the clusters view one contiguous matrix', async () => {
+    const idx = await buildClusterIndex(defs, embedder)
+    const buffers = new Set(idx.clusters.flatMap((c) => c.vectors.map((v) => v.buffer)))
+    expect(buffers.size).toBe(1)
+    expect(idx.clusters.map((c) => c.vectors.length)).toEqual([5, 3, 1])
+    expect([...idx.clusters[1]!.vectors[2]!]).toEqual([...vec(8)])
+  })
+
+  it('packs a hand-built index on first use', () => {
+    const idx = index([cluster('x', 'cloud', [unit(1, 0, 0), unit(0, 1, 0)]), cluster('y', 'local', [unit(0, 0, 1)])])
+    expect([...clusterSimilarities(unit(1, 0, 0), idx, 'max', 1)].map((s) => Math.round(s * 1e6) / 1e6)).toEqual([1, 0])
   })
 })
 

@@ -51,13 +51,66 @@ function unitMean(vs: readonly Float32Array[], dim: number): Float32Array {
   return m
 }
 
+/**
+ * Every utterance vector of an index in one contiguous row-major matrix, and the centroids
+ * in another, so a prompt's similarity to all of them is one matrix-vector product.
+ * Built once per index (the index is rebuilt when the clusters change).
+ */
+interface PackedIndex {
+  dim: number
+  matrix: Float32Array
+  centroids: Float32Array
+  /** First row and row count of each cluster, in index order. */
+  start: Int32Array
+  count: Int32Array
+  /** Scratch for the product, reused by every call (scoring is synchronous). */
+  sims: Float64Array
+}
+
+const packed = new WeakMap<ClusterIndex, PackedIndex>()
+
+function packOf(index: ClusterIndex): PackedIndex {
+  let p = packed.get(index)
+  if (!p) {
+    p = pack(index.clusters, index.dimensions)
+    packed.set(index, p)
+  }
+  return p
+}
+
+function pack(clusters: readonly Pick<IndexedCluster, 'vectors' | 'centroid'>[], dim: number): PackedIndex {
+  const rows = clusters.reduce((n, c) => n + c.vectors.length, 0)
+  const matrix = new Float32Array(rows * dim)
+  const centroids = new Float32Array(clusters.length * dim)
+  const start = new Int32Array(clusters.length)
+  const count = new Int32Array(clusters.length)
+  let row = 0
+  clusters.forEach((c, i) => {
+    start[i] = row
+    count[i] = c.vectors.length
+    for (const v of c.vectors) matrix.set(v.subarray(0, dim), dim * row++)
+    centroids.set(c.centroid.subarray(0, dim), dim * i)
+  })
+  return { dim, matrix, centroids, start, count, sims: new Float64Array(Math.max(rows, clusters.length)) }
+}
+
+/** out[r] = matrix[r] · v for the first `rows` rows. */
+function matVec(matrix: Float32Array, rows: number, dim: number, v: Float32Array, out: Float64Array): void {
+  for (let r = 0, o = 0; r < rows; r++, o += dim) {
+    let s = 0
+    for (let j = 0; j < dim; j++) s += matrix[o + j]! * v[j]!
+    out[r] = s
+  }
+}
+
 /** Embeds every cluster's utterances (bypassing the prompt cache). */
 export async function buildClusterIndex(clusters: readonly Cluster[], embedder: Embedder): Promise<ClusterIndex> {
   const t0 = performance.now()
   const model = await embedder.load()
+  const dim = model.dimensions
   const texts = clusters.flatMap((c) => c.utterances)
   const vectors = await embedder.embed(texts, { cache: false })
-  const out: IndexedCluster[] = []
+  const kept: Array<{ c: Cluster; vs: Float32Array[] }> = []
   const skipped: Record<string, string[]> = {}
   let k = 0
   for (const c of clusters) {
@@ -67,44 +120,64 @@ export async function buildClusterIndex(clusters: readonly Cluster[], embedder: 
       if (isZero(v)) (skipped[c.id] ??= []).push(u)
       else vs.push(v)
     }
-    if (vs.length === 0) continue
-    out.push({
-      id: c.id,
-      name: c.name,
-      tier: c.tier,
-      origin: c.origin,
-      ...(c.threshold !== undefined ? { threshold: c.threshold } : {}),
-      vectors: vs,
-      centroid: unitMean(vs, model.dimensions),
-    })
+    if (vs.length > 0) kept.push({ c, vs })
   }
-  return { modelId: model.id, dimensions: model.dimensions, clusters: out, skipped, builtMs: performance.now() - t0 }
+  const p = pack(
+    kept.map(({ vs }) => ({ vectors: vs, centroid: unitMean(vs, dim) })),
+    dim,
+  )
+  // The clusters' vectors and centroids are views into the packed matrices: one copy of each.
+  const out: IndexedCluster[] = kept.map(({ c }, i) => ({
+    id: c.id,
+    name: c.name,
+    tier: c.tier,
+    origin: c.origin,
+    ...(c.threshold !== undefined ? { threshold: c.threshold } : {}),
+    vectors: Array.from({ length: p.count[i]! }, (_, r) => p.matrix.subarray((p.start[i]! + r) * dim, (p.start[i]! + r + 1) * dim)),
+    centroid: p.centroids.subarray(i * dim, (i + 1) * dim),
+  }))
+  const index: ClusterIndex = { modelId: model.id, dimensions: dim, clusters: out, skipped, builtMs: performance.now() - t0 }
+  packed.set(index, p)
+  return index
+}
+
+/** Mean of the k largest of sims[from, from + n). */
+function meanTopK(sims: Float64Array, from: number, n: number, topK: number): number {
+  const k = Math.min(topK, n)
+  const top = sims.slice(from, from + n).sort()
+  let sum = 0
+  for (let i = n - k; i < n; i++) sum += top[i]!
+  return sum / k
+}
+
+function aggregate(sims: Float64Array, from: number, n: number, aggregation: Aggregation, topK: number): number {
+  if (aggregation === 'max' || topK <= 1) {
+    let best = -Infinity
+    for (let i = from; i < from + n; i++) if (sims[i]! > best) best = sims[i]!
+    return best
+  }
+  return meanTopK(sims, from, n, topK)
 }
 
 /** One cluster's similarity to a unit vector. */
 export function clusterSimilarity(v: Float32Array, c: IndexedCluster, aggregation: Aggregation, topK: number): number {
   if (aggregation === 'centroid') return dot(v, c.centroid)
-  if (aggregation === 'max' || topK <= 1) {
-    let best = -Infinity
-    for (const u of c.vectors) best = Math.max(best, dot(v, u))
-    return best
+  const sims = Float64Array.from(c.vectors, (u) => dot(v, u))
+  return aggregate(sims, 0, sims.length, aggregation, topK)
+}
+
+/** Every cluster's similarity to a unit vector, in index order: one pass over the packed matrix. */
+export function clusterSimilarities(v: Float32Array, index: ClusterIndex, aggregation: Aggregation, topK: number): Float64Array {
+  const p = packOf(index)
+  const n = index.clusters.length
+  const out = new Float64Array(n)
+  if (aggregation === 'centroid') {
+    matVec(p.centroids, n, p.dim, v, out)
+    return out
   }
-  // mean of the k largest, with a small insertion-sorted buffer (k is small)
-  const k = Math.min(topK, c.vectors.length)
-  const top: number[] = []
-  for (const u of c.vectors) {
-    const s = dot(v, u)
-    if (top.length < k) {
-      top.push(s)
-      top.sort((a, b) => b - a)
-    } else if (s > top[k - 1]!) {
-      top[k - 1] = s
-      top.sort((a, b) => b - a)
-    }
-  }
-  let sum = 0
-  for (const s of top) sum += s
-  return sum / k
+  matVec(p.matrix, p.matrix.length / p.dim, p.dim, v, p.sims)
+  for (let i = 0; i < n; i++) out[i] = aggregate(p.sims, p.start[i]!, p.count[i]!, aggregation, topK)
+  return out
 }
 
 export interface ClusterMatch {
@@ -148,9 +221,10 @@ export function probabilityToIndex(p: number, policyThreshold: number): number {
 
 export function scoreVector(v: Float32Array, index: ClusterIndex, opts: ScoreOptions): SemanticScore {
   const { thresholds } = opts
+  const sims = clusterSimilarities(v, index, opts.aggregation, opts.topK)
   const ranked: ClusterMatch[] = index.clusters
-    .map((c) => {
-      const similarity = clusterSimilarity(v, c, opts.aggregation, opts.topK)
+    .map((c, i) => {
+      const similarity = sims[i]!
       return { id: c.id, name: c.name, tier: c.tier, similarity, matched: similarity >= (c.threshold ?? thresholds.minSimilarity) }
     })
     .sort((a, b) => b.similarity - a.similarity)

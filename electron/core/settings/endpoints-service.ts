@@ -21,6 +21,8 @@ export interface EndpointsServiceOptions {
   bus?: EventBus
   log?: (line: string) => void
   connection?: ConnectionTestOptions
+  /** Watch the data folder for edits by other processes instead of checking the file on every read (hosts do). */
+  watchSettings?: boolean
 }
 
 /**
@@ -41,7 +43,7 @@ export class EndpointsService {
     this.log = options.log ?? (() => {})
     this.bus = options.bus ?? null
     this.connection = options.connection ?? {}
-    this.settings = new SettingsStore({ dataDir: options.dataDir, log: this.log })
+    this.settings = new SettingsStore({ dataDir: options.dataDir, log: this.log, watch: options.watchSettings ?? false })
     const env = options.host === 'headless' ? readEnvKeys(options.env ?? process.env) : { keys: new Map<string, string>(), warnings: [] }
     for (const warning of env.warnings) this.log(`keys: ${warning}`)
     this.vault = new KeyVault(options.keyStore ?? new KeytarKeyStore(), env.keys)

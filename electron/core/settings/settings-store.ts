@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, statSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, statSync, watch, type FSWatcher } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ContractError } from '../../../shared/client'
@@ -73,6 +73,12 @@ const sameStamp = (a: Stamp | null, b: Stamp | null) =>
 export interface SettingsStoreOptions {
   dataDir: string
   log?: (line: string) => void
+  /**
+   * Learn about edits by other processes from a watch on the data folder instead of a stat
+   * on every read, so reads (several per routed prompt) never touch the disk. Where the folder
+   * cannot be watched, every read checks the file as without this option. Default false.
+   */
+  watch?: boolean
 }
 
 /**
@@ -90,24 +96,50 @@ export class SettingsStore {
   private problemText: string | null = null
   private seen: Stamp | null = null
   private readonly listeners = new Set<() => void>()
+  private watcher: FSWatcher | null = null
+  /** Set by the folder watch when the file may have changed since it was last checked. */
+  private stale = false
 
   constructor(options: SettingsStoreOptions) {
     this.path = join(options.dataDir, SETTINGS_FILE)
     this.backupPath = `${this.path}.bak`
     this.log = options.log ?? (() => {})
+    if (options.watch) this.watchFolder(options.dataDir)
     this.load(true)
   }
 
   /** The settings in force (re-read first if the file changed on disk). */
   get(): Settings {
-    this.refresh()
+    this.refreshIfChanged()
     return this.good
   }
 
   /** What is wrong with the file on disk, naming the field; null when it is fine. */
   problem(): string | null {
-    this.refresh()
+    this.refreshIfChanged()
     return this.problemText
+  }
+
+  /** Stops watching the data folder. */
+  close(): void {
+    this.watcher?.close()
+    this.watcher = null
+  }
+
+  private watchFolder(dir: string): void {
+    try {
+      // The folder, not the file: writers replace the file by renaming a new one over it.
+      this.watcher = watch(dir, { persistent: false }, (_event, name) => {
+        if (!name || name.toString() === SETTINGS_FILE) this.stale = true
+      })
+      this.watcher.on('error', () => this.close())
+    } catch {
+      this.watcher = null
+    }
+  }
+
+  private refreshIfChanged(): void {
+    if (this.watcher === null || this.stale) this.refresh()
   }
 
   /** Called when the file changed under us (another process, an editor) and was re-read; not after update(). */
@@ -118,6 +150,7 @@ export class SettingsStore {
 
   /** Re-read the file if it changed since we last read or wrote it. True when the settings in force changed. */
   refresh(): boolean {
+    this.stale = false
     if (sameStamp(stampOf(this.path), this.seen)) return false
     const before = serializeSettings(this.good) + String(this.problemText)
     this.load(false)
