@@ -4,6 +4,8 @@
 // the very first greeting goes to the running Ollama, not to the paid cloud.
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
+import http from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -23,6 +25,8 @@ const SLOW = 120_000
 
 let ollama: OllamaDouble
 let cloud: OpenAIDouble
+/** The Ollama double behind a proxy that answers /api/tags late, as a busy Ollama does. */
+let slowDiscovery: { url: string; close(): Promise<void> }
 const homes: string[] = []
 const children: ChildProcess[] = []
 
@@ -34,7 +38,7 @@ function freshEnv(): NodeJS.ProcessEnv {
   return {
     ...env,
     ROUTELLM_HOME: home,
-    OLLAMA_HOST: ollama.url,
+    OLLAMA_HOST: slowDiscovery.url,
     ROUTELLM_CLOUD_BASE_URL: cloud.url,
     ROUTELLM_CLOUD_API_KEY: CLOUD_KEY,
     ROUTELLM_CLOUD_MODEL: 'gpt-4o',
@@ -62,9 +66,35 @@ async function chatJson(prompt: string) {
   return { ...run, report }
 }
 
+/**
+ * Forwards to `target`, holding the model list back for `delayMs` (well inside the probe
+ * timeout): a decision that does not wait for discovery finds no local model yet.
+ */
+async function lateModelList(target: string, delayMs: number) {
+  const upstream = new URL(target)
+  const server = http.createServer((req, res) => {
+    const forward = () => {
+      const out = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        answer.pipe(res)
+      })
+      out.on('error', () => res.destroy())
+      req.pipe(out)
+    }
+    if (req.url?.startsWith('/api/tags')) setTimeout(forward, delayMs)
+    else forward()
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  }
+}
+
 beforeAll(async () => {
   ollama = await startOllamaDouble({ models: ['llama3.2:3b'], reply: () => LOCAL_ANSWER })
   cloud = await startOpenAIDouble({ apiKey: CLOUD_KEY, models: ['gpt-4o'], reply: () => CLOUD_ANSWER })
+  slowDiscovery = await lateModelList(ollama.url, 700)
 })
 
 afterEach(() => {
@@ -72,6 +102,7 @@ afterEach(() => {
 })
 
 afterAll(async () => {
+  await slowDiscovery.close()
   await Promise.all([ollama.close(), cloud.close()])
   for (const home of homes) rmSync(home, { recursive: true, force: true })
 })
