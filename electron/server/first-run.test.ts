@@ -137,6 +137,16 @@ describe('routellm chat, the first prompt of a fresh install', () => {
   })
 })
 
+describe('routellm route, a one-shot decision', () => {
+  it('names the discovered local model for a greeting and the cloud model for a hard prompt', { timeout: SLOW }, async () => {
+    const [easy, hard] = await Promise.all([runCli(['route', 'hi!', '--json']), runCli(['route', HARD, '--json'])])
+    expect(easy.code, easy.stderr).toBe(0)
+    expect(JSON.parse(easy.stdout)).toMatchObject({ tier: 'local', endpoint: 'ollama', model: 'llama3.2:3b' })
+    expect(JSON.parse(hard.stdout)).toMatchObject({ tier: 'cloud', endpoint: 'cloud', model: 'gpt-4o', pinned: null })
+    expect(easy.stderr + hard.stderr).toBe('')
+  })
+})
+
 describe('routellm serve, the first prompt right after the URL is printed', () => {
   it('routes the first greeting to Ollama and the first hard prompt to the cloud', { timeout: SLOW }, async () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0'], { cwd: tmpdir(), env: freshEnv(), stdio: ['ignore', 'pipe', 'pipe'] })
