@@ -85,6 +85,9 @@ function estimateTokens(chars: number): number {
  */
 export class ChatService {
   private readonly running = new Map<string, AbortController>()
+  /** Every generation not yet ended, however it was started (dashboard, CLI, gateway). */
+  private readonly ongoing = new Set<Promise<ChatResult>>()
+  private readonly closing = new AbortController()
   private readonly maxAttempts: number
   private readonly maxRateLimitWaitMs: number
   private readonly now: () => number
@@ -124,10 +127,29 @@ export class ChatService {
     return this.running.size
   }
 
+  /**
+   * Host shutdown: stop every generation and resolve once each has ended and its outcome was
+   * recorded, so the stores closed after this lose nothing. Later generations end at once as
+   * aborted.
+   */
+  async close(): Promise<void> {
+    this.closing.abort()
+    while (this.ongoing.size > 0) await Promise.allSettled([...this.ongoing])
+  }
+
   /** Route and generate one prompt; resolves when it ended (never rejects). */
-  async generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
+  generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
+    const signal = AbortSignal.any([...(hooks.signal ? [hooks.signal] : []), this.closing.signal])
+    const work = this.generateNow(input, { ...hooks, signal })
+    this.ongoing.add(work)
+    const done = () => this.ongoing.delete(work)
+    work.then(done, done)
+    return work
+  }
+
+  private async generateNow(input: ChatStart, hooks: GenerateHooks & { signal: AbortSignal }): Promise<ChatResult> {
     const requestId = hooks.requestId ?? randomUUID()
-    const signal = hooks.signal ?? new AbortController().signal
+    const signal = hooks.signal
     const emit = (status: ChatStatus) => {
       try {
         hooks.onStatus?.(status)
