@@ -42,6 +42,8 @@ function freshEnv(): NodeJS.ProcessEnv {
     ROUTELLM_CLOUD_BASE_URL: cloud.url,
     ROUTELLM_CLOUD_API_KEY: CLOUD_KEY,
     ROUTELLM_CLOUD_MODEL: 'gpt-4o',
+    // The model list comes late on purpose; a loaded machine must not turn that into "down".
+    ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS: '10000',
   }
 }
 

@@ -111,7 +111,8 @@ export const FAST_TIMEOUTS: Timeouts = { firstTokenMs: { local: 1500, cloud: 150
 
 export function createHarness(o: HarnessOptions): Harness {
   const source = new StaticEndpointSource(o.endpoints, o.keys ?? {})
-  const bridge = new OllamaBridge({ hosts: [o.ollamaUrl ?? 'http://127.0.0.1:9'], probeTimeoutMs: 500 })
+  // A stopped double refuses at once; the long bound only keeps a loaded machine from calling a live one down.
+  const bridge = new OllamaBridge({ hosts: [o.ollamaUrl ?? 'http://127.0.0.1:9'], probeTimeoutMs: 10_000 })
   const stack = createProviderStack({
     env: o.env ?? {},
     dataDir: o.dataDir ?? null,
