@@ -85,9 +85,9 @@ function estimateTokens(chars: number): number {
  */
 export class ChatService {
   private readonly running = new Map<string, AbortController>()
-  /** Every generation not yet ended, however it was started (dashboard, CLI, gateway). */
-  private readonly ongoing = new Set<Promise<ChatResult>>()
-  private readonly closing = new AbortController()
+  /** Every generation not yet ended, however it was started (dashboard, CLI, gateway), and its own stop switch. */
+  private readonly ongoing = new Map<AbortController, Promise<ChatResult>>()
+  private closed = false
   private readonly maxAttempts: number
   private readonly maxRateLimitWaitMs: number
   private readonly now: () => number
@@ -133,16 +133,23 @@ export class ChatService {
    * aborted.
    */
   async close(): Promise<void> {
-    this.closing.abort()
-    while (this.ongoing.size > 0) await Promise.allSettled([...this.ongoing])
+    this.closed = true
+    for (const controller of this.ongoing.keys()) controller.abort()
+    while (this.ongoing.size > 0) await Promise.allSettled([...this.ongoing.values()])
   }
 
   /** Route and generate one prompt; resolves when it ended (never rejects). */
   generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
-    const signal = AbortSignal.any([...(hooks.signal ? [hooks.signal] : []), this.closing.signal])
-    const work = this.generateNow(input, { ...hooks, signal })
-    this.ongoing.add(work)
-    const done = () => this.ongoing.delete(work)
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    if (this.closed || hooks.signal?.aborted) stop()
+    else hooks.signal?.addEventListener('abort', stop, { once: true })
+    const work = this.generateNow(input, { ...hooks, signal: controller.signal })
+    this.ongoing.set(controller, work)
+    const done = () => {
+      this.ongoing.delete(controller)
+      hooks.signal?.removeEventListener('abort', stop)
+    }
     work.then(done, done)
     return work
   }
