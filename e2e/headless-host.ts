@@ -20,7 +20,8 @@ export interface RunningHost {
 export async function startHeadlessHost(env: Record<string, string> = {}): Promise<RunningHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'routellm-e2e-'))
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'serve', '--port', '0'], {
-    env: { ...process.env, ROUTELLM_HOME: dataDir, ...env },
+    // A live double answers at once; the long probe bound keeps a loaded machine from calling it down.
+    env: { ...process.env, ROUTELLM_HOME: dataDir, ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS: '10000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''
