@@ -8,6 +8,9 @@ export default defineConfig({
   testMatch: '**/*.spec.ts',
   outputDir: 'test-results',
   timeout: 60_000,
+  // How long an expectation may wait for the page, not how fast anything must be: on a loaded
+  // machine a first answer can take well over Playwright's default 5 s to stream in.
+  expect: { timeout: 20_000 },
   workers: 1,
   reporter: [['list'], ['json', { outputFile: 'reports/playwright.json' }]],
   use: {

@@ -1,7 +1,8 @@
 // Loopback load test: N concurrent streaming requests, kept up for a duration, through the
 // chat flow (routing hooks, health, failover, cost) against the protocol doubles, with one
 // cloud upstream degrading midway: first slow, then failing, then recovering.
-// Used by bench/load.bench.ts (200 streams × 60 s) and by a short CI test (50 × 3 s).
+// Used by bench/load.bench.ts (200 streams × 60 s) and by a short CI test, which runs by
+// request count instead of time so that a loaded machine changes nothing but how long it takes.
 import { startOllamaDouble } from '../e2e/doubles/ollama-double'
 import { startOpenAIDouble } from '../e2e/doubles/openai-double'
 import { cloudEndpoint, createHarness, ollamaEndpoint } from '../electron/core/chat/test-harness'
@@ -9,7 +10,14 @@ import { cloudEndpoint, createHarness, ollamaEndpoint } from '../electron/core/c
 export interface LoadOptions {
   /** Concurrent streams, each starting its next request when the previous one ends. */
   streams: number
-  durationMs: number
+  /** Keep going this long (the bench); the phases split the time. */
+  durationMs?: number
+  /**
+   * Or: start this many requests (the test); the phases split the count, and the last phase
+   * goes on (up to the same count again) until the recovered endpoint served once, since its
+   * breaker's cooldown runs on the real clock.
+   */
+  requests?: number
   /** Delay between streamed tokens at every upstream. */
   tokenDelayMs?: number
   /** A request still running this long after it started counts as hung. */
@@ -73,6 +81,9 @@ const MB = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10
 const collect = () => (globalThis as { gc?: () => void }).gc?.()
 
 export async function runLoad(options: LoadOptions): Promise<LoadReport> {
+  const byCount = options.requests !== undefined
+  const total = options.requests ?? 0
+  const scale = options.durationMs ?? 3000
   const tokenDelayMs = options.tokenDelayMs ?? 20
   const hangAfterMs = options.hangAfterMs ?? 30_000
   const log = options.log ?? (() => {})
@@ -88,10 +99,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     ollamaUrl: ollama.url,
     // Health intervals scale with the run (60 s run: 1 s cooldown, a degraded probe every 5 s).
     health: {
-      baseCooldownMs: Math.max(50, options.durationMs / 60),
-      maxCooldownMs: Math.max(200, options.durationMs / 15),
-      degradedProbeMs: Math.max(100, options.durationMs / 12),
-      degradedWindowMs: Math.max(1000, options.durationMs / 2),
+      baseCooldownMs: Math.max(50, scale / 60),
+      maxCooldownMs: Math.max(200, scale / 15),
+      degradedProbeMs: Math.max(100, scale / 12),
+      degradedWindowMs: Math.max(1000, scale / 2),
       baselineMinSamples: 20,
     },
     timeouts: { firstTokenMs: { local: 3000, cloud: 3000 }, idleMs: 2000 },
@@ -101,8 +112,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
 
   const started = performance.now()
   const elapsed = () => performance.now() - started
-  const phaseAt = (ms: number): Phase => {
-    const f = ms / options.durationMs
+  let requests = 0
+  const progress = () => (byCount ? requests / total : elapsed() / scale)
+  const phaseAt = (f: number): Phase => {
     return f < 0.4 ? 'healthy' : f < 0.55 ? 'a-slow' : f < 0.8 ? 'a-failing' : 'a-recovered'
   }
   const phases = new Map<Phase, PhaseStats>()
@@ -118,7 +130,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const mem = { rssStart: 0, rssPeak: 0, heapStart: 0, heapPeak: 0 }
   /** Apply the script for the current phase; called on every tick and before every request. */
   const syncPhase = (): Phase => {
-    const phase = phaseAt(elapsed())
+    const phase = phaseAt(progress())
     if (phase !== current) {
       current = phase
       log(`${Math.round(elapsed())} ms: phase ${phase}`)
@@ -128,16 +140,19 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     }
     return phase
   }
-  const ticker = setInterval(() => {
-    syncPhase()
-    for (const d of [a, b, ollama]) d.requests.splice(0)
+  const noteAState = () => {
     const state = h.stack.gate.report().endpoints.find((e) => e.id === 'a')?.state ?? '?'
     if (state !== lastA) {
       aStates.push({ atMs: Math.round(elapsed()), state })
       lastA = state
     }
+  }
+  const ticker = setInterval(() => {
+    syncPhase()
+    for (const d of [a, b, ollama]) d.requests.splice(0)
+    noteAState()
     const m = process.memoryUsage()
-    if (elapsed() >= Math.min(2000, options.durationMs * 0.15) && mem.rssStart === 0) {
+    if (elapsed() >= Math.min(2000, scale * 0.15) && mem.rssStart === 0) {
       collect()
       const warm = process.memoryUsage()
       mem.rssStart = warm.rss
@@ -147,7 +162,6 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     mem.heapPeak = Math.max(mem.heapPeak, m.heapUsed)
   }, 50)
 
-  let requests = 0
   let ended = 0
   let done = 0
   let errors = 0
@@ -160,7 +174,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
   const ttft: number[] = []
 
   async function stream(worker: number): Promise<void> {
-    while (elapsed() < options.durationMs) {
+    const more = () => {
+      if (!byCount) return elapsed() < scale
+      if (requests < total) return true
+      return (phases.get('a-recovered')!.servedBy.a ?? 0) === 0 && requests < 2 * total
+    }
+    while (more()) {
       const phase = phases.get(syncPhase())!
       requests += 1
       phase.started += 1
@@ -176,6 +195,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         continue
       }
       ended += 1
+      noteAState()
       const r = run.result
       hops += r.hops.length
       if (r.hops.length) phase.withHops += 1

@@ -26,7 +26,8 @@ export async function startHeadlessHost(
   const dataDir = mkdtempSync(join(tmpdir(), 'routellm-e2e-'))
   options.prepare?.(dataDir)
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'serve', '--port', '0', ...(options.args ?? [])], {
-    env: { ...process.env, ROUTELLM_HOME: dataDir, ...env },
+    // A live double answers at once; the long probe bound keeps a loaded machine from calling it down.
+    env: { ...process.env, ROUTELLM_HOME: dataDir, ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS: '10000', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let output = ''

@@ -290,12 +290,17 @@ describe('OpenAI double through the openai client', () => {
   })
 
   it('delays the first chunk but not the headers', async () => {
+    // Headers arrive although the first chunk is held back far longer than the test may run.
+    double.setFault({ kind: 'slowFirstToken', delayMs: 600_000, times: 1 })
+    const abort = new AbortController()
+    const held = await openai.chat.completions.create({ model: 'gpt-4o', messages: hello, stream: true }, { signal: abort.signal })
+    abort.abort()
+    await drain(held).catch(() => [])
+    // The delay itself is a lower bound, which a slow machine can only lengthen.
     double.setFault({ kind: 'slowFirstToken', delayMs: 150, times: 1 })
     const started = Date.now()
     const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: hello, stream: true })
-    const headersAfter = Date.now() - started
     await stream[Symbol.asyncIterator]().next()
-    expect(headersAfter).toBeLessThan(140)
     expect(Date.now() - started).toBeGreaterThanOrEqual(140)
   })
 
@@ -304,11 +309,9 @@ describe('OpenAI double through the openai client', () => {
     const abort = new AbortController()
     const stream = await openai.chat.completions.create({ model: 'gpt-4o', messages: hello, stream: true }, { signal: abort.signal })
     setTimeout(() => abort.abort(), 100)
-    const started = Date.now()
+    // openai-node ends an aborted stream quietly or with an abort error; either way it
+    // stops waiting (the stall never ends by itself), and without [DONE].
     const chunks = await drain(stream).catch(() => [])
-    // openai-node ends an aborted stream quietly or with an abort error; either
-    // way it must stop waiting well before any timeout, and without [DONE].
-    expect(Date.now() - started).toBeLessThan(1000)
     expect(chunks.length).toBeLessThanOrEqual(1)
   })
 

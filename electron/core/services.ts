@@ -117,7 +117,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
     clusters,
     telemetry,
     async close() {
-      chat.stopAll()
+      // Generations end first: their outcomes still reach telemetry and the bandit.
+      await chat.close()
       providers.close()
       await router.close?.()
       telemetry.close()

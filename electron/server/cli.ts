@@ -16,7 +16,7 @@ function usage(): string {
     '',
     ...commands.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     '',
-    'npm: npm run --silent routellm -- <command> [options]',
+    'from a checkout: npx routellm <command> [options]',
   ].join('\n')
 }
 

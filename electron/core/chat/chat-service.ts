@@ -52,6 +52,8 @@ export interface ChatServiceOptions {
   maxAttempts?: number
   /** On a 429 with no other arm left, wait for Retry-After once if it is at most this long (default 10 s). */
   maxRateLimitWaitMs?: number
+  /** The clock that times answers (latency, time to first token); tests pass a fake one. Default performance.now. */
+  now?: () => number
 }
 
 export interface ChatServiceDeps {
@@ -83,12 +85,17 @@ function estimateTokens(chars: number): number {
  */
 export class ChatService {
   private readonly running = new Map<string, AbortController>()
+  /** Every generation not yet ended, however it was started (dashboard, CLI, gateway), and its own stop switch. */
+  private readonly ongoing = new Map<AbortController, Promise<ChatResult>>()
+  private closed = false
   private readonly maxAttempts: number
   private readonly maxRateLimitWaitMs: number
+  private readonly now: () => number
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.maxAttempts = deps.options?.maxAttempts ?? 4
     this.maxRateLimitWaitMs = deps.options?.maxRateLimitWaitMs ?? 10_000
+    this.now = deps.options?.now ?? (() => performance.now())
   }
 
   start(input: ChatStart): { requestId: string } {
@@ -120,10 +127,36 @@ export class ChatService {
     return this.running.size
   }
 
+  /**
+   * Host shutdown: stop every generation and resolve once each has ended and its outcome was
+   * recorded, so the stores closed after this lose nothing. Later generations end at once as
+   * aborted.
+   */
+  async close(): Promise<void> {
+    this.closed = true
+    for (const controller of this.ongoing.keys()) controller.abort()
+    while (this.ongoing.size > 0) await Promise.allSettled([...this.ongoing.values()])
+  }
+
   /** Route and generate one prompt; resolves when it ended (never rejects). */
-  async generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
+  generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
+    const controller = new AbortController()
+    const stop = () => controller.abort()
+    if (this.closed || hooks.signal?.aborted) stop()
+    else hooks.signal?.addEventListener('abort', stop, { once: true })
+    const work = this.generateNow(input, { ...hooks, signal: controller.signal })
+    this.ongoing.set(controller, work)
+    const done = () => {
+      this.ongoing.delete(controller)
+      hooks.signal?.removeEventListener('abort', stop)
+    }
+    work.then(done, done)
+    return work
+  }
+
+  private async generateNow(input: ChatStart, hooks: GenerateHooks & { signal: AbortSignal }): Promise<ChatResult> {
     const requestId = hooks.requestId ?? randomUUID()
-    const signal = hooks.signal ?? new AbortController().signal
+    const signal = hooks.signal
     const emit = (status: ChatStatus) => {
       try {
         hooks.onStatus?.(status)
@@ -131,7 +164,7 @@ export class ChatService {
         // a broken listener must not break the generation
       }
     }
-    const started = performance.now()
+    const started = this.now()
     emit({ requestId, phase: 'analyzing' })
 
     let decision: Decision
@@ -148,7 +181,7 @@ export class ChatService {
     emit({ requestId, phase: 'routing', decision })
     if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
     if ('error' in plan) {
-      this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: performance.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
+      this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: this.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
       return this.finish(emit, { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error })
     }
     const tried = new Set<string>()
@@ -187,7 +220,7 @@ export class ChatService {
       const servedBy = { tier: arm.tier, endpoint: arm.endpoint, model: arm.model }
       emit({ requestId, phase: 'generating', decision, servedBy, ...(hops.length ? { hops: [...hops] } : {}) })
 
-      const attemptStart = performance.now()
+      const attemptStart = this.now()
       let ttftMs: number | null = null
       let attemptTtft: number | null = null
       let chars = 0
@@ -203,7 +236,7 @@ export class ChatService {
         })
         for await (const chunk of stream) {
           if (chunk.text) {
-            const now = performance.now()
+            const now = this.now()
             ttftMs ??= now - started
             attemptTtft ??= now - attemptStart
             chars += chunk.text.length
@@ -211,13 +244,13 @@ export class ChatService {
           }
           if (chunk.usage) usage = chunk.usage
         }
-        const latencyMs = performance.now() - attemptStart
+        const latencyMs = this.now() - attemptStart
         health.success(arm.endpoint, ticket, { latencyMs, ttftMs: attemptTtft })
         if (arm.tier === 'cloud') network.reportReachable()
         const used = usage ?? { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
         const cost = costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, used)
         costs.record(cost)
-        const totalMs = performance.now() - started
+        const totalMs = this.now() - started
         const result: ChatResult = {
           requestId,
           phase: 'done',
@@ -230,13 +263,13 @@ export class ChatService {
         return this.finish(emit, result)
       } catch (caught) {
         const error = caught instanceof ProviderError ? caught : new ProviderError('unavailable', `${arm.endpoint}: generation failed`)
-        const latencyMs = performance.now() - attemptStart
+        const latencyMs = this.now() - attemptStart
         const aborted = error.errorClass === 'aborted' || signal.aborted
         if (aborted) health.release(arm.endpoint, ticket)
         else health.failure(arm.endpoint, ticket, error, { latencyMs })
         if (error.errorClass === 'model-missing') health.markModelMissing(arm.endpoint, arm.model)
         if (error.errorClass === 'offline') network.reportNetworkDown(error.message)
-        const totalMs = performance.now() - started
+        const totalMs = this.now() - started
         const partial = { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
         if (aborted) {
           this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
@@ -283,7 +316,7 @@ export class ChatService {
       }
     }
 
-    const totalMs = performance.now() - started
+    const totalMs = this.now() - started
     if (signal.aborted) {
       this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
       return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })

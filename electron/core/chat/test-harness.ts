@@ -43,7 +43,7 @@ export function stubRouter(stack: ProviderStack, route: StubRoute | ((prompt: st
       let tier: Tier = options?.tier ?? r.tier
       let pinned: Decision['pinned'] = r.privacy ? 'privacy' : options?.tier ? 'override' : (r.pinned ?? null)
       let explanation = `Routing to ${tier}.`
-      const override = hooks.tierOverride({ tier, pinned, privacy: r.privacy ?? false })
+      const override = await hooks.tierOverride({ tier, pinned, privacy: r.privacy ?? false })
       if (override && !(r.privacy && override.tier === 'cloud')) {
         explanation += ` ${tier === 'local' ? 'Local' : 'Cloud'} is unavailable (${override.reason}).`
         tier = override.tier
@@ -85,6 +85,8 @@ export interface HarnessOptions {
   maxAttempts?: number
   maxRateLimitWaitMs?: number
   log?: (line: string) => void
+  /** Time answers (latency, time to first token) with `clock` instead of the real clock. */
+  timeAnswersWithClock?: boolean
   /** Keep every outcome in `outcomes` (default true; the load bench turns it off). */
   keepOutcomes?: boolean
 }
@@ -109,7 +111,8 @@ export const FAST_TIMEOUTS: Timeouts = { firstTokenMs: { local: 1500, cloud: 150
 
 export function createHarness(o: HarnessOptions): Harness {
   const source = new StaticEndpointSource(o.endpoints, o.keys ?? {})
-  const bridge = new OllamaBridge({ hosts: [o.ollamaUrl ?? 'http://127.0.0.1:9'], probeTimeoutMs: 500 })
+  // A stopped double refuses at once; the long bound only keeps a loaded machine from calling a live one down.
+  const bridge = new OllamaBridge({ hosts: [o.ollamaUrl ?? 'http://127.0.0.1:9'], probeTimeoutMs: 10_000 })
   const stack = createProviderStack({
     env: o.env ?? {},
     dataDir: o.dataDir ?? null,
@@ -131,7 +134,11 @@ export function createHarness(o: HarnessOptions): Harness {
     onOutcome: (outcome) => {
       if (o.keepOutcomes !== false) outcomes.push(outcome)
     },
-    options: { ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}), ...(o.maxRateLimitWaitMs !== undefined ? { maxRateLimitWaitMs: o.maxRateLimitWaitMs } : {}) },
+    options: {
+      ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
+      ...(o.maxRateLimitWaitMs !== undefined ? { maxRateLimitWaitMs: o.maxRateLimitWaitMs } : {}),
+      ...(o.timeAnswersWithClock && o.clock ? { now: o.clock.now } : {}),
+    },
   })
   return {
     stack,

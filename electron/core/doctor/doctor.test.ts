@@ -49,6 +49,8 @@ describe('routellm doctor checks', () => {
   const healthy = (dataDir: string, extra: Partial<DoctorOptions> = {}): DoctorOptions => ({
     env: { ROUTELLM_HOME: dataDir, ROUTELLM_CLOUD_BASE_URL: 'https://api.openai.com/v1', ROUTELLM_CLOUD_API_KEY: CLOUD_KEY },
     ollamaHosts: [ollama.url],
+    // The double answers at once; a loaded machine must not make it look down.
+    probeTimeoutMs: 10_000,
     keyStore: new MemoryKeyStore(),
     ...extra,
   })

@@ -160,7 +160,7 @@ export function gatherFacts(options: DoctorOptions): DoctorFacts {
     const bridge = new OllamaBridge({
       env,
       configuredHosts: () => configured,
-      probeTimeoutMs: options.probeTimeoutMs ?? 1500,
+      ...(options.probeTimeoutMs ? { probeTimeoutMs: options.probeTimeoutMs } : {}),
       ...(options.ollamaHosts ? { hosts: options.ollamaHosts } : {}),
     })
     return bridge.detect()

@@ -17,19 +17,16 @@ describe('countTokens', () => {
     }
   })
 
-  it('counts a whitespace-free run in bounded time (BPE is quadratic in run length)', () => {
+  // How long these take is measured by `npm run bench:tokens` (bench/tokens.bench.ts), not asserted here.
+  it('counts a whitespace-free run (BPE is quadratic in run length)', () => {
     const run = 'x'.repeat(EXACT_CHARS)
-    const t0 = performance.now()
     const { tokens } = countTokens(run)
-    expect(performance.now() - t0).toBeLessThan(2000)
     expect(tokens).toBeGreaterThan(EXACT_CHARS / 64)
   })
 
   it('extrapolates very long prompts from their start and says the count is an estimate', () => {
     const text = 'The quick brown fox jumps over the lazy dog. '.repeat(25_000) // ~1.1 MB
-    const t0 = performance.now()
     const estimate = countTokens(text)
-    expect(performance.now() - t0).toBeLessThan(1000)
     expect(estimate.exact).toBe(false)
     const perSentence = countTokens('The quick brown fox jumps over the lazy dog. '.repeat(100)).tokens / 100
     expect(estimate.tokens).toBeGreaterThan(perSentence * 25_000 * 0.95)

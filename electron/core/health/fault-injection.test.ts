@@ -23,7 +23,9 @@ const REPLY = {
   ollama: 'The local model says: a function that calls itself, with a base case.',
 }
 const COOLDOWN = 5_000
-const TIMEOUTS = { firstTokenMs: { local: 600, cloud: 600 }, idleMs: 400 }
+// Long enough that a healthy answer never trips them on a loaded machine, short enough for
+// the scenarios that wait for them.
+const TIMEOUTS = { firstTokenMs: { local: 2000, cloud: 2000 }, idleMs: 1500 }
 
 let ollama: OllamaDouble
 let a: OpenAIDouble
@@ -179,14 +181,25 @@ describe('fault: 429 with Retry-After', () => {
 
 describe('fault: latency degradation (slow but not timing out)', () => {
   it('moves traffic off a slow endpoint, probes it once per interval, and returns traffic when it is fast again', async () => {
-    await setup({ health: { baseCooldownMs: COOLDOWN, baselineMinSamples: 20, latencyFactor: 3, latencyFloorMs: 100, degradedProbeMs: 5000 } })
+    // Answers are timed on the fake clock: each upstream moves it by its time to first token
+    // when it starts answering, so "slow" does not depend on how loaded the machine is.
+    await setup({ timeAnswersWithClock: true, health: { baseCooldownMs: COOLDOWN, baselineMinSamples: 20, latencyFactor: 3, latencyFloorMs: 100, degradedProbeMs: 5000 } })
+    let slowAnswersLeft = 0
+    a.reply = () => {
+      clock.advance(slowAnswersLeft > 0 ? (slowAnswersLeft--, 350) : 10)
+      return REPLY.a
+    }
+    b.reply = () => {
+      clock.advance(10)
+      return REPLY.b
+    }
     for (let i = 0; i < 25; i++) expectAnswered(await h!.run('warm up'), 'a')
-    a.setFault({ kind: 'slowFirstToken', delayMs: 350, times: 4 })
+    slowAnswersLeft = 4
     // The median of the last 5 times to first token turns slow at the third slow answer.
     for (let i = 0; i < 3; i++) expectAnswered(await h!.run('slow'), 'a')
     expect(stateOf('a')).toBe('degraded')
     const before = chats(a)
-    for (const run of await many(10)) expectAnswered(run, 'b')
+    for (let i = 0; i < 10; i++) expectAnswered(await h!.run('steered'), 'b')
     expect(chats(a)).toBe(before)
 
     clock.advance(5000) // one probe: still slow, the answer still arrives, A stays degraded
@@ -195,7 +208,7 @@ describe('fault: latency degradation (slow but not timing out)', () => {
     expect(chats(a)).toBe(before + 1)
     expect(stateOf('a')).toBe('degraded')
 
-    clock.advance(5000) // the fault is spent: the next probe is fast and traffic returns
+    clock.advance(5000) // the slow answers are spent: the next probe is fast and traffic returns
     expectAnswered(await h!.run('probe'), 'a')
     expect(stateOf('a')).toBe('healthy')
     for (const run of await many(5)) expectAnswered(run, 'a')

@@ -31,14 +31,17 @@ export interface ArmFeedback {
  * and `tierOverride(ctx)` (cloud degraded / offline / over budget → local; Ollama down →
  * cloud unless privacy-pinned). When no tier can answer, the hook keeps the tier: the chat
  * flow then ends the request with the clear error (see planArms).
+ * The override first waits for endpoint discovery: a process's first decision must not call
+ * a running Ollama or a configured cloud unavailable only because nobody has looked yet.
  */
 export function routerHooks(gate: RoutingGate): {
   listArms: (tier: Tier) => Arm[]
-  tierOverride: (ctx: RouterTierContext) => RouterTierOverride | null
+  tierOverride: (ctx: RouterTierContext) => Promise<RouterTierOverride | null>
 } {
   return {
     listArms: (tier) => gate.listArms(tier),
-    tierOverride: (ctx) => {
+    tierOverride: async (ctx) => {
+      await gate.discovered()
       const result = gate.tierOverride({ tier: ctx.tier, pinned: ctx.privacy ? 'privacy' : ctx.pinned })
       if (!result || 'error' in result) return null
       return { tier: result.tier, reason: result.reason, pinned: result.pinned }

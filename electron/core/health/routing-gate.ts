@@ -47,6 +47,11 @@ function privacyPinned(input: TierOverrideInput): boolean {
 export class RoutingGate {
   constructor(private readonly deps: RoutingGateDeps) {}
 
+  /** Resolves when the endpoints were discovered (see ProviderRegistry.ensureDiscovered); never rejects. */
+  discovered(): Promise<void> {
+    return this.deps.registry.ensureDiscovered()
+  }
+
   /** Why the cloud may not be used now, or null. */
   cloudBlock(): CloudBlock {
     const { network, costs } = this.deps

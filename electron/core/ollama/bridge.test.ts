@@ -1,3 +1,5 @@
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { OllamaBridge, OllamaError } from './bridge'
@@ -46,7 +48,7 @@ describe('OllamaBridge against the Ollama API double', () => {
     await double.close()
   })
 
-  const bridgeFor = (host: string) => new OllamaBridge({ env: { OLLAMA_HOST: host }, probeTimeoutMs: 500 })
+  const bridgeFor = (host: string) => new OllamaBridge({ env: { OLLAMA_HOST: host }, probeTimeoutMs: 10_000 })
 
   it('detects the server, its version and its models with their details', async () => {
     const status = await bridgeFor(double.url).detect()
@@ -108,9 +110,22 @@ describe('OllamaBridge against the Ollama API double', () => {
 })
 
 describe('OllamaBridge with Ollama down', () => {
+  it('gives up on an address that never answers after ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS', async () => {
+    const silent = createServer(() => {}) // accepts, never answers
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r))
+    const host = `http://127.0.0.1:${(silent.address() as AddressInfo).port}`
+    try {
+      const status = await new OllamaBridge({ hosts: [host], env: { ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS: '100' } }).detect()
+      expect(status).toMatchObject({ detected: false, tried: [{ host, ok: false }] })
+    } finally {
+      silent.closeAllConnections()
+      await new Promise((r) => silent.close(r))
+    }
+  })
+
   it('reports "not detected" with every address it tried and why', async () => {
     const host = await deadHost()
-    const status = await new OllamaBridge({ env: { OLLAMA_HOST: host }, probeTimeoutMs: 300 }).detect()
+    const status = await new OllamaBridge({ env: { OLLAMA_HOST: host }, probeTimeoutMs: 10_000 }).detect()
     expect(status.detected).toBe(false)
     expect(status.tried[0]).toEqual({ host, ok: false, error: 'connection refused' })
     expect(status.tried.map((t) => t.host)).toContain('http://127.0.0.1:11434')
@@ -118,7 +133,7 @@ describe('OllamaBridge with Ollama down', () => {
 
   it('fails a chat with a clear error naming the addresses and the fix', async () => {
     const host = await deadHost()
-    const bridge = new OllamaBridge({ env: { OLLAMA_HOST: host }, probeTimeoutMs: 300 })
+    const bridge = new OllamaBridge({ env: { OLLAMA_HOST: host }, probeTimeoutMs: 10_000 })
     const error = await collect(bridge.chat({ model: 'm', messages: [{ role: 'user', content: 'hi' }] })).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(OllamaError)
     expect((error as OllamaError).kind).toBe('unreachable')
@@ -129,7 +144,7 @@ describe('OllamaBridge with Ollama down', () => {
   it('finds Ollama again after it restarts', async () => {
     const double = await startOllamaDouble({ models: ['llama3.2:1b'] })
     try {
-      const bridge = new OllamaBridge({ env: { OLLAMA_HOST: double.url }, probeTimeoutMs: 300 })
+      const bridge = new OllamaBridge({ env: { OLLAMA_HOST: double.url }, probeTimeoutMs: 10_000 })
       expect((await bridge.detect()).detected).toBe(true)
       await double.stop()
       await expect(collect(bridge.chat({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }] }))).rejects.toMatchObject({ kind: 'unreachable' })

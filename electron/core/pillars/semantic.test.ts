@@ -53,12 +53,11 @@ describe('semantic pillar with the bundled model', () => {
     expect((maths.detail as { nearest: { id: string } }).nearest.id).toBe('maths')
   })
 
-  it('answers a repeated prompt from the cache, and does so quickly', async () => {
+  it('answers a repeated prompt from the cache', async () => {
     const p = 'Explain the trade-offs of event sourcing for a payments system.'
     await pillar.evaluate(input(p))
     const again = await pillar.evaluate(input(p))
     expect(again.detail).toMatchObject({ cacheHit: true })
-    expect(again.ms).toBeLessThan(50)
   })
 
   it('aligns its boundary with the policy threshold', async () => {

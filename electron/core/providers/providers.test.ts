@@ -144,7 +144,7 @@ describe('OllamaProvider', () => {
   })
 
   it('reports a missing model as model-missing and a stopped server as unavailable', async () => {
-    const provider = new OllamaProvider(endpoint(), new OllamaBridge({ hosts: [ollama.url], probeTimeoutMs: 300 }))
+    const provider = new OllamaProvider(endpoint(), new OllamaBridge({ hosts: [ollama.url], probeTimeoutMs: 10_000 }))
     const req = (model: string) => ({ model, messages: [{ role: 'user' as const, content: 'hi' }], signal: new AbortController().signal })
     expect((await failure(provider.stream(req('nope')))).errorClass).toBe('model-missing')
     await ollama.stop()

@@ -62,12 +62,16 @@ export class ProviderRegistry {
   private timer: NodeJS.Timeout | undefined
   private generation = 0
   private lastEndpoints = new Map<string, string>()
+  private readonly keysLooked: Promise<void>
+  private discovery: Promise<void> | null = null
+  /** A tier that looked empty and is being (or was) re-probed; forgotten once it has arms again. */
+  private readonly reprobes = new Map<Tier, Promise<void>>()
 
   constructor(private readonly options: ProviderRegistryOptions) {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
     this.off = options.source.onChange(() => this.reload())
     this.snapshotEndpoints()
-    void this.refreshKeys()
+    this.keysLooked = this.refreshKeys()
   }
 
   /** Every endpoint the source lists, enabled or not. */
@@ -160,9 +164,48 @@ export class ProviderRegistry {
     )
   }
 
+  /**
+   * Resolves once the first discovery ended: every Ollama endpoint probed (each probe is
+   * bounded by the bridge's probe timeout) and every cloud key looked up. Never rejects.
+   * Deciding before this would call a running Ollama or a configured cloud "unavailable".
+   */
+  discovered(): Promise<void> {
+    this.discovery ??= Promise.all([this.refreshLocal(), this.keysLooked]).then(() => undefined)
+    return this.discovery
+  }
+
+  /** Whether discovery found nothing to answer with in a tier: no model, or only endpoints without a key. Health aside. */
+  looksEmpty(tier: Tier): boolean {
+    return !this.arms(tier).some((arm) => this.keyState(arm.endpoint) !== 'missing')
+  }
+
+  /**
+   * After the first discovery, a tier that looks empty is probed once more before it is
+   * declared unavailable (Ollama may have been starting, a key lookup may have been slow).
+   * Concurrent callers share that probe; later callers do not repeat it until the tier has
+   * had arms again, so an absent Ollama costs one extra probe, not one per decision.
+   */
+  async ensureDiscovered(): Promise<void> {
+    await this.discovered()
+    await Promise.all(
+      (['local', 'cloud'] as const).map((tier) => {
+        if (!this.looksEmpty(tier)) {
+          this.reprobes.delete(tier)
+          return undefined
+        }
+        let reprobe = this.reprobes.get(tier)
+        if (!reprobe) {
+          reprobe = tier === 'local' ? this.refreshLocal() : this.refreshKeys()
+          this.reprobes.set(tier, reprobe)
+        }
+        return reprobe
+      }),
+    )
+  }
+
   /** Re-probe Ollama every `intervalMs` in the background (the timer never keeps the process alive). */
   startAutoRefresh(intervalMs = 30_000): void {
-    void this.refreshLocal()
+    void this.discovered()
     this.timer ??= setInterval(() => void this.refreshLocal(), intervalMs).unref()
   }
 

@@ -87,6 +87,25 @@ describe('embedder with the bundled model, offline', () => {
     await e.dispose()
   })
 
+  it('closes only after the embeddings in flight finished, quietly, and refuses calls after that', async () => {
+    const e = createEmbedder({ modelId: DEFAULT_MODEL_ID, modelsRoot, batchSize: 1, cacheSize: 0 })
+    await e.load()
+    const printed: string[] = []
+    const consoleError = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => void printed.push(args.map(String).join(' ')))
+    const texts = Array.from({ length: 40 }, (_, i) => `sentence number ${i} about routing prompts`)
+    // Several model calls (one per text) are still queued when dispose is asked for.
+    const running = e.embed(texts)
+    const closed = e.dispose()
+    const vectors = await running
+    await closed
+    consoleError.mockRestore()
+    expect(vectors).toHaveLength(40)
+    expect(vectors.every((v) => v.length === 100 && v.some((x) => x !== 0))).toBe(true)
+    expect(printed).toEqual([])
+    await expect(e.embed(['too late'])).rejects.toMatchObject({ code: 'closed' })
+    await expect(e.load()).rejects.toMatchObject({ code: 'closed' })
+  })
+
   it('puts similar sentences closer than unrelated ones', async () => {
     const [code1, code2, hi1, hi2, tr] = await embedder.embed([
       'Write a Python function that reverses a linked list.',

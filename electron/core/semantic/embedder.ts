@@ -62,6 +62,10 @@ export interface Embedder {
   embed(texts: readonly string[], opts?: EmbedOptions): Promise<Float32Array[]>
   cacheStats(): CacheStats
   clearCache(): void
+  /**
+   * Waits for the loads and embeddings in flight, then frees the model. Calls made after
+   * dispose began are refused with SemanticModelError('closed').
+   */
   dispose(): Promise<void>
 }
 
@@ -150,6 +154,17 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
   let loaded: { pipe: FeaturePipeline; info: LoadedModel } | null = null
   let failedAt = 0
   let retryDelayMs = retryAfterMs
+  let closing = false
+  // Freeing the ONNX session under a running call makes onnxruntime print the error and the
+  // tensors to stderr, so dispose waits for every call that started before it.
+  const inFlight = new Set<Promise<unknown>>()
+  function track<T>(work: Promise<T>): Promise<T> {
+    inFlight.add(work)
+    const done = () => inFlight.delete(work)
+    work.then(done, done)
+    return work
+  }
+  const closedError = () => new SemanticModelError('closed', `embedding model "${opts.modelId}" was closed`)
 
   async function doLoad(): Promise<{ pipe: FeaturePipeline; info: LoadedModel }> {
     const t0 = performance.now()
@@ -195,6 +210,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
   }
 
   function load(): Promise<LoadedModel> {
+    if (closing) return Promise.reject(closedError())
     if (loaded) return Promise.resolve(loaded.info)
     if (loading && (failedAt === 0 || performance.now() - failedAt < retryDelayMs)) return loading.then((l) => l.info)
     failedAt = 0
@@ -248,7 +264,12 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
     return out
   }
 
-  async function embed(texts: readonly string[], eo: EmbedOptions = {}): Promise<Float32Array[]> {
+  function embed(texts: readonly string[], eo: EmbedOptions = {}): Promise<Float32Array[]> {
+    if (closing) return Promise.reject(closedError())
+    return track(embedNow(texts, eo))
+  }
+
+  async function embedNow(texts: readonly string[], eo: EmbedOptions): Promise<Float32Array[]> {
     const useCache = cache !== null && eo.cache !== false
     const keys = texts.map((t) => (t.length > maxChars ? t.slice(0, maxChars) : t))
     const result: (Float32Array | undefined)[] = keys.map((k) => (useCache ? cache.get(k) : undefined))
@@ -284,6 +305,8 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
     cacheStats: () => ({ size: cache?.size ?? 0, hits, misses }),
     clearCache: () => cache?.clear(),
     async dispose() {
+      closing = true
+      while (inFlight.size > 0) await Promise.allSettled([...inFlight])
       const l = loaded ?? (loading ? await loading.catch(() => null) : null)
       loaded = null
       loading = null

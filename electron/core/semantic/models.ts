@@ -15,7 +15,7 @@ import { open, readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export type ModelErrorCode = 'invalid-id' | 'missing' | 'corrupt' | 'load-failed' | 'download-failed'
+export type ModelErrorCode = 'invalid-id' | 'missing' | 'corrupt' | 'load-failed' | 'download-failed' | 'closed'
 
 /** A model problem with a reason a person can act on. */
 export class SemanticModelError extends Error {

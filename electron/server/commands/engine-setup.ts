@@ -6,8 +6,13 @@ import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
 import { resolveDataDir } from '../../core/data-dir'
 import { createRouter, type Router } from '../../core/engine/router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from '../../core/engine/standard-pillars'
+import { routerHooks } from '../../core/health/router-hooks'
 import { OllamaBridge } from '../../core/ollama/bridge'
 import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE } from '../../core/policy/index'
+import { combineSources, EnvEndpointSource } from '../../core/providers/endpoint-source'
+import { createProviderStack } from '../../core/providers/stack'
+import { createSettingsEndpointSource } from '../../core/settings/endpoint-store'
+import { EndpointsService } from '../../core/settings/endpoints-service'
 import { UsageError, type CliContext } from './command'
 
 /** Flags every engine command accepts. */
@@ -79,13 +84,30 @@ async function judgeSetup(flags: EngineFlags, ctx: CliContext) {
 }
 
 /**
- * Builds the engine the way the CLI runs it: offline, rules + semantic pillars, the judge
- * only with --judge and a reachable Ollama, no model arms and no bandit file (nothing is
- * generated, nothing learned). The policy is --policy or <data folder>/policy.json (else the
- * defaults); an --override file always applies, the saved threshold-override.json only
- * with `savedOverride`.
+ * The configured endpoints (settings file and ROUTELLM_CLOUD_* / OLLAMA_HOST), discovered
+ * before anything is decided, with the health hooks over them: a decision then names the
+ * model that would answer, as `chat` would pick it.
  */
-export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean }): Promise<EngineSetup> {
+async function discoveredEndpoints(ctx: CliContext, dataDir: string) {
+  const log = (line: string) => ctx.stderr.write(`${line}\n`)
+  const settings = createSettingsEndpointSource(new EndpointsService({ dataDir, env: ctx.env, host: 'headless', log }))
+  const bridge = new OllamaBridge({ env: ctx.env, configuredHosts: () => settings.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
+  const env = new EnvEndpointSource(ctx.env)
+  for (const problem of env.problems) log(`endpoint config: ${problem}`)
+  const stack = createProviderStack({ env: ctx.env, dataDir: null, bridge, source: combineSources(settings, env), log })
+  await stack.gate.discovered()
+  return { hooks: routerHooks(stack.gate), close: () => stack.close() }
+}
+
+/**
+ * Builds the engine the way the CLI runs it: offline, rules + semantic pillars, the judge
+ * only with --judge and a reachable Ollama, and no bandit file (nothing is generated,
+ * nothing learned). Model arms only with `endpoints` (route: which model would answer);
+ * otherwise none, so evaluations do not depend on what this machine runs. The policy is
+ * --policy or <data folder>/policy.json (else the defaults); an --override file always
+ * applies, the saved threshold-override.json only with `savedOverride`.
+ */
+export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean; endpoints?: boolean }): Promise<EngineSetup> {
   const dataDir = resolveDataDir(ctx.env)
   const loaded = await loadPolicy(flags, dataDir)
   let policy = await withOverride(loaded.policy, flags, dataDir, opts.savedOverride)
@@ -99,13 +121,15 @@ export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { s
     judge: judge ? { chat: judge.chat } : null,
     warn: (m) => ctx.stderr.write(`${m}\n`),
   })
-  const router = createRouter({ policy, pillars: standard.pillars, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`) })
+  const endpoints = opts.endpoints ? await discoveredEndpoints(ctx, dataDir) : null
+  const router = createRouter({ policy, pillars: standard.pillars, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`), ...endpoints?.hooks })
   return {
     router,
     policy,
     policySource: loaded.source,
     standard,
     close: async () => {
+      endpoints?.close()
       await router.close()
       await standard.dispose()
     },

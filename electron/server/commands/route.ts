@@ -24,7 +24,7 @@ export const routeCommand: CliCommand = {
     const prompt = fromStdin ? await readStdin(ctx.stdin) : positionals.join(' ')
     if (prompt.length === 0) throw new UsageError('give a prompt as an argument, or pipe it in with "-"')
     const tier = parseTier(flags.tier)
-    const engine = await setupEngine(ctx, flags, { savedOverride: true })
+    const engine = await setupEngine(ctx, flags, { savedOverride: true, endpoints: true })
     try {
       const decision = await engine.router.decide(prompt, tier ? { tier } : {})
       if (flags.json) writeJson(ctx, decision)
