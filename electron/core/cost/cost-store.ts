@@ -21,6 +21,19 @@ const EMPTY: CostFile = { version: 1, budget: {}, prices: {} }
 /** A damaged cost.json with no good copy: every cloud request is refused until the user fixes it. */
 const FAIL_CLOSED: CostFile = { version: 1, budget: { dailyUsd: 0, monthlyUsd: 0, action: 'refuse' }, prices: {} }
 
+/** cost.json as the store reads it; reading (the constructor) changes nothing, so `doctor` uses it too. */
+export function costFileOf(dataDir: string | null, log?: (line: string) => void): GuardedJsonFile<typeof CostFile> {
+  return new GuardedJsonFile({
+    dataDir,
+    name: COST_FILE,
+    schema: CostFile,
+    missing: EMPTY,
+    failClosed: FAIL_CLOSED,
+    failClosedText: 'every cloud request is refused',
+    ...(log ? { log } : {}),
+  })
+}
+
 const KEEP_DAYS = 400
 
 function dayKey(t: number): string {
@@ -84,15 +97,7 @@ export class CostStore {
       monthlyUsd: envNumber(env.ROUTELLM_BUDGET_MONTHLY_USD),
       action,
     }
-    this.file = new GuardedJsonFile({
-      dataDir: options.dataDir,
-      name: COST_FILE,
-      schema: CostFile,
-      missing: EMPTY,
-      failClosed: FAIL_CLOSED,
-      failClosedText: 'every cloud request is refused',
-      ...(options.log ? { log: options.log } : {}),
-    })
+    this.file = costFileOf(options.dataDir, options.log)
     this.db = this.openDb()
     this.ledger = new SpendLedger(this.db)
     this.importLegacyDays()

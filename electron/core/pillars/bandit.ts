@@ -159,21 +159,33 @@ function sampledValue(s: ArmStats, p: BanditPolicy, random: () => number): numbe
   return (generationWeight * generation + w.feedback * feedback) / (generationWeight + w.feedback)
 }
 
+function readLegacyFile(dataDir: string): { arms: ArmStats[] } | { problem: DataFileProblem } | null {
+  const file = join(dataDir, BANDIT_FILE)
+  if (!existsSync(file)) return null
+  try {
+    return { arms: parseFile(BANDIT_FILE, readFileSync(file, 'utf8'), StatsFile).arms }
+  } catch (error) {
+    const what = error instanceof FileFormatError ? error.message : `${BANDIT_FILE}: could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
+    return { problem: { file: BANDIT_FILE, message: `${what}. Its statistics were not imported; the model choice learns from the answers recorded in state.db. Fix or delete the file to clear this.` } }
+  }
+}
+
+/** What is wrong with a legacy bandit.json still waiting to be imported (for `doctor`); null when none or fine. */
+export function banditFileProblem(dataDir: string): DataFileProblem | null {
+  const read = readLegacyFile(dataDir)
+  return read !== null && 'problem' in read ? read.problem : null
+}
+
 /**
  * Older versions kept statistics in bandit.json: import them into state.db once and rename
  * the file to bandit.json.imported. A damaged one is left where it is and described, naming
  * the field (learning goes on from what state.db holds).
  */
 function importLegacyFile(db: Database.Database, ledger: ArmLedger, dataDir: string): DataFileProblem | null {
+  const read = readLegacyFile(dataDir)
+  if (read === null || 'problem' in read) return read?.problem ?? null
   const file = join(dataDir, BANDIT_FILE)
-  if (!existsSync(file)) return null
-  let arms: ArmStats[]
-  try {
-    arms = parseFile(BANDIT_FILE, readFileSync(file, 'utf8'), StatsFile).arms
-  } catch (error) {
-    const what = error instanceof FileFormatError ? error.message : `${BANDIT_FILE}: could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
-    return { file: BANDIT_FILE, message: `${what}. Its statistics were not imported; the model choice learns from the answers recorded in state.db. Fix or delete the file to clear this.` }
-  }
+  const arms = read.arms
   importOnce(db, BANDIT_FILE, () => ledger.importArms(arms))
   try {
     renameSync(file, `${file}.imported`)

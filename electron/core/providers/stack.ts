@@ -48,8 +48,8 @@ export interface ProviderStack {
 export const NETWORK_FILE = 'network.json'
 const NetworkFile = z.object({ offline: z.boolean() })
 
-/** The user's offline switch in network.json; damaged with no good copy, offline stays on. */
-function offlineSwitchFile(dataDir: string | null, log: (line: string) => void) {
+/** The user's offline switch in network.json; damaged with no good copy, offline stays on. Reading changes nothing (`doctor` uses it too). */
+export function offlineSwitchFile(dataDir: string | null, log?: (line: string) => void) {
   return new GuardedJsonFile({
     dataDir,
     name: NETWORK_FILE,
@@ -57,7 +57,7 @@ function offlineSwitchFile(dataDir: string | null, log: (line: string) => void) 
     missing: { offline: false },
     failClosed: { offline: true },
     failClosedText: 'offline mode is on',
-    log,
+    ...(log ? { log } : {}),
   })
 }
 

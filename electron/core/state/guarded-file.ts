@@ -54,7 +54,7 @@ export class GuardedJsonFile<S extends z.ZodType> {
     if (!this.path) return
     this.seen = stampSync(this.path)
     if (this.seen === null) return
-    let text: string | null = null
+    let text: string
     try {
       text = readFileSync(this.path, 'utf8')
     } catch (error) {
