@@ -96,7 +96,7 @@ export const EndpointsReport = z.object({
   network: NetworkStatus,
   endpoints: z.array(EndpointStatus),
   /** Damaged data files; every protection they hold stays on (last good copy, or the strictest setting). */
-  problems: z.array(DataFileProblem).default([]),
+  problems: z.array(DataFileProblem).optional(),
 })
 export type EndpointsReport = z.infer<typeof EndpointsReport>
 
