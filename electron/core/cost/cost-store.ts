@@ -86,6 +86,7 @@ export class CostStore {
   private readonly envBudget: Budget
   private timer: NodeJS.Timeout | undefined
   private syncFailures = 0
+  private closed = false
   private readonly listeners = new Set<() => void>()
 
   constructor(private readonly options: CostStoreOptions) {
@@ -162,9 +163,7 @@ export class CostStore {
 
   /** A user's change: applied to the file as it is now on disk (another process may have changed it), written at once. */
   private save(change: (data: CostFile) => CostFile): void {
-    // The fail-closed stand-in is not the user's setting: a change starts from an empty file instead.
-    const current = this.file.source === 'fail-closed' ? EMPTY : this.file.value
-    this.file.save(change(structuredClone(current)))
+    this.file.update(change)
     this.emit()
   }
 
@@ -239,6 +238,7 @@ export class CostStore {
    */
   async sync(): Promise<void> {
     let changed = await this.file.refresh().catch(() => false)
+    if (this.closed) return
     try {
       changed = this.ledger.sync(this.cutoff()) || changed
       this.syncFailures = 0
@@ -251,6 +251,7 @@ export class CostStore {
 
   /** Write pending spend now (shutdown). */
   flush(): void {
+    if (this.closed) return
     try {
       this.ledger.sync(this.cutoff())
     } catch (error) {
@@ -259,9 +260,11 @@ export class CostStore {
   }
 
   close(): void {
+    if (this.closed) return
     clearInterval(this.timer)
     this.timer = undefined
     this.flush()
+    this.closed = true
     this.db?.close()
   }
 }

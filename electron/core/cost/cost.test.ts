@@ -107,6 +107,17 @@ describe('CostStore', () => {
     b.close()
   })
 
+  it('a change in one process keeps what another saved a moment before (re-read before write)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    const a = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    const b = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    a.setPrice('mine', { inputPerMTok: 1, outputPerMTok: 2 })
+    b.setBudget({ monthlyUsd: 9 })
+    expect(b.summary()).toMatchObject({ budget: { monthlyUsd: 9 }, prices: { mine: { inputPerMTok: 1 } } })
+    a.close()
+    b.close()
+  })
+
   it('a damaged cost.json keeps its last good copy: the cap still holds and the problem names the file and field', () => {
     const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
     const first = new CostStore({ dataDir: dir })

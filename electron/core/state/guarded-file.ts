@@ -93,6 +93,24 @@ export class GuardedJsonFile<S extends z.ZodType> {
     return JSON.stringify([this.current, this.problemText]) !== before
   }
 
+  /**
+   * A user's change, applied to the file as it is on disk now (another process may have
+   * saved since the last refresh), then saved. The fail-closed stand-in is not the user's
+   * setting: a change to it starts from `missing` instead.
+   */
+  update(change: (current: z.infer<S>) => z.infer<S>): void {
+    if (this.path && !sameStamp(stampSync(this.path), this.seen)) {
+      this.seen = stampSync(this.path)
+      try {
+        this.accept(readFileSync(this.path, 'utf8'), false)
+      } catch {
+        // Gone or unreadable: the value in force is the base.
+      }
+    }
+    const base = this.from === 'fail-closed' ? this.options.missing : this.current
+    this.save(change(structuredClone(base)))
+  }
+
   /** Write a new value: validated, the .bak first, then the file, both atomic. A damaged file is moved aside, not overwritten. */
   save(value: z.infer<S>): void {
     const next = this.options.schema.parse(value) as z.infer<S>
