@@ -63,11 +63,12 @@ export class SpendLedger {
       for (const [day, usd] of writing) this.add(day, usd)
       throw error
     }
-    const before = this.base
+    // What this process expects to read back; anything else is another process's spend.
+    const expected = new Map(this.base)
+    for (const [day, usd] of writing) expected.set(day, (expected.get(day) ?? 0) + usd)
     this.reread()
-    if (before.size !== this.base.size) return true
-    for (const [day, usd] of this.base) if (before.get(day) !== usd && !writing.has(day)) return true
-    for (const [day, usd] of writing) if (Math.abs((before.get(day) ?? 0) + usd - (this.base.get(day) ?? 0)) > 1e-12) return true
+    if (expected.size !== this.base.size) return true
+    for (const [day, usd] of this.base) if (Math.abs((expected.get(day) ?? 0) - usd) > 1e-12) return true
     return false
   }
 
