@@ -83,9 +83,20 @@ export const NetworkStatus = z.object({
 })
 export type NetworkStatus = z.infer<typeof NetworkStatus>
 
+/** A damaged data file (cost.json, network.json, bandit.json, clusters.json) and what is in force instead. */
+export const DataFileProblem = z.object({
+  /** The file's name in the data folder. */
+  file: z.string(),
+  /** What is wrong, naming the field (or line and column), and what is in force until it is fixed. */
+  message: z.string(),
+})
+export type DataFileProblem = z.infer<typeof DataFileProblem>
+
 export const EndpointsReport = z.object({
   network: NetworkStatus,
   endpoints: z.array(EndpointStatus),
+  /** Damaged data files; every protection they hold stays on (last good copy, or the strictest setting). */
+  problems: z.array(DataFileProblem).optional(),
 })
 export type EndpointsReport = z.infer<typeof EndpointsReport>
 

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
+import { readdir, rm } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
 
 // Every file RouteLLM keeps (settings, policy, bandit and cost statistics, clusters) is
@@ -47,4 +48,36 @@ function syncDir(dir: string): void {
 export function writeJsonAtomic(path: string, value: unknown, mode = 0o600): void {
   mkdirSync(dirname(path), { recursive: true })
   writeFileAtomic(path, `${JSON.stringify(value, null, 2)}\n`, mode)
+}
+
+const TEMP_NAME = /^\..+\.(\d+)\.[0-9a-f]{8}\.tmp$/
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: the process exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/**
+ * Remove the temp files a crash (kill -9, power loss) left in `dir` between writing and
+ * renaming. A temp file whose writer is still running is left alone: another process on the
+ * same data folder may be mid-write. Returns the names removed.
+ */
+export async function removeStaleTempFiles(dir: string): Promise<string[]> {
+  const names = await readdir(dir).catch(() => [] as string[])
+  const removed: string[] = []
+  for (const name of names) {
+    const match = TEMP_NAME.exec(name)
+    const pid = Number(match?.[1])
+    if (!match || pid === process.pid || alive(pid)) continue
+    await rm(join(dir, name), { force: true }).then(
+      () => removed.push(name),
+      () => undefined,
+    )
+  }
+  return removed
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Decision } from '../../shared/decision'
+import { removeStaleTempFiles } from './atomic-file'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
 import { resolveDataDir } from './data-dir'
@@ -84,6 +85,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
   // The user's cluster file is always configured (a missing file is an empty one), so clusters are editable from the start.
   const userClustersFile = userClustersFileOf(dataDir)
   const router = await createEngine({ dataDir, bridge, log, semantic: { userClustersFile }, ...routerHooks(providers.gate) })
+  providers.addProblemSource(() => router.bandit.problem())
+  providers.addProblemSource(() => router.standard.semantic?.store.problem() ?? null)
+  // A crash between writing a temp file and renaming it leaves the temp file behind.
+  void removeStaleTempFiles(dataDir).then((names) => {
+    if (names.length > 0) log(`removed ${names.length} temp file(s) left by an earlier crash: ${names.join(', ')}`)
+  })
   const clusters = createClusterService({
     store: router.standard.semantic?.store ?? new ClusterStore({ defaultsFile: defaultClustersFile(), userFile: userClustersFile }),
     pillar: router.standard.semantic,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -59,30 +59,113 @@ describe('CostStore', () => {
     expect(store.breach()).toMatchObject({ cap: 'monthly', action: 'refuse', message: expect.stringMatching(/Monthly budget of \$1\.00 reached \(\$1\.10 spent/) })
   })
 
-  it('persists spend, budget and prices atomically, and the file wins over the environment', () => {
+  it('persists spend, budget and prices, and the file wins over the environment', () => {
     const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
     const a = new CostStore({ dataDir: dir, env: { ROUTELLM_BUDGET_DAILY_USD: '5' } })
     a.record(0.25)
     a.setBudget({ dailyUsd: 2 })
     a.setPrice('or/mine', { inputPerMTok: 4, outputPerMTok: 8 })
-    a.flush()
+    a.close()
     const b = new CostStore({ dataDir: dir, env: { ROUTELLM_BUDGET_DAILY_USD: '5' } })
     expect(b.summary()).toMatchObject({ todayUsd: 0.25, budget: { dailyUsd: 2, monthlyUsd: null, action: 'route-local' }, prices: { 'or/mine': { inputPerMTok: 4 } } })
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
     b.setBudget({ dailyUsd: null })
-    expect(new CostStore({ dataDir: dir, env: { ROUTELLM_BUDGET_DAILY_USD: '5' } }).budget.dailyUsd).toBeNull()
+    b.close()
+    const c = new CostStore({ dataDir: dir, env: { ROUTELLM_BUDGET_DAILY_USD: '5' } })
+    expect(c.budget.dailyUsd).toBeNull()
+    c.close()
   })
 
-  it('a corrupt cost.json is set aside with a message, never a crash', () => {
+  it('spend stays in memory until a sync, then two stores on one folder add up and see each other', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
-    writeFileSync(join(dir, 'cost.json'), '{"version": 1, "days": {"yesterday": -4}}')
+    const a = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    const b = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    a.record(1)
+    b.record(2)
+    a.record(0.5)
+    expect([a.spentToday(), b.spentToday()]).toEqual([1.5, 2])
+    await a.sync()
+    await b.sync()
+    await a.sync()
+    expect([a.spentToday(), b.spentToday()]).toEqual([3.5, 3.5])
+    a.close()
+    b.close()
+  })
+
+  it('a budget set by one process holds in another after its next sync', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    const a = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    const b = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    a.setBudget({ dailyUsd: 1, action: 'refuse' })
+    b.record(1.5)
+    expect(b.breach()).toBeNull()
+    const changed = new Promise<void>((resolve) => b.onChange(resolve))
+    await b.sync()
+    await changed
+    expect(b.breach()).toMatchObject({ cap: 'daily', action: 'refuse', spentUsd: 1.5 })
+    a.close()
+    b.close()
+  })
+
+  it('a change in one process keeps what another saved a moment before (re-read before write)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    const a = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    const b = new CostStore({ dataDir: dir, syncMs: 60_000 })
+    a.setPrice('mine', { inputPerMTok: 1, outputPerMTok: 2 })
+    b.setBudget({ monthlyUsd: 9 })
+    expect(b.summary()).toMatchObject({ budget: { monthlyUsd: 9 }, prices: { mine: { inputPerMTok: 1 } } })
+    a.close()
+    b.close()
+  })
+
+  it('a damaged cost.json keeps its last good copy: the cap still holds and the problem names the file and field', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    const first = new CostStore({ dataDir: dir })
+    first.setBudget({ dailyUsd: 0.5, action: 'refuse' })
+    first.record(1)
+    first.close()
+    const text = readFileSync(join(dir, 'cost.json'), 'utf8')
+    writeFileSync(join(dir, 'cost.json'), text.slice(0, -2))
     const logs: string[] = []
     const store = new CostStore({ dataDir: dir, log: (l) => logs.push(l) })
-    expect(store.spentToday()).toBe(0)
-    expect(logs.join()).toMatch(/cost.json is not valid/)
-    expect(existsSync(join(dir, 'cost.json'))).toBe(false)
-    store.record(1)
-    store.flush()
-    expect(JSON.parse(readFileSync(join(dir, 'cost.json'), 'utf8'))).toMatchObject({ version: 1 })
+    expect(store.budget).toEqual({ dailyUsd: 0.5, monthlyUsd: null, action: 'refuse' })
+    expect(store.breach()).toMatchObject({ cap: 'daily', action: 'refuse', spentUsd: 1 })
+    expect(store.problem?.message).toMatch(/^cost\.json: is not valid JSON \(it ends too early\)\. Using the last good copy \(cost\.json\.bak\)/)
+    expect(logs.join('\n')).toContain(store.problem!.message)
+    // Saving again repairs it: the damaged file is moved aside, not lost.
+    store.setBudget({ dailyUsd: 2 })
+    expect(store.problem).toBeNull()
+    expect(readdirSync(dir).some((f) => f.startsWith('cost.json.damaged-'))).toBe(true)
+    store.close()
+  })
+
+  it('a damaged cost.json with no good copy refuses the cloud until the budget is saved again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    writeFileSync(join(dir, 'cost.json'), '{"version": 1, "budget": {"dailyUsd": "five"}}')
+    const store = new CostStore({ dataDir: dir, env: { ROUTELLM_BUDGET_DAILY_USD: '100' } })
+    expect(store.problem?.message).toMatch(/^cost\.json: budget\.dailyUsd: .*No good copy was found, so every cloud request is refused/)
+    expect(store.breach()).toMatchObject({ action: 'refuse', message: store.problem!.message })
+    store.setBudget({ dailyUsd: 5 })
+    expect(store.breach()).toBeNull()
+    expect(store.budget).toEqual({ dailyUsd: 5, monthlyUsd: null, action: 'route-local' })
+    store.close()
+  })
+
+  it('imports the spend of an older cost.json once, even when a second process read the old file too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    const today = new Date()
+    const day = `${today.getFullYear()}-${String(today.getMonth() + 1).padStart(2, '0')}-${String(today.getDate()).padStart(2, '0')}`
+    const legacy = JSON.stringify({ version: 1, budget: { dailyUsd: 3 }, prices: {}, days: { [day]: 1.25 } })
+    writeFileSync(join(dir, 'cost.json'), legacy)
+    const a = new CostStore({ dataDir: dir })
+    writeFileSync(join(dir, 'cost.json'), legacy) // as a process that started at the same moment saw it
+    const b = new CostStore({ dataDir: dir })
+    expect([a.spentToday(), b.spentToday()]).toEqual([1.25, 1.25])
+    expect(JSON.parse(readFileSync(join(dir, 'cost.json'), 'utf8'))).toEqual({ version: 1, budget: { dailyUsd: 3 }, prices: {} })
+    a.close()
+    b.close()
+    const c = new CostStore({ dataDir: dir })
+    expect(c.spentToday()).toBe(1.25)
+    c.close()
   })
 })

@@ -182,6 +182,16 @@ export async function checkOffline(f: DoctorFacts): Promise<Verdict> {
   return warn(`on: ${n.reason ?? 'cloud endpoints are off'}${n.cause === 'env' ? ' (unset ROUTELLM_OFFLINE to allow the cloud)' : ' (turn it off in the dashboard)'}`, { ...n })
 }
 
+/** Files holding a cap, the offline switch or learned state are readable; a damaged one is named with what is in force instead. */
+export async function checkDataFiles(f: DoctorFacts): Promise<Verdict> {
+  const problems = await f.dataFiles()
+  if (problems.length === 0) return ok('cost.json, network.json, bandit.json and clusters.json are readable (or not created yet)')
+  const detail = { problems: problems.map(({ file, message, failClosed }) => ({ file, message, failClosed })) }
+  const message = problems.map((p) => p.message).join(' ')
+  // Protections are on either way; with no good copy the strictest setting holds until the user acts.
+  return problems.some((p) => p.failClosed) ? fail(message, detail) : warn(message, detail)
+}
+
 /** In the order they print. */
 export const CHECKS: readonly Check[] = [
   { id: 'data-dir', label: 'data folder', run: checkDataDir },
@@ -193,6 +203,7 @@ export const CHECKS: readonly Check[] = [
   { id: 'keychain', label: 'keychain', run: checkKeychain },
   { id: 'cloud', label: 'cloud endpoints', run: checkCloudEndpoints },
   { id: 'offline', label: 'offline mode', run: checkOffline },
+  { id: 'data-files', label: 'data files', run: checkDataFiles },
 ]
 
 /** A check that throws reports a failure with the reason, instead of taking the doctor down. */

@@ -70,6 +70,7 @@ describe('routellm doctor checks', () => {
       ['keychain', 'ok'],
       ['cloud', 'ok'],
       ['offline', 'ok'],
+      ['data-files', 'ok'],
     ])
     expect(report.ok).toBe(true)
     expect(byId(report, 'data-dir').message).toContain(`${dir} (ROUTELLM_HOME) is writable`)

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { DEFAULT_POLICY, type Policy, type ThresholdOverride } from '../../../shared/policy'
 import type { EndpointsOverview } from '../../../shared/keys'
-import type { NetworkStatus } from '../../../shared/health'
+import type { DataFileProblem, NetworkStatus } from '../../../shared/health'
 import type { OllamaStatus } from '../../../shared/ollama'
 import { resolveDataDir } from '../data-dir'
 import { NetworkMonitor } from '../health/network'
@@ -16,6 +16,10 @@ import { KeytarKeyStore } from '../keys/keytar-store'
 import { OllamaBridge } from '../ollama/bridge'
 import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE, type PolicyError } from '../policy/index'
 import { EnvEndpointSource } from '../providers/endpoint-source'
+import { offlineSwitchFile } from '../providers/stack'
+import { costFileOf } from '../cost/cost-store'
+import { banditFileProblem } from '../pillars/bandit'
+import { ClusterStore, defaultClustersFile, userClustersFileOf } from '../semantic/clusters'
 import { EndpointsService } from '../settings/endpoints-service'
 
 export interface DoctorOptions {
@@ -71,6 +75,13 @@ export interface DoctorFacts {
   ollama(): Promise<OllamaStatus>
   endpoints(): Promise<EndpointFacts>
   network(): NetworkStatus
+  /** Damaged data files that hold protections or learned state, as the hosts would read them. */
+  dataFiles(): Promise<DataFileFact[]>
+}
+
+export interface DataFileFact extends DataFileProblem {
+  /** True when no good copy exists and the strictest setting is in force (offline on, cloud refused). */
+  failClosed: boolean
 }
 
 function once<T>(make: () => Promise<T>): () => Promise<T> {
@@ -109,13 +120,19 @@ export async function loadPolicyFacts(dataDir: string): Promise<PolicyFacts> {
   return { policy: applyOverride(base, override), file, fileExists: text !== null, overrideFile, override, errors }
 }
 
-/** The user's offline switch, as the provider stack stores it (<dataDir>/network.json). */
-function offlineSetting(dataDir: string): boolean {
-  try {
-    return (JSON.parse(readFileSync(join(dataDir, 'network.json'), 'utf8')) as { offline?: unknown }).offline === true
-  } catch {
-    return false
+/** cost.json, network.json, bandit.json and clusters.json read as the hosts read them; nothing is changed. */
+async function dataFileFacts(dataDir: string): Promise<DataFileFact[]> {
+  const facts: DataFileFact[] = []
+  for (const file of [costFileOf(dataDir), offlineSwitchFile(dataDir)]) {
+    if (file.problem) facts.push({ ...file.problem, failClosed: file.source === 'fail-closed' })
   }
+  const bandit = banditFileProblem(dataDir)
+  if (bandit) facts.push({ ...bandit, failClosed: false })
+  const clusters = new ClusterStore({ defaultsFile: defaultClustersFile(), userFile: userClustersFileOf(dataDir) })
+  await clusters.list().catch(() => undefined)
+  const problem = clusters.problem()
+  if (problem) facts.push({ ...problem, failClosed: false })
+  return facts
 }
 
 export function gatherFacts(options: DoctorOptions): DoctorFacts {
@@ -173,6 +190,7 @@ export function gatherFacts(options: DoctorOptions): DoctorFacts {
     policy: once(() => loadPolicyFacts(dataDir)),
     ollama,
     endpoints,
-    network: () => new NetworkMonitor({ env, initialSetting: offlineSetting(dataDir) }).status(),
+    network: () => new NetworkMonitor({ env, initialSetting: offlineSwitchFile(dataDir).value.offline }).status(),
+    dataFiles: once(() => dataFileFacts(dataDir)),
   }
 }

@@ -1,8 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, renameSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { DEFAULT_POLICY } from '../../../shared/policy'
 import type { OllamaStatus } from '../../../shared/ollama'
+import { createBandit } from '../pillars/bandit'
 import type { OllamaChatChunk } from '../ollama/bridge'
 import { createEngine, type Engine } from './engine'
 
@@ -74,8 +76,9 @@ describe('createEngine (what the hosts call)', () => {
     engine.record({ arm: { endpoint: d.endpoint!, model: d.model! }, success: true, latencyMs: 700 })
     await engine.close()
     engine = undefined
-    const saved = JSON.parse(readFileSync(join(dataDir, 'bandit.json'), 'utf8'))
-    expect(saved.arms[0]).toMatchObject({ model: 'llama3.2:3b', pulls: 1, successes: 1 })
+    const saved = createBandit({ dataDir, policy: () => DEFAULT_POLICY.bandit })
+    expect(saved.stats()).toMatchObject([{ model: 'llama3.2:3b', pulls: 1, successes: 1 }])
+    await saved.close()
   })
 
   it('runs the judge through the bridge with the smallest installed model when the policy enables it', async () => {
@@ -85,6 +88,6 @@ describe('createEngine (what the hosts call)', () => {
     await new Promise((r) => setTimeout(r, 10)) // let the model list arrive
     const d = await engine.decide('Explain the difference between weather and climate.')
     expect(d.trace.find((v) => v.pillar === 'judge')).toMatchObject({ status: 'scored', score: 88.9, detail: { model: 'tiny:1b' } })
-    expect(existsSync(join(dataDir, 'bandit.json'))).toBe(false)
+    expect(engine.bandit.stats()).toEqual([])
   })
 })

@@ -66,7 +66,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     file: join(deps.dataDir, POLICY_FILE),
     overrideFile: join(deps.dataDir, THRESHOLD_OVERRIDE_FILE),
     watch: deps.watchPolicy ?? true,
-    onError: (error) => log(`policy rejected, keeping the last good one: ${error.message}`),
+    onError: (error, kept) => log(`policy rejected (${error.message}); using ${kept} until it is fixed`),
     onChange: (policy) => log(`policy reloaded (threshold ${policy.threshold})`),
   })
 

@@ -261,6 +261,6 @@ export function createRouter(deps: RouterDeps): Router {
     },
     bandit,
     policy: () => source.get(),
-    close: () => bandit.flush(),
+    close: () => bandit.close(),
   }
 }

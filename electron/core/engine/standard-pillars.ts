@@ -36,7 +36,7 @@ export async function createStandardPillars(opts: StandardPillarsOptions): Promi
   if (opts.semantic !== false) {
     try {
       const { createSemanticPillar } = await import('../pillars/semantic')
-      semantic = createSemanticPillar({ settings: () => opts.policy().semantic, ...opts.semantic })
+      semantic = createSemanticPillar({ settings: () => opts.policy().semantic, ...(opts.warn ? { clusterLog: opts.warn } : {}), ...opts.semantic })
       if (opts.warmup) {
         const status = await semantic.warmup()
         if (status.state === 'error') opts.warn?.(`semantic router unavailable: ${status.error}`)

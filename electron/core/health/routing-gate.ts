@@ -1,6 +1,6 @@
 import type { Decision, PillarVerdict, Tier } from '../../../shared/decision'
 import type { EndpointConfig } from '../../../shared/endpoints'
-import type { EndpointState, EndpointStatus, EndpointsReport } from '../../../shared/health'
+import type { DataFileProblem, EndpointState, EndpointStatus, EndpointsReport } from '../../../shared/health'
 import type { CostStore } from '../cost/cost-store'
 import { endpointLabel } from '../providers/errors'
 import type { ProviderRegistry } from '../providers/registry'
@@ -30,6 +30,8 @@ export interface RoutingGateDeps {
   health: HealthMonitor
   network: NetworkMonitor
   costs: CostStore
+  /** Damaged data files, for the report. */
+  problems?: () => DataFileProblem[]
 }
 
 type CloudBlock = { pinned: 'offline' | 'budget'; reason: string; refuse: boolean } | null
@@ -234,6 +236,6 @@ export class RoutingGate {
         key: registry.keyState(e.id),
       }
     })
-    return { network: network.status(), endpoints }
+    return { network: network.status(), endpoints, problems: this.deps.problems?.() ?? [] }
   }
 }

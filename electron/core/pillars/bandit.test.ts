@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -100,39 +100,84 @@ describe('bandit choice', () => {
 })
 
 describe('bandit persistence', () => {
-  it('keeps statistics across restarts, written atomically', async () => {
+  it('keeps statistics across restarts in state.db', async () => {
     const dir = tmp()
     const first = createBandit({ dataDir: dir, policy: () => policyOf(), random: seededRandom(8) })
     play(first, 30)
-    await first.flush()
-    expect(readdirSync(dir)).toEqual([BANDIT_FILE])
+    await first.close()
+    expect(readdirSync(dir).filter((f) => !f.startsWith('state.db'))).toEqual([])
     const second = createBandit({ dataDir: dir, policy: () => policyOf(), random: seededRandom(9) })
     expect(second.stats()).toEqual(first.stats())
     expect(second.stats().reduce((n, s) => n + s.pulls, 0)).toBe(30)
+    await second.close()
   })
 
-  it('starts fresh with a warning when the file is corrupt, and keeps the bad file aside', async () => {
+  it('two processes on one folder: every pull counts, and each sees the other after a sync', async () => {
     const dir = tmp()
-    writeFileSync(join(dir, BANDIT_FILE), '{"version": 1, "arms": [{"endpoint": 3')
+    const a = createBandit({ dataDir: dir, policy: () => policyOf(), random: seededRandom(10), syncMs: 60_000 })
+    const b = createBandit({ dataDir: dir, policy: () => policyOf(), random: seededRandom(11), syncMs: 60_000 })
+    play(a, 20)
+    play(b, 15)
+    expect(b.stats().reduce((n, s) => n + s.pulls, 0)).toBe(15)
+    await a.flush()
+    await b.flush()
+    await a.flush()
+    const pulls = (bandit: typeof a) => bandit.stats().reduce((n, s) => n + s.pulls, 0)
+    expect([pulls(a), pulls(b)]).toEqual([35, 35])
+    expect(a.stats()).toEqual(b.stats())
+    await a.close()
+    await b.close()
+  })
+
+  it('imports an older bandit.json once and renames it', async () => {
+    const dir = tmp()
+    const old = createBandit({ dataDir: null, policy: () => policyOf(), random: seededRandom(12) })
+    play(old, 12)
+    const legacy = JSON.stringify({ version: 1, arms: old.stats() })
+    writeFileSync(join(dir, BANDIT_FILE), legacy)
+    const first = createBandit({ dataDir: dir, policy: () => policyOf() })
+    expect(first.stats()).toEqual(old.stats())
+    expect(existsSync(join(dir, `${BANDIT_FILE}.imported`))).toBe(true)
+    // A process that started at the same moment and still saw the file imports nothing more.
+    writeFileSync(join(dir, BANDIT_FILE), legacy)
+    const second = createBandit({ dataDir: dir, policy: () => policyOf() })
+    expect(second.stats().reduce((n, s) => n + s.pulls, 0)).toBe(12)
+    await first.close()
+    await second.close()
+  })
+
+  it('a bad bandit.json is described by file and field, left in place, and learning goes on', async () => {
+    const dir = tmp()
+    writeFileSync(join(dir, BANDIT_FILE), JSON.stringify({ version: 1, arms: [{ endpoint: 'ollama', model: 'x', pulls: -3 }] }))
     const warnings: string[] = []
     const bandit = createBandit({ dataDir: dir, policy: () => policyOf(), warn: (m) => warnings.push(m) })
-    expect(bandit.stats()).toEqual([])
-    expect(warnings[0]).toMatch(/unreadable.*starting fresh/)
-    expect(readdirSync(dir).some((f) => f.startsWith(`${BANDIT_FILE}.corrupt-`))).toBe(true)
+    expect(bandit.problem()?.message).toMatch(/^bandit\.json: arms\[0\]\.pulls: .*; .*Its statistics were not imported/)
+    expect(warnings[0]).toContain(bandit.problem()!.message)
+    expect(existsSync(join(dir, BANDIT_FILE))).toBe(true)
     bandit.record({ arm: LOCAL[0]!, success: true, latencyMs: 100 })
-    await bandit.flush()
-    expect(JSON.parse(readFileSync(join(dir, BANDIT_FILE), 'utf8')).arms).toHaveLength(1)
+    await bandit.close()
+    const again = createBandit({ dataDir: dir, policy: () => policyOf(), warn: () => undefined })
+    expect(again.stats()).toMatchObject([{ model: 'fast-3b', pulls: 1 }])
+    await again.close()
   })
 
-  it('reports a failed save instead of crashing', async () => {
+  it('a truncated bandit.json says where the JSON ends, not "unreadable ([)"', async () => {
+    const dir = tmp()
+    writeFileSync(join(dir, BANDIT_FILE), '{"version": 1, "arms": [')
+    const bandit = createBandit({ dataDir: dir, policy: () => policyOf(), warn: () => undefined })
+    expect(bandit.problem()?.message).toMatch(/^bandit\.json: is not valid JSON \(it ends too early\)/)
+    await bandit.close()
+  })
+
+  it('learns in memory with a warning when state.db cannot be opened', async () => {
     const dir = tmp()
     const blocked = join(dir, 'not-a-dir')
     writeFileSync(blocked, 'a file where the data folder should be')
     const warnings: string[] = []
     const bandit = createBandit({ dataDir: blocked, policy: () => policyOf(), warn: (m) => warnings.push(m) })
     bandit.record({ arm: LOCAL[0]!, success: true })
-    await bandit.flush()
-    expect(warnings.join()).toMatch(/could not save bandit statistics/)
-    expect(existsSync(join(blocked, BANDIT_FILE))).toBe(false)
+    await bandit.close()
+    expect(warnings.join()).toMatch(/state\.db .* cannot be opened/)
+    expect(bandit.stats()).toMatchObject([{ pulls: 1 }])
   })
 })

@@ -4,15 +4,20 @@
  * the policy. Each arm's value combines the mean reward of its generations (success,
  * latency, cost) with its users' thumbs up/down, weighted by the policy.
  *
- * Statistics persist in <dataDir>/bandit.json, written atomically (temp file + rename); a
- * corrupt file is set aside and learning starts fresh with a warning, never a crash.
+ * Statistics live in <dataDir>/state.db, shared with every other process on the data folder:
+ * kept in memory on the request path, written behind as deltas once per sync interval and
+ * at shutdown (see ArmLedger). A bandit.json from an older version is imported once.
  */
+import type Database from 'better-sqlite3'
 import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { PillarVerdict, Tier } from '../../../shared/decision'
+import type { DataFileProblem } from '../../../shared/health'
 import type { BanditPolicy } from '../../../shared/policy'
-import { writeJsonAtomic } from '../atomic-file'
+import { FileFormatError, parseFile } from '../settings/json-errors'
+import { DEFAULT_SYNC_MS, importOnce, openStateDb } from '../state/state-db'
+import { ArmLedger } from './arm-ledger'
 
 /** One concrete place a prompt can be answered. */
 export interface Arm {
@@ -51,8 +56,10 @@ export type ArmStats = z.infer<typeof ArmStats>
 const StatsFile = z.object({ version: z.literal(1), arms: z.array(ArmStats) })
 
 export interface BanditOptions {
-  /** Folder of bandit.json; null keeps statistics in memory only. */
+  /** Folder of state.db (and a legacy bandit.json); null keeps statistics in memory only. */
   dataDir: string | null
+  /** Write statistics behind and re-read other processes' this often (default 1 s). */
+  syncMs?: number
   policy: () => BanditPolicy
   /** Uniform [0, 1); seed it in tests with `seededRandom`. */
   random?: () => number
@@ -72,6 +79,10 @@ export interface Bandit {
   stats(): ArmStats[]
   /** Resolves when every recorded outcome is on disk. */
   flush(): Promise<void>
+  /** A legacy bandit.json that could not be imported, naming the field; null when none. */
+  problem(): DataFileProblem | null
+  /** Flush and stop syncing (shutdown). */
+  close(): Promise<void>
 }
 
 export const BANDIT_FILE = 'bandit.json'
@@ -87,8 +98,6 @@ export function seededRandom(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
-
-const keyOf = (arm: Pick<Arm, 'endpoint' | 'model'>) => `${arm.endpoint}\n${arm.model}`
 
 function emptyStats(arm: Pick<Arm, 'endpoint' | 'model'>): ArmStats {
   return { endpoint: arm.endpoint, model: arm.model, pulls: 0, successes: 0, rewardSum: 0, latencyMsSum: 0, costUsdSum: 0, feedbackUp: 0, feedbackDown: 0, lastAt: null }
@@ -150,22 +159,40 @@ function sampledValue(s: ArmStats, p: BanditPolicy, random: () => number): numbe
   return (generationWeight * generation + w.feedback * feedback) / (generationWeight + w.feedback)
 }
 
-function loadStats(file: string, warn: (m: string) => void): Map<string, ArmStats> {
-  const stats = new Map<string, ArmStats>()
-  if (!existsSync(file)) return stats
+function readLegacyFile(dataDir: string): { arms: ArmStats[] } | { problem: DataFileProblem } | null {
+  const file = join(dataDir, BANDIT_FILE)
+  if (!existsSync(file)) return null
   try {
-    const parsed = StatsFile.parse(JSON.parse(readFileSync(file, 'utf8')))
-    for (const s of parsed.arms) stats.set(keyOf(s), s)
+    return { arms: parseFile(BANDIT_FILE, readFileSync(file, 'utf8'), StatsFile).arms }
   } catch (error) {
-    const aside = `${file}.corrupt-${Date.now()}`
-    try {
-      renameSync(file, aside)
-    } catch {
-      // Unmovable: it is overwritten by the next save anyway.
-    }
-    warn(`bandit statistics in ${file} are unreadable (${(error as Error).message.split('\n')[0]}); starting fresh, old file kept as ${aside}`)
+    const what = error instanceof FileFormatError ? error.message : `${BANDIT_FILE}: could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
+    return { problem: { file: BANDIT_FILE, message: `${what}. Its statistics were not imported; the model choice learns from the answers recorded in state.db. Fix or delete the file to clear this.` } }
   }
-  return stats
+}
+
+/** What is wrong with a legacy bandit.json still waiting to be imported (for `doctor`); null when none or fine. */
+export function banditFileProblem(dataDir: string): DataFileProblem | null {
+  const read = readLegacyFile(dataDir)
+  return read !== null && 'problem' in read ? read.problem : null
+}
+
+/**
+ * Older versions kept statistics in bandit.json: import them into state.db once and rename
+ * the file to bandit.json.imported. A damaged one is left where it is and described, naming
+ * the field (learning goes on from what state.db holds).
+ */
+function importLegacyFile(db: Database.Database, ledger: ArmLedger, dataDir: string): DataFileProblem | null {
+  const read = readLegacyFile(dataDir)
+  if (read === null || 'problem' in read) return read?.problem ?? null
+  const file = join(dataDir, BANDIT_FILE)
+  const arms = read.arms
+  importOnce(db, BANDIT_FILE, () => ledger.importArms(arms))
+  try {
+    renameSync(file, `${file}.imported`)
+  } catch {
+    // Another process renamed it first.
+  }
+  return null
 }
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000
@@ -174,44 +201,38 @@ export function createBandit(opts: BanditOptions): Bandit {
   const random = opts.random ?? Math.random
   const warn = opts.warn ?? ((m: string) => console.warn(m))
   const now = opts.now ?? (() => new Date())
-  const file = opts.dataDir ? join(opts.dataDir, BANDIT_FILE) : null
-  const stats = file ? loadStats(file, warn) : new Map<string, ArmStats>()
-
-  let saving: Promise<void> = Promise.resolve()
-  let dirty = false
-  let scheduled = false
-
-  async function writeStats(): Promise<void> {
-    if (!file) return
-    dirty = false
-    writeJsonAtomic(file, { version: 1, arms: [...stats.values()] })
-  }
-
-  /** Coalesces bursts of outcomes into one write; writes never overlap. */
-  function scheduleSave() {
-    dirty = true
-    if (scheduled || !file) return
-    scheduled = true
-    saving = saving
-      .then(async () => {
-        scheduled = false
-        if (dirty) await writeStats()
-      })
-      .catch((error: unknown) => {
-        scheduled = false
-        warn(`could not save bandit statistics to ${file}: ${(error as Error).message}`)
-      })
-  }
-
-  const statsOf = (arm: Pick<Arm, 'endpoint' | 'model'>) => {
-    const key = keyOf(arm)
-    let s = stats.get(key)
-    if (!s) {
-      s = emptyStats(arm)
-      stats.set(key, s)
+  let db: Database.Database | null = null
+  if (opts.dataDir) {
+    try {
+      db = openStateDb(opts.dataDir)
+    } catch (error) {
+      warn(`bandit statistics: state.db in ${opts.dataDir} cannot be opened (${(error as Error).message}); learning in memory for this session only`)
     }
-    return s
   }
+  const ledger = new ArmLedger(db)
+  let problem: DataFileProblem | null = null
+  if (db && opts.dataDir) {
+    try {
+      problem = importLegacyFile(db, ledger, opts.dataDir)
+      ledger.sync()
+    } catch (error) {
+      problem = { file: BANDIT_FILE, message: `${BANDIT_FILE}: could not be imported into state.db (${(error as Error).message})` }
+    }
+    if (problem) warn(`bandit statistics: ${problem.message}`)
+  }
+
+  let failures = 0
+  const sync = () => {
+    if (!db) return
+    try {
+      ledger.sync()
+      failures = 0
+    } catch (error) {
+      // The first failure, then every 100th: a full disk must not flood the log. The deltas wait in memory.
+      if (failures++ % 100 === 0) warn(`could not save bandit statistics to state.db (kept in memory, retried): ${(error as Error).message}`)
+    }
+  }
+  const timer = db ? setInterval(sync, opts.syncMs ?? DEFAULT_SYNC_MS).unref() : undefined
 
   function choose(tier: Tier, arms: readonly Arm[]): Choice {
     const t0 = performance.now()
@@ -234,7 +255,7 @@ export function createBandit(opts: BanditOptions): Bandit {
       const arm = candidates[0]!
       return { arm, verdict: verdict(`${arm.model} is the only ${tier} model`, 1, { arm: { endpoint: arm.endpoint, model: arm.model }, explored: false }) }
     }
-    const known = candidates.map((arm) => ({ arm, s: stats.get(keyOf(arm)) ?? emptyStats(arm) }))
+    const known = candidates.map((arm) => ({ arm, s: ledger.get(arm) ?? emptyStats(arm) }))
     if (p.strategy === 'thompson') {
       const draws = known.map((k) => ({ ...k, draw: sampledValue(k.s, p, random) }))
       const best = draws.reduce((a, b) => (b.draw > a.draw ? b : a))
@@ -278,33 +299,33 @@ export function createBandit(opts: BanditOptions): Bandit {
 
   function record(outcome: Outcome): number | null {
     const p = opts.policy()
-    const s = statsOf(outcome.arm)
     let reward: number | null = null
+    const delta: Partial<ArmStats> = {}
     if (outcome.success !== undefined) {
       reward = generationReward(outcome, p)
-      s.pulls++
-      if (outcome.success) s.successes++
-      s.rewardSum += reward
-      s.latencyMsSum += Math.max(0, outcome.latencyMs ?? 0)
-      s.costUsdSum += Math.max(0, outcome.costUsd ?? 0)
+      delta.pulls = 1
+      delta.successes = outcome.success ? 1 : 0
+      delta.rewardSum = reward
+      delta.latencyMsSum = Math.max(0, outcome.latencyMs ?? 0)
+      delta.costUsdSum = Math.max(0, outcome.costUsd ?? 0)
     }
-    if (outcome.feedback === 'up') s.feedbackUp++
-    if (outcome.feedback === 'down') s.feedbackDown++
-    s.lastAt = now().toISOString()
-    scheduleSave()
+    if (outcome.feedback === 'up') delta.feedbackUp = 1
+    if (outcome.feedback === 'down') delta.feedbackDown = 1
+    ledger.add(outcome.arm, delta, now().toISOString())
     return reward
   }
 
   return {
     choose,
     record,
-    stats: () => [...stats.values()].map((s) => ({ ...s })),
-    flush: async () => {
-      await saving
-      if (dirty) {
-        scheduleSave()
-        await saving
-      }
+    stats: () => ledger.all(),
+    flush: async () => sync(),
+    problem: () => problem,
+    close: async () => {
+      clearInterval(timer)
+      sync()
+      db?.close()
+      db = null
     },
   }
 }

@@ -22,6 +22,8 @@ export interface SemanticPillarOptions {
   clustersFile?: string
   /** The user's clusters, <dataDir>/clusters.json; without it only the defaults are used. */
   userClustersFile?: string
+  /** Hears about a damaged user cluster file (the built-in clusters stand in for it). */
+  clusterLog?: (line: string) => void
   /** Use this store instead of building one from the two files. */
   clusterStore?: ClusterStore
   /**
@@ -105,6 +107,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
     new ClusterStore({
       defaultsFile: opts.clustersFile ?? defaultClustersFile(),
       ...(opts.userClustersFile ? { userFile: opts.userClustersFile } : {}),
+      ...(opts.clusterLog ? { log: opts.clusterLog } : {}),
     })
   const factory = opts.embedderFactory ?? createEmbedder
   const runtimes = new Map<string, Runtime>()

@@ -137,6 +137,31 @@ describe('policy store', () => {
     expect(store.lastError()).toBe(errors[0])
   })
 
+  it('at start, a damaged policy.json gives way to its last good copy (.bak), and says so', async () => {
+    const d = dir()
+    const file = join(d, 'policy.json')
+    write(file, { version: 1, threshold: 58 })
+    store = await createPolicyStore({ file, watch: false })
+    store.close()
+    expect(JSON.parse(readFileSync(`${file}.bak`, 'utf8'))).toEqual({ version: 1, threshold: 58 })
+    writeFileSync(file, readFileSync(file, 'utf8').slice(0, 10))
+    const kept: string[] = []
+    store = await createPolicyStore({ file, watch: false, onError: (_e, k) => kept.push(k) })
+    expect(store.get().threshold).toBe(58)
+    expect(kept).toEqual(['the last good copy (policy.json.bak)'])
+    expect(store.lastError()?.file).toBe(file)
+  })
+
+  it('at start, a damaged threshold override with no good copy is not applied, and says so', async () => {
+    const d = dir()
+    const overrideFile = join(d, 'threshold-override.json')
+    writeFileSync(overrideFile, '{"version": 1, "threshold": ')
+    const kept: string[] = []
+    store = await createPolicyStore({ file: null, overrideFile, watch: false, onError: (_e, k) => kept.push(k) })
+    expect(store.get().threshold).toBe(DEFAULT_POLICY.threshold)
+    expect(kept).toEqual(['no threshold override (no good copy was found)'])
+  })
+
   it('layers a threshold override over the policy, and drops it when the file goes', async () => {
     const d = dir()
     const file = join(d, 'policy.json')

@@ -2,7 +2,8 @@ import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { DEFAULT_POLICY, type Policy, type ThresholdOverride } from '../../../shared/policy'
-import { applyOverride, parseOverrideText, parsePolicyText, PolicyError } from './parse'
+import { writeFileAtomic } from '../atomic-file'
+import { applyOverride, parseOverrideText, parsePolicyText, PolicyError, type Parsed } from './parse'
 
 export interface PolicyStoreOptions {
   /** The policy JSON file; null runs on the defaults. A missing file means the defaults too. */
@@ -12,8 +13,11 @@ export interface PolicyStoreOptions {
   /** Reload when either file changes on disk (default true). */
   watch?: boolean
   debounceMs?: number
-  /** A file that cannot be used; the last good policy stays in force. */
-  onError?: (error: PolicyError) => void
+  /**
+   * A file that cannot be used. `kept` says what is in force instead: the policy in force
+   * before the change, at start the last good copy (<file>.bak), or with none the defaults.
+   */
+  onError?: (error: PolicyError, kept: string) => void
   /** The effective policy changed (after a reload). */
   onChange?: (policy: Policy) => void
 }
@@ -58,49 +62,60 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   let closed = false
   let started = false
 
-  const report = (error: PolicyError) => {
+  const report = (error: PolicyError, kept: string) => {
     lastError = error
-    opts.onError?.(error)
+    opts.onError?.(error, kept)
+  }
+
+  /**
+   * Every good load leaves an identical <file>.bak beside the file (written only when it
+   * differs), so a file damaged while RouteLLM was not running still has its last good copy.
+   */
+  async function keepBackup(file: string, text: string): Promise<void> {
+    const backup = `${file}.bak`
+    if ((await readFile(backup, 'utf8').catch(() => null)) === text) return
+    try {
+      writeFileAtomic(backup, text)
+    } catch {
+      // The policy works without its copy; the next good load tries again.
+    }
+  }
+
+  /** Read, validate and apply one file; a bad one keeps what is in force, at start its .bak, else `fallback`. */
+  async function loadFile<T>(file: string, parse: (text: string, file: string) => Parsed<T>, apply: (value: T) => void, fallback: string, onMissing: () => void): Promise<boolean> {
+    const read = await readText(file)
+    if (read.kind === 'missing') {
+      onMissing()
+      return true
+    }
+    const parsed = read.kind === 'error' ? ({ ok: false, error: read.error } as const) : parse(read.text, file)
+    if (parsed.ok) {
+      apply(parsed.value)
+      if (read.kind === 'text') await keepBackup(file, read.text)
+      return true
+    }
+    let kept = 'the policy in force before the change'
+    if (!started) {
+      const backup = await readText(`${file}.bak`)
+      const good = backup.kind === 'text' ? parse(backup.text, `${file}.bak`) : null
+      if (good?.ok) {
+        apply(good.value)
+        kept = `the last good copy (${basename(file)}.bak)`
+      } else kept = fallback
+    }
+    report(parsed.error, kept)
+    return false
   }
 
   async function loadPolicy(): Promise<boolean> {
     if (!opts.file) return true
-    const read = await readText(opts.file)
-    if (read.kind === 'missing') {
-      // First start: run on the defaults. Later: a deleted file is not a reason to forget a good policy.
-      return true
-    }
-    if (read.kind === 'error') {
-      report(read.error)
-      return false
-    }
-    const parsed = parsePolicyText(read.text, opts.file)
-    if (!parsed.ok) {
-      report(parsed.error)
-      return false
-    }
-    base = parsed.value
-    return true
+    // A deleted file is not a reason to forget a good policy; at first start it means the defaults.
+    return loadFile(opts.file, parsePolicyText, (value) => (base = value), 'the built-in defaults (no good copy was found)', () => undefined)
   }
 
   async function loadOverride(): Promise<boolean> {
     if (!opts.overrideFile) return true
-    const read = await readText(opts.overrideFile)
-    if (read.kind === 'missing') {
-      override = null
-      return true
-    }
-    if (read.kind === 'error') {
-      report(read.error)
-      return false
-    }
-    const parsed = parseOverrideText(read.text, opts.overrideFile)
-    if (!parsed.ok) {
-      report(parsed.error)
-      return false
-    }
-    override = parsed.value
-    return true
+    return loadFile(opts.overrideFile, parseOverrideText, (value) => (override = value), 'no threshold override (no good copy was found)', () => (override = null))
   }
 
   async function reload(): Promise<boolean> {

@@ -1,11 +1,11 @@
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
-import { writeJsonAtomic } from '../atomic-file'
+import { z } from 'zod'
 import { CostStore } from '../cost/cost-store'
 import { HealthMonitor, type HealthOptions } from '../health/health-monitor'
 import { NetworkMonitor, type NetworkProbe } from '../health/network'
 import { RoutingGate } from '../health/routing-gate'
 import type { EndpointsReport } from '../../../shared/health'
+import { GuardedJsonFile, type FileProblem } from '../state/guarded-file'
+import { syncIntervalFromEnv } from '../state/state-db'
 import type { OllamaBridge } from '../ollama/bridge'
 import { EnvEndpointSource, type EndpointSource } from './endpoint-source'
 import { ProviderRegistry, timeoutsFromEnv, type Timeouts } from './registry'
@@ -36,27 +36,29 @@ export interface ProviderStack {
   gate: RoutingGate
   /** Called (coalesced, at most every 200 ms) when an endpoint's health, the network or the spend changed. */
   onReport(listener: (report: EndpointsReport) => void): () => void
+  /** Damaged data files (cost.json, network.json) and what is in force instead. */
+  problems(): FileProblem[]
+  /** Another part's damaged file (bandit.json, clusters.json) joins the report. */
+  addProblemSource(source: () => FileProblem | null): void
   /** Begin background re-probing (Ollama every 30 s, a detected network outage every 15 s). */
   start(): void
   close(): void
 }
 
-function readOfflineSetting(file: string | null): boolean {
-  if (!file) return false
-  try {
-    return (JSON.parse(readFileSync(file, 'utf8')) as { offline?: unknown }).offline === true
-  } catch {
-    return false
-  }
-}
+export const NETWORK_FILE = 'network.json'
+const NetworkFile = z.object({ offline: z.boolean() })
 
-function writeOfflineSetting(file: string | null, offline: boolean): void {
-  if (!file) return
-  try {
-    writeJsonAtomic(file, { offline })
-  } catch {
-    // the switch still works for this run
-  }
+/** The user's offline switch in network.json; damaged with no good copy, offline stays on. Reading changes nothing (`doctor` uses it too). */
+export function offlineSwitchFile(dataDir: string | null, log?: (line: string) => void) {
+  return new GuardedJsonFile({
+    dataDir,
+    name: NETWORK_FILE,
+    schema: NetworkFile,
+    missing: { offline: false },
+    failClosed: { offline: true },
+    failClosedText: 'offline mode is on',
+    ...(log ? { log } : {}),
+  })
 }
 
 export function createProviderStack(options: ProviderStackOptions): ProviderStack {
@@ -77,11 +79,11 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
     ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : options.env.ROUTELLM_OLLAMA_KEEP_ALIVE ? { keepAlive: options.env.ROUTELLM_OLLAMA_KEEP_ALIVE } : {}),
     log,
   })
-  const networkFile = options.dataDir ? join(options.dataDir, 'network.json') : null
+  const offlineFile = offlineSwitchFile(options.dataDir, log)
   const network = new NetworkMonitor({
     env: options.env,
     now,
-    initialSetting: readOfflineSetting(networkFile),
+    initialSetting: offlineFile.value.offline,
     hostnames: () =>
       registry
         .all()
@@ -89,9 +91,27 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
         .map((e) => new URL(e.baseURL).hostname),
     ...(options.networkProbe ? { probe: options.networkProbe } : {}),
   })
-  network.onChange(() => writeOfflineSetting(networkFile, network.offlineSetting))
-  const costs = new CostStore({ dataDir: options.dataDir, env: options.env, now, log })
-  const gate = new RoutingGate({ registry, health, network, costs })
+  network.onChange(() => {
+    if (network.offlineSetting === offlineFile.value.offline) return
+    try {
+      offlineFile.save({ offline: network.offlineSetting })
+    } catch (error) {
+      log(`could not save ${NETWORK_FILE} (the switch still works for this run): ${(error as Error).message}`)
+    }
+  })
+  const syncMs = syncIntervalFromEnv(options.env)
+  const costs = new CostStore({ dataDir: options.dataDir, env: options.env, now, log, syncMs })
+  // Another process (the desktop app, `serve`, a CLI run) may flip the switch: follow it within one interval.
+  const followOfflineSwitch = setInterval(() => {
+    void offlineFile.refresh().then((changed) => {
+      if (changed) network.setOffline(offlineFile.value.offline)
+      if (changed) scheduleReport()
+    })
+  }, syncMs).unref()
+  costs.onChange(() => scheduleReport())
+  const problemSources: Array<() => FileProblem | null> = [() => offlineFile.problem, () => costs.problem]
+  const problems = () => problemSources.map((source) => source()).filter((p): p is FileProblem => p !== null)
+  const gate = new RoutingGate({ registry, health, network, costs, problems })
   // A fixed endpoint or a new key deserves a fresh start.
   registry.onChange((changed) => {
     for (const id of changed) health.reset(id)
@@ -118,6 +138,10 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
     network,
     costs,
     gate,
+    problems,
+    addProblemSource(source) {
+      problemSources.push(source)
+    },
     onReport(listener) {
       reportListeners.add(listener)
       return () => reportListeners.delete(listener)
@@ -128,9 +152,10 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
     },
     close() {
       clearTimeout(reportTimer)
+      clearInterval(followOfflineSwitch)
       registry.close()
       network.stop()
-      costs.flush()
+      costs.close()
     },
   }
 }

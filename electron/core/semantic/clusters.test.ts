@@ -108,9 +108,17 @@ describe('cluster store', () => {
     await expect(new ClusterStore({ defaultsFile }).addUtterance('maths', 'x')).rejects.toThrow(/read-only/)
   })
 
-  it('reports a broken user file by name', async () => {
-    await writeFile(userFile, '{"version": 1, "clusters": [{"id": "x"}]}')
-    await expect(store.list()).rejects.toThrow(/clusters\.json is invalid: clusters\.0\./)
+  it('a broken user file gives way to the built-in clusters, is reported by name, and is never overwritten', async () => {
+    const builtIn = await new ClusterStore({ defaultsFile }).list()
+    const broken = '{"version": 1, "clusters": [{"id": "x"}]}'
+    await writeFile(userFile, broken)
+    expect(await store.list()).toEqual(builtIn)
+    expect(store.problem()?.message).toMatch(/clusters\.json is invalid: clusters\.0\..*Using the built-in clusters until the file is fixed/)
+    await expect(store.addUtterance('maths', 'What is 3 cubed?')).rejects.toThrow(/clusters\.json is invalid/)
+    expect(await readFile(userFile, 'utf8')).toBe(broken)
+    await writeFile(userFile, '{"version": 1}')
+    await store.list()
+    expect(store.problem()).toBeNull()
   })
 
   it('merges: an edited default replaces the default in place', () => {

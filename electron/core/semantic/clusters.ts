@@ -123,6 +123,8 @@ export interface ClusterStoreOptions {
   defaultsFile: string
   /** <dataDir>/clusters.json; without it the store is read-only (defaults only). */
   userFile?: string
+  /** Hears once about a damaged user file (and once when it is readable again). */
+  log?: (line: string) => void
 }
 
 /**
@@ -134,17 +136,39 @@ export class ClusterStore {
   private listeners = new Set<(clusters: Cluster[]) => void>()
   private queue: Promise<unknown> = Promise.resolve()
   revision = 0
+  private damaged: string | null = null
 
   constructor(readonly opts: ClusterStoreOptions) {}
+
+  /** What is wrong with the user's clusters.json while the built-in clusters stand in for it; null when it is fine. */
+  problem(): { file: string; message: string } | null {
+    return this.damaged === null ? null : { file: path.basename(this.opts.userFile ?? 'clusters.json'), message: this.damaged }
+  }
 
   private async defaultClusters(): Promise<ClusterDef[]> {
     this.defaults ??= (await loadClusterFile(this.opts.defaultsFile)).clusters
     return this.defaults
   }
 
+  /**
+   * The effective clusters. A damaged user file never switches the semantic pillar off: the
+   * built-in clusters stand in until it is fixed (edits are refused until then, so the
+   * user's file is never overwritten), and `problem()` says why.
+   */
   async list(): Promise<Cluster[]> {
-    const user = this.opts.userFile ? await loadUserClusterFile(this.opts.userFile) : UserClusterFile.parse({ version: 1 })
-    return mergeClusters(await this.defaultClusters(), user)
+    const defaults = await this.defaultClusters()
+    let user = UserClusterFile.parse({ version: 1 })
+    let damaged: string | null = null
+    if (this.opts.userFile) {
+      try {
+        user = await loadUserClusterFile(this.opts.userFile)
+      } catch (err) {
+        damaged = `${err instanceof Error ? err.message : String(err)}. Using the built-in clusters until the file is fixed.`
+      }
+    }
+    if (damaged !== this.damaged) this.opts.log?.(damaged ?? `${this.opts.userFile} is readable again; your clusters are in use`)
+    this.damaged = damaged
+    return mergeClusters(defaults, user)
   }
 
   onChange(fn: (clusters: Cluster[]) => void): () => void {

@@ -8,7 +8,8 @@ import type { Output } from '../../../shared/contract'
 import { dispatch } from '../contract-dispatch'
 import { createHandlers } from '../handlers'
 import { MemoryKeyStore } from '../keys/memory-key-store'
-import { BANDIT_FILE } from '../pillars/bandit'
+import { DEFAULT_POLICY } from '../../../shared/policy'
+import { createBandit } from '../pillars/bandit'
 import { createServices, type Services } from '../services'
 import { TELEMETRY_FILE, TelemetryStore } from './store'
 import { outcomeOf } from './test-support'
@@ -127,7 +128,8 @@ describe('telemetry through createServices and the Ollama double', () => {
     await services.close()
     expect(leaks()).toEqual([])
     // The bandit saved the vote for the arm that answered.
-    const bandit = JSON.parse(readFileSync(join(dataDir, BANDIT_FILE), 'utf8')) as { arms: { endpoint: string; model: string; feedbackUp: number }[] }
-    expect(bandit.arms.find((a) => a.endpoint === 'ollama' && a.model === 'llama3.2:1b')?.feedbackUp).toBe(1)
+    const bandit = createBandit({ dataDir, policy: () => DEFAULT_POLICY.bandit })
+    expect(bandit.stats().find((a) => a.endpoint === 'ollama' && a.model === 'llama3.2:1b')?.feedbackUp).toBe(1)
+    await bandit.close()
   })
 })

@@ -120,6 +120,23 @@ describe('opening and migrations', () => {
   })
 })
 
+describe('batched writes', () => {
+  it('queues rows off the request path and writes them in one go before any read and on close', () => {
+    const s = store()
+    s.insert(rowOf(1, T0))
+    s.insert(rowOf(2, T0))
+    const other = new Database(file(), { readonly: true })
+    const count = () => other.prepare('SELECT COUNT(*) FROM requests').pluck().get()
+    expect(count()).toBe(0)
+    expect(s.recent(10)).toHaveLength(2)
+    expect(count()).toBe(2)
+    s.insert(rowOf(3, T0))
+    s.close()
+    expect(count()).toBe(3)
+    other.close()
+  })
+})
+
 describe('corrupt files', () => {
   it('garbage in telemetry.db: moved aside to telemetry.db.corrupt-<ts>, a fresh one works, a warning is logged', () => {
     writeFileSync(file(), 'this is not a database, just garbage '.repeat(200))

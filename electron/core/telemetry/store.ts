@@ -35,6 +35,10 @@ export interface Retention {
   maxRows: number | null
 }
 
+/** Rows are written in batches: at most this long after the first queued row, or at this many. */
+const BATCH_MS = 250
+const BATCH_MAX = 256
+
 export const DEFAULT_RETENTION: Retention = { maxAgeDays: 90, maxRows: 1_000_000 }
 
 export interface TelemetryStoreOptions {
@@ -305,6 +309,9 @@ export class TelemetryStore {
   private closed = false
   private insertsSincePrune = 0
   private writeFailures = 0
+  /** Rows recorded but not yet written: inserted together, off the request path. */
+  private pending: NewRow[] = []
+  private batchTimer: NodeJS.Timeout | undefined
 
   constructor(options: TelemetryStoreOptions) {
     this.log = options.log ?? (() => {})
@@ -323,6 +330,7 @@ export class TelemetryStore {
   }
 
   info(): TelemetryInfo {
+    this.flushPending()
     return {
       file: this.file,
       schemaVersion: this.closed ? 0 : (this.db.pragma('user_version', { simple: true }) as number),
@@ -344,38 +352,59 @@ export class TelemetryStore {
     this.insert(row)
   }
 
-  /** Insert a prepared row (the bench and tests use it directly). Never throws. */
+  /**
+   * Queue a prepared row (the bench and tests use it directly). Rows are written together, in
+   * one transaction, at most BATCH_MS after the first of them (or once BATCH_MAX wait), and
+   * before any read; a kill -9 loses only the rows still queued. Never throws.
+   */
   insert(row: NewRow): void {
     if (this.closed) return
+    this.pending.push(row)
+    if (this.pending.length >= BATCH_MAX) this.flushPending()
+    else this.batchTimer ??= setTimeout(() => this.flushPending(), BATCH_MS).unref()
+  }
+
+  /** Write the queued rows now (before a read, and on close). */
+  flushPending(): void {
+    clearTimeout(this.batchTimer)
+    this.batchTimer = undefined
+    if (this.closed || this.pending.length === 0) return
+    const rows = this.pending
+    this.pending = []
     const ok = this.write(() => {
-      this.s.insert.run({
-        id: row.requestId,
-        ts: Math.trunc(row.ts),
-        decision_id: row.decisionId,
-        tier: row.tier,
-        pinned: row.pinned,
-        complexity: row.complexity,
-        threshold: row.threshold,
-        pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score }))),
-        served_tier: row.servedTier,
-        endpoint: row.endpoint,
-        model: row.model,
-        hops: row.hops,
-        hop_errors: JSON.stringify(row.hopErrors),
-        outcome: row.outcome,
-        error_class: row.errorClass,
-        ttft_ms: row.ttftMs,
-        total_ms: row.totalMs,
-        input_tokens: row.inputTokens,
-        output_tokens: row.outputTokens,
-        cost_usd: row.costUsd,
-      })
+      for (const row of rows) this.insertRow(row)
     })
-    if (ok && ++this.insertsSincePrune >= this.pruneEvery) this.prune()
+    if (ok && (this.insertsSincePrune += rows.length) >= this.pruneEvery) this.prune()
+  }
+
+  private insertRow(row: NewRow): void {
+    this.s.insert.run({
+      id: row.requestId,
+      ts: Math.trunc(row.ts),
+      decision_id: row.decisionId,
+      tier: row.tier,
+      pinned: row.pinned,
+      complexity: row.complexity,
+      threshold: row.threshold,
+      pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score }))),
+      served_tier: row.servedTier,
+      endpoint: row.endpoint,
+      model: row.model,
+      hops: row.hops,
+      hop_errors: JSON.stringify(row.hopErrors),
+      outcome: row.outcome,
+      error_class: row.errorClass,
+      ttft_ms: row.ttftMs,
+      total_ms: row.totalMs,
+      input_tokens: row.inputTokens,
+      output_tokens: row.outputTokens,
+      cost_usd: row.costUsd,
+    })
   }
 
   get(requestId: string): TelemetryRow | null {
     if (this.closed) return null
+    this.flushPending()
     const r = this.s.byId.get(requestId)
     return r ? toRow(r) : null
   }
@@ -386,6 +415,7 @@ export class TelemetryStore {
    */
   setFeedback(requestId: string, rating: FeedbackRating): FeedbackResult | null {
     if (this.closed) return null
+    this.flushPending()
     let result: FeedbackResult | null = null
     const ok = this.write(() => {
       const before = this.s.byId.get(requestId)
@@ -399,6 +429,7 @@ export class TelemetryStore {
   /** The newest rows first, at most MAX_RECENT. */
   recent(limit = 50): TelemetryRow[] {
     if (this.closed) return []
+    this.flushPending()
     return this.s.recent.all(Math.min(MAX_RECENT, Math.max(1, Math.trunc(limit)))).map(toRow)
   }
 
@@ -411,6 +442,7 @@ export class TelemetryStore {
       since: since === null ? null : new Date(since).toISOString(),
     }
     if (this.closed) return { ...base, ...figuresOf(empty, { local: nothing, cloud: nothing }, []) }
+    this.flushPending()
     const s = this.s
     // A window that holds every row is answered like no window (the faster plans).
     const oldest = s.oldest.get() ?? null
@@ -426,6 +458,7 @@ export class TelemetryStore {
 
   /** Apply the retention limits now; returns how many rows went. */
   prune(): number {
+    if (this.pending.length > 0) this.flushPending()
     this.insertsSincePrune = 0
     if (this.closed) return 0
     let removed = 0
@@ -440,6 +473,7 @@ export class TelemetryStore {
   /** Flush and close; later calls are no-ops, and so are writes after it. */
   close(): void {
     if (this.closed) return
+    this.flushPending()
     this.closed = true
     try {
       this.db.pragma('optimize')

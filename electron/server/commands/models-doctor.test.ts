@@ -157,7 +157,7 @@ describe('routellm doctor (CLI)', () => {
     expect(code).toBe(0)
     const lines = out.trimEnd().split('\n')
     const checks = lines.slice(0, lines.indexOf(''))
-    expect(checks.map((l) => l.split(/\s{2,}/)[1])).toEqual(['data folder', 'policy', 'embedding model', 'thresholds', 'ollama', 'judge', 'keychain', 'cloud endpoints', 'offline mode'])
+    expect(checks.map((l) => l.split(/\s{2,}/)[1])).toEqual(['data folder', 'policy', 'embedding model', 'thresholds', 'ollama', 'judge', 'keychain', 'cloud endpoints', 'offline mode', 'data files'])
     for (const line of checks) expect(line).toMatch(/^(ok {2}|warn|fail) {2}/)
     expect(out).toMatch(new RegExp(`ok {4}ollama {11}Ollama 0\\.12\\.6 at ${ollama.url.replace(/\./g, '\\.')}: 1 model \\(llama3\\.2:1b\\)`))
     expect(out).toContain('warn  thresholds')

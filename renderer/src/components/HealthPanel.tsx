@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
-import type { EndpointStatus, NetworkStatus } from '../../../shared/health'
+import type { DataFileProblem, EndpointStatus, NetworkStatus } from '../../../shared/health'
 import { describeError, type DashboardClient } from '../client'
 import { formatClock, formatMs } from '../format'
 import {
@@ -44,6 +44,20 @@ function StateBadge({ endpoint }: { endpoint: EndpointStatus }) {
       {alarm ? '▲ ' : '■ '}
       {endpoint.state}
     </strong>
+  )
+}
+
+/** Damaged data files: what is wrong and what protection is in force until the user fixes them. */
+function DataFileProblems({ problems }: { problems: readonly DataFileProblem[] }) {
+  if (problems.length === 0) return null
+  return (
+    <ul role="alert" className="flex flex-col gap-2 border-4 border-black p-2 text-sm font-bold" data-testid="data-file-problems">
+      {problems.map((p) => (
+        <li key={p.file} data-testid={`data-file-problem-${p.file}`} className="break-words">
+          ▲ {p.message}
+        </li>
+      ))}
+    </ul>
   )
 }
 
@@ -269,6 +283,7 @@ export function HealthPanel({ client, enabled, className = '' }: HealthPanelProp
           {report ? (
             <>
               <NetworkSection network={report.network} busy={state.network.busy} onToggle={(offline) => void onToggle(offline)} />
+              <DataFileProblems problems={report.problems ?? []} />
               {report.endpoints.length === 0 ? (
                 <p className="border-2 border-dashed border-black p-3 text-sm" data-testid="health-empty">
                   No endpoints are configured. Start Ollama for local answers, and add a cloud endpoint in Settings (or set ROUTELLM_CLOUD_BASE_URL, ROUTELLM_CLOUD_API_KEY and

@@ -1,0 +1,112 @@
+// Black-box: `serve` and `doctor` in fresh processes on a data folder whose files were damaged
+// while RouteLLM was not running. Every protection must still hold, and the problem must show.
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { DataFileProblem } from '../../shared/health'
+import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
+import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
+import { runCli, startServe, type ServeProcess } from '../../e2e/serve-process'
+
+const KEY = 'sk-damaged-files-double'
+const PROMPT = 'Compare two approaches to caching in a web service.'
+
+let ollama: OllamaDouble
+let cloud: OpenAIDouble
+let env: Record<string, string>
+const running: ServeProcess[] = []
+
+beforeAll(async () => {
+  ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer.' })
+  cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-big'], reply: () => 'Cloud answer.' })
+  env = { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big', ROUTELLM_STATE_SYNC_MS: '200' }
+})
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((host) => host.stop()))
+})
+afterAll(async () => {
+  await Promise.all([ollama.close(), cloud.close()])
+})
+
+async function serve(home: string): Promise<ServeProcess> {
+  const host = await startServe(home, env)
+  running.push(host)
+  return host
+}
+
+const chopLastByte = (file: string) => writeFileSync(file, readFileSync(file, 'utf8').trimEnd().slice(0, -1))
+const problemsOf = async (host: ServeProcess) => (await host.rpc<{ problems?: DataFileProblem[] }>('health.status')).problems ?? []
+
+describe('damaged data files fail closed', () => {
+  it('with last good copies: the cap, the offline switch and the policy hold, clusters fall back, and every problem is named', { timeout: 180_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
+    writeFileSync(join(home, 'policy.json'), JSON.stringify({ version: 1, threshold: 58 }))
+    const setup = await serve(home)
+    await setup.rpc('cost.setBudget', { dailyUsd: 0, action: 'refuse' })
+    await setup.rpc('network.setOffline', { offline: true })
+    await setup.stop()
+    running.length = 0
+
+    chopLastByte(join(home, 'cost.json'))
+    chopLastByte(join(home, 'network.json'))
+    chopLastByte(join(home, 'policy.json'))
+    writeFileSync(join(home, 'clusters.json'), '{"version": 1, "clusters": [{"id": "x"}]}')
+    writeFileSync(join(home, 'bandit.json'), '{"version": 1, "arms": [')
+
+    const host = await serve(home)
+    const report = await host.rpc<{ network: { offline: boolean } }>('health.status')
+    expect(report.network.offline).toBe(true)
+    const problems = await problemsOf(host)
+    expect(Object.fromEntries(problems.map((p) => [p.file, p.message]))).toMatchObject({
+      'cost.json': expect.stringMatching(/^cost\.json: is not valid JSON .*Using the last good copy \(cost\.json\.bak\)/),
+      'network.json': expect.stringMatching(/^network\.json: is not valid JSON .*Using the last good copy \(network\.json\.bak\)/),
+      'bandit.json': expect.stringMatching(/^bandit\.json: is not valid JSON \(it ends too early\)/),
+    })
+    // The semantic pillar keeps working on the built-in clusters.
+    await expect
+      .poll(async () => (await host.rpc<{ trace: { pillar: string; status: string }[] }>('route.decide', { prompt: PROMPT })).trace.find((v) => v.pillar === 'semantic')?.status, { timeout: 60_000 })
+      .toBe('scored')
+    expect((await problemsOf(host)).find((p) => p.file === 'clusters.json')?.message).toMatch(/Using the built-in clusters/)
+    // The policy is the last good one, and the log says so truthfully.
+    expect(await host.rpc('policy.status')).toMatchObject({ policyThreshold: 58, lastError: { message: expect.stringContaining('policy.json') } })
+    expect(host.output()).toContain('using the last good copy (policy.json.bak)')
+    // With offline off, the cap from cost.json.bak still refuses the cloud.
+    await host.rpc('network.setOffline', { offline: false })
+    const before = cloud.requests.length
+    expect((await host.complete('routellm/cloud', PROMPT)).status).not.toBe(200)
+    expect(cloud.requests.length).toBe(before)
+
+    const doctor = await runCli(home, ['doctor', '--json'], env)
+    const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'data-files')!
+    expect(check.status).toBe('warn')
+    for (const file of ['cost.json', 'bandit.json', 'clusters.json']) expect(check.message).toContain(file)
+  })
+
+  it('with no good copy: offline stays on and the cloud is refused until the user saves new settings', { timeout: 180_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
+    writeFileSync(join(home, 'cost.json'), '{"version": 1, "budget": {"dailyUsd": "five"}}')
+    writeFileSync(join(home, 'network.json'), '{"offline": "no"}')
+
+    const doctor = await runCli(home, ['doctor', '--json'], env)
+    const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks
+    expect(checks.find((c) => c.id === 'data-files')).toMatchObject({ status: 'fail', message: expect.stringMatching(/budget\.dailyUsd.*every cloud request is refused.*network\.json: offline: .*offline mode is on/) })
+    expect(checks.find((c) => c.id === 'offline')?.message).toMatch(/^on/)
+    expect(doctor.code).toBe(1)
+
+    const host = await serve(home)
+    expect((await host.rpc<{ network: { offline: boolean } }>('health.status')).network.offline).toBe(true)
+    expect((await problemsOf(host)).map((p) => p.file).sort()).toEqual(['cost.json', 'network.json'])
+    expect(host.output()).toContain('No good copy was found, so every cloud request is refused')
+    await host.rpc('network.setOffline', { offline: false })
+    const before = cloud.requests.length
+    const refused = await host.complete('routellm/cloud', PROMPT)
+    expect(refused.status).not.toBe(200)
+    expect(JSON.stringify(refused.body)).toContain('cost.json')
+    expect(cloud.requests.length).toBe(before)
+    // Saving a budget replaces the damaged file (kept aside) and lifts the refusal.
+    await host.rpc('cost.setBudget', { dailyUsd: 5 })
+    expect((await host.complete('routellm/cloud', PROMPT)).status).toBe(200)
+    expect(await problemsOf(host)).toEqual([])
+  })
+})
