@@ -124,14 +124,14 @@ export class ChatService {
   async generate(input: ChatStart, hooks: GenerateHooks = {}): Promise<ChatResult> {
     const requestId = hooks.requestId ?? randomUUID()
     const signal = hooks.signal ?? new AbortController().signal
+    const started = performance.now()
     const emit = (status: ChatStatus) => {
       try {
-        hooks.onStatus?.(status)
+        hooks.onStatus?.({ ...status, elapsedMs: performance.now() - started })
       } catch {
         // a broken listener must not break the generation
       }
     }
-    const started = performance.now()
     emit({ requestId, phase: 'analyzing' })
 
     let decision: Decision
