@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
-import type { EndpointStatus, NetworkStatus } from '../../../shared/health'
+import type { EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
 import { describeError, type DashboardClient } from '../client'
 import { formatClock, formatMs } from '../format'
 import {
@@ -24,6 +24,8 @@ interface HealthPanelProps {
   client: DashboardClient
   /** False when the dashboard has no access token (nothing can be loaded). */
   enabled: boolean
+  /** Every report as it arrives (load or pushed event), for the header and the Ollama panel. */
+  onReport?: (report: EndpointsReport) => void
   className?: string
 }
 
@@ -155,10 +157,14 @@ function NetworkSection({ network, busy, onToggle }: { network: NetworkStatus; b
  * ENDPOINTS · HEALTH and COST: every endpoint's circuit state and figures, live from the
  * engine's 'health.status' events, the offline switch, and spend against the budget caps.
  */
-export function HealthPanel({ client, enabled, className = '' }: HealthPanelProps) {
+export function HealthPanel({ client, enabled, onReport, className = '' }: HealthPanelProps) {
   const [state, dispatch] = useReducer(healthReducer, initialHealth)
   const [now, setNow] = useState(() => Date.now())
   const askedAfterCooldown = useRef<number | null>(null)
+  // The parent hears exactly the report on screen, whichever way it arrived.
+  useEffect(() => {
+    if (state.report) onReport?.(state.report)
+  }, [state.report, onReport])
 
   const load = useCallback(
     async (refresh: boolean) => {

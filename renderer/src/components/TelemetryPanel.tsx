@@ -142,7 +142,7 @@ const RECENT_COLUMNS = [
 function RecentTable({ rows }: { rows: TelemetryRow[] }) {
   return (
     <div className="overflow-x-auto">
-      <table data-testid="telemetry-recent" className="w-full min-w-[44rem] border-collapse border-2 border-black text-sm">
+      <table data-testid="telemetry-recent" className="table-cards w-full min-w-[44rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Recent requests (newest first)</caption>
         <TableHead columns={RECENT_COLUMNS} />
         <tbody>
@@ -150,20 +150,20 @@ function RecentTable({ rows }: { rows: TelemetryRow[] }) {
             const failed = r.outcome !== 'ok'
             return (
               <tr key={r.requestId} data-testid="telemetry-row" data-request-id={r.requestId} data-outcome={r.outcome} data-feedback={r.feedback ?? ''}>
-                <td className="cell whitespace-nowrap tabular-nums">{formatClock(Date.parse(r.at))}</td>
-                <td className="cell whitespace-nowrap uppercase">
+                <td data-label="Time" className="cell whitespace-nowrap tabular-nums">{formatClock(Date.parse(r.at))}</td>
+                <td data-label="Tier" className="cell whitespace-nowrap uppercase">
                   {tierLabel(r)}
                   {r.pinned ? <span className="block text-xs text-gray-600 normal-case">pinned: {r.pinned}</span> : null}
                 </td>
-                <td className="cell text-right tabular-nums">{formatScore(Math.round(r.complexity * 10) / 10)}</td>
-                <td className="cell max-w-[22rem] truncate" title={armLabel(r)}>
+                <td data-label="Complexity" className="cell text-right tabular-nums">{formatScore(Math.round(r.complexity * 10) / 10)}</td>
+                <td data-label="Endpoint · model" className="cell max-w-[22rem] truncate" title={armLabel(r)}>
                   {armLabel(r)}
                   {r.hops > 0 ? <span className="block text-xs text-gray-600">after {r.hops} failover{r.hops === 1 ? '' : 's'}: {r.hopErrors.join(', ')}</span> : null}
                 </td>
-                <td className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.ttftMs)}</td>
-                <td className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.totalMs)}</td>
-                <td className="cell whitespace-nowrap uppercase">{failed ? <span className="bg-black px-1 text-white">{outcomeLabel(r)}</span> : outcomeLabel(r)}</td>
-                <td className="cell text-center font-bold whitespace-nowrap" aria-label={r.feedback ? `rated ${r.feedback}` : 'not rated'}>
+                <td data-label="TTFT" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.ttftMs)}</td>
+                <td data-label="Total" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.totalMs)}</td>
+                <td data-label="Outcome" className="cell whitespace-nowrap uppercase">{failed ? <span className="bg-black px-1 text-white">{outcomeLabel(r)}</span> : outcomeLabel(r)}</td>
+                <td data-label="Rating" className="cell text-center font-bold whitespace-nowrap" aria-label={r.feedback ? `rated ${r.feedback}` : 'not rated'}>
                   {r.feedback === 'up' ? '▲ up' : r.feedback === 'down' ? '▼ down' : '—'}
                 </td>
               </tr>
