@@ -46,7 +46,7 @@ export function Header({ info, transport, connection, system }: HeaderProps) {
             className={`px-2 py-0.5 text-sm font-black tracking-widest uppercase ${system.condition === 'online' ? 'border-2 border-black' : 'bg-black text-white'}`}
           >
             {system.condition === 'online' ? '■ ' : '▲ '}
-            {system.condition}
+            {system.condition.toUpperCase()}
           </strong>
         ) : null}
       </div>

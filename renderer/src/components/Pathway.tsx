@@ -42,7 +42,7 @@ const TIER_LABEL: Record<Tier, string> = { local: 'LOCAL', cloud: 'CLOUD' }
 
 function RouteNode({ node, live }: { node: PathNode; live: boolean }) {
   const mark = node.state === 'failed' ? '✕' : node.state === 'served' ? '■' : '□'
-  const cls = node.state === 'served' ? 'border-black bg-black text-white' : node.state === 'failed' ? 'border-black line-through decoration-2' : 'border-dashed border-black'
+  const cls = node.state === 'served' ? 'border-black bg-black text-white' : node.state === 'failed' ? 'border-dashed border-black' : 'border-dashed border-black'
   return (
     <li className="flex items-center" data-testid="pathway-node" data-tier={node.tier} data-state={node.state}>
       <span aria-hidden="true" className={`path-link path-link-on mx-1 w-4 sm:w-8 ${live ? 'path-link-live' : ''}`} />
