@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
 import type { EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
 import { describeError, type DashboardClient } from '../client'
+import { onReconnect } from '../client/reconnect'
 import { formatClock, formatMs } from '../format'
 import {
   anyCooling,
@@ -202,9 +203,7 @@ export function HealthPanel({ client, enabled, onReport, className = '' }: Healt
       client.on('chat.status', (s) => {
         if (s.phase === 'done' || s.phase === 'error') void loadCost()
       }),
-      client.onConnection((c) => {
-        if (c.status === 'open') void load(false)
-      }),
+      onReconnect(client, () => void load(false)),
     ]
     return () => offs.forEach((off) => off())
   }, [client, enabled, load, loadCost])

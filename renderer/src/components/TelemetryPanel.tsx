@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { describeError, type DashboardClient } from '../client'
+import { onReconnect } from '../client/reconnect'
 import { formatClock, formatMs, formatScore } from '../format'
 import { formatUsd } from '../state/health'
 import {
@@ -207,9 +208,7 @@ export function TelemetryPanel({ client, enabled, lastRating = null, className =
       client.on('chat.status', (s) => {
         if (endsGeneration(s)) void load()
       }),
-      client.onConnection((c) => {
-        if (c.status === 'open') void load()
-      }),
+      onReconnect(client, () => void load()),
     ]
     return () => offs.forEach((off) => off())
   }, [client, enabled, load])
