@@ -84,6 +84,16 @@ test.describe('pathway, failover and health where the user looks', () => {
     await expect(nodes.first()).toHaveAttribute('data-state', 'served')
     await expect(page.getByTestId('decision-served-tier')).toHaveAttribute('data-failover', 'false')
     await expect(page.getByTestId('answer-outcome')).toHaveText('Answered by local ollama (llama3.2:3b), as routed.')
+
+    // The telemetry bar at the top counted it live.
+    const bar = page.getByTestId('telemetry-bar')
+    await expect(bar.getByTestId('bar-rpm')).toHaveText('1')
+    await expect(bar.getByTestId('bar-requests')).toHaveText('1')
+    await expect(bar.getByTestId('bar-local-share')).toHaveText('100%')
+    await expect(bar.getByTestId('bar-ttft-local')).toHaveText(/^\d+(\.\d+)? (ms|s)$/)
+    await expect(bar.getByTestId('bar-error-rate')).toHaveText('0%')
+    await expect(bar.getByTestId('bar-spend')).toHaveText('$0.00')
+    await expect(bar.getByTestId('bar-breakers')).toHaveText('all closed (2)')
     await page.screenshot({ path: 'e2e/artifacts/pathway-local.png' })
   })
 
@@ -123,6 +133,8 @@ test.describe('pathway, failover and health where the user looks', () => {
       for (let i = 0; i < 3; i++) await ask(page, CLOUD_PROMPT)
       await expect(page.getByTestId('system-condition')).toHaveAttribute('data-condition', 'degraded')
       await expect(page.getByTestId('system-condition')).toHaveAttribute('title', /cloud (open|degraded|half-open)/)
+      await expect(page.getByTestId('bar-breakers')).toHaveText(/^1 open|probing/)
+      await expect(page.getByTestId('bar-rpm')).toHaveText(/^[4-9]$/)
     })
   })
 

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
-import type { EndpointsReport } from '../../shared/health'
+import type { CostSummary, EndpointsReport } from '../../shared/health'
+import type { TelemetryRow, TelemetrySummary } from '../../shared/telemetry'
 import { describeError, type DashboardClient } from './client'
 import { AnswerPanel } from './components/AnswerPanel'
 import { DecisionPanel } from './components/DecisionPanel'
@@ -12,9 +13,12 @@ import { PolicyPanel } from './components/PolicyPanel'
 import { PromptPanel } from './components/PromptPanel'
 import { SettingsPanel } from './components/SettingsPanel'
 import { Pathway } from './components/Pathway'
+import { TelemetryBar } from './components/TelemetryBar'
 import { TelemetryPanel } from './components/TelemetryPanel'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
 import { endpointDown, ollamaHealth, systemCondition } from './state/health'
+import { endsGeneration } from './state/telemetry'
+import { mergeEnds, requestsPerMinute, rowEnds } from './state/telemetry-bar'
 
 interface AppProps {
   client: DashboardClient
@@ -155,6 +159,34 @@ export function App({ client, hasToken }: AppProps) {
 
   const onHealthReport = useCallback((report: EndpointsReport) => dispatch({ type: 'health/report', report }), [])
 
+  // The telemetry bar: the panels' latest figures, and request ends seen live (for the rate).
+  const [telemetry, setTelemetry] = useState<TelemetrySummary | null>(null)
+  const [cost, setCost] = useState<CostSummary | null>(null)
+  const [ends, setEnds] = useState<Map<string, number>>(() => new Map())
+  const [now, setNow] = useState(() => Date.now())
+  const onTelemetry = useCallback((summary: TelemetrySummary, rows: TelemetryRow[]) => {
+    setTelemetry(summary)
+    setEnds((prev) => mergeEnds(prev, rowEnds(rows), Date.now()))
+  }, [])
+  useEffect(
+    () =>
+      client.on('chat.status', (s) => {
+        if (endsGeneration(s)) setEnds((prev) => mergeEnds(prev, [[s.requestId, Date.now()]], Date.now()))
+      }),
+    [client],
+  )
+  // While the last minute holds requests, let them age out of the rate.
+  const counting = ends.size > 0
+  useEffect(() => {
+    if (!counting) return
+    const timer = setInterval(() => {
+      const at = Date.now()
+      setNow(at)
+      setEnds((prev) => mergeEnds(prev, [], at))
+    }, 5000)
+    return () => clearInterval(timer)
+  }, [counting])
+
   // When the engine finds Ollama failing (or back), probe it again so the panel shows what is there now.
   const ollamaEndpoint = ollamaHealth(state.health)
   const ollamaDown = ollamaEndpoint !== null && endpointDown(ollamaEndpoint)
@@ -168,6 +200,7 @@ export function App({ client, hasToken }: AppProps) {
   return (
     <div className="flex min-h-screen flex-col">
       <Header info={state.info} transport={client.transport} connection={state.connection} system={systemCondition(state.health)} />
+      <TelemetryBar summary={telemetry} cost={cost} health={state.health} perMinute={requestsPerMinute(ends, now)} />
       <main className="grid flex-1 grid-cols-1 content-start gap-4 p-4 lg:grid-cols-12">
         <div className="col-span-full empty:hidden">
           <ErrorBanner
@@ -201,8 +234,8 @@ export function App({ client, hasToken }: AppProps) {
           health={ollamaEndpoint}
           onRefresh={() => void refreshOllama(true)}
         />
-        <TelemetryPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} />
-        <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} />
+        <TelemetryPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} onLoaded={onTelemetry} />
+        <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} onCost={setCost} />
         <PolicyPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
       </main>

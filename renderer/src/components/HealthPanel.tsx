@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
-import type { EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
+import type { CostSummary, EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
 import { describeError, type DashboardClient } from '../client'
 import { onReconnect } from '../client/reconnect'
 import { formatClock, formatMs } from '../format'
@@ -27,6 +27,8 @@ interface HealthPanelProps {
   enabled: boolean
   /** Every report as it arrives (load or pushed event), for the header and the Ollama panel. */
   onReport?: (report: EndpointsReport) => void
+  /** Every cost summary as it arrives, for the telemetry bar. */
+  onCost?: (cost: CostSummary) => void
   className?: string
 }
 
@@ -158,7 +160,7 @@ function NetworkSection({ network, busy, onToggle }: { network: NetworkStatus; b
  * ENDPOINTS · HEALTH and COST: every endpoint's circuit state and figures, live from the
  * engine's 'health.status' events, the offline switch, and spend against the budget caps.
  */
-export function HealthPanel({ client, enabled, onReport, className = '' }: HealthPanelProps) {
+export function HealthPanel({ client, enabled, onReport, onCost, className = '' }: HealthPanelProps) {
   const [state, dispatch] = useReducer(healthReducer, initialHealth)
   const [now, setNow] = useState(() => Date.now())
   const askedAfterCooldown = useRef<number | null>(null)
@@ -166,6 +168,9 @@ export function HealthPanel({ client, enabled, onReport, className = '' }: Healt
   useEffect(() => {
     if (state.report) onReport?.(state.report)
   }, [state.report, onReport])
+  useEffect(() => {
+    if (state.cost) onCost?.(state.cost)
+  }, [state.cost, onCost])
 
   const load = useCallback(
     async (refresh: boolean) => {

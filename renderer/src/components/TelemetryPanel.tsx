@@ -26,6 +26,8 @@ interface TelemetryPanelProps {
   enabled: boolean
   /** The latest thumbs up/down on an answer: shown at once, then reloaded. */
   lastRating?: Rated | null
+  /** Every successful load, for the telemetry bar. */
+  onLoaded?: (summary: TelemetrySummary, rows: TelemetryRow[]) => void
   className?: string
 }
 
@@ -182,8 +184,12 @@ function RecentTable({ rows }: { rows: TelemetryRow[] }) {
  * whenever a generation ends and after a rating. Numbers only: the engine never stores
  * prompt or answer text.
  */
-export function TelemetryPanel({ client, enabled, lastRating = null, className = '' }: TelemetryPanelProps) {
+export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, className = '' }: TelemetryPanelProps) {
   const [state, dispatch] = useReducer(telemetryReducer, initialTelemetry)
+  // The telemetry bar at the top shows figures of the same load: no RPC of its own.
+  useEffect(() => {
+    if (state.summary) onLoaded?.(state.summary, state.rows)
+  }, [state.summary, state.rows, onLoaded])
   const seq = useRef(0)
 
   const load = useCallback(async () => {
