@@ -15,6 +15,7 @@ import { SettingsPanel } from './components/SettingsPanel'
 import { Pathway } from './components/Pathway'
 import { TelemetryBar } from './components/TelemetryBar'
 import { TelemetryPanel } from './components/TelemetryPanel'
+import { WhatIfPanel } from './components/WhatIfPanel'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
 import { endpointDown, ollamaHealth, systemCondition } from './state/health'
 import { endsGeneration } from './state/telemetry'
@@ -235,6 +236,7 @@ export function App({ client, hasToken }: AppProps) {
           onRefresh={() => void refreshOllama(true)}
         />
         <TelemetryPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} onLoaded={onTelemetry} />
+        <WhatIfPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} onCost={setCost} />
         <PolicyPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />

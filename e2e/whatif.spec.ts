@@ -1,0 +1,66 @@
+import { expect, test, type Page } from '@playwright/test'
+import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
+import { startHeadlessHost, type RunningHost } from './headless-host'
+
+/**
+ * WHAT-IF on the real headless host: 200 labelled prompts (JSONL) loaded from a file, routed
+ * once without generating anything; moving the threshold slider re-splits them live.
+ */
+const KINDS = [
+  (i: number) => ({ prompt: `hello there, friend number ${i}!`, label: 'local' }),
+  (i: number) => ({ prompt: `Prove that the square root of ${i * 2 + 3} is irrational when it is not a perfect square, and generalise the argument.`, label: 'cloud' }),
+  (i: number) => ({ prompt: `Explain how a hash map handles collisions in case ${i}, and when open addressing beats chaining.`, label: 'cloud' }),
+  (i: number) => ({ prompt: `Give me a synonym for tired, variant ${i}.`, label: 'local' }),
+]
+const BATCH = Array.from({ length: 200 }, (_, i) => KINDS[i % KINDS.length]!(i))
+
+const figure = async (page: Page, id: string) => Number(await page.getByTestId(id).textContent())
+
+test.describe('what-if on the headless host', () => {
+  let ollama: OllamaDouble
+  let host: RunningHost
+
+  test.beforeAll(async () => {
+    ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'never generated' })
+    host = await startHeadlessHost({ OLLAMA_HOST: ollama.url })
+  })
+  test.afterAll(async () => {
+    await host?.stop()
+    await ollama?.close()
+  })
+
+  test('200 prompts from a file: the split, cost and per-prompt table follow the slider', async ({ page }) => {
+    test.setTimeout(180_000)
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto(host.url)
+    const chatsBefore = ollama.requestsTo('/api/chat').length
+    await page.getByTestId('whatif-file').setInputFiles({
+      name: 'batch.jsonl',
+      mimeType: 'text/plain',
+      buffer: Buffer.from(BATCH.map((r) => JSON.stringify(r)).join('\n')),
+    })
+    await expect(page.getByTestId('whatif-input')).toHaveValue(/variant 199\./)
+    await page.getByTestId('whatif-route').click()
+    await expect(page.getByTestId('whatif-table')).toBeVisible({ timeout: 150_000 })
+    await expect(page.getByTestId('whatif-row')).toHaveCount(200)
+    await expect(page.getByTestId('whatif-threshold-value')).toHaveText('65')
+    expect((await figure(page, 'whatif-local')) + (await figure(page, 'whatif-cloud'))).toBe(200)
+    await expect(page.getByTestId('whatif-accuracy')).toHaveText(/^\d+%$/)
+
+    const at = async (threshold: number) => {
+      await page.getByTestId('whatif-threshold').fill(String(threshold))
+      await expect(page.getByTestId('whatif-threshold-value')).toHaveText(String(threshold))
+      return { local: await figure(page, 'whatif-local'), cloud: await figure(page, 'whatif-cloud'), cost: await page.getByTestId('whatif-cost').textContent() }
+    }
+    const low = await at(5)
+    await page.getByTestId('whatif-panel').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: 'e2e/artifacts/whatif.png' })
+    const high = await at(95)
+    // A lower threshold sends more prompts to the cloud and costs more; the table follows.
+    expect(low.cloud).toBeGreaterThan(high.cloud)
+    expect(low.cost).not.toBe(high.cost)
+    await expect(page.locator('[data-testid="whatif-row"][data-tier="cloud"]')).toHaveCount(high.cloud)
+    // Routing the batch generated nothing.
+    expect(ollama.requestsTo('/api/chat').length).toBe(chatsBefore)
+  })
+})
