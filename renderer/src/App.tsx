@@ -16,10 +16,9 @@ import { Pathway } from './components/Pathway'
 import { TelemetryBar } from './components/TelemetryBar'
 import { TelemetryPanel } from './components/TelemetryPanel'
 import { WhatIfPanel } from './components/WhatIfPanel'
+import { useRequestRate } from './hooks/useRequestRate'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
 import { endpointDown, ollamaHealth, systemCondition } from './state/health'
-import { endsGeneration } from './state/telemetry'
-import { mergeEnds, requestsPerMinute, rowEnds } from './state/telemetry-bar'
 
 interface AppProps {
   client: DashboardClient
@@ -160,33 +159,18 @@ export function App({ client, hasToken }: AppProps) {
 
   const onHealthReport = useCallback((report: EndpointsReport) => dispatch({ type: 'health/report', report }), [])
 
-  // The telemetry bar: the panels' latest figures, and request ends seen live (for the rate).
+  // The telemetry bar: the panels' latest figures (no RPC of its own) and the live request rate.
   const [telemetry, setTelemetry] = useState<TelemetrySummary | null>(null)
   const [cost, setCost] = useState<CostSummary | null>(null)
-  const [ends, setEnds] = useState<Map<string, number>>(() => new Map())
-  const [now, setNow] = useState(() => Date.now())
-  const onTelemetry = useCallback((summary: TelemetrySummary, rows: TelemetryRow[]) => {
-    setTelemetry(summary)
-    setEnds((prev) => mergeEnds(prev, rowEnds(rows), Date.now()))
-  }, [])
-  useEffect(
-    () =>
-      client.on('chat.status', (s) => {
-        if (endsGeneration(s)) setEnds((prev) => mergeEnds(prev, [[s.requestId, Date.now()]], Date.now()))
-      }),
-    [client],
+  const rate = useRequestRate(client)
+  const seedRate = rate.seed
+  const onTelemetry = useCallback(
+    (summary: TelemetrySummary, rows: TelemetryRow[]) => {
+      setTelemetry(summary)
+      seedRate(rows)
+    },
+    [seedRate],
   )
-  // While the last minute holds requests, let them age out of the rate.
-  const counting = ends.size > 0
-  useEffect(() => {
-    if (!counting) return
-    const timer = setInterval(() => {
-      const at = Date.now()
-      setNow(at)
-      setEnds((prev) => mergeEnds(prev, [], at))
-    }, 5000)
-    return () => clearInterval(timer)
-  }, [counting])
 
   // When the engine finds Ollama failing (or back), probe it again so the panel shows what is there now.
   const ollamaEndpoint = ollamaHealth(state.health)
@@ -201,7 +185,7 @@ export function App({ client, hasToken }: AppProps) {
   return (
     <div className="flex min-h-screen flex-col">
       <Header info={state.info} transport={client.transport} connection={state.connection} system={systemCondition(state.health)} />
-      <TelemetryBar summary={telemetry} cost={cost} health={state.health} perMinute={requestsPerMinute(ends, now)} />
+      <TelemetryBar summary={telemetry} cost={cost} health={state.health} perMinute={rate.perMinute} />
       <main className="grid flex-1 grid-cols-1 content-start gap-4 p-4 lg:grid-cols-12">
         <div className="col-span-full empty:hidden">
           <ErrorBanner
