@@ -5,7 +5,7 @@ import { breakerCount, savedVsAllCloud, type BarInputs } from '../state/telemetr
 
 function Figure({ term, value, testId, title }: { term: string; value: string; testId: string; title?: string }) {
   return (
-    <div className="flex min-w-0 flex-col" title={title}>
+    <div className="flex shrink-0 flex-col sm:min-w-0 sm:shrink" title={title}>
       <dt className="text-[0.65rem] font-bold tracking-widest text-gray-300 uppercase">{term}</dt>
       <dd data-testid={testId} className="truncate text-sm font-black tabular-nums">
         {value}
@@ -24,7 +24,8 @@ export function TelemetryBar({ summary, cost, health, perMinute }: BarInputs & {
   const saved = summary ? savedVsAllCloud(summary) : null
   return (
     <section aria-label="Live telemetry" data-testid="telemetry-bar" className="on-dark border-b-4 border-black bg-black px-4 py-2 text-white">
-      <dl className="grid grid-cols-3 gap-x-6 gap-y-2 sm:grid-cols-5 lg:grid-cols-9">
+      {/* One scrolling row on phones, so the bar does not push the prompt down; a grid from sm up. */}
+      <dl className="flex gap-x-6 gap-y-2 overflow-x-auto sm:grid sm:grid-cols-5 sm:overflow-visible lg:grid-cols-9">
         <Figure term="Req / min" testId="bar-rpm" value={String(perMinute)} title="Requests that ended in the last minute" />
         <Figure term="Local share" testId="bar-local-share" value={formatShare(summary?.localShare ?? null)} title="Last 24 h" />
         <Figure term="TTFT p50 local" testId="bar-ttft-local" value={formatMs(summary?.tiers.local.ttftMs?.p50)} />
