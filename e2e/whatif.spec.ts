@@ -1,3 +1,7 @@
+import { spawn } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, test, type Page } from '@playwright/test'
 import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
 import { startHeadlessHost, type RunningHost } from './headless-host'
@@ -63,4 +67,38 @@ test.describe('what-if on the headless host', () => {
     // Routing the batch generated nothing.
     expect(ollama.requestsTo('/api/chat').length).toBe(chatsBefore)
   })
+})
+
+/** `routellm simulate` as a user runs it: a fresh process and a fresh data folder. */
+function simulateCli(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const home = mkdtempSync(join(tmpdir(), 'routellm-simulate-'))
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'simulate', ...args], {
+      env: { ...process.env, ROUTELLM_HOME: home },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let out = ''
+    let err = ''
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()))
+    child.on('exit', (code) => resolve({ code, out, err }))
+  })
+}
+
+test('routellm simulate --threshold N re-splits the same file; a bad value is a usage error', async () => {
+  test.setTimeout(120_000)
+  const file = join(mkdtempSync(join(tmpdir(), 'routellm-batch-')), 'batch.jsonl')
+  writeFileSync(file, BATCH.slice(0, 40).map((r) => JSON.stringify(r)).join('\n'))
+  const split = async (threshold: string) => {
+    const { code, out, err } = await simulateCli(['--data', file, '--json', '--threshold', threshold])
+    expect(code, err).toBe(0)
+    return JSON.parse(out) as { threshold: number; tiers: { local: number; cloud: number } }
+  }
+  const [low, high] = await Promise.all([split('10'), split('90')])
+  expect(low.threshold).toBe(10)
+  expect(high.threshold).toBe(90)
+  expect(low.tiers.cloud).toBeGreaterThan(high.tiers.cloud)
+  const bad = await simulateCli(['--data', file, '--threshold', '150'])
+  expect(bad.code).toBe(2)
+  expect(bad.err).toContain('--threshold must be a number from 0 to 100')
 })
