@@ -141,8 +141,8 @@ test.describe('pathway, failover and health where the user looks', () => {
   test('an error banner from a failed run clears when a later run succeeds', async ({ page }) => {
     await page.setViewportSize({ width: 1440, height: 900 })
     await page.goto(host.url)
-    // The cloud's circuit is open (previous test); Ollama fails this one request: nothing can answer.
-    ollama.setFault({ kind: 'serverError', status: 500, times: 1 })
+    // The cloud's circuit is open (previous test); Ollama fails this one chat (not a health probe): nothing can answer.
+    ollama.setFault({ kind: 'serverError', status: 500, times: 1, paths: ['/api/chat'] })
     await ask(page, LOCAL_PROMPT)
     await expect(page.getByTestId('status-line')).toHaveAttribute('data-phase', 'error')
     const banner = page.getByRole('alert').filter({ hasText: /no endpoint could answer/i })

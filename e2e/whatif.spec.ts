@@ -46,14 +46,15 @@ test.describe('what-if on the headless host', () => {
     await expect(page.getByTestId('whatif-input')).toHaveValue(/variant 199\./)
     await page.getByTestId('whatif-route').click()
     await expect(page.getByTestId('whatif-table')).toBeVisible({ timeout: 150_000 })
-    await expect(page.getByTestId('whatif-row')).toHaveCount(200)
+    await expect(page.getByTestId('whatif-row')).toHaveCount(200, { timeout: 15_000 })
     await expect(page.getByTestId('whatif-threshold-value')).toHaveText('65')
     expect((await figure(page, 'whatif-local')) + (await figure(page, 'whatif-cloud'))).toBe(200)
     await expect(page.getByTestId('whatif-accuracy')).toHaveText(/^\d+%$/)
 
     const at = async (threshold: number) => {
       await page.getByTestId('whatif-threshold').fill(String(threshold))
-      await expect(page.getByTestId('whatif-threshold-value')).toHaveText(String(threshold))
+      // Re-rendering 200 rows on a loaded machine can take a moment.
+      await expect(page.getByTestId('whatif-threshold-value')).toHaveText(String(threshold), { timeout: 15_000 })
       return { local: await figure(page, 'whatif-local'), cloud: await figure(page, 'whatif-cloud'), cost: await page.getByTestId('whatif-cost').textContent() }
     }
     const low = await at(5)
