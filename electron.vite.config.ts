@@ -40,6 +40,8 @@ export default defineConfig({
     root: resolve(__dirname, 'renderer'),
     plugins: [react(), tailwindcss(), devOnlyRelaxedCsp()],
     build: {
+      // electron-vite leaves every bundle unminified; the dashboard is also served over HTTP, so minify it.
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } },
     },
   },

@@ -35,6 +35,11 @@ export type ChatPhase = z.infer<typeof ChatPhase>
 export const ChatStatus = z.object({
   requestId: z.string(),
   phase: ChatPhase,
+  /**
+   * Milliseconds from the start of the request to this event, measured by the engine: the
+   * dashboard shows how long each phase took as the difference between two events.
+   */
+  elapsedMs: z.number().nonnegative().optional(),
   decision: Decision.optional(),
   /** Human-readable: what went wrong, never a key or the raw upstream body. */
   error: z.string().optional(),

@@ -152,9 +152,9 @@ export function createHttpHost(options: HttpHostOptions): { server: Server; list
     }
 
     if (req.method !== 'GET' || !options.staticDir) return sendError(res, new ContractError('not found', 'not-found'))
-    const file = await readStatic(options.staticDir, url.pathname)
+    const file = await readStatic(options.staticDir, url.pathname, req.headers)
     if (!file) return sendError(res, new ContractError('not found', 'not-found'))
-    res.writeHead(200, { ...SECURITY_HEADERS, 'Content-Type': file.contentType })
+    res.writeHead(file.status, { ...SECURITY_HEADERS, ...file.headers })
     res.end(file.body)
   }
 

@@ -1,4 +1,6 @@
-import { useCallback, useEffect, useReducer, useState } from 'react'
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
+import type { CostSummary, EndpointsReport } from '../../shared/health'
+import type { TelemetryRow, TelemetrySummary } from '../../shared/telemetry'
 import { describeError, type DashboardClient } from './client'
 import { AnswerPanel } from './components/AnswerPanel'
 import { DecisionPanel } from './components/DecisionPanel'
@@ -10,9 +12,13 @@ import { OllamaPanel } from './components/OllamaPanel'
 import { PolicyPanel } from './components/PolicyPanel'
 import { PromptPanel } from './components/PromptPanel'
 import { SettingsPanel } from './components/SettingsPanel'
-import { StatusLine } from './components/StatusLine'
+import { Pathway } from './components/Pathway'
+import { TelemetryBar } from './components/TelemetryBar'
 import { TelemetryPanel } from './components/TelemetryPanel'
+import { WhatIfPanel } from './components/WhatIfPanel'
+import { useRequestRate } from './hooks/useRequestRate'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
+import { endpointDown, ollamaHealth, systemCondition } from './state/health'
 
 interface AppProps {
   client: DashboardClient
@@ -25,6 +31,7 @@ export function App({ client, hasToken }: AppProps) {
   const [prompt, setPrompt] = useState('')
   const [lastRating, setLastRating] = useState<Rated | null>(null)
   const { run } = state
+  const promptRef = useRef<HTMLTextAreaElement>(null)
 
   // Engine events and the state of the event channel.
   useEffect(() => {
@@ -125,11 +132,60 @@ export function App({ client, hasToken }: AppProps) {
     }
   }, [busy, client, prompt])
 
-  const onStop = useCallback(() => dispatch({ type: 'stop/requested' }), [])
+  const stoppable = canStop(run)
+  const onStop = useCallback(() => {
+    dispatch({ type: 'stop/requested' })
+    promptRef.current?.focus()
+  }, [])
+
+  // Esc stops the run wherever focus is (the STOP button may not even be focusable then).
+  useEffect(() => {
+    if (!stoppable) return
+    const onKey = (e: KeyboardEvent): void => {
+      if (e.key !== 'Escape' || e.defaultPrevented) return
+      e.preventDefault()
+      onStop()
+    }
+    window.addEventListener('keydown', onKey)
+    return () => window.removeEventListener('keydown', onKey)
+  }, [stoppable, onStop])
+
+  // RUN and SIMULATE are disabled while busy, which drops focus to the page: give it back to the prompt.
+  useEffect(() => {
+    if (busy) return
+    const el = document.activeElement
+    if (el === null || el === document.body) promptRef.current?.focus()
+  }, [busy])
+
+  const onHealthReport = useCallback((report: EndpointsReport) => dispatch({ type: 'health/report', report }), [])
+
+  // The telemetry bar: the panels' latest figures (no RPC of its own) and the live request rate.
+  const [telemetry, setTelemetry] = useState<TelemetrySummary | null>(null)
+  const [cost, setCost] = useState<CostSummary | null>(null)
+  const rate = useRequestRate(client)
+  const seedRate = rate.seed
+  const onTelemetry = useCallback(
+    (summary: TelemetrySummary, rows: TelemetryRow[]) => {
+      setTelemetry(summary)
+      seedRate(rows)
+    },
+    [seedRate],
+  )
+
+  // When the engine finds Ollama failing (or back), probe it again so the panel shows what is there now.
+  const ollamaEndpoint = ollamaHealth(state.health)
+  const ollamaDown = ollamaEndpoint !== null && endpointDown(ollamaEndpoint)
+  const seenOllamaDown = useRef(false)
+  useEffect(() => {
+    if (ollamaDown === seenOllamaDown.current) return
+    seenOllamaDown.current = ollamaDown
+    void refreshOllama(true)
+  }, [ollamaDown, refreshOllama])
 
   return (
     <div className="flex min-h-screen flex-col">
-      <Header info={state.info} transport={client.transport} connection={state.connection} />
+      <Header info={state.info} transport={client.transport} connection={state.connection} system={systemCondition(state.health)} />
+      <TelemetryBar summary={telemetry} cost={cost} health={state.health} perMinute={rate.perMinute} />
       <main className="grid flex-1 grid-cols-1 content-start gap-4 p-4 lg:grid-cols-12">
         <div className="col-span-full empty:hidden">
           <ErrorBanner
@@ -138,32 +194,36 @@ export function App({ client, hasToken }: AppProps) {
             onClear={() => dispatch({ type: 'errors/cleared' })}
           />
         </div>
+        {/* DOM order is the phone order (prompt → status → answer → decision); lg:order-* lays out the desktop grid. */}
         <PromptPanel
-          className="lg:col-span-8"
+          className="lg:order-1 lg:col-span-8"
+          inputRef={promptRef}
           prompt={prompt}
           onPromptChange={setPrompt}
           onRun={() => void onRun()}
           onSimulate={() => void onSimulate()}
           onStop={onStop}
           busy={busy}
-          canStop={canStop(run)}
+          canStop={stoppable}
           stopping={run.stop !== 'none' && (run.phase === 'starting' || run.phase === 'analyzing' || run.phase === 'routing' || run.phase === 'generating')}
         >
-          <StatusLine run={run} />
+          <Pathway run={run} />
         </PromptPanel>
+        <AnswerPanel className="lg:order-4 lg:col-span-12" run={run} feedback={<FeedbackButtons client={client} run={run} onRated={setLastRating} />} />
+        <DecisionPanel className="lg:order-3 lg:col-span-8" run={run} />
         <OllamaPanel
-          className="lg:col-span-4 lg:row-span-2"
+          className="lg:order-2 lg:col-span-4 lg:row-span-2"
           status={state.ollama.status}
           loading={state.ollama.loading}
           checkedAt={state.ollama.checkedAt}
+          health={ollamaEndpoint}
           onRefresh={() => void refreshOllama(true)}
         />
-        <DecisionPanel className="lg:col-span-8" run={run} />
-        <AnswerPanel className="lg:col-span-12" run={run} feedback={<FeedbackButtons client={client} run={run} onRated={setLastRating} />} />
-        <TelemetryPanel className="lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} />
-        <HealthPanel className="lg:col-span-12" client={client} enabled={hasToken} />
-        <PolicyPanel className="lg:col-span-12" client={client} enabled={hasToken} />
-        <SettingsPanel className="lg:col-span-12" client={client} enabled={hasToken} />
+        <TelemetryPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} onLoaded={onTelemetry} />
+        <WhatIfPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} onCost={setCost} />
+        <PolicyPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <SettingsPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>
   )

@@ -36,6 +36,10 @@ describe('ChatService generate flow', () => {
     const last = statuses.at(-1)!
     expect(statuses.map((s) => s.phase)).toEqual(['analyzing', 'routing', 'generating', 'done'])
     expect(statuses.every((s) => s.requestId === requestId)).toBe(true)
+    // Every event carries the engine's clock since the start, so each phase has a measured duration.
+    const elapsed = statuses.map((s) => s.elapsedMs ?? -1)
+    expect(elapsed.every((ms) => ms >= 0)).toBe(true)
+    expect([...elapsed].sort((a, b) => a - b)).toEqual(elapsed)
     expect(tokens.join('')).toBe('Hi there, friend.')
     expect(last.servedBy).toEqual({ tier: 'local', endpoint: 'ollama', model: 'llama3.2:1b' })
     expect(last.usage?.outputTokens).toBeGreaterThan(0)

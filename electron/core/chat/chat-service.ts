@@ -157,14 +157,14 @@ export class ChatService {
   private async generateNow(input: ChatStart, hooks: GenerateHooks & { signal: AbortSignal }): Promise<ChatResult> {
     const requestId = hooks.requestId ?? randomUUID()
     const signal = hooks.signal
+    const started = this.now()
     const emit = (status: ChatStatus) => {
       try {
-        hooks.onStatus?.(status)
+        hooks.onStatus?.({ ...status, elapsedMs: this.now() - started })
       } catch {
         // a broken listener must not break the generation
       }
     }
-    const started = this.now()
     emit({ requestId, phase: 'analyzing' })
 
     let decision: Decision

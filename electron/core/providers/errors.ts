@@ -25,12 +25,20 @@ export function redact(text: string, secrets: readonly string[] = []): string {
       out = out.split(secret.slice(-6)).join('[redacted]').split(secret.slice(0, 6)).join('[redacted]')
     }
   }
-  return out
+  const masked = out
     .replace(/\b(?:sk|pk|rk|ak)-[A-Za-z0-9_*.-]{3,}/g, '[redacted]')
     .replace(/Bearer\s+\S+/gi, 'Bearer [redacted]')
     .replace(/\s+/g, ' ')
     .trim()
-    .slice(0, MAX_UPSTREAM_CHARS)
+  return clip(masked, MAX_UPSTREAM_CHARS)
+}
+
+/** Shorten at a word boundary with an ellipsis, so a shown error never ends mid-word. */
+function clip(text: string, max: number): string {
+  if (text.length <= max) return text
+  const cut = text.slice(0, max - 1)
+  const space = cut.lastIndexOf(' ')
+  return `${space > max / 2 ? cut.slice(0, space) : cut}…`
 }
 
 /** Retry-After as milliseconds: `retry-after-ms`, then `retry-after` in seconds or as an HTTP date. */

@@ -86,6 +86,10 @@ describe('OpenAIProvider against the OpenAI double', () => {
     expect(error.message).not.toContain(canary.slice(-4))
     expect(redact(`bad key ${canary} and sk-proj-abcdef`, [canary])).toBe('bad key [redacted] and [redacted]')
     expect(redact('Authorization: Bearer abc.def')).toBe('Authorization: Bearer [redacted]')
+    // A long upstream message is shortened at a word boundary, never mid-word.
+    const long = redact(`upstream said ${'overloaded '.repeat(40)}`)
+    expect(long.length).toBeLessThanOrEqual(200)
+    expect(long).toMatch(/ overloaded…$/)
   })
 
   it('lists models (the cheap authenticated call)', async () => {

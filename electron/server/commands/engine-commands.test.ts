@@ -120,4 +120,27 @@ describe('routellm simulate', () => {
     expect(report).toMatchObject({ n: 3, tiers: { local: 2, cloud: 1 }, cost: { savedShare: expect.any(Number) } })
     expect(report.decisions.map((d: { line: number }) => d.line)).toEqual([1, 2, 4])
   })
+
+  it('--threshold N routes the same batch at that threshold, for this run only', async () => {
+    const file = labelledFile()
+    const at = async (threshold: string) => {
+      const { code, out } = await run('simulate', ['--data', file, '--json', '--no-semantic', '--threshold', threshold])
+      expect(code).toBe(0)
+      return JSON.parse(out) as { threshold: number; tiers: { local: number; cloud: number }; decisions: Array<{ complexity: number; tier: string; pinned: string | null }> }
+    }
+    const low = await at('0')
+    const high = await at('100')
+    expect(low.threshold).toBe(0)
+    expect(high.threshold).toBe(100)
+    // Unpinned prompts follow the threshold: at 0 any positive index goes to the cloud, at 100 none does.
+    for (const d of high.decisions.filter((x) => x.pinned === null)) expect(d.tier).toBe('local')
+    for (const d of low.decisions.filter((x) => x.pinned === null && x.complexity > 0)) expect(d.tier).toBe('cloud')
+    expect(low.tiers.cloud).toBeGreaterThan(high.tiers.cloud)
+  })
+
+  it('--threshold outside 0–100 is a usage error, not a silent default', async () => {
+    for (const bad of ['150', 'high', '-1']) {
+      await expect(run('simulate', ['--data', labelledFile(), '--threshold', bad])).rejects.toThrow(UsageError)
+    }
+  })
 })

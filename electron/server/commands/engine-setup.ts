@@ -3,6 +3,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Tier } from '../../../shared/decision'
 import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
+import { ThresholdInput } from '../../../shared/policy-contract'
 import { resolveDataDir } from '../../core/data-dir'
 import { createRouter, type Router } from '../../core/engine/router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from '../../core/engine/standard-pillars'
@@ -107,10 +108,12 @@ async function discoveredEndpoints(ctx: CliContext, dataDir: string) {
  * --policy or <data folder>/policy.json (else the defaults); an --override file always
  * applies, the saved threshold-override.json only with `savedOverride`.
  */
-export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean; endpoints?: boolean }): Promise<EngineSetup> {
+export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean; endpoints?: boolean; threshold?: number }): Promise<EngineSetup> {
   const dataDir = resolveDataDir(ctx.env)
   const loaded = await loadPolicy(flags, dataDir)
   let policy = await withOverride(loaded.policy, flags, dataDir, opts.savedOverride)
+  // A what-if threshold for this run only (simulate --threshold): wins over every file, writes none.
+  if (opts.threshold !== undefined) policy = { ...policy, threshold: opts.threshold }
   const judge = await judgeSetup(flags, ctx)
   if (judge) policy = { ...policy, judge: { ...policy.judge, enabled: true, model: judge.model } }
   const userClusters = join(dataDir, 'clusters.json')
@@ -146,6 +149,14 @@ export function parseTier(value: string | boolean | undefined): Tier | undefined
   if (value === undefined) return undefined
   const parsed = Tier.safeParse(value)
   if (!parsed.success) throw new UsageError(`--tier must be local or cloud, not "${String(value)}"`)
+  return parsed.data
+}
+
+/** --threshold N: the routing threshold for this run, 0–100 like the policy's own. */
+export function parseThreshold(value: string | boolean | undefined): number | undefined {
+  if (value === undefined) return undefined
+  const parsed = ThresholdInput.safeParse(typeof value === 'string' && value.trim() !== '' ? Number(value) : Number.NaN)
+  if (!parsed.success) throw new UsageError(`--threshold must be a number from 0 to 100, not "${String(value)}"`)
   return parsed.data
 }
 

@@ -1,7 +1,7 @@
 import { readDataset } from '../../core/engine/dataset'
 import { simulate, type SimulationReport } from '../../core/engine/simulate'
 import type { CliCommand, CliContext } from './command'
-import { ENGINE_FLAGS, ENGINE_USAGE, requireString, setupEngine, writeJson } from './engine-setup'
+import { ENGINE_FLAGS, ENGINE_USAGE, parseThreshold, requireString, setupEngine, writeJson } from './engine-setup'
 import { parseFlags } from './flags'
 
 const pct = (x: number | null) => (x === null ? '-' : `${(x * 100).toFixed(1)}%`)
@@ -26,11 +26,12 @@ function describe(r: SimulationReport): string {
 export const simulateCommand: CliCommand = {
   name: 'simulate',
   summary: 'route a batch (JSONL with "prompt", or one prompt per line) without generating',
-  usage: `simulate --data <file> [--json] ${ENGINE_USAGE}`,
+  usage: `simulate --data <file> [--threshold <0-100>] [--json] ${ENGINE_USAGE}`,
   async run(ctx: CliContext) {
-    const { flags } = parseFlags(ctx.args, { ...ENGINE_FLAGS, data: 'string' })
+    const { flags } = parseFlags(ctx.args, { ...ENGINE_FLAGS, data: 'string', threshold: 'string' })
+    const threshold = parseThreshold(flags.threshold)
     const items = await readDataset(requireString(flags, 'data'))
-    const engine = await setupEngine(ctx, flags, { savedOverride: true })
+    const engine = await setupEngine(ctx, flags, { savedOverride: true, ...(threshold !== undefined ? { threshold } : {}) })
     try {
       const report = await simulate(engine.router, items)
       if (flags.json) writeJson(ctx, report)

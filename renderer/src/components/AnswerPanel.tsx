@@ -1,6 +1,7 @@
 import { useLayoutEffect, useRef, type ReactNode } from 'react'
 import { formatMs } from '../format'
 import type { RunState } from '../state/dashboard'
+import { outcomeSentence } from '../state/pathway'
 import { Panel } from './Panel'
 
 /** The streamed answer, whitespace preserved, kept scrolled to the end while it grows; `feedback` (the thumbs) goes under it. */
@@ -32,6 +33,7 @@ export function AnswerPanel({ run, className, feedback }: { run: RunState; class
 
   const s = run.servedBy
   const u = run.usage
+  const outcome = outcomeSentence(run)
   return (
     <Panel title="Answer" className={className} bodyClassName="flex flex-col">
       <div
@@ -53,6 +55,11 @@ export function AnswerPanel({ run, className, feedback }: { run: RunState; class
         </div>
         {run.phase === 'aborted' ? <p className="label mt-2">[stopped by user]</p> : null}
       </div>
+      {outcome !== null ? (
+        <p data-testid="answer-outcome" data-failover={String(run.hops.length > 0)} className="border-t-2 border-black px-4 py-2 text-sm font-bold break-words">
+          {outcome}
+        </p>
+      ) : null}
       {s || u ? (
         <dl className="flex flex-wrap gap-x-6 gap-y-1 border-t-2 border-black px-4 py-2 text-xs uppercase" data-testid="served-by">
           {s ? (

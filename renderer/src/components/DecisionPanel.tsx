@@ -59,7 +59,7 @@ function Field({ term, children, testId }: { term: string; children: ReactNode; 
 function TraceTable({ trace }: { trace: Decision['trace'] }) {
   return (
     <div className="overflow-x-auto">
-      <table data-testid="trace-table" className="w-full min-w-[36rem] border-collapse border-2 border-black text-sm">
+      <table data-testid="trace-table" className="table-cards w-full min-w-[36rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Pillar trace</caption>
         <TableHead columns={['Pillar', 'Status', 'Score', 'Reason', 'ms']} />
         <tbody>
@@ -75,18 +75,59 @@ function TraceTable({ trace }: { trace: Decision['trace'] }) {
                 <th scope="row" className="cell font-bold uppercase">
                   {v.pillar}
                 </th>
-                <td className="cell uppercase">
+                <td data-label="Status" className="cell uppercase">
                   {v.status === 'short-circuit' ? <span className="bg-black px-1 text-white">{v.status}</span> : v.status}
                   {v.tier ? <span className="block text-xs">→ {v.tier}</span> : null}
                 </td>
-                <td className="cell text-right tabular-nums">{formatScore(v.score)}</td>
-                <td className="cell break-words whitespace-pre-wrap">{v.reason}</td>
-                <td className="cell text-right whitespace-nowrap tabular-nums">{formatMs(v.ms)}</td>
+                <td data-label="Score" className="cell text-right tabular-nums">{formatScore(v.score)}</td>
+                <td data-label="Reason" className="cell break-words whitespace-pre-wrap">{v.reason}</td>
+                <td data-label="ms" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(v.ms)}</td>
               </tr>
             ))
           )}
         </tbody>
       </table>
+    </div>
+  )
+}
+
+/**
+ * The tier that actually answered, next to the one the router chose: after a failover they
+ * differ, and the decision alone would tell the wrong story.
+ */
+function ServedBox({ run }: { run: RunState }) {
+  const s = run.servedBy
+  const d = run.decision
+  if (s === null || d === null || run.mode !== 'run') return null
+  const failedOver = run.hops.length > 0 || s.tier !== d.tier
+  const answered = run.phase === 'done'
+  return (
+    <div className="flex flex-col justify-center border-4 border-black px-4 py-2">
+      <span className="label">{answered ? 'Served by' : run.phase === 'generating' ? 'Serving' : 'Last tried'}</span>
+      <span data-testid="decision-served-tier" data-tier={s.tier} data-failover={String(failedOver)} className="text-3xl font-black tracking-[0.2em]">
+        {s.tier.toUpperCase()}
+      </span>
+      {failedOver ? <span className="text-xs font-bold tracking-widest uppercase">after failover</span> : null}
+    </div>
+  )
+}
+
+/** Failed attempts before the arm that answered, in order. */
+function HopList({ hops }: { hops: RunState['hops'] }) {
+  if (hops.length === 0) return null
+  return (
+    <div className="flex flex-col gap-1">
+      <span className="label">Failover hops</span>
+      <ol data-testid="decision-hops" className="flex flex-col gap-1 text-sm">
+        {hops.map((h, i) => (
+          <li key={`${h.endpoint}-${h.model}-${i}`} data-testid="decision-hop" data-error={h.error} className="border-l-4 border-black pl-2 break-words">
+            <span className="font-bold uppercase">
+              {h.tier} ✕ {h.endpoint}
+            </span>{' '}
+            <span className="text-gray-600">({h.model})</span> · <span className="font-bold">{h.error}</span> · {h.message}
+          </li>
+        ))}
+      </ol>
     </div>
   )
 }
@@ -108,11 +149,12 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
         <div className="flex flex-col gap-4">
           <div className="flex flex-wrap items-stretch gap-4">
             <div className="flex flex-col justify-center border-4 border-black bg-black px-4 py-2 text-white">
-              <span className="text-xs tracking-widest text-gray-300 uppercase">Tier</span>
+              <span className="text-xs tracking-widest text-gray-300 uppercase">{run.mode === 'run' && run.servedBy ? 'Routed to' : 'Tier'}</span>
               <span data-testid="decision-tier" data-tier={d.tier} className="text-3xl font-black tracking-[0.2em]">
                 {d.tier.toUpperCase()}
               </span>
             </div>
+            <ServedBox run={run} />
             <div className="flex flex-col justify-center border-4 border-black px-4 py-2">
               <span className="label">Complexity</span>
               <span className="text-3xl font-black tabular-nums">
@@ -146,6 +188,7 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
             </div>
             <ComplexityBar complexity={d.complexity} threshold={d.threshold} />
           </div>
+          <HopList hops={run.hops} />
           <div className="flex flex-col gap-1">
             <span className="label">Why</span>
             <p data-testid="decision-explanation" className="border-l-4 border-black pl-3 break-words whitespace-pre-wrap">

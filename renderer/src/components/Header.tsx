@@ -1,10 +1,12 @@
 import type { ConnectionState, Transport } from '../client'
 import type { AppInfo } from '../state/dashboard'
+import type { SystemCondition } from '../state/health'
 
 interface HeaderProps {
   info: AppInfo | null
   transport: Transport
   connection: ConnectionState
+  system: SystemCondition
 }
 
 function eventsLabel(c: ConnectionState): string {
@@ -23,7 +25,7 @@ function eventsLabel(c: ConnectionState): string {
 }
 
 /** The app name and what the dashboard is connected to. */
-export function Header({ info, transport, connection }: HeaderProps) {
+export function Header({ info, transport, connection, system }: HeaderProps) {
   const items: Array<[string, string, string?]> = [
     ['VERSION', info ? info.version : '…'],
     ['HOST', info ? info.host.toUpperCase() : '…'],
@@ -36,6 +38,17 @@ export function Header({ info, transport, connection }: HeaderProps) {
       <div className="flex items-baseline gap-4">
         <h1 className="text-3xl leading-none font-black tracking-[0.25em]">ROUTELLM</h1>
         <p className="label hidden sm:block">LOCAL-FIRST LLM ROUTER</p>
+        {system.condition !== 'unknown' ? (
+          <strong
+            data-testid="system-condition"
+            data-condition={system.condition}
+            title={system.troubled.join(', ') || 'all endpoints healthy'}
+            className={`px-2 py-0.5 text-sm font-black tracking-widest uppercase ${system.condition === 'online' ? 'border-2 border-black' : 'bg-black text-white'}`}
+          >
+            {system.condition === 'online' ? '■ ' : '▲ '}
+            {system.condition.toUpperCase()}
+          </strong>
+        ) : null}
       </div>
       <dl data-testid="app-info" className="flex min-w-0 flex-wrap gap-x-6 gap-y-1 text-xs uppercase">
         {items.map(([term, value, title]) => (

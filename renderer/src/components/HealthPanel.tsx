@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
-import type { DataFileProblem, EndpointStatus, NetworkStatus } from '../../../shared/health'
+import type { CostSummary, DataFileProblem, EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
 import { describeError, type DashboardClient } from '../client'
+import { onReconnect } from '../client/reconnect'
 import { formatClock, formatMs } from '../format'
 import {
   anyCooling,
@@ -24,6 +25,10 @@ interface HealthPanelProps {
   client: DashboardClient
   /** False when the dashboard has no access token (nothing can be loaded). */
   enabled: boolean
+  /** Every report as it arrives (load or pushed event), for the header and the Ollama panel. */
+  onReport?: (report: EndpointsReport) => void
+  /** Every cost summary as it arrives, for the telemetry bar. */
+  onCost?: (cost: CostSummary) => void
   className?: string
 }
 
@@ -169,10 +174,17 @@ function NetworkSection({ network, busy, onToggle }: { network: NetworkStatus; b
  * ENDPOINTS · HEALTH and COST: every endpoint's circuit state and figures, live from the
  * engine's 'health.status' events, the offline switch, and spend against the budget caps.
  */
-export function HealthPanel({ client, enabled, className = '' }: HealthPanelProps) {
+export function HealthPanel({ client, enabled, onReport, onCost, className = '' }: HealthPanelProps) {
   const [state, dispatch] = useReducer(healthReducer, initialHealth)
   const [now, setNow] = useState(() => Date.now())
   const askedAfterCooldown = useRef<number | null>(null)
+  // The parent hears exactly the report on screen, whichever way it arrived.
+  useEffect(() => {
+    if (state.report) onReport?.(state.report)
+  }, [state.report, onReport])
+  useEffect(() => {
+    if (state.cost) onCost?.(state.cost)
+  }, [state.cost, onCost])
 
   const load = useCallback(
     async (refresh: boolean) => {
@@ -210,9 +222,7 @@ export function HealthPanel({ client, enabled, className = '' }: HealthPanelProp
       client.on('chat.status', (s) => {
         if (s.phase === 'done' || s.phase === 'error') void loadCost()
       }),
-      client.onConnection((c) => {
-        if (c.status === 'open') void load(false)
-      }),
+      onReconnect(client, () => void load(false)),
     ]
     return () => offs.forEach((off) => off())
   }, [client, enabled, load, loadCost])

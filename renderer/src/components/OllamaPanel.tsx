@@ -1,5 +1,8 @@
+import { useId, useState } from 'react'
+import type { EndpointStatus } from '../../../shared/health'
 import type { OllamaStatus } from '../../../shared/ollama'
 import { formatBytes, formatClock } from '../format'
+import { endpointDown } from '../state/health'
 import { Panel } from './Panel'
 import { TableHead } from './TableHead'
 
@@ -7,6 +10,8 @@ interface OllamaPanelProps {
   status: OllamaStatus | null
   loading: boolean
   checkedAt: number | null
+  /** The Ollama endpoint's health from the engine's live events: it can fail after the last probe. */
+  health: EndpointStatus | null
   onRefresh: () => void
   className?: string
 }
@@ -28,31 +33,66 @@ function Tried({ tried }: { tried: OllamaStatus['tried'] }) {
 }
 
 /** Is a local Ollama server there, where, which version, which models. */
-export function OllamaPanel({ status, loading, checkedAt, onRefresh, className }: OllamaPanelProps) {
+export function OllamaPanel({ status, loading, checkedAt, health, onRefresh, className }: OllamaPanelProps) {
   const detected = status === null ? 'unknown' : String(status.detected)
+  const failing = health !== null && endpointDown(health)
+  // On phones the panel folds to its one-line verdict so the answer is not pushed down; desktop always shows it all.
+  const [expanded, setExpanded] = useState(false)
+  const detailsId = useId()
+  const verdict = status === null ? 'unknown' : failing ? 'not responding' : status.detected ? `detected · ${status.models.length} model${status.models.length === 1 ? '' : 's'}` : 'not detected'
   return (
     <Panel
       title="Ollama"
       className={className}
       actions={
-        <button
-          type="button"
-          className="btn-bar"
-          data-testid="ollama-refresh"
-          onClick={onRefresh}
-          disabled={loading}
-          aria-label="Refresh Ollama status"
-        >
-          {loading ? 'Probing…' : 'Refresh'}
-        </button>
+        <>
+          <button
+            type="button"
+            className="btn-bar lg:hidden"
+            data-testid="ollama-expand"
+            aria-expanded={expanded}
+            aria-controls={detailsId}
+            onClick={() => setExpanded((v) => !v)}
+          >
+            {expanded ? 'Hide' : 'Show'}
+          </button>
+          <button
+            type="button"
+            className="btn-bar"
+            data-testid="ollama-refresh"
+            onClick={onRefresh}
+            disabled={loading}
+            aria-label="Refresh Ollama status"
+          >
+            {loading ? 'Probing…' : 'Refresh'}
+          </button>
+        </>
       }
     >
-      <div data-testid="ollama-status" data-detected={detected} aria-busy={loading} className="flex flex-col gap-3">
+      <p className={`text-sm font-black tracking-widest uppercase lg:hidden ${expanded ? 'hidden' : ''}`} data-testid="ollama-summary">
+        {verdict}
+      </p>
+      <div
+        id={detailsId}
+        data-testid="ollama-status"
+        data-detected={detected}
+        data-health={health?.state ?? 'unknown'}
+        aria-busy={loading}
+        className={`flex-col gap-3 ${expanded ? 'flex' : 'hidden lg:flex'}`}
+      >
         {status === null ? (
           <p className="text-sm text-gray-600 uppercase">{loading ? 'Probing for Ollama…' : 'Status unknown.'}</p>
         ) : status.detected ? (
           <>
-            <p className="self-start bg-black px-2 py-1 text-lg font-black tracking-widest text-white">DETECTED</p>
+            {failing ? (
+              <div role="alert" data-testid="ollama-failing" className="flex flex-col gap-1 border-4 border-black p-2">
+                <p className="self-start bg-black px-2 py-1 text-lg font-black tracking-widest text-white">▲ NOT RESPONDING</p>
+                <p className="text-sm font-bold break-words">{health.lastError?.message ?? health.reason ?? health.state}</p>
+                <p className="label">Detected at the last probe; failing since. Local prompts go to the cloud meanwhile.</p>
+              </div>
+            ) : (
+              <p className="self-start bg-black px-2 py-1 text-lg font-black tracking-widest text-white">DETECTED</p>
+            )}
             <dl className="grid grid-cols-[auto_1fr] gap-x-4 gap-y-1 text-sm">
               <dt className="label">Host</dt>
               <dd className="font-bold break-all" data-testid="ollama-host">

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useId, useReducer, type FormEvent } from 'react'
 import type { PolicyStatus } from '../../../shared/policy-contract'
 import { describeError, type DashboardClient } from '../client'
+import { onReconnect } from '../client/reconnect'
 import { formatClock } from '../format'
 import { formatThreshold, initialPolicy, parseThreshold, policyReducer, thresholdSource } from '../state/policy'
 import { Panel } from './Panel'
@@ -63,10 +64,7 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
   useEffect(() => {
     if (!enabled) return
     void load()
-    const off = client.onConnection((c) => {
-      if (c.status === 'open') void load()
-    })
-    return off
+    return onReconnect(client, () => void load())
   }, [client, enabled, load])
 
   const onSave = useCallback(

@@ -1,4 +1,4 @@
-import { useId, type KeyboardEvent, type ReactNode } from 'react'
+import { useId, type KeyboardEvent, type ReactNode, type Ref } from 'react'
 import { Panel } from './Panel'
 
 interface PromptPanelProps {
@@ -11,15 +11,17 @@ interface PromptPanelProps {
   canStop: boolean
   stopping: boolean
   className?: string
+  /** The prompt box, so focus can come back to it after a run is stopped. */
+  inputRef?: Ref<HTMLTextAreaElement>
   children?: ReactNode
 }
 
 const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform)
 const MOD = isMac ? '⌘' : 'CTRL'
 
-/** The prompt box and its three actions. Ctrl/Cmd+Enter runs, +Shift simulates, Esc stops. */
+/** The prompt box and its three actions. Ctrl/Cmd+Enter runs, +Shift simulates; Esc (anywhere on the page, see App) stops. */
 export function PromptPanel(props: PromptPanelProps) {
-  const { prompt, onPromptChange, onRun, onSimulate, onStop, busy, canStop, stopping, className, children } = props
+  const { prompt, onPromptChange, onRun, onSimulate, onStop, busy, canStop, stopping, className, inputRef, children } = props
   const inputId = useId()
   const hintId = useId()
   const empty = prompt.trim() === ''
@@ -30,9 +32,6 @@ export function PromptPanel(props: PromptPanelProps) {
       if (busy || empty) return
       if (e.shiftKey) onSimulate()
       else onRun()
-    } else if (e.key === 'Escape' && canStop) {
-      e.preventDefault()
-      onStop()
     }
   }
 
@@ -44,6 +43,7 @@ export function PromptPanel(props: PromptPanelProps) {
         </label>
         <textarea
           id={inputId}
+          ref={inputRef}
           data-testid="prompt-input"
           aria-describedby={hintId}
           value={prompt}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { describeError, type DashboardClient } from '../client'
+import { onReconnect } from '../client/reconnect'
 import { formatClock, formatMs, formatScore } from '../format'
 import { formatUsd } from '../state/health'
 import {
@@ -25,6 +26,8 @@ interface TelemetryPanelProps {
   enabled: boolean
   /** The latest thumbs up/down on an answer: shown at once, then reloaded. */
   lastRating?: Rated | null
+  /** Every successful load, for the telemetry bar. */
+  onLoaded?: (summary: TelemetrySummary, rows: TelemetryRow[]) => void
   className?: string
 }
 
@@ -142,7 +145,7 @@ const RECENT_COLUMNS = [
 function RecentTable({ rows }: { rows: TelemetryRow[] }) {
   return (
     <div className="overflow-x-auto">
-      <table data-testid="telemetry-recent" className="w-full min-w-[44rem] border-collapse border-2 border-black text-sm">
+      <table data-testid="telemetry-recent" className="table-cards w-full min-w-[44rem] border-collapse border-2 border-black text-sm">
         <caption className="label pb-1 text-left">Recent requests (newest first)</caption>
         <TableHead columns={RECENT_COLUMNS} />
         <tbody>
@@ -150,20 +153,20 @@ function RecentTable({ rows }: { rows: TelemetryRow[] }) {
             const failed = r.outcome !== 'ok'
             return (
               <tr key={r.requestId} data-testid="telemetry-row" data-request-id={r.requestId} data-outcome={r.outcome} data-feedback={r.feedback ?? ''}>
-                <td className="cell whitespace-nowrap tabular-nums">{formatClock(Date.parse(r.at))}</td>
-                <td className="cell whitespace-nowrap uppercase">
+                <td data-label="Time" className="cell whitespace-nowrap tabular-nums">{formatClock(Date.parse(r.at))}</td>
+                <td data-label="Tier" className="cell whitespace-nowrap uppercase">
                   {tierLabel(r)}
                   {r.pinned ? <span className="block text-xs text-gray-600 normal-case">pinned: {r.pinned}</span> : null}
                 </td>
-                <td className="cell text-right tabular-nums">{formatScore(Math.round(r.complexity * 10) / 10)}</td>
-                <td className="cell max-w-[22rem] truncate" title={armLabel(r)}>
+                <td data-label="Complexity" className="cell text-right tabular-nums">{formatScore(Math.round(r.complexity * 10) / 10)}</td>
+                <td data-label="Endpoint · model" className="cell max-w-[22rem] truncate" title={armLabel(r)}>
                   {armLabel(r)}
                   {r.hops > 0 ? <span className="block text-xs text-gray-600">after {r.hops} failover{r.hops === 1 ? '' : 's'}: {r.hopErrors.join(', ')}</span> : null}
                 </td>
-                <td className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.ttftMs)}</td>
-                <td className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.totalMs)}</td>
-                <td className="cell whitespace-nowrap uppercase">{failed ? <span className="bg-black px-1 text-white">{outcomeLabel(r)}</span> : outcomeLabel(r)}</td>
-                <td className="cell text-center font-bold whitespace-nowrap" aria-label={r.feedback ? `rated ${r.feedback}` : 'not rated'}>
+                <td data-label="TTFT" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.ttftMs)}</td>
+                <td data-label="Total" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.totalMs)}</td>
+                <td data-label="Outcome" className="cell whitespace-nowrap uppercase">{failed ? <span className="bg-black px-1 text-white">{outcomeLabel(r)}</span> : outcomeLabel(r)}</td>
+                <td data-label="Rating" className="cell text-center font-bold whitespace-nowrap" aria-label={r.feedback ? `rated ${r.feedback}` : 'not rated'}>
                   {r.feedback === 'up' ? '▲ up' : r.feedback === 'down' ? '▼ down' : '—'}
                 </td>
               </tr>
@@ -181,8 +184,12 @@ function RecentTable({ rows }: { rows: TelemetryRow[] }) {
  * whenever a generation ends and after a rating. Numbers only: the engine never stores
  * prompt or answer text.
  */
-export function TelemetryPanel({ client, enabled, lastRating = null, className = '' }: TelemetryPanelProps) {
+export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, className = '' }: TelemetryPanelProps) {
   const [state, dispatch] = useReducer(telemetryReducer, initialTelemetry)
+  // The telemetry bar at the top shows figures of the same load: no RPC of its own.
+  useEffect(() => {
+    if (state.summary) onLoaded?.(state.summary, state.rows)
+  }, [state.summary, state.rows, onLoaded])
   const seq = useRef(0)
 
   const load = useCallback(async () => {
@@ -207,9 +214,7 @@ export function TelemetryPanel({ client, enabled, lastRating = null, className =
       client.on('chat.status', (s) => {
         if (endsGeneration(s)) void load()
       }),
-      client.onConnection((c) => {
-        if (c.status === 'open') void load()
-      }),
+      onReconnect(client, () => void load()),
     ]
     return () => offs.forEach((off) => off())
   }, [client, enabled, load])

@@ -9,6 +9,7 @@ import {
   isBusy,
   MAX_ERRORS,
   MAX_PENDING_EVENTS,
+  phaseDurations,
   type DashboardAction,
   type DashboardState,
 } from './dashboard'
@@ -258,5 +259,64 @@ describe('dashboardReducer: ollama, info, connection, errors', () => {
     s = dashboardReducer(s, { type: 'error/dismissed', id })
     expect(s.errors.some((e) => e.id === id)).toBe(false)
     expect(dashboardReducer(s, { type: 'errors/cleared' }).errors).toEqual([])
+  })
+})
+
+describe('dashboardReducer: failover and measured phases', () => {
+  const hop = { endpoint: 'cloud', model: 'gpt-4o-mini', tier: 'cloud' as const, error: 'unavailable' as const, message: 'cloud: server error 500' }
+  const served = { tier: 'local' as const, endpoint: 'ollama', model: 'llama3.2:1b' }
+
+  it('keeps the hops and the arm that answered after a failover', () => {
+    const s = reduce([
+      { type: 'run/requested' },
+      { type: 'run/started', requestId: 'r1' },
+      status('r1', 'routing', { decision: { ...decision, tier: 'cloud' } }),
+      status('r1', 'generating', { servedBy: served, hops: [hop] }),
+      status('r1', 'done', { servedBy: served, hops: [hop] }),
+    ])
+    expect(s.run.decision?.tier).toBe('cloud')
+    expect(s.run.servedBy).toEqual(served)
+    expect(s.run.hops).toEqual([hop])
+  })
+
+  it('measures each phase from the engine clock; the terminal step is the whole request', () => {
+    const s = reduce([
+      { type: 'run/requested' },
+      { type: 'run/started', requestId: 'r1' },
+      status('r1', 'analyzing', { elapsedMs: 0.2 }),
+      status('r1', 'routing', { decision, elapsedMs: 12.2 }),
+      status('r1', 'generating', { elapsedMs: 13.2 }),
+      status('r1', 'generating', { elapsedMs: 50 }),
+      status('r1', 'done', { elapsedMs: 213.2 }),
+    ])
+    const ms = phaseDurations(s.run)
+    expect(ms.analyzing).toBeCloseTo(12)
+    expect(ms.routing).toBeCloseTo(1)
+    expect(ms.generating).toBeCloseTo(200) // from the first 'generating' event, not a later one
+    expect(ms.done).toBeCloseTo(213.2)
+  })
+
+  it('a phase still running has no duration yet; a run that failed while routing never generated', () => {
+    const running = reduce([{ type: 'run/requested' }, { type: 'run/started', requestId: 'r1' }, status('r1', 'analyzing', { elapsedMs: 0 })])
+    expect(phaseDurations(running.run)).toEqual({})
+    const failed = reduce([status('r1', 'routing', { elapsedMs: 4 }), status('r1', 'error', { elapsedMs: 6, error: 'no endpoint' })], running)
+    expect(phaseDurations(failed.run)).toEqual({ analyzing: 4, routing: 2, error: 6 })
+    expect(failed.run.failure).toEqual({ message: 'no endpoint', interrupted: false })
+  })
+
+  it('a run that succeeds clears the errors of earlier runs, not those of other panels', () => {
+    const s = reduce([
+      { type: 'run/requested' },
+      { type: 'run/started', requestId: 'r1' },
+      status('r1', 'error', { error: 'No endpoint could answer.' }),
+      { type: 'ollama/failed', error: report('probe failed') },
+      { type: 'run/requested' },
+      { type: 'run/started', requestId: 'r2' },
+      status('r2', 'routing', { decision }),
+      status('r2', 'done'),
+    ])
+    expect(s.errors.map((e) => e.source)).toEqual(['ollama'])
+    const probed = reduce([{ type: 'ollama/succeeded', status: { detected: false, tried: [] }, at: 1 }], s)
+    expect(probed.errors).toEqual([])
   })
 })

@@ -1,6 +1,7 @@
 import type { ChatPhase, ChatStatus, ChatToken } from '../../../shared/chat'
 import type { Output } from '../../../shared/contract'
 import type { Decision } from '../../../shared/decision'
+import type { EndpointsReport, Hop } from '../../../shared/health'
 import type { OllamaStatus } from '../../../shared/ollama'
 import type { ErrorReport } from '../client/errors'
 import { IDLE_CONNECTION, type ConnectionState } from '../client/types'
@@ -26,6 +27,12 @@ export interface RunState {
   answer: string
   servedBy: NonNullable<ChatStatus['servedBy']> | null
   usage: NonNullable<ChatStatus['usage']> | null
+  /** Failed attempts before the arm in `servedBy` (failover), in order. */
+  hops: Hop[]
+  /** The engine's clock (ms since the request started) when each phase was first reported. */
+  phaseAt: Partial<Record<ChatPhase, number>>
+  /** What the engine said went wrong, and whether text had already streamed. */
+  failure: { message: string; interrupted: boolean } | null
   /** 'wanted': STOP pressed before chat.start returned; 'sent': chat.stop is in flight or done. */
   stop: StopState
   /** Events that arrived while chat.start had not yet told us our requestId. */
@@ -52,6 +59,8 @@ export interface DashboardState {
   ollama: { status: OllamaStatus | null; loading: boolean; checkedAt: number | null }
   info: AppInfo | null
   connection: ConnectionState
+  /** The latest endpoint health, from health.status (RPC or pushed event); drives the header and the Ollama panel. */
+  health: EndpointsReport | null
   errors: UiError[]
   nextErrorId: number
 }
@@ -74,6 +83,7 @@ export type DashboardAction =
   | { type: 'info/succeeded'; info: AppInfo }
   | { type: 'info/failed'; error: ErrorReport }
   | { type: 'connection/changed'; state: ConnectionState }
+  | { type: 'health/report'; report: EndpointsReport }
   | { type: 'error/raised'; source: ErrorSource; error: ErrorReport | Omit<UiError, 'id' | 'source' | 'count'> }
   | { type: 'error/dismissed'; id: number }
   | { type: 'errors/cleared' }
@@ -93,6 +103,9 @@ export const initialRun: RunState = {
   answer: '',
   servedBy: null,
   usage: null,
+  hops: [],
+  phaseAt: {},
+  failure: null,
   stop: 'none',
   pending: [],
 }
@@ -102,6 +115,7 @@ export const initialDashboard: DashboardState = {
   ollama: { status: null, loading: false, checkedAt: null },
   info: null,
   connection: IDLE_CONNECTION,
+  health: null,
   errors: [],
   nextErrorId: 1,
 }
@@ -138,6 +152,7 @@ function applyEvent(run: RunState, event: PendingEvent): RunState {
     return { ...run, answer: run.answer + event.payload.text }
   }
   const s = event.payload
+  const firstOfPhase = s.elapsedMs !== undefined && run.phaseAt[s.phase] === undefined
   return {
     ...run,
     phase: s.phase,
@@ -145,7 +160,36 @@ function applyEvent(run: RunState, event: PendingEvent): RunState {
     decision: s.decision ?? run.decision,
     servedBy: s.servedBy ?? run.servedBy,
     usage: s.usage ?? run.usage,
+    hops: s.hops ?? run.hops,
+    phaseAt: firstOfPhase ? { ...run.phaseAt, [s.phase]: s.elapsedMs } : run.phaseAt,
+    failure: s.phase === 'error' ? { message: s.error ?? 'The request failed.', interrupted: s.interrupted === true } : run.failure,
   }
+}
+
+/** Errors from these sources describe an earlier run: a later run that succeeds makes them stale. */
+const RUN_ERROR_SOURCES: readonly ErrorSource[] = ['run', 'simulate', 'stop']
+
+function clearErrors(state: DashboardState, sources: readonly ErrorSource[]): DashboardState {
+  if (!state.errors.some((e) => sources.includes(e.source))) return state
+  return { ...state, errors: state.errors.filter((e) => !sources.includes(e.source)) }
+}
+
+/** How long each phase of the current run took (ms), from the engine's clock; a phase still running has none. */
+export function phaseDurations(run: RunState): Partial<Record<ChatPhase, number>> {
+  const order: ChatPhase[] = ['analyzing', 'routing', 'generating']
+  const end = run.phaseAt.done ?? run.phaseAt.error ?? run.phaseAt.aborted
+  const out: Partial<Record<ChatPhase, number>> = {}
+  order.forEach((phase, i) => {
+    const from = run.phaseAt[phase]
+    if (from === undefined) return
+    const next = order.slice(i + 1).map((p) => run.phaseAt[p]).find((at) => at !== undefined) ?? end
+    if (next !== undefined) out[phase] = Math.max(0, next - from)
+  })
+  if (end !== undefined) {
+    const terminal = run.phase === 'done' || run.phase === 'error' || run.phase === 'aborted' ? run.phase : 'done'
+    out[terminal] = end
+  }
+  return out
 }
 
 /** Engine-side error text for a status event. */
@@ -168,6 +212,7 @@ function onEvent(state: DashboardState, event: PendingEvent): DashboardState {
   if (event.kind === 'status') {
     const err = statusError(event.payload)
     if (err) result = raise(result, 'run', err)
+    if (event.payload.phase === 'done') result = clearErrors(result, RUN_ERROR_SOURCES)
   }
   return result
 }
@@ -191,7 +236,7 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return { ...state, run: { ...initialRun, mode: 'simulate', phase: 'simulating', progress: 'simulating' } }
     case 'simulate/succeeded':
       if (state.run.mode !== 'simulate') return state
-      return { ...state, run: { ...state.run, phase: 'simulated', decision: action.decision } }
+      return clearErrors({ ...state, run: { ...state.run, phase: 'simulated', decision: action.decision } }, ['simulate'])
     case 'simulate/failed':
       if (state.run.mode !== 'simulate') return state
       return raise({ ...state, run: { ...state.run, phase: 'error' } }, 'simulate', action.error)
@@ -210,11 +255,11 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
     case 'ollama/requested':
       return { ...state, ollama: { ...state.ollama, loading: true } }
     case 'ollama/succeeded':
-      return { ...state, ollama: { status: action.status, loading: false, checkedAt: action.at } }
+      return clearErrors({ ...state, ollama: { status: action.status, loading: false, checkedAt: action.at } }, ['ollama'])
     case 'ollama/failed':
       return raise({ ...state, ollama: { ...state.ollama, loading: false } }, 'ollama', action.error)
     case 'info/succeeded':
-      return { ...state, info: action.info }
+      return clearErrors({ ...state, info: action.info }, ['app'])
     case 'info/failed':
       return raise(state, 'app', action.error)
     case 'connection/changed': {
@@ -230,6 +275,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       }
       return next
     }
+    case 'health/report':
+      return { ...state, health: action.report }
     case 'error/raised':
       return raise(state, action.source, action.error)
     case 'error/dismissed':

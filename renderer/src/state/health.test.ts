@@ -16,6 +16,9 @@ import {
   offlineSwitchOn,
   parseBudgetDraft,
   parseCap,
+  endpointDown,
+  ollamaHealth,
+  systemCondition,
   type HealthAction,
   type HealthState,
 } from './health'
@@ -203,5 +206,30 @@ describe('health view helpers', () => {
     expect(offlineExplanation({ offline: true, cause: 'detected', reason: 'DNS failed', since: null })!.cause).toMatch(/DNS failed/)
     expect(offlineSwitchOn({ offline: true, cause: 'detected', reason: null, since: null })).toBe(false)
     expect(offlineSwitchOn({ offline: true, cause: 'setting', reason: null, since: null })).toBe(true)
+  })
+})
+
+describe('systemCondition and the Ollama endpoint (header and Ollama panel)', () => {
+  it('is unknown before any report, online when every enabled endpoint is healthy', () => {
+    expect(systemCondition(null).condition).toBe('unknown')
+    expect(systemCondition(report(ONLINE, endpoint('ollama'), endpoint('cloud', { state: 'disabled' })))).toEqual({ condition: 'online', troubled: [] })
+  })
+
+  it('is degraded while an endpoint is open, unreachable or degraded, naming them', () => {
+    const r = report(ONLINE, endpoint('ollama', { state: 'unreachable' }), endpoint('cloud', { state: 'open' }))
+    expect(systemCondition(r)).toEqual({ condition: 'degraded', troubled: ['ollama unreachable', 'cloud open'] })
+  })
+
+  it('offline wins over degraded', () => {
+    const off: NetworkStatus = { offline: true, cause: 'setting', reason: 'offline mode is on', since: null }
+    expect(systemCondition(report(off, endpoint('ollama'), endpoint('cloud', { state: 'offline' }))).condition).toBe('offline')
+  })
+
+  it('finds the Ollama endpoint and says when the engine has stopped sending it anything', () => {
+    const r = report(ONLINE, endpoint('cloud'), endpoint('ollama', { state: 'open' }))
+    expect(ollamaHealth(r)?.id).toBe('ollama')
+    expect(endpointDown(ollamaHealth(r)!)).toBe(true)
+    expect(endpointDown(endpoint('ollama', { state: 'degraded' }))).toBe(false)
+    expect(ollamaHealth(report(ONLINE, endpoint('cloud')))).toBeNull()
   })
 })

@@ -268,3 +268,28 @@ export function offlineExplanation(network: NetworkStatus): { title: string; hea
 export function offlineSwitchOn(network: NetworkStatus): boolean {
   return network.cause === 'setting' || network.cause === 'env'
 }
+
+/** The one word the header shows for the whole system, and which endpoints make it so. */
+export interface SystemCondition {
+  condition: 'unknown' | 'online' | 'degraded' | 'offline'
+  /** Endpoints that are not healthy, as "id state" (empty when all are). */
+  troubled: string[]
+}
+
+/** Offline wins (nothing leaves the machine); otherwise any unhealthy, enabled endpoint means degraded. */
+export function systemCondition(report: EndpointsReport | null): SystemCondition {
+  if (report === null) return { condition: 'unknown', troubled: [] }
+  const troubled = report.endpoints.filter((e) => e.state !== 'healthy' && e.state !== 'disabled').map((e) => `${e.id} ${e.state}`)
+  if (report.network.offline) return { condition: 'offline', troubled }
+  return { condition: troubled.length > 0 ? 'degraded' : 'online', troubled }
+}
+
+/** The local Ollama endpoint's health, when the engine reports one. */
+export function ollamaHealth(report: EndpointsReport | null): EndpointStatus | null {
+  return report?.endpoints.find((e) => e.provider === 'ollama') ?? null
+}
+
+/** States in which the engine sends the endpoint nothing: it failed since it was last seen working. */
+export function endpointDown(endpoint: EndpointStatus): boolean {
+  return endpoint.state === 'open' || endpoint.state === 'unreachable' || endpoint.state === 'half-open'
+}

@@ -1,0 +1,241 @@
+import { useCallback, useId, useRef, useState, type DragEvent } from 'react'
+import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { formatScore } from '../format'
+import { formatUsd } from '../state/health'
+import { formatShare } from '../state/telemetry'
+import { parsePrompts, pinnedByPrompt, tierAt, whatIf, type CloudPrice, type Routed } from '../state/whatif'
+import { Metric } from './Metric'
+import { Panel } from './Panel'
+import { TableHead } from './TableHead'
+
+/** Decisions in flight at once: enough to keep the engine busy without queueing hundreds of requests. */
+const CONCURRENCY = 4
+/** Rows drawn in the per-prompt table; the figures always cover the whole batch. */
+const TABLE_ROWS = 200
+/**
+ * What an all-cloud answer is assumed to cost, editable in the panel. The figures match the
+ * policy's default simulation baseline so the dashboard and `routellm simulate` agree out of the box.
+ */
+const DEFAULT_PRICE: CloudPrice = { inputPerMTok: 2.5, outputPerMTok: 10, outputTokens: 300 }
+
+interface WhatIfPanelProps {
+  client: DashboardClient
+  enabled: boolean
+  className?: string
+}
+
+/**
+ * WHAT-IF: paste or drop a batch of prompts, route them once without generating anything,
+ * then move the threshold and watch the split, the cost against all-cloud, the agreement
+ * with labels and the per-prompt table follow, live, with no further engine calls.
+ */
+export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
+  const inputId = useId()
+  const [text, setText] = useState('')
+  const [routed, setRouted] = useState<Routed[]>([])
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null)
+  const [threshold, setThreshold] = useState<number | null>(null)
+  const [price, setPrice] = useState(DEFAULT_PRICE)
+  const [error, setError] = useState<ErrorReport | null>(null)
+  const [skipped, setSkipped] = useState(0)
+  const run = useRef(0)
+
+  const onRoute = useCallback(async () => {
+    const { items, skipped: bad } = parsePrompts(text)
+    const mine = ++run.current
+    setSkipped(bad)
+    setError(null)
+    setRouted([])
+    if (items.length === 0) return
+    setProgress({ done: 0, total: items.length })
+    const out: Routed[] = new Array(items.length)
+    let next = 0
+    let done = 0
+    const worker = async () => {
+      while (next < items.length && run.current === mine) {
+        const i = next++
+        const item = items[i]!
+        const decision = await client.call('route.decide', { prompt: item.prompt })
+        out[i] = { item, decision }
+        done++
+        if (done % 10 === 0 || done === items.length) setProgress({ done, total: items.length })
+      }
+    }
+    try {
+      await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker))
+      if (run.current !== mine) return
+      setRouted(out)
+      // The slider starts where the policy stands (every decision carries the threshold in force).
+      setThreshold((t) => t ?? out[0]?.decision.threshold ?? null)
+    } catch (err) {
+      if (run.current === mine) setError(describeError(err))
+    } finally {
+      if (run.current === mine) setProgress(null)
+    }
+  }, [client, text])
+
+  const onDrop = useCallback(async (e: DragEvent<HTMLTextAreaElement>) => {
+    const file = e.dataTransfer.files[0]
+    if (!file) return
+    e.preventDefault()
+    setText(await file.text())
+  }, [])
+
+  const t = threshold ?? routed[0]?.decision.threshold ?? 0
+  const figures = routed.length ? whatIf(routed, t, price) : null
+  const busy = progress !== null
+
+  return (
+    <Panel title="What-if · batch" className={className}>
+      <div className="flex flex-col gap-4" data-testid="whatif-panel">
+        <label htmlFor={inputId} className="label">
+          Prompts: one per line, or JSONL with "prompt" (and "label": local | cloud). Paste, or drop a file.
+        </label>
+        <textarea
+          id={inputId}
+          data-testid="whatif-input"
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          onDragOver={(e) => e.preventDefault()}
+          onDrop={(e) => void onDrop(e)}
+          rows={4}
+          spellCheck={false}
+          className="w-full resize-y border-2 border-black bg-white p-2 font-mono text-sm"
+        />
+        <div className="flex flex-wrap items-center gap-3">
+          <button type="button" className="btn" data-testid="whatif-route" disabled={!enabled || busy || text.trim() === ''} onClick={() => void onRoute()}>
+            {busy ? `Routing ${progress.done}/${progress.total}…` : 'Route batch'}
+          </button>
+          <input
+            type="file"
+            accept=".jsonl,.txt,.json,text/plain"
+            aria-label="Load a prompts file"
+            data-testid="whatif-file"
+            className="text-xs file:mr-2 file:border-2 file:border-black file:bg-white file:px-2 file:py-1 file:font-bold file:uppercase"
+            onChange={(e) => void e.target.files?.[0]?.text().then(setText)}
+          />
+          {skipped > 0 ? <span className="label">{skipped} line{skipped === 1 ? '' : 's'} skipped (not a prompt)</span> : null}
+        </div>
+        {error ? (
+          <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="whatif-error">
+            ▲ The batch could not be routed: {error.message}
+          </p>
+        ) : null}
+        {figures ? (
+          <>
+            <div className="flex flex-wrap items-center gap-3">
+              <label className="label" htmlFor={`${inputId}-t`}>
+                Threshold
+              </label>
+              <input
+                id={`${inputId}-t`}
+                type="range"
+                min={0}
+                max={100}
+                step={1}
+                value={t}
+                data-testid="whatif-threshold"
+                onChange={(e) => setThreshold(Number(e.target.value))}
+                className="w-64 accent-black"
+              />
+              <strong className="text-2xl font-black tabular-nums" data-testid="whatif-threshold-value">
+                {t}
+              </strong>
+              <PriceFields price={price} onChange={setPrice} />
+            </div>
+            <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
+              <Metric term="Prompts" large>
+                {figures.n}
+              </Metric>
+              <Metric term="Local" large testId="whatif-local">
+                {figures.local}
+              </Metric>
+              <Metric term="Cloud" large testId="whatif-cloud">
+                {figures.cloud}
+              </Metric>
+              <Metric term="Local share" large testId="whatif-local-share">
+                {formatShare(figures.localShare)}
+              </Metric>
+              <Metric term="Cost vs all-cloud" large testId="whatif-cost" sub={`all-cloud ${formatUsd(figures.allCloudUsd)}`}>
+                {formatUsd(figures.routedUsd)}
+              </Metric>
+              <Metric term="Saved" large testId="whatif-saved">
+                {formatShare(figures.savedShare)}
+              </Metric>
+              <Metric term="Label agreement" large testId="whatif-accuracy" sub={figures.labelled ? `cloud recall ${formatShare(figures.cloudRecall)} · ${figures.labelled} labelled` : 'no labels in the file'}>
+                {formatShare(figures.accuracy)}
+              </Metric>
+            </dl>
+            <PromptTable routed={routed} threshold={t} />
+          </>
+        ) : null}
+      </div>
+    </Panel>
+  )
+}
+
+function PriceFields({ price, onChange }: { price: CloudPrice; onChange: (p: CloudPrice) => void }) {
+  const field = (key: keyof CloudPrice, label: string) => (
+    <label className="flex items-center gap-1 text-xs font-bold uppercase">
+      {label}
+      <input
+        type="number"
+        min={0}
+        step="any"
+        value={price[key]}
+        onChange={(e) => {
+          const v = Number(e.target.value)
+          if (Number.isFinite(v) && v >= 0) onChange({ ...price, [key]: v })
+        }}
+        className="w-20 border-2 border-black px-1 py-0.5 text-right font-mono"
+      />
+    </label>
+  )
+  return (
+    <div className="ml-auto flex flex-wrap gap-3" aria-label="Assumed cloud price">
+      {field('inputPerMTok', '$/MTok in')}
+      {field('outputPerMTok', '$/MTok out')}
+      {field('outputTokens', 'Out tokens')}
+    </div>
+  )
+}
+
+function PromptTable({ routed, threshold }: { routed: Routed[]; threshold: number }) {
+  return (
+    <div className="max-h-96 overflow-auto">
+      <table data-testid="whatif-table" className="table-cards w-full min-w-[40rem] border-collapse border-2 border-black text-sm">
+        <caption className="label pb-1 text-left">
+          Per prompt{routed.length > TABLE_ROWS ? ` (first ${TABLE_ROWS} of ${routed.length})` : ''}
+        </caption>
+        <TableHead columns={['#', 'Prompt', { label: 'Cx', numeric: true }, 'Pinned', 'Tier', 'Label']} />
+        <tbody>
+          {routed.slice(0, TABLE_ROWS).map((r, i) => {
+            const tier = tierAt(r.decision, threshold)
+            return (
+              <tr key={i} data-testid="whatif-row" data-tier={tier}>
+                <td data-label="#" className="cell tabular-nums">
+                  {i + 1}
+                </td>
+                <td data-label="Prompt" className="cell max-w-[28rem] truncate" title={r.item.prompt}>
+                  {r.item.prompt}
+                </td>
+                <td data-label="Complexity" className="cell text-right tabular-nums">
+                  {formatScore(Math.round(r.decision.complexity * 10) / 10)}
+                </td>
+                <td data-label="Pinned" className="cell">
+                  {r.decision.pinned === null ? '—' : pinnedByPrompt(r.decision) ? r.decision.pinned : `${r.decision.pinned} (ignored)`}
+                </td>
+                <td data-label="Tier" className="cell font-bold uppercase">
+                  {tier === 'cloud' ? <span className="bg-black px-1 text-white">cloud</span> : 'local'}
+                </td>
+                <td data-label="Label" className={`cell uppercase ${r.item.label && r.item.label !== tier ? 'font-black' : ''}`}>
+                  {r.item.label ? `${r.item.label}${r.item.label !== tier ? ' ✕' : ''}` : '—'}
+                </td>
+              </tr>
+            )
+          })}
+        </tbody>
+      </table>
+    </div>
+  )
+}

@@ -1,0 +1,133 @@
+import type { Decision, Tier } from '../../../shared/decision'
+
+/**
+ * The what-if view as pure functions: a batch of prompts is routed once (route.decide, which
+ * generates nothing); moving the threshold then re-splits the batch from each decision's
+ * complexity without asking the engine again. Prompts pinned by what they are (privacy,
+ * safe lists, rule short-circuits) keep their tier whatever the threshold, as in the router;
+ * pins of the moment (endpoint health, offline, budget) are left out: the question is the policy.
+ */
+
+export const MAX_WHATIF_PROMPTS = 1000
+
+export interface WhatIfItem {
+  prompt: string
+  /** The tier a labelled file says the prompt needs (JSONL "label": "local" | "cloud"). */
+  label: Tier | null
+}
+
+/** One prompt per line, or JSONL objects with "prompt" (and optionally "label"); blank lines skipped. */
+export function parsePrompts(text: string): { items: WhatIfItem[]; skipped: number } {
+  const items: WhatIfItem[] = []
+  let skipped = 0
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim()
+    if (line === '') continue
+    if (items.length >= MAX_WHATIF_PROMPTS) {
+      skipped++
+      continue
+    }
+    if (line.startsWith('{')) {
+      const parsed = parseJsonLine(line)
+      if (parsed) items.push(parsed)
+      else skipped++
+      continue
+    }
+    items.push({ prompt: line, label: null })
+  }
+  return { items, skipped }
+}
+
+function parseJsonLine(line: string): WhatIfItem | null {
+  try {
+    const value: unknown = JSON.parse(line)
+    if (typeof value !== 'object' || value === null) return null
+    const { prompt, label } = value as { prompt?: unknown; label?: unknown }
+    if (typeof prompt !== 'string' || prompt.trim() === '') return null
+    return { prompt, label: label === 'local' || label === 'cloud' ? label : null }
+  } catch {
+    return null
+  }
+}
+
+export interface Routed {
+  item: WhatIfItem
+  decision: Pick<Decision, 'tier' | 'complexity' | 'pinned' | 'tokens' | 'threshold'>
+}
+
+const PROMPT_PINS: ReadonlySet<Decision['pinned']> = new Set(['privacy', 'override', 'safe-list'])
+
+/** A pin that comes from the prompt itself, not from the state of endpoints, network or budget. */
+export function pinnedByPrompt(d: Pick<Decision, 'pinned'>): boolean {
+  return PROMPT_PINS.has(d.pinned)
+}
+
+/** The tier a decision would get at `threshold`: the router's rule (index above threshold → cloud) unless the prompt pins it. */
+export function tierAt(d: Routed['decision'], threshold: number): Tier {
+  if (pinnedByPrompt(d)) return d.tier
+  return d.complexity > threshold ? 'cloud' : 'local'
+}
+
+export interface CloudPrice {
+  inputPerMTok: number
+  outputPerMTok: number
+  /** Output tokens assumed per answer (nothing is generated). */
+  outputTokens: number
+}
+
+export interface WhatIfFigures {
+  n: number
+  local: number
+  cloud: number
+  localShare: number | null
+  allCloudUsd: number
+  routedUsd: number
+  savedShare: number | null
+  /** With labels: share routed to the labelled tier, and share of cloud-labelled prompts sent to the cloud. */
+  labelled: number
+  accuracy: number | null
+  cloudRecall: number | null
+}
+
+function promptCost(r: Routed, price: CloudPrice): number {
+  const input = r.decision.tokens ?? Math.ceil(r.item.prompt.length / 4)
+  return (input * price.inputPerMTok + price.outputTokens * price.outputPerMTok) / 1_000_000
+}
+
+export function whatIf(routed: readonly Routed[], threshold: number, price: CloudPrice): WhatIfFigures {
+  let local = 0
+  let allCloudUsd = 0
+  let routedUsd = 0
+  let labelled = 0
+  let correct = 0
+  let cloudLabels = 0
+  let cloudCaught = 0
+  for (const r of routed) {
+    const tier = tierAt(r.decision, threshold)
+    const cost = promptCost(r, price)
+    allCloudUsd += cost
+    if (tier === 'local') local++
+    else routedUsd += cost
+    if (r.item.label) {
+      labelled++
+      if (r.item.label === tier) correct++
+      if (r.item.label === 'cloud') {
+        cloudLabels++
+        if (tier === 'cloud') cloudCaught++
+      }
+    }
+  }
+  const n = routed.length
+  return {
+    n,
+    local,
+    cloud: n - local,
+    localShare: n ? local / n : null,
+    allCloudUsd,
+    routedUsd,
+    savedShare: allCloudUsd > 0 ? (allCloudUsd - routedUsd) / allCloudUsd : null,
+    labelled,
+    accuracy: labelled ? correct / labelled : null,
+    cloudRecall: cloudLabels ? cloudCaught / cloudLabels : null,
+  }
+}
