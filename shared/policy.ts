@@ -262,6 +262,13 @@ export const Policy = z.strictObject({
       pooling: z.enum(['logit', 'mean']).default('logit'),
       /** Probabilities are kept within [clamp, 1 − clamp] before taking log-odds: a score of 0 or 100 is strong, not infinite, evidence. */
       clamp: z.number().min(0.0001).max(0.49).default(0.01),
+      /**
+       * The judge is one voice among several: it moves the index by at most this many points
+       * from where the other pillars put it, and never across the threshold when rules and
+       * semantic both lean the same way by at least `agreementMargin` points.
+       */
+      judgeMaxShift: z.number().min(0).max(100).default(15),
+      agreementMargin: z.number().min(0).max(100).default(10),
     })
     .prefault({}),
   rules: RulesPolicy.prefault({}),

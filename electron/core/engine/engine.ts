@@ -71,6 +71,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   const router = createRouter({
     policy: policyStore,
     pillars: standard.pillars,
+    combiner: standard.combiner,
     dataDir: deps.dataDir,
     warn: log,
     ...(deps.listArms ? { listArms: deps.listArms } : {}),

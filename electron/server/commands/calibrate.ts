@@ -33,7 +33,7 @@ export const calibrateCommand: CliCommand = {
         }
       }
       const result = await calibrateThreshold({
-        routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, dataDir: null }),
+        routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, combiner: engine.standard.combiner, dataDir: null }),
         basePolicy,
         items,
         targetRecall,
@@ -79,7 +79,7 @@ async function calibrateToCloudShare(ctx: CliContext, flags: Record<string, stri
   const engine = await setupEngine(ctx, flags, { savedOverride: false })
   try {
     const result = await calibrateCloudShare({
-      routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, dataDir: null }),
+      routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, combiner: engine.standard.combiner, dataDir: null }),
       basePolicy: engine.policy,
       prompts: items.map((i) => i.prompt),
       targetShare,

@@ -99,7 +99,7 @@ export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { s
     judge: judge ? { chat: judge.chat } : null,
     warn: (m) => ctx.stderr.write(`${m}\n`),
   })
-  const router = createRouter({ policy, pillars: standard.pillars, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`) })
+  const router = createRouter({ policy, pillars: standard.pillars, combiner: standard.combiner, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`) })
   return {
     router,
     policy,
