@@ -1,47 +1,37 @@
 /**
- * Trains the learned combiner and writes resources/router/combiner.json (weights only, never a
- * prompt). Run with `npm run router:train` (options: --outcomes <file> --routing <file>
- * --out <file>). Deterministic: the same data gives the same bytes.
+ * Trains the learned combiner and writes resources/router/combiner.json: weights, the sha256
+ * of the training data and the cross-validated metrics — never a prompt. Run with
+ * `npm run router:train` (options: --outcomes <file> --routing <file> --out <file>).
+ * Deterministic: the same data gives the same bytes.
  *
- * Data: outcome prompts (strong/weak correctness; positive = the weak model fails) and labelled
- * routing prompts (positive = cloud), so the index both ranks prompts inside a task and keeps
- * kinds of task apart. Hyper-parameters are chosen by cross-validation that holds out whole
- * MMLU subjects (GSM8K and the routing prompts fall into folds by a hash of their id).
+ * Rows: outcome prompts (positive = the weak model failed it) and labelled routing prompts
+ * (positive = cloud), so the index both ranks prompts inside a task and keeps kinds of task
+ * apart. The L2 penalty is chosen by cross-validation holding out whole MMLU subjects (one
+ * fold per subject; GSM8K and routing prompts fall into folds by a hash of their id).
  */
 import { createHash } from 'node:crypto'
-import { readFile, writeFile, mkdir } from 'node:fs/promises'
+import { mkdir, readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { DEFAULT_POLICY } from '../../shared/policy'
 import { extractFeatures, featureNames } from '../../electron/core/engine/combiner/features'
-import { fitLogistic } from '../../electron/core/engine/combiner/logistic'
-import { crossValidate, groupFolds, hashFold, toArtefact, type Example } from '../../electron/core/engine/combiner/train'
-import { outcomeMetrics } from '../../electron/core/engine/outcome-metrics'
-import { auroc, atThreshold } from '../../electron/core/engine/metrics'
-import { countTokens } from '../../electron/core/engine/tokens'
+import { toArtefact, trainCombiner, type LabelledRow } from '../../electron/core/engine/combiner/train'
 import { createStandardPillars } from '../../electron/core/engine/standard-pillars'
+import { countTokens } from '../../electron/core/engine/tokens'
 
 const EMBEDDING_MODEL = 'glove-sif-100d'
-const FOLDS = 5
+const OPTIONS = { l2: [0.001, 0.01], routingShare: 0.5, iterations: 12, hashFolds: 5 }
 
-interface Row {
-  id: string
-  prompt: string
-  part: string
-  group: string
-  y: 0 | 1
-  strong?: number
-  weak?: number
-  x: Float64Array
-}
+type Line = Record<string, unknown>
 
-async function readJsonl(file: string): Promise<{ text: string; rows: Record<string, unknown>[] }> {
+async function readJsonl(file: string): Promise<{ sha256: string; lines: Line[] }> {
   const text = await readFile(file, 'utf8')
-  return { text, rows: text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Record<string, unknown>) }
+  const lines = text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Line)
+  return { sha256: createHash('sha256').update(text).digest('hex'), lines }
 }
-
-const sha256 = (text: string) => createHash('sha256').update(text).digest('hex')
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000
 
 async function main() {
   const { values } = parseArgs({
@@ -49,76 +39,55 @@ async function main() {
       outcomes: { type: 'string', default: '../shared/data/outcomes-dev.jsonl' },
       routing: { type: 'string', default: '../shared/data/routing-dev.jsonl' },
       out: { type: 'string', default: 'resources/router/combiner.json' },
-      label: { type: 'string', default: 'weak-fails' },
     },
   })
   const outcomes = await readJsonl(values.outcomes!)
   const routing = await readJsonl(values.routing!)
   const policy = DEFAULT_POLICY
-  const standard = await createStandardPillars({ policy: () => policy, warmup: true, warn: (m) => console.error(m) })
+  // The features are computed by the same pillars, with the default policy, that the product runs.
+  const standard = await createStandardPillars({ policy: () => policy, warmup: true, combiner: false, warn: (m) => console.error(m) })
   if (!standard.semantic) throw new Error('the semantic pillar did not load')
   const embedder = standard.semantic.embedder(EMBEDDING_MODEL)
-
-  const rows: Row[] = []
-  const add = async (id: string, prompt: string, part: string, group: string, y: 0 | 1, extra: Partial<Row> = {}) => {
+  const featuresOf = async (prompt: string) => {
     const tokens = countTokens(prompt).tokens
     const input = { prompt, tokens, policy }
-    const rules = await standard.rules.evaluate(input)
-    const semantic = await standard.semantic!.evaluate(input)
     const [embedding] = await embedder.embed([prompt], { cache: false })
-    rows.push({ id, prompt, part, group, y, ...extra, x: extractFeatures({ prompt, tokens, rules, semantic, embedding: embedding! }) })
+    return extractFeatures({ prompt, tokens, rules: await standard.rules.evaluate(input), semantic: await standard.semantic!.evaluate(input), embedding: embedding! })
   }
-  const t0 = performance.now()
-  for (const o of outcomes.rows) {
-    const part = String(o.id).startsWith('gsm8k') ? 'gsm8k' : 'mmlu'
-    const weakFails = o.weak === 0 || o.weak === false
-    const y = values.label === 'gap' ? (weakFails && (o.strong === 1 || o.strong === true) ? 1 : 0) : weakFails ? 1 : 0
-    await add(String(o.id), String(o.prompt), part, part === 'mmlu' ? `mmlu:${String(o.subject)}` : 'gsm8k', y, { strong: Number(o.strong), weak: Number(o.weak) })
+
+  const rows: LabelledRow[] = []
+  for (const o of outcomes.lines) {
+    const id = String(o.id)
+    const part = typeof o.subject === 'string' ? 'mmlu' : id.split('-')[0]!
+    rows.push({ id, part, group: typeof o.subject === 'string' ? o.subject : null, y: Number(o.weak) > 0 ? 0 : 1, strong: Number(o.strong), weak: Number(o.weak), x: await featuresOf(String(o.prompt)) })
   }
-  for (const r of routing.rows) await add(String(r.id), String(r.prompt), 'routing', 'routing', r.label === 'cloud' ? 1 : 0)
-  console.error(`features for ${rows.length} prompts in ${Math.round(performance.now() - t0)} ms`)
+  for (const r of routing.lines) rows.push({ id: String(r.id), part: 'routing', group: null, y: r.label === 'cloud' ? 1 : 0, x: await featuresOf(String(r.prompt)) })
   await standard.dispose()
+  console.error(`features of ${rows.length} prompts computed; cross-validating ${OPTIONS.l2.length} penalties`)
 
-  const subjectFold = groupFolds(rows.filter((r) => r.part === 'mmlu').map((r) => r.group), FOLDS)
-  const fold = (r: Row) => (r.part === 'mmlu' ? subjectFold.get(r.group)! : hashFold(r.id, FOLDS))
-  const outcomeRows = rows.filter((r) => r.part !== 'routing').length
-  const routingRows = rows.length - outcomeRows
-
-  const evaluate = (p: Float64Array) => {
-    const part = (name: string) => rows.map((r, i) => ({ r, p: p[i]! })).filter((e) => e.r.part === name)
-    const apgr = (name: string) => outcomeMetrics(part(name).map((e) => ({ score: e.p, strong: e.r.strong!, weak: e.r.weak! })))
-    const routed = part('routing').map((e) => ({ score: e.p, cloud: e.r.y === 1 }))
-    const at = atThreshold(routed, 0.5)
-    return {
-      mmlu: r4(apgr('mmlu').apgr),
-      gsm8k: r4(apgr('gsm8k').apgr),
-      routing: { auroc: r4(auroc(routed)!), cloudRecall: r4(at.cloudRecall!), localShare: r4(at.localShare) },
-    }
-  }
-
-  const grid = [
-    { l2: 0.001, routingShare: 0.5 },
-    { l2: 0.01, routingShare: 0.5 },
-    { l2: 0.1, routingShare: 0.5 },
-    { l2: 0.01, routingShare: 1 },
-    { l2: 0.01, routingShare: 0.25 },
-  ]
-  let best: { l2: number; routingShare: number; cv: ReturnType<typeof evaluate>; objective: number } | null = null
-  for (const g of grid) {
-    const weight = (r: Row) => (r.part === 'routing' ? (g.routingShare * outcomeRows) / routingRows : 1)
-    const examples: Example[] = rows.map((r) => ({ x: r.x, y: r.y, weight: weight(r), fold: fold(r) }))
-    const cv = evaluate(crossValidate(examples, FOLDS, { l2: g.l2 }))
-    const ok = cv.routing.auroc >= 0.99 && cv.routing.cloudRecall >= 0.95 && cv.routing.localShare >= 0.45
-    const objective = (cv.mmlu + cv.gsm8k) / 2 - (ok ? 0 : 1)
-    console.error(JSON.stringify({ ...g, cv, ok }))
-    if (!best || objective > best.objective) best = { ...g, cv, objective }
-  }
-  console.error(`chosen: ${JSON.stringify(best)}`)
-  void fitLogistic
-  void mkdir
-  void writeFile
-  void path
-  void sha256
+  const { model, chosen, candidates } = trainCombiner(rows, OPTIONS)
+  for (const c of candidates) console.error(JSON.stringify(c))
+  const artefact = toArtefact(model, {
+    embeddingModel: EMBEDDING_MODEL,
+    evenOddsIndex: DEFAULT_POLICY.threshold,
+    features: featureNames(rows[0]!.x.length - featureNames(0).length),
+    training: {
+      data: [
+        { file: path.basename(values.outcomes!), sha256: outcomes.sha256, rows: outcomes.lines.length },
+        { file: path.basename(values.routing!), sha256: routing.sha256, rows: routing.lines.length },
+      ],
+      l2: chosen.l2,
+      iterations: OPTIONS.iterations,
+      labels: {
+        outcomes: 'positive when the weak model failed (weak = 0); each row weighs 1',
+        routing: `positive when labelled cloud; together the rows weigh ${OPTIONS.routingShare} of the outcome rows`,
+      },
+    },
+    crossValidated: { method: 'one fold per MMLU subject; GSM8K and routing rows in folds by sha256 of the id', ...chosen },
+  })
+  await mkdir(path.dirname(values.out!), { recursive: true })
+  await writeFile(values.out!, `${JSON.stringify(artefact, null, 1)}\n`)
+  console.log(`wrote ${values.out}: cross-validated ${JSON.stringify(chosen)}`)
 }
 
 main().catch((error: unknown) => {
