@@ -247,6 +247,8 @@ export const Policy = z.strictObject({
       rules: z.number().min(0).default(1),
       semantic: z.number().min(0).default(1),
       judge: z.number().min(0).default(1),
+      /** The learned combiner (resources/router/combiner.json), pooled with the others. */
+      learned: z.number().min(0).default(0.5),
     })
     .prefault({}),
   /** How the scoring pillars' scores are combined into the complexity index. */

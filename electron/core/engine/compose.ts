@@ -34,7 +34,7 @@ export interface ComplexityIndex {
 }
 
 type ScoringPillar = keyof Policy['weights']
-const isScoring = (id: PillarId): id is ScoringPillar => id === 'rules' || id === 'semantic' || id === 'judge'
+const isScoring = (id: PillarId): id is ScoringPillar => id === 'rules' || id === 'semantic' || id === 'judge' || id === 'learned'
 
 /** What composition reads from the policy. */
 export type CompositionPolicy = Pick<Policy, 'weights' | 'threshold' | 'composition'>
@@ -91,9 +91,9 @@ function agreedSide(entries: readonly Entry[], threshold: number, margin: number
  * times its own confidence, so an unsure pillar moves the index less and an abstaining one
  * not at all. With logit pooling (the default) the weighted mean is taken of log-odds rather
  * than of scores: a pillar confidently far on one side of the threshold is not cancelled by
- * one leaning mildly the other way. One pillar alone gives its own score either way. When the
- * learned combiner scored, its score stands for rules and semantic (they are among its
- * features). The judge then joins the pool, bounded: it moves the index by at most
+ * one leaning mildly the other way. One pillar alone gives its own score either way. The
+ * learned combiner is pooled like the others: rules and semantic keep kinds of task apart on
+ * prompts unlike its training data, it ranks prompts inside a kind. The judge joins last, bounded: it moves the index by at most
  * `judgeMaxShift` points, and never across the threshold against rules and semantic when
  * they agree with margin. Null when no pillar scored.
  */
@@ -106,8 +106,7 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
     if (v.score === null || v.status === 'abstained' || !isScoring(v.pillar) || weights[v.pillar] <= 0) continue
     scored.push({ pillar: v.pillar, score: v.score, weight: weights[v.pillar] * v.confidence })
   }
-  const learnedVerdict = verdicts.find((v) => v.pillar === 'learned' && v.status === 'scored' && v.score !== null)
-  if (scored.length === 0 && !learnedVerdict) return null
+  if (scored.length === 0) return null
   // Every pillar has zero confidence: fall back to the policy weights rather than to nothing.
   if (scored.length > 0 && scored.every((s) => s.weight <= 0)) for (const s of scored) s.weight = weights[s.pillar as ScoringPillar]
   const logOdds = (score: number) => {
@@ -116,15 +115,12 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
   }
   const fast = scored.filter((s) => s.pillar !== 'judge')
   const judge = scored.find((s) => s.pillar === 'judge') ?? null
-  // The combiner speaks for the pillars whose features it read, with their policy weight.
-  const base: Entry[] = learnedVerdict ? [{ pillar: 'learned', score: learnedVerdict.score!, weight: weights.rules + weights.semantic || 1 }] : fast
-
   let index: number
   let influence: JudgeInfluence | undefined
-  if (judge && base.length > 0) {
-    const without = pool(base, policy, logOdds)
+  if (judge && fast.length > 0) {
+    const without = pool(fast, policy, logOdds)
     const { judgeMaxShift, agreementMargin } = policy.composition
-    const pulled = pool([...base, judge], policy, logOdds)
+    const pulled = pool([...fast, judge], policy, logOdds)
     let shifted = without + Math.max(-judgeMaxShift, Math.min(judgeMaxShift, pulled - without))
     const side = agreedSide(fast, threshold, agreementMargin)
     const contradicts = side !== null && (side === 'cloud' ? judge.score <= threshold : judge.score > threshold)
@@ -134,14 +130,13 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
     influence = { without: round1(without), shift: round1(index) - round1(without), bounded: Math.abs(index - pulled) > 1e-9, contradicts }
     influence.shift = Math.round(influence.shift * 10) / 10
   } else {
-    index = pool(base.length > 0 ? base : scored, policy, logOdds)
+    index = pool(scored, policy, logOdds)
   }
-  const entries = base.length > 0 ? [...base, ...(judge ? [judge] : [])] : scored
-  const total = entries.reduce((sum, e) => sum + e.weight, 0)
+  const total = scored.reduce((sum, e) => sum + e.weight, 0)
   return {
     index: round1(index),
     pooling,
-    contributions: entries.map((s) => ({
+    contributions: scored.map((s) => ({
       pillar: s.pillar,
       score: s.score,
       weight: round3(s.weight),
