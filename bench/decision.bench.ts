@@ -56,7 +56,7 @@ async function measure(iterations: number, prompts: string[], run: (prompt: stri
 
 async function main() {
   const standard = await createStandardPillars({ policy: () => DEFAULT_POLICY, warmup: true, warn: (m) => console.error(m) })
-  const router = createRouter({ policy: DEFAULT_POLICY, pillars: standard.pillars, dataDir: null })
+  const router = createRouter({ policy: DEFAULT_POLICY, pillars: standard.pillars, combiner: standard.combiner, dataDir: null })
   const rows: Row[] = []
   const pillarRun = (pillar: Pillar) => (prompt: string) => pillar.evaluate({ prompt, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY })
 

@@ -4,7 +4,8 @@ import { z } from 'zod'
 export const Tier = z.enum(['local', 'cloud'])
 export type Tier = z.infer<typeof Tier>
 
-export const PillarId = z.enum(['rules', 'semantic', 'judge', 'bandit', 'health'])
+/** `learned`: the trained combiner over the other pillars' features (resources/router/combiner.json). */
+export const PillarId = z.enum(['rules', 'semantic', 'judge', 'bandit', 'health', 'learned'])
 export type PillarId = z.infer<typeof PillarId>
 
 /**

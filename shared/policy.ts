@@ -247,6 +247,8 @@ export const Policy = z.strictObject({
       rules: z.number().min(0).default(1),
       semantic: z.number().min(0).default(1),
       judge: z.number().min(0).default(1),
+      /** The learned combiner (resources/router/combiner.json), pooled with the others. */
+      learned: z.number().min(0).default(0.5),
     })
     .prefault({}),
   /** How the scoring pillars' scores are combined into the complexity index. */
@@ -262,6 +264,13 @@ export const Policy = z.strictObject({
       pooling: z.enum(['logit', 'mean']).default('logit'),
       /** Probabilities are kept within [clamp, 1 − clamp] before taking log-odds: a score of 0 or 100 is strong, not infinite, evidence. */
       clamp: z.number().min(0.0001).max(0.49).default(0.01),
+      /**
+       * The judge is one voice among several: it moves the index by at most this many points
+       * from where the other pillars put it, and never across the threshold when rules and
+       * semantic both lean the same way by at least `agreementMargin` points.
+       */
+      judgeMaxShift: z.number().min(0).max(100).default(15),
+      agreementMargin: z.number().min(0).max(100).default(10),
     })
     .prefault({}),
   rules: RulesPolicy.prefault({}),

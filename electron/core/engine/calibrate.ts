@@ -5,6 +5,7 @@ import { fitThresholds, type MarginSample } from '../semantic/calibration'
 import type { ModelThresholds } from '../semantic/settings'
 import type { DatasetItem } from './dataset'
 import { evaluateRouter } from './evaluate'
+import { thresholdForCloudShare } from './metrics'
 import type { Router } from './router'
 import { countTokens } from './tokens'
 
@@ -84,4 +85,49 @@ export async function calibrateThreshold(opts: {
     threshold = next
   }
   return best ?? last!
+}
+
+export interface CloudShareResult {
+  threshold: number
+  targetShare: number
+  /** Share of the prompts the threshold sends to the cloud, pins included. */
+  cloudShare: number
+  /** Prompts whose tier a pin fixed (privacy, safe list, directive): no threshold moves them. */
+  pinned: number
+  iterations: number
+  n: number
+}
+
+/**
+ * Finds the threshold that sends `targetShare` of the prompts to the cloud. Pinned prompts
+ * keep their tier whatever the threshold; scores placed around the threshold (semantic) move
+ * with it, so the fit is repeated at the new threshold until the share settles.
+ */
+export async function calibrateCloudShare(opts: {
+  routerFor: (policy: Policy) => Router
+  basePolicy: Policy
+  prompts: readonly string[]
+  targetShare: number
+}): Promise<CloudShareResult> {
+  let threshold = opts.basePolicy.threshold
+  let best: CloudShareResult | null = null
+  for (let i = 1; i <= MAX_ITERATIONS; i++) {
+    const router = opts.routerFor({ ...opts.basePolicy, threshold })
+    const scores: number[] = []
+    let cloud = 0
+    let pinned = 0
+    for (const prompt of opts.prompts) {
+      const d = await router.decide(prompt)
+      if (d.tier === 'cloud') cloud++
+      const pin = d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override'
+      if (pin) pinned++
+      scores.push(pin ? (d.tier === 'cloud' ? 101 : -1) : d.complexity)
+    }
+    const achieved: CloudShareResult = { threshold, targetShare: opts.targetShare, cloudShare: cloud / opts.prompts.length, pinned, iterations: i, n: opts.prompts.length }
+    if (!best || Math.abs(achieved.cloudShare - opts.targetShare) < Math.abs(best.cloudShare - opts.targetShare)) best = achieved
+    const next = Math.min(100, Math.max(0, thresholdForCloudShare(scores, opts.targetShare)))
+    if (Math.abs(next - threshold) < 0.05) break
+    threshold = next
+  }
+  return best!
 }

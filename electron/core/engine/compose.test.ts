@@ -65,3 +65,29 @@ describe('composeIndex', () => {
     expect(Number.isFinite(composeIndex([v('rules', 100, 0.1), v('semantic', 0, 1)], DEFAULT_POLICY)!.index)).toBe(true)
   })
 })
+
+describe('composeIndex with a judge', () => {
+  const judged = (rules: number, semantic: number, judge: number) => composeIndex([v('rules', rules, 0.9), v('semantic', semantic, 0.9), v('judge', judge, 1)], DEFAULT_POLICY)!
+
+  it('keeps an extreme verdict from crossing the threshold against agreeing rules and semantic, and says so', () => {
+    const pulledDown = judged(85, 80, 0)
+    expect(pulledDown.index).toBeGreaterThan(DEFAULT_POLICY.threshold)
+    expect(pulledDown.judge).toMatchObject({ contradicts: true })
+    const pulledUp = judged(20, 30, 100)
+    expect(pulledUp.index).toBeLessThanOrEqual(DEFAULT_POLICY.threshold)
+    expect(pulledUp.judge).toMatchObject({ contradicts: true })
+  })
+
+  it('moves the index by at most judgeMaxShift points', () => {
+    const near = judged(66, 60, 100)
+    expect(near.judge!.contradicts).toBe(false)
+    expect(near.index - near.judge!.without).toBeLessThanOrEqual(DEFAULT_POLICY.composition.judgeMaxShift + 0.1)
+    expect(near.judge!.bounded).toBe(true)
+  })
+
+  it('lets the judge tip a prompt the other pillars leave uncertain', () => {
+    const uncertain = judged(62, 70, 100)
+    expect(uncertain.judge!.without).toBeLessThanOrEqual(DEFAULT_POLICY.threshold + 5)
+    expect(uncertain.index).toBeGreaterThan(DEFAULT_POLICY.threshold)
+  })
+})

@@ -12,15 +12,29 @@ export interface Contribution {
   logOdds?: number
 }
 
+/** How far the judge moved the index, and whether its pull was bounded. */
+export interface JudgeInfluence {
+  /** The index the other pillars gave, without the judge. */
+  without: number
+  /** Points the judge moved the index, after the bounds. */
+  shift: number
+  /** True when the bounds cut the judge's pull. */
+  bounded: boolean
+  /** True when rules and semantic both lean one way with margin and the judge leans the other. */
+  contradicts: boolean
+}
+
 export interface ComplexityIndex {
   /** 0–100, one decimal. */
   index: number
   contributions: Contribution[]
   pooling: Policy['composition']['pooling']
+  /** Set when a judge verdict went into the index. */
+  judge?: JudgeInfluence
 }
 
 type ScoringPillar = keyof Policy['weights']
-const isScoring = (id: PillarId): id is ScoringPillar => id === 'rules' || id === 'semantic' || id === 'judge'
+const isScoring = (id: PillarId): id is ScoringPillar => id === 'rules' || id === 'semantic' || id === 'judge' || id === 'learned'
 
 /** What composition reads from the policy. */
 export type CompositionPolicy = Pick<Policy, 'weights' | 'threshold' | 'composition'>
@@ -47,41 +61,78 @@ export function probabilityToIndex(p: number, threshold: number): number {
 const round1 = (x: number) => Math.round(Math.min(100, Math.max(0, x)) * 10) / 10
 const round3 = (x: number) => Math.round(x * 1000) / 1000
 
+interface Entry {
+  pillar: PillarId
+  score: number
+  weight: number
+}
+
+/** The weighted pool of scores: one entry gives its own score; else the weighted mean of scores or of log-odds. */
+function pool(entries: readonly Entry[], policy: CompositionPolicy, logOdds: (score: number) => number): number {
+  if (entries.length === 1) return entries[0]!.score
+  const total = entries.reduce((sum, e) => sum + e.weight, 0)
+  if (policy.composition.pooling === 'mean') return entries.reduce((sum, e) => sum + e.score * e.weight, 0) / total
+  const pooled = entries.reduce((sum, e) => sum + logOdds(e.score) * e.weight, 0) / total
+  return probabilityToIndex(1 / (1 + Math.exp(-pooled)), policy.threshold)
+}
+
+/** The side rules and semantic both take with at least `margin` points to spare, or null. */
+function agreedSide(entries: readonly Entry[], threshold: number, margin: number): 'cloud' | 'local' | null {
+  const rules = entries.find((e) => e.pillar === 'rules')
+  const semantic = entries.find((e) => e.pillar === 'semantic')
+  if (!rules || !semantic) return null
+  if (rules.score >= threshold + margin && semantic.score >= threshold + margin) return 'cloud'
+  if (rules.score <= threshold - margin && semantic.score <= threshold - margin) return 'local'
+  return null
+}
+
 /**
  * The complexity index from the scoring pillars' scores, each weighted by its policy weight
  * times its own confidence, so an unsure pillar moves the index less and an abstaining one
  * not at all. With logit pooling (the default) the weighted mean is taken of log-odds rather
  * than of scores: a pillar confidently far on one side of the threshold is not cancelled by
- * one leaning mildly the other way. One pillar alone gives its own score either way. Null
- * when no pillar scored.
+ * one leaning mildly the other way. One pillar alone gives its own score either way. The
+ * learned combiner is pooled like the others: rules and semantic keep kinds of task apart on
+ * prompts unlike its training data, it ranks prompts inside a kind. The judge joins last, bounded: it moves the index by at most
+ * `judgeMaxShift` points, and never across the threshold against rules and semantic when
+ * they agree with margin. Null when no pillar scored.
  */
 export function composeIndex(verdicts: readonly PillarVerdict[], policy: CompositionPolicy): ComplexityIndex | null {
   const { weights, threshold } = policy
   const { pooling, clamp } = policy.composition
-  const scored: { pillar: ScoringPillar; score: number; weight: number }[] = []
+  const scored: Entry[] = []
   for (const v of verdicts) {
     // A policy weight of 0 switches a pillar out of the index.
     if (v.score === null || v.status === 'abstained' || !isScoring(v.pillar) || weights[v.pillar] <= 0) continue
     scored.push({ pillar: v.pillar, score: v.score, weight: weights[v.pillar] * v.confidence })
   }
   if (scored.length === 0) return null
-  let total = scored.reduce((sum, s) => sum + s.weight, 0)
   // Every pillar has zero confidence: fall back to the policy weights rather than to nothing.
-  if (total <= 0) {
-    for (const s of scored) s.weight = weights[s.pillar]
-    total = scored.reduce((sum, s) => sum + s.weight, 0)
-  }
+  if (scored.length > 0 && scored.every((s) => s.weight <= 0)) for (const s of scored) s.weight = weights[s.pillar as ScoringPillar]
   const logOdds = (score: number) => {
     const p = Math.min(1 - clamp, Math.max(clamp, indexToProbability(score, threshold)))
     return Math.log(p / (1 - p))
   }
+  const fast = scored.filter((s) => s.pillar !== 'judge')
+  const judge = scored.find((s) => s.pillar === 'judge') ?? null
   let index: number
-  if (scored.length === 1) index = scored[0]!.score
-  else if (pooling === 'mean') index = scored.reduce((sum, s) => sum + s.score * s.weight, 0) / total
-  else {
-    const pooled = scored.reduce((sum, s) => sum + logOdds(s.score) * s.weight, 0) / total
-    index = probabilityToIndex(1 / (1 + Math.exp(-pooled)), threshold)
+  let influence: JudgeInfluence | undefined
+  if (judge && fast.length > 0) {
+    const without = pool(fast, policy, logOdds)
+    const { judgeMaxShift, agreementMargin } = policy.composition
+    const pulled = pool([...fast, judge], policy, logOdds)
+    let shifted = without + Math.max(-judgeMaxShift, Math.min(judgeMaxShift, pulled - without))
+    const side = agreedSide(fast, threshold, agreementMargin)
+    const contradicts = side !== null && (side === 'cloud' ? judge.score <= threshold : judge.score > threshold)
+    // Against clear agreement the judge may move the index, but not across the threshold.
+    if (contradicts) shifted = without > threshold ? Math.max(shifted, threshold + 0.1) : Math.min(shifted, threshold - 0.1)
+    index = shifted
+    influence = { without: round1(without), shift: round1(index) - round1(without), bounded: Math.abs(index - pulled) > 1e-9, contradicts }
+    influence.shift = Math.round(influence.shift * 10) / 10
+  } else {
+    index = pool(scored, policy, logOdds)
   }
+  const total = scored.reduce((sum, e) => sum + e.weight, 0)
   return {
     index: round1(index),
     pooling,
@@ -92,5 +143,6 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
       share: round3(s.weight / total),
       ...(pooling === 'logit' ? { logOdds: Math.round(logOdds(s.score) * 100) / 100 } : {}),
     })),
+    ...(influence ? { judge: influence } : {}),
   }
 }

@@ -19,3 +19,17 @@ describe('parseDataset', () => {
     expect(() => parseDataset('just a prompt', { requireLabels: true })).toThrow(/line 1/)
   })
 })
+
+describe('parseDataset with outcomes', () => {
+  it('reads strong and weak outcomes as numbers (1/0, booleans or scores)', () => {
+    const [a, b] = parseDataset('{"prompt":"q1","strong":1,"weak":false,"subject":"law"}\n{"prompt":"q2","strong":8.5,"weak":6}', { requireTruth: true })
+    expect(a).toMatchObject({ strong: 1, weak: 0, subject: 'law' })
+    expect(b).toMatchObject({ strong: 8.5, weak: 6 })
+  })
+
+  it('names the line of an outcome that is missing or not a number', () => {
+    expect(() => parseDataset('{"prompt":"q","strong":1}')).toThrow(/line 1: outcome data needs both/)
+    expect(() => parseDataset('{"prompt":"q","strong":"yes","weak":0}')).toThrow(/line 1: "strong"/)
+    expect(() => parseDataset('{"prompt":"q"}', { requireTruth: true })).toThrow(/line 1: needs .*"strong" and "weak"/)
+  })
+})

@@ -9,18 +9,32 @@ export interface DatasetItem {
   id?: string
   label?: Tier
   source?: string
+  /** Outcome data: how well the strong and the weak model did on the prompt (1/0 correct, or a score). */
+  strong?: number
+  weak?: number
+  subject?: string
 }
+
+/** True when the line carries both models' outcomes. */
+export const hasOutcomes = (i: DatasetItem): i is DatasetItem & { strong: number; weak: number } => i.strong !== undefined && i.weak !== undefined
 
 export class DatasetError extends Error {
   override name = 'DatasetError'
 }
 
+export interface DatasetOptions {
+  /** Every line must be JSON with a `label` of local or cloud. */
+  requireLabels?: boolean
+  /** Every line must carry a `label`, or both `strong` and `weak` outcomes. */
+  requireTruth?: boolean
+}
+
 /**
- * Reads a batch: JSONL lines with a `prompt` (and optionally `label`, `source`, `id`), or
- * plain text, one prompt per line. Blank lines are skipped. With `requireLabels`, every
- * line must be JSON with a `label` of local or cloud; errors name the line.
+ * Reads a batch: JSONL lines with a `prompt` (and optionally `label`, `source`, `id`, or the
+ * outcomes `strong` and `weak`), or plain text, one prompt per line. Blank lines are skipped.
+ * Errors name the line.
  */
-export function parseDataset(text: string, opts: { requireLabels?: boolean } = {}): DatasetItem[] {
+export function parseDataset(text: string, opts: DatasetOptions = {}): DatasetItem[] {
   const items: DatasetItem[] = []
   text.split(/\r?\n/).forEach((raw, i) => {
     const line = i + 1
@@ -28,6 +42,9 @@ export function parseDataset(text: string, opts: { requireLabels?: boolean } = {
     const item = raw.trimStart().startsWith('{') ? fromJson(raw, line) : { line, prompt: raw }
     if (opts.requireLabels && item.label === undefined) {
       throw new DatasetError(`line ${line}: needs a JSON object with "label": "local" or "cloud"`)
+    }
+    if (opts.requireTruth && item.label === undefined && !hasOutcomes(item)) {
+      throw new DatasetError(`line ${line}: needs a JSON object with "label": "local" or "cloud", or both "strong" and "weak" outcomes`)
     }
     items.push(item)
   })
@@ -50,11 +67,20 @@ function fromJson(raw: string, line: number): DatasetItem {
     item.label = o.label
   }
   if (typeof o.source === 'string') item.source = o.source
+  if (typeof o.subject === 'string') item.subject = o.subject
+  for (const model of ['strong', 'weak'] as const) {
+    const v = o[model]
+    if (v === undefined) continue
+    const score = typeof v === 'boolean' ? Number(v) : v
+    if (typeof score !== 'number' || !Number.isFinite(score)) throw new DatasetError(`line ${line}: "${model}" must be 1/0, true/false or a number, not ${JSON.stringify(v)}`)
+    item[model] = score
+  }
+  if ((item.strong === undefined) !== (item.weak === undefined)) throw new DatasetError(`line ${line}: outcome data needs both "strong" and "weak"`)
   if (typeof o.id === 'string' || typeof o.id === 'number') item.id = String(o.id)
   return item
 }
 
-export async function readDataset(file: string, opts: { requireLabels?: boolean } = {}): Promise<DatasetItem[]> {
+export async function readDataset(file: string, opts: DatasetOptions = {}): Promise<DatasetItem[]> {
   let text: string
   try {
     text = await readFile(file, 'utf8')

@@ -92,6 +92,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   })
   const routerDeps = {
     policy: policyStore,
+    combiner: standard.combiner,
     dataDir: deps.dataDir,
     warn: log,
     ...(deps.listArms ? { listArms: deps.listArms } : {}),

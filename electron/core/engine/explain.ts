@@ -8,6 +8,7 @@ const PILLAR_NAMES: Record<PillarId, string> = {
   judge: 'SLM judge',
   bandit: 'Bandit',
   health: 'Health',
+  learned: 'Learned combiner',
 }
 
 export interface ExplanationInput {

@@ -20,7 +20,7 @@ describe('generalisation to unseen kinds of prompts', () => {
 
   beforeAll(async () => {
     standard = await createStandardPillars({ policy: () => DEFAULT_POLICY, warmup: true })
-    const router = createRouter({ policy: DEFAULT_POLICY, pillars: standard.pillars })
+    const router = createRouter({ policy: DEFAULT_POLICY, pillars: standard.pillars, combiner: standard.combiner })
     const items = parseDataset(readFileSync(FIXTURE, 'utf8'), { requireLabels: true })
     report = await evaluateRouter({ router, items, targetRecall: 0.95, pillars: [standard.rules] })
   }, 60_000)
@@ -62,7 +62,7 @@ describe('generalisation to an unseen held-out set (set B)', () => {
 
   beforeAll(async () => {
     standard = await createStandardPillars({ policy: () => DEFAULT_POLICY, warmup: true })
-    const router = createRouter({ policy: DEFAULT_POLICY, pillars: standard.pillars })
+    const router = createRouter({ policy: DEFAULT_POLICY, pillars: standard.pillars, combiner: standard.combiner })
     const items = parseDataset(readFileSync(UNSEEN, 'utf8'), { requireLabels: true })
     const pillars = [standard.rules, ...(standard.semantic ? [standard.semantic] : [])]
     report = await evaluateRouter({ router, items, targetRecall: 0.95, pillars })

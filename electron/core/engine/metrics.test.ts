@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { atThreshold, auroc, percentile, thresholdForRecall } from './metrics'
+import { atThreshold, auroc, percentile, thresholdForCloudShare, thresholdForRecall } from './metrics'
 
 const s = (score: number, cloud: boolean) => ({ score, cloud })
 
@@ -43,5 +43,19 @@ describe('percentile', () => {
     expect(percentile(xs, 50)).toBe(50)
     expect(percentile(xs, 99)).toBe(99)
     expect(percentile([], 50)).toBe(0)
+  })
+})
+
+describe('thresholdForCloudShare', () => {
+  it('puts the threshold between the prompts that go to the cloud and the rest', () => {
+    const scores = [10, 20, 30, 40, 50, 60, 70, 80, 90, 100]
+    const t = thresholdForCloudShare(scores, 0.3)
+    expect(t).toBe(75)
+    expect(scores.filter((s) => s > t)).toHaveLength(3)
+  })
+
+  it('keeps everything local for a share of 0 and sends everything for a share of 1', () => {
+    expect(thresholdForCloudShare([5, 50], 0)).toBe(100)
+    expect([5, 50].filter((s) => s > thresholdForCloudShare([5, 50], 1))).toHaveLength(2)
   })
 })

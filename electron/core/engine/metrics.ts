@@ -83,3 +83,18 @@ export function percentile(values: readonly number[], p: number): number {
   const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
   return sorted[rank - 1]!
 }
+
+/**
+ * The threshold that sends `share` of the prompts to the cloud (score above it): halfway
+ * between the lowest score that must go to the cloud and the next lower one, so ties and small
+ * score noise do not flip the boundary prompt. With ties at the boundary the share reached is
+ * the nearest one the scores allow.
+ */
+export function thresholdForCloudShare(scores: readonly number[], share: number): number {
+  if (scores.length === 0) throw new Error('no prompts to calibrate on')
+  const sorted = [...scores].sort((a, b) => b - a)
+  const cloud = Math.round(share * sorted.length)
+  if (cloud <= 0) return 100
+  if (cloud >= sorted.length) return Math.max(0, Math.round((sorted.at(-1)! - 0.05) * 100) / 100)
+  return Math.round(((sorted[cloud - 1]! + sorted[cloud]!) / 2) * 100) / 100
+}

@@ -4,7 +4,8 @@ import type { Decision, PillarId, PillarVerdict, Tier } from '../../../shared/de
 import type { Policy } from '../../../shared/policy'
 import { createBandit, type Arm, type Bandit, type Outcome } from '../pillars/bandit'
 import { abstain, type Pillar, type PillarInput } from '../pillars/pillar'
-import { composeIndex } from './compose'
+import type { CombinerStep } from './combiner/step'
+import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
 import { detectPrivateData } from './privacy'
 import { countTokens } from './tokens'
@@ -37,6 +38,8 @@ export interface RouterDeps {
   policy: Policy | PolicySource
   /** Scoring pillars in the order they run; put the rules pillar first so its fast path can skip the rest. */
   pillars: readonly Pillar[]
+  /** The learned combiner over the pillars' features; without it the index pools rules and semantic. */
+  combiner?: CombinerStep | null
   /** Concrete models of a tier (Ollama models, cloud endpoints); none = the decision has no model. */
   listArms?: (tier: Tier) => readonly Arm[] | Promise<readonly Arm[]>
   tierOverride?: TierOverride
@@ -112,6 +115,29 @@ function withholdQuotedSecrets(trace: PillarVerdict[], policy: Policy): void {
   })
 }
 
+/** The combiner never fails a decision: an error becomes an abstention with its reason. */
+async function runCombiner(step: CombinerStep, input: PillarInput, trace: readonly PillarVerdict[]): Promise<PillarVerdict> {
+  try {
+    return await step.evaluate(input, trace)
+  } catch (error) {
+    return abstain('learned', `failed: ${error instanceof Error ? error.message : String(error)}`, 0)
+  }
+}
+
+/** A judge that leans against rules and semantic when both agree with margin is named as such in the trace. */
+function flagJudge(trace: PillarVerdict[], index: ComplexityIndex | null): void {
+  if (!index?.judge) return
+  const i = trace.findIndex((v) => v.pillar === 'judge' && v.status === 'scored')
+  if (i === -1) return
+  const { contradicts, bounded, shift, without } = index.judge
+  const note = contradicts
+    ? ` [contradicts rules and semantic, which agree with margin: it moved the index ${shift} points from ${without} and may not cross the threshold]`
+    : bounded
+      ? ` [its pull was bounded: it moved the index ${shift} points from ${without}]`
+      : ''
+  trace[i] = { ...trace[i]!, reason: trace[i]!.reason + note, detail: { ...trace[i]!.detail, contradicts, bounded, shift, without } }
+}
+
 /**
  * The judge pillars, run only when the fast pillars' index sits within the policy's band
  * around the threshold and nothing short-circuited; otherwise an abstaining verdict says
@@ -170,6 +196,7 @@ export function createRouter(deps: RouterDeps): Router {
       if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
     }
     const trace = await Promise.all(pending)
+    if (deps.combiner && !fastPath) trace.push(await runCombiner(deps.combiner, input, trace))
     if (deferred.length > 0) trace.push(...(await judgeIfUncertain(deferred, trace, input, policy)))
 
     // A privacy pin beats every other gate; then an API override; then in-prompt gates.
@@ -179,6 +206,7 @@ export function createRouter(deps: RouterDeps): Router {
     if (privacyGate) withholdQuotedSecrets(trace, policy)
     const index = composeIndex(trace, policy)
     const complexity = index?.index ?? 0
+    flagJudge(trace, index)
 
     let tier: Tier
     let pinned: Decision['pinned'] = null

@@ -4,6 +4,8 @@ import type { Policy } from '../../../shared/policy'
 import type { Pillar } from '../pillars/pillar'
 import { createRulesPillar } from '../pillars/rules'
 import type { SemanticPillar, SemanticPillarOptions } from '../pillars/semantic'
+import { loadCombiner } from './combiner/combiner'
+import { createCombinerStep, type CombinerStep } from './combiner/step'
 
 export interface StandardPillarsOptions {
   /** The policy in force: its `semantic` section configures the semantic pillar from the start (warm-up included). */
@@ -14,6 +16,8 @@ export interface StandardPillarsOptions {
   warmup?: boolean
   /** The SLM judge; it still runs only when the policy enables it. */
   judge?: JudgePillarOptions | null
+  /** The learned combiner's weights file, or false to route without it (default: the bundled one). */
+  combiner?: string | false
   warn?: (message: string) => void
 }
 
@@ -23,6 +27,8 @@ export interface StandardPillars {
   rules: Pillar
   semantic: SemanticPillar | null
   judge: JudgePillar | null
+  /** The learned combiner (needs the semantic pillar's embedding), or null. */
+  combiner: CombinerStep | null
   dispose(): Promise<void>
 }
 
@@ -48,11 +54,22 @@ export async function createStandardPillars(opts: StandardPillarsOptions): Promi
   }
   const judge = opts.judge ? createJudgePillar(opts.judge) : null
   const pillars: Pillar[] = [rules, ...(semantic ? [semantic] : []), ...(judge ? [judge] : [])]
+  let combiner: CombinerStep | null = null
+  if (semantic && opts.combiner !== false) {
+    try {
+      const loaded = await loadCombiner(...(typeof opts.combiner === 'string' ? [opts.combiner] : []))
+      const embedder = semantic.embedder(loaded.embeddingModel)
+      combiner = createCombinerStep({ combiner: loaded, embed: async (prompt) => (await embedder.embed([prompt]))[0]! })
+    } catch (error) {
+      opts.warn?.(`learned combiner not loaded, routing on rules and semantic: ${(error as Error).message}`)
+    }
+  }
   return {
     pillars,
     rules,
     semantic,
     judge,
+    combiner,
     dispose: async () => {
       await semantic?.dispose()
     },

@@ -1,19 +1,20 @@
 import { join } from 'node:path'
 import { resolveDataDir } from '../../core/data-dir'
-import { calibrateThreshold, fitSemanticThresholds } from '../../core/engine/calibrate'
+import { calibrateCloudShare, calibrateThreshold, fitSemanticThresholds } from '../../core/engine/calibrate'
 import { readDataset } from '../../core/engine/dataset'
 import { createRouter } from '../../core/engine/router'
 import { applyOverride, THRESHOLD_OVERRIDE_FILE, writeThresholdOverride } from '../../core/policy/index'
-import type { CliCommand, CliContext } from './command'
+import { UsageError, type CliCommand, type CliContext } from './command'
 import { ENGINE_FLAGS, ENGINE_USAGE, parseTargetRecall, requireString, setupEngine, writeJson } from './engine-setup'
 import { parseFlags } from './flags'
 
 export const calibrateCommand: CliCommand = {
   name: 'calibrate',
-  summary: 'fit the semantic thresholds and the routing threshold on labelled prompts; write them as an override',
-  usage: `calibrate --data <file.jsonl> [--target-recall 0.95] [--out <file>] [--json] ${ENGINE_USAGE}`,
+  summary: 'fit the routing threshold on labelled prompts (cloud recall) or to a cloud share of any prompts; write it as an override',
+  usage: `calibrate --data <file.jsonl> [--target-recall 0.95 | --cloud-share 0.3] [--out <file>] [--json] ${ENGINE_USAGE}`,
   async run(ctx: CliContext) {
-    const { flags } = parseFlags(ctx.args, { ...ENGINE_FLAGS, data: 'string', 'target-recall': 'string', out: 'string' })
+    const { flags } = parseFlags(ctx.args, { ...ENGINE_FLAGS, data: 'string', 'target-recall': 'string', out: 'string', 'cloud-share': 'string' })
+    if (flags['cloud-share'] !== undefined) return calibrateToCloudShare(ctx, flags)
     const targetRecall = parseTargetRecall(flags['target-recall'])
     const data = requireString(flags, 'data')
     const items = await readDataset(data, { requireLabels: true })
@@ -32,7 +33,7 @@ export const calibrateCommand: CliCommand = {
         }
       }
       const result = await calibrateThreshold({
-        routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, dataDir: null }),
+        routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, combiner: engine.standard.combiner, dataDir: null }),
         basePolicy,
         items,
         targetRecall,
@@ -60,4 +61,46 @@ export const calibrateCommand: CliCommand = {
       await engine.close()
     }
   },
+}
+
+function parseCloudShare(value: string | boolean | undefined): number {
+  const n = Number(value)
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--cloud-share must be a number in [0, 1], not "${String(value)}"`)
+  return n
+}
+
+/** The threshold that sends the asked share of the given prompts (labelled or not) to the cloud. */
+async function calibrateToCloudShare(ctx: CliContext, flags: Record<string, string | boolean | undefined>): Promise<number> {
+  if (flags['target-recall'] !== undefined) throw new UsageError('use either --cloud-share or --target-recall, not both')
+  const targetShare = parseCloudShare(flags['cloud-share'])
+  const data = requireString(flags, 'data')
+  const items = await readDataset(data)
+  const out = typeof flags.out === 'string' ? flags.out : join(resolveDataDir(ctx.env), THRESHOLD_OVERRIDE_FILE)
+  const engine = await setupEngine(ctx, flags, { savedOverride: false })
+  try {
+    const result = await calibrateCloudShare({
+      routerFor: (policy) => createRouter({ policy, pillars: engine.standard.pillars, combiner: engine.standard.combiner, dataDir: null }),
+      basePolicy: engine.policy,
+      prompts: items.map((i) => i.prompt),
+      targetShare,
+    })
+    await writeThresholdOverride(out, {
+      version: 1,
+      threshold: result.threshold,
+      note: `fitted by routellm calibrate to send ${Math.round(targetShare * 100)}% of the prompts in ${data} to the cloud`,
+      createdAt: new Date().toISOString(),
+      data,
+      n: result.n,
+    })
+    if (flags.json) writeJson(ctx, { ...result, file: out })
+    else {
+      ctx.stdout.write(
+        `threshold ${result.threshold} (was ${engine.policy.threshold}): sends ${(result.cloudShare * 100).toFixed(1)}% of ${result.n} prompts to the cloud` +
+          `${result.pinned ? ` (${result.pinned} pinned by privacy, safe list or directive)` : ''}\nwrote ${out}\n`,
+      )
+    }
+    return 0
+  } finally {
+    await engine.close()
+  }
 }

@@ -125,7 +125,7 @@ export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { s
     warn: (m) => ctx.stderr.write(`${m}\n`),
   })
   const endpoints = opts.endpoints ? await discoveredEndpoints(ctx, dataDir) : null
-  const router = createRouter({ policy, pillars: standard.pillars, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`), ...endpoints?.hooks })
+  const router = createRouter({ policy, pillars: standard.pillars, combiner: standard.combiner, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`), ...endpoints?.hooks })
   return {
     router,
     policy,

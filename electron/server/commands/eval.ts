@@ -1,5 +1,6 @@
-import { readDataset } from '../../core/engine/dataset'
+import { hasOutcomes, readDataset } from '../../core/engine/dataset'
 import { evaluateRouter, type EvalReport } from '../../core/engine/evaluate'
+import { evaluateOutcomes, type OutcomeReport, type RouterComparison } from '../../core/engine/evaluate-outcomes'
 import type { CliCommand, CliContext } from './command'
 import { ENGINE_FLAGS, ENGINE_USAGE, parseTargetRecall, requireString, setupEngine, writeJson } from './engine-setup'
 import { parseFlags } from './flags'
@@ -23,17 +24,50 @@ function describe(r: EvalReport & { policy: string }): string {
   return `${lines.join('\n')}\n`
 }
 
+const p2 = (x: number) => x.toFixed(2)
+
+/** RouteLLM's metrics for the router and both baselines, then the router's quality/cost curve. */
+function describeComparison(title: string, c: RouterComparison): string[] {
+  const row = (name: string, m: RouterComparison['router']) =>
+    `  ${name.padEnd(8)} APGR ${f(m.apgr)}  AUC ${p2(m.auc)}  CPT(20%) ${p2(m.cpt20)}%  CPT(50%) ${p2(m.cpt50)}%  CPT(80%) ${p2(m.cpt80)}%`
+  return [
+    `${title}: ${c.n} prompts, strong model ${p2(c.router.strongAccuracy)}%, weak model ${p2(c.router.weakAccuracy)}%`,
+    row('index', c.router),
+    row('random', c.random),
+    row('length', c.length),
+    '  quality/cost curve of the index (strong calls % -> quality %):',
+    ...c.router.curve.map((p) => `    ${p2(p.strongPercent).padStart(6)}% -> ${p2(p.accuracy)}%  (index >= ${p2(p.threshold)})`),
+  ]
+}
+
+function describeOutcomes(r: OutcomeReport & { policy: string }): string {
+  const lines = [
+    `policy ${r.policy}; APGR: share of the strong model's quality gain recovered, averaged over strong-call shares (0.5 ≈ random, 1 = oracle)`,
+    ...describeComparison('all', r),
+    ...Object.entries(r.bySource).flatMap(([source, c]) => describeComparison(source, c)),
+  ]
+  return `${lines.join('\n')}\n`
+}
+
 export const evalCommand: CliCommand = {
   name: 'eval',
-  summary: 'measure routing on labelled prompts (AUROC, recall, local share, per source and pillar)',
+  summary: 'measure routing on labelled prompts (AUROC, recall, local share) or on outcome data (RouteLLM APGR, CPT, AUC)',
   usage: `eval --data <file.jsonl> [--target-recall 0.95] [--json] ${ENGINE_USAGE}`,
   async run(ctx: CliContext) {
     const { flags } = parseFlags(ctx.args, { ...ENGINE_FLAGS, data: 'string', 'target-recall': 'string' })
     const targetRecall = parseTargetRecall(flags['target-recall'])
-    const items = await readDataset(requireString(flags, 'data'), { requireLabels: true })
+    const items = await readDataset(requireString(flags, 'data'), { requireTruth: true })
     // The policy's own threshold, never a calibrated override that may have been fit on this very file.
     const engine = await setupEngine(ctx, flags, { savedOverride: false })
     try {
+      // Outcome data (strong/weak per prompt) is measured the RouteLLM way; labelled data as before.
+      const outcomes = items.filter(hasOutcomes)
+      if (outcomes.length > 0) {
+        const report = { ...(await evaluateOutcomes({ router: engine.router, items: outcomes })), policy: engine.policySource }
+        if (flags.json) writeJson(ctx, report)
+        else ctx.stdout.write(describeOutcomes(report))
+        return 0
+      }
       const pillarsAlone = [engine.standard.rules, ...(engine.standard.semantic ? [engine.standard.semantic] : [])]
       const report = await evaluateRouter({ router: engine.router, items, targetRecall, pillars: pillarsAlone })
       const out = { ...report, policy: engine.policySource }

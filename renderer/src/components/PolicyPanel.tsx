@@ -136,6 +136,10 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
               </Metric>
               <Metric term="Override set">{status.override?.createdAt ? formatClock(Date.parse(status.override.createdAt)) : '—'}</Metric>
             </dl>
+            <p className="text-xs text-gray-600" data-testid="policy-apgr-note">
+              Measure a threshold with <code>routellm eval</code> on outcome data: APGR is the share of the cloud model&apos;s quality gain the
+              router recovers, averaged over every cloud share (0.5 = random routing, 1 = perfect).
+            </p>
             <p className="text-xs break-all text-gray-600" data-testid="policy-file">
               <span className="label">Policy file</span> {status.policyFile}
               {status.policyFileExists ? '' : ' (not created: the defaults apply)'}

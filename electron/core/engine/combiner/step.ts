@@ -1,0 +1,29 @@
+import type { PillarVerdict } from '../../../../shared/decision'
+import type { PillarInput } from '../../pillars/pillar'
+import { combinerAbstains, type Combiner } from './combiner'
+
+/** The combiner's place in a decision: after rules and semantic, reading their verdicts. */
+export interface CombinerStep {
+  evaluate(input: PillarInput, trace: readonly PillarVerdict[]): Promise<PillarVerdict>
+}
+
+/**
+ * Runs the combiner on the verdicts of rules and semantic and the prompt's embedding. The
+ * embedding comes from the same embedder the semantic pillar just used, so it is a cache hit;
+ * when the semantic pillar could not embed the prompt (model loading, unknown words), the
+ * combiner abstains rather than wait for a model.
+ */
+export function createCombinerStep(opts: { combiner: Combiner; embed: (prompt: string) => Promise<Float32Array> }): CombinerStep {
+  return {
+    async evaluate(input, trace) {
+      const rules = trace.find((v) => v.pillar === 'rules') ?? null
+      const semantic = trace.find((v) => v.pillar === 'semantic') ?? null
+      if (!semantic || semantic.status === 'abstained') return combinerAbstains('not scored: it needs the prompt embedding the semantic pillar had none of')
+      const embedding = await opts.embed(input.prompt)
+      if (embedding.length !== opts.combiner.dimensions) {
+        return combinerAbstains(`not scored: trained on ${opts.combiner.dimensions}-dimension embeddings, got ${embedding.length}`)
+      }
+      return opts.combiner.verdict({ prompt: input.prompt, tokens: input.tokens, rules, semantic, embedding })
+    },
+  }
+}

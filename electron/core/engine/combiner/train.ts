@@ -1,0 +1,159 @@
+/**
+ * Training the combiner: grouped cross-validation (whole groups held out together, so a
+ * prompt is scored by a model that never saw its subject) and the artefact written to
+ * resources/router/. Deterministic: folds come from sorted group names and hashes, never
+ * from a random split.
+ */
+import { createHash } from 'node:crypto'
+import { atThreshold, auroc } from '../metrics'
+import { outcomeMetrics } from '../outcome-metrics'
+import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
+
+export interface Example extends TrainingRow {
+  /** Cross-validation fold, 0 … folds − 1. */
+  fold: number
+}
+
+/** A stable fold for an id: the first 4 bytes of its sha256, modulo the number of folds. */
+export function hashFold(id: string, folds: number): number {
+  return createHash('sha256').update(id).digest().readUInt32BE(0) % folds
+}
+
+/** Whole groups to folds: the sorted group names dealt round-robin, so folds are balanced and stable. */
+export function groupFolds(groups: Iterable<string>, folds: number): Map<string, number> {
+  const sorted = [...new Set(groups)].sort()
+  return new Map(sorted.map((g, i) => [g, i % folds]))
+}
+
+/** Probabilities for every example from the model trained on the other folds. */
+export function crossValidate(examples: readonly Example[], folds: number, opts: FitOptions): Float64Array {
+  const out = new Float64Array(examples.length)
+  for (let k = 0; k < folds; k++) {
+    const train = examples.filter((e) => e.fold !== k)
+    if (train.length === examples.length) continue
+    const model = fitLogistic(train, opts)
+    examples.forEach((e, i) => {
+      if (e.fold === k) out[i] = probability(model, e.x)
+    })
+  }
+  return out
+}
+
+/** Rounds to a fixed number of significant digits so the written JSON is byte-stable. */
+export const roundSignificant = (x: number, digits = 6) => (x === 0 ? 0 : Number(x.toPrecision(digits)))
+
+export interface CombinerArtefact {
+  version: 1
+  /** The embedding model whose vectors the weights were trained on. */
+  embeddingModel: string
+  /** The index a probability of 0.5 maps to. */
+  evenOddsIndex: number
+  features: string[]
+  mean: number[]
+  scale: number[]
+  weights: number[]
+  bias: number
+  training: {
+    data: { file: string; sha256: string; rows: number }[]
+    l2: number
+    iterations: number
+    /** What each part's rows were labelled by, and how much they weigh. */
+    labels: Record<string, string>
+  }
+  /** Cross-validated metrics, whole groups held out. */
+  crossValidated: Record<string, unknown>
+}
+
+export function toArtefact(model: LogisticModel, meta: Omit<CombinerArtefact, 'version' | 'mean' | 'scale' | 'weights' | 'bias'>): CombinerArtefact {
+  return {
+    version: 1,
+    embeddingModel: meta.embeddingModel,
+    evenOddsIndex: meta.evenOddsIndex,
+    features: meta.features,
+    mean: model.mean.map((v) => roundSignificant(v)),
+    scale: model.scale.map((v) => roundSignificant(v)),
+    weights: model.weights.map((v) => roundSignificant(v)),
+    bias: roundSignificant(model.bias),
+    training: meta.training,
+    crossValidated: meta.crossValidated,
+  }
+}
+
+/** One prompt's features and what is known about it (no prompt text: nothing here is shipped but weights). */
+export interface LabelledRow {
+  id: string
+  /** `routing` rows are labelled cloud/local; any other part holds outcome rows (e.g. mmlu, gsm8k). */
+  part: string
+  /** Held out together in cross-validation (an MMLU subject); null: folds by a hash of the id. */
+  group: string | null
+  /** Routing rows: 1 = cloud. Outcome rows: 1 = the weak model failed. */
+  y: 0 | 1
+  strong?: number
+  weak?: number
+  x: ArrayLike<number>
+}
+
+export interface TrainOptions {
+  /** Candidate L2 penalties; cross-validation picks one. */
+  l2: readonly number[]
+  /** The routing rows together weigh this share of the outcome rows. */
+  routingShare: number
+  iterations: number
+  /** Folds for rows without a group. Grouped rows get one fold per group (at least this many folds in all). */
+  hashFolds: number
+}
+
+export interface CrossValidated {
+  l2: number
+  /** RouteLLM APGR of the held-out probabilities per outcome part. */
+  apgr: Record<string, number>
+  /** On the routing rows, held out: AUROC and what even odds does. */
+  routing: { auroc: number | null; cloudRecall: number | null; localShare: number } | null
+}
+
+const r4 = (x: number) => Math.round(x * 10_000) / 10_000
+
+function measure(rows: readonly LabelledRow[], p: Float64Array, l2: number): CrossValidated {
+  const apgr: Record<string, number> = {}
+  const parts = [...new Set(rows.filter((r) => r.part !== 'routing').map((r) => r.part))].sort()
+  for (const part of parts) {
+    const scored = rows.flatMap((r, i) => (r.part === part ? [{ score: p[i]!, strong: r.strong ?? 0, weak: r.weak ?? 0 }] : []))
+    apgr[part] = r4(outcomeMetrics(scored).apgr)
+  }
+  const routed = rows.flatMap((r, i) => (r.part === 'routing' ? [{ score: p[i]!, cloud: r.y === 1 }] : []))
+  const at = routed.length ? atThreshold(routed, 0.5) : null
+  const a = auroc(routed)
+  return {
+    l2,
+    apgr,
+    routing: at ? { auroc: a === null ? null : r4(a), cloudRecall: at.cloudRecall === null ? null : r4(at.cloudRecall), localShare: r4(at.localShare) } : null,
+  }
+}
+
+/**
+ * Cross-validates every candidate penalty with whole groups held out, picks the one with the
+ * best mean APGR over the outcome parts among those keeping routing quality (AUROC >= 0.99,
+ * cloud recall >= 0.95 at even odds), and fits the final model on all rows.
+ */
+export function trainCombiner(rows: readonly LabelledRow[], opts: TrainOptions): { model: LogisticModel; chosen: CrossValidated; candidates: CrossValidated[] } {
+  const groups = [...new Set(rows.flatMap((r) => (r.group === null ? [] : [r.group])))].sort()
+  const folds = Math.max(opts.hashFolds, groups.length)
+  const groupFold = groupFolds(groups, folds)
+  const outcomeRows = rows.filter((r) => r.part !== 'routing').length
+  const routingRows = rows.length - outcomeRows
+  const routingWeight = routingRows && outcomeRows ? (opts.routingShare * outcomeRows) / routingRows : 1
+  const examples: Example[] = rows.map((r) => ({
+    x: r.x,
+    y: r.y,
+    weight: r.part === 'routing' ? routingWeight : 1,
+    fold: r.group === null ? hashFold(r.id, folds) : groupFold.get(r.group)!,
+  }))
+  const candidates = opts.l2.map((l2) => measure(rows, crossValidate(examples, folds, { l2, iterations: opts.iterations }), l2))
+  const keepsRouting = (c: CrossValidated) => !c.routing || ((c.routing.auroc ?? 0) >= 0.99 && (c.routing.cloudRecall ?? 0) >= 0.95)
+  const objective = (c: CrossValidated) => {
+    const values = Object.values(c.apgr)
+    return (values.length ? values.reduce((s, v) => s + v, 0) / values.length : 0) - (keepsRouting(c) ? 0 : 1)
+  }
+  const chosen = candidates.reduce((best, c) => (objective(c) > objective(best) ? c : best))
+  return { model: fitLogistic(examples, { l2: chosen.l2, iterations: opts.iterations }), chosen, candidates }
+}
