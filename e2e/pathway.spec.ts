@@ -191,6 +191,9 @@ test.describe('keyboard, phone layout and reduced motion', () => {
     await page.getByTestId('prompt-input').fill(LOCAL_PROMPT)
     await page.getByTestId('run-button').click()
     await expect(page.getByTestId('stop-button')).toBeEnabled()
+    // The slow answer has reached Ollama (its one-shot fault is used up), so Esc stops a
+    // generation, and no later test inherits a stalled first token.
+    await expect.poll(() => ollama.fault).toBeNull()
     // Focus leaves the prompt: on the answer region, then nowhere in particular.
     await page.getByRole('region', { name: 'Answer text' }).focus()
     await expect(page.getByTestId('prompt-input')).not.toBeFocused()
