@@ -6,13 +6,12 @@
  *   - a user cluster with a default's id replaces that default (editing a default copies it);
  *   - `disabled` lists default ids the user turned off.
  */
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { ClusterDef, ClusterId } from '../../../shared/clusters'
 import { writeJsonAtomic } from '../atomic-file'
+import { bundledResource } from '../bundled-resource'
 
 // The schemas of one cluster are part of the contract (clusters.save): defined once, in shared/.
 export { ClusterDef, ClusterId } from '../../../shared/clusters'
@@ -38,18 +37,7 @@ export interface Cluster extends ClusterDef {
 
 /** resources/clusters/default.json next to the bundled models root's parent. */
 export function defaultClustersFile(resourcesDir?: string): string {
-  if (resourcesDir) return path.join(resourcesDir, 'clusters', 'default.json')
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
-  if (resourcesPath && existsSync(path.join(resourcesPath, 'clusters', 'default.json'))) {
-    return path.join(resourcesPath, 'clusters', 'default.json')
-  }
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'resources', 'clusters', 'default.json')
-    if (existsSync(candidate)) return candidate
-    dir = path.dirname(dir)
-  }
-  return path.resolve('resources', 'clusters', 'default.json')
+  return resourcesDir ? path.join(resourcesDir, 'clusters', 'default.json') : bundledResource('clusters', 'default.json')
 }
 
 export function userClustersFileOf(dataDir: string): string {

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { open, readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { bundledResource } from '../bundled-resource'
 
 export type ModelErrorCode = 'invalid-id' | 'missing' | 'corrupt' | 'load-failed' | 'download-failed' | 'closed'
 
@@ -50,15 +50,7 @@ export interface ModelRoots {
  * the repository's resources/models (found by walking up from this file).
  */
 export function defaultModelsRoot(): string {
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
-  if (resourcesPath && existsSync(path.join(resourcesPath, 'models'))) return path.join(resourcesPath, 'models')
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 6; i++) {
-    const candidate = path.join(dir, 'resources', 'models')
-    if (existsSync(candidate)) return candidate
-    dir = path.dirname(dir)
-  }
-  return path.resolve('resources', 'models')
+  return bundledResource('models')
 }
 
 /** The user's model folder under the data dir. */

@@ -4,15 +4,13 @@
  * prompt in microseconds. Its verdict goes into the trace like any pillar's, with the
  * features that pushed it most.
  */
-import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import type { PillarVerdict } from '../../../../shared/decision'
 import { abstain } from '../../pillars/pillar'
 import { probabilityToIndex } from '../compose'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
+import { bundledResource } from '../../bundled-resource'
 
 const Numbers = z.array(z.number().finite())
 
@@ -84,16 +82,7 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
 
 /** resources/router/combiner.json: in the packaged app under process.resourcesPath, else found from this file. */
 export function defaultCombinerFile(): string {
-  const resourcesPath = (process as { resourcesPath?: string }).resourcesPath
-  const inResources = resourcesPath ? path.join(resourcesPath, 'router', 'combiner.json') : null
-  if (inResources && existsSync(inResources)) return inResources
-  let dir = path.dirname(fileURLToPath(import.meta.url))
-  for (let i = 0; i < 7; i++) {
-    const candidate = path.join(dir, 'resources', 'router', 'combiner.json')
-    if (existsSync(candidate)) return candidate
-    dir = path.dirname(dir)
-  }
-  return path.resolve('resources', 'router', 'combiner.json')
+  return bundledResource('router', 'combiner.json')
 }
 
 /** Reads and checks the artefact; the error names the file and what is wrong. */
