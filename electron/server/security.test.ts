@@ -76,28 +76,34 @@ function folderText(dir: string): string {
 const sentToCloud = () => JSON.stringify(cloud.requests.filter((r) => r.path.endsWith('/chat/completions')).map((r) => r.body))
 const cloudChats = () => cloud.requests.filter((r) => r.path.endsWith('/chat/completions')).length
 
+/** The frames of an SSE body as {event, data}; ends with the stream, throws when reading fails. */
+async function* sseFrames(body: ReadableStream<Uint8Array>): AsyncGenerator<{ event: string | undefined; data: string | undefined }> {
+  const reader = body.getReader()
+  const decoder = new TextDecoder()
+  let buffer = ''
+  for (;;) {
+    const { value, done } = await reader.read()
+    if (done) return
+    buffer += decoder.decode(value, { stream: true })
+    let end: number
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const frame = buffer.slice(0, end)
+      buffer = buffer.slice(end + 2)
+      yield { event: /^event: (.+)$/m.exec(frame)?.[1], data: /^data: (.+)$/m.exec(frame)?.[1] }
+    }
+  }
+}
+
 /** Read SSE events from /api/events until `until` says stop. */
 async function readEvents(until: (event: string, data: Record<string, unknown>) => boolean, start: () => Promise<void>): Promise<void> {
   const controller = new AbortController()
   const res = await fetch(`${host.origin}/api/events`, { headers: auth(), signal: controller.signal })
-  const reader = res.body!.getReader()
-  const decoder = new TextDecoder()
-  let buffer = ''
   await start()
   try {
-    for (;;) {
-      const { value, done } = await reader.read()
-      if (done) throw new Error('event stream ended')
-      buffer += decoder.decode(value, { stream: true })
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        const event = /^event: (.+)$/m.exec(frame)?.[1]
-        const data = /^data: (.+)$/m.exec(frame)?.[1]
-        if (event && data && until(event, JSON.parse(data) as Record<string, unknown>)) return
-      }
+    for await (const { event, data } of sseFrames(res.body!)) {
+      if (event && data && until(event, JSON.parse(data) as Record<string, unknown>)) return
     }
+    throw new Error('event stream ended')
   } finally {
     controller.abort()
   }
@@ -425,27 +431,19 @@ async function statusWatcher(query = '?events=chat.status') {
   const finished = new Set<string>()
   const seen = new Set<string>()
   const tokensFor = new Set<string>()
-  const reader = res.body!.getReader()
-  const decoder = new TextDecoder()
   const pump = (async () => {
-    let buffer = ''
-    for (;;) {
-      const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }))
-      if (done) return
-      buffer += decoder.decode(value, { stream: true })
-      let end: number
-      while ((end = buffer.indexOf('\n\n')) >= 0) {
-        const frame = buffer.slice(0, end)
-        buffer = buffer.slice(end + 2)
-        const event = /^event: (.+)$/m.exec(frame)?.[1]
+    try {
+      for await (const { event, data } of sseFrames(res.body!)) {
         if (event) seen.add(event)
-        const data = /^data: (.+)$/m.exec(frame)?.[1]
         if (event === 'chat.token' && data) tokensFor.add((JSON.parse(data) as { requestId: string }).requestId)
         if (event === 'chat.status' && data) {
           const status = JSON.parse(data) as { requestId: string; phase: string }
           if (['done', 'error', 'aborted'].includes(status.phase)) finished.add(status.requestId)
         }
       }
+    } catch (error) {
+      // close() aborts the fetch, which ends the read with an error; anything else is a failure
+      if (!controller.signal.aborted) throw error
     }
   })()
   return {
