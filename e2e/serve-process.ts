@@ -88,3 +88,18 @@ export function runCli(home: string, args: string[], env: Record<string, string>
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
   return exited(child).then((code) => ({ code, stdout, stderr }))
 }
+
+/** `serve` processes started for one test file; stopAll() after each test ends every one still running. */
+export function serveFleet(): { start(home: string, env: Record<string, string>): Promise<ServeProcess>; stopAll(): Promise<void> } {
+  const running: ServeProcess[] = []
+  return {
+    async start(home, env) {
+      const host = await startServe(home, env)
+      running.push(host)
+      return host
+    },
+    async stopAll() {
+      await Promise.all(running.splice(0).map((host) => host.stop()))
+    },
+  }
+}

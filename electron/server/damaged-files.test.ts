@@ -7,7 +7,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { DataFileProblem } from '../../shared/health'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
-import { runCli, startServe, type ServeProcess } from '../../e2e/serve-process'
+import { runCli, serveFleet, type ServeProcess } from '../../e2e/serve-process'
 
 const KEY = 'sk-damaged-files-double'
 const PROMPT = 'Compare two approaches to caching in a web service.'
@@ -15,25 +15,19 @@ const PROMPT = 'Compare two approaches to caching in a web service.'
 let ollama: OllamaDouble
 let cloud: OpenAIDouble
 let env: Record<string, string>
-const running: ServeProcess[] = []
+const fleet = serveFleet()
 
 beforeAll(async () => {
   ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer.' })
   cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-big'], reply: () => 'Cloud answer.' })
   env = { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big', ROUTELLM_STATE_SYNC_MS: '200' }
 })
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((host) => host.stop()))
-})
+afterEach(() => fleet.stopAll())
 afterAll(async () => {
   await Promise.all([ollama.close(), cloud.close()])
 })
 
-async function serve(home: string): Promise<ServeProcess> {
-  const host = await startServe(home, env)
-  running.push(host)
-  return host
-}
+const serve = (home: string): Promise<ServeProcess> => fleet.start(home, env)
 
 const chopLastByte = (file: string) => writeFileSync(file, readFileSync(file, 'utf8').trimEnd().slice(0, -1))
 const problemsOf = async (host: ServeProcess) => (await host.rpc<{ problems?: DataFileProblem[] }>('health.status')).problems ?? []
@@ -46,7 +40,6 @@ describe('damaged data files fail closed', () => {
     await setup.rpc('cost.setBudget', { dailyUsd: 0, action: 'refuse' })
     await setup.rpc('network.setOffline', { offline: true })
     await setup.stop()
-    running.length = 0
 
     chopLastByte(join(home, 'cost.json'))
     chopLastByte(join(home, 'network.json'))

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
-import { runCli, startServe, type ServeProcess } from '../../e2e/serve-process'
+import { runCli, serveFleet, type ServeProcess } from '../../e2e/serve-process'
 
 const KEY = 'sk-shared-folder-double'
 const PROMPT = 'Compare two approaches to caching in a web service.'
@@ -16,7 +16,7 @@ const SYNC_MS = 200
 let ollama: OllamaDouble
 let cloud: OpenAIDouble
 let env: Record<string, string>
-const running: ServeProcess[] = []
+const fleet = serveFleet()
 
 beforeAll(async () => {
   ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer.' })
@@ -29,18 +29,12 @@ beforeAll(async () => {
     ROUTELLM_STATE_SYNC_MS: String(SYNC_MS),
   }
 })
-afterEach(async () => {
-  await Promise.all(running.splice(0).map((host) => host.stop()))
-})
+afterEach(() => fleet.stopAll())
 afterAll(async () => {
   await Promise.all([ollama.close(), cloud.close()])
 })
 
-async function serve(home: string): Promise<ServeProcess> {
-  const host = await startServe(home, env)
-  running.push(host)
-  return host
-}
+const serve = (home: string): Promise<ServeProcess> => fleet.start(home, env)
 
 /** What state.db holds, read as another process would. */
 function stateOf(home: string): { pulls: number; spend: number } {
@@ -139,7 +133,6 @@ describe('one data folder, many processes', () => {
     await host.kill9()
     stop = true
     await Promise.all(workers)
-    running.splice(running.indexOf(host), 1)
 
     const after = stateOf(home)
     expect(after.pulls).toBeGreaterThanOrEqual(persisted)
