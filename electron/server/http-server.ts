@@ -57,24 +57,47 @@ function sendError(res: ServerResponse, error: ContractError): void {
 }
 
 /**
+ * How much of a refused body is still read and thrown away, so that the client can finish
+ * sending and then read the 400: a server that closes on a client still writing makes it
+ * see a reset (EPIPE) instead of the answer. Past this the connection is cut.
+ */
+const MAX_DISCARD_BYTES = 32 * 1024 * 1024
+
+/** The whole body, or null when it is over MAX_BODY_BYTES (the rest read and discarded, bounded). */
+function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = []
+    let size = 0
+    let over = false
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length
+      if (size > MAX_BODY_BYTES) over = true
+      if (!over) chunks.push(chunk)
+      else if (size > MAX_DISCARD_BYTES) {
+        req.destroy()
+        resolve(null)
+      }
+    })
+    req.on('end', () => resolve(over ? null : Buffer.concat(chunks)))
+    req.on('error', reject)
+  })
+}
+
+/**
  * Read a JSON body (empty → {}); too large or not JSON → ContractError('invalid-input').
- * A body too large is left unread, so the answer says `Connection: close` and the socket
- * closes after it: the client opens a fresh connection for its next request.
+ * A body too large is answered with `Connection: close` once the client has sent it (or at
+ * once when its declared length is past what is worth discarding): the client opens a fresh
+ * connection for its next request.
  */
 async function readJsonBody(req: IncomingMessage, res: ServerResponse): Promise<unknown> {
   const tooLarge = () => {
     res.setHeader('Connection', 'close')
     return new ContractError(`request body over ${MAX_BODY_BYTES} bytes`, 'invalid-input')
   }
-  if (Number(req.headers['content-length'] ?? 0) > MAX_BODY_BYTES) throw tooLarge()
-  const chunks: Buffer[] = []
-  let size = 0
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length
-    if (size > MAX_BODY_BYTES) throw tooLarge()
-    chunks.push(chunk as Buffer)
-  }
-  const text = Buffer.concat(chunks).toString('utf8')
+  if (Number(req.headers['content-length'] ?? 0) > MAX_DISCARD_BYTES) throw tooLarge()
+  const body = await readBody(req)
+  if (body === null) throw tooLarge()
+  const text = body.toString('utf8')
   if (!text.trim()) return {}
   try {
     return JSON.parse(text)
