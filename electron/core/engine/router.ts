@@ -155,6 +155,110 @@ async function judgeIfUncertain(judges: readonly Pillar[], trace: readonly Pilla
   return Promise.all(judges.map((j) => runPillar(j, input, policy.pillarTimeoutMs)))
 }
 
+/** Refuses what the engine cannot route: not text, empty, or longer than the contract allows. */
+function checkPrompt(prompt: string): void {
+  if (typeof prompt !== 'string') throw new PromptError('prompt must be text')
+  if (prompt.length === 0) throw new PromptError('prompt must not be empty')
+  if (prompt.length > MAX_PROMPT_CHARS) throw new PromptError(`prompt must be at most ${MAX_PROMPT_CHARS} characters (got ${prompt.length})`)
+}
+
+interface PillarRun {
+  trace: PillarVerdict[]
+  /** Pillars not started because the fast path decided first. */
+  skipped: PillarId[]
+}
+
+/**
+ * Runs the scoring pillars, the combiner and (in 'uncertain' mode) the judge, and returns
+ * their verdicts in that order.
+ */
+async function runPillars(pillars: readonly Pillar[], combiner: CombinerStep | null | undefined, input: PillarInput, policy: Policy): Promise<PillarRun> {
+  // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
+  const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []
+  const skipped: PillarId[] = []
+  // In 'uncertain' mode the judge (a model call) waits until the fast pillars have spoken.
+  const deferJudge = policy.judge.enabled && policy.judge.when === 'uncertain'
+  const deferred: Pillar[] = []
+  let fastPath = false
+  for (const pillar of pillars) {
+    if (fastPath) {
+      skipped.push(pillar.id)
+      continue
+    }
+    if (deferJudge && pillar.id === 'judge') {
+      deferred.push(pillar)
+      continue
+    }
+    const result = runPillar(pillar, input, policy.pillarTimeoutMs)
+    pending.push(result)
+    if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
+  }
+  const trace = await Promise.all(pending)
+  if (combiner && !fastPath) trace.push(await runCombiner(combiner, input, trace))
+  if (deferred.length > 0) trace.push(...(await judgeIfUncertain(deferred, trace, input, policy)))
+  return { trace, skipped }
+}
+
+interface TierChoice {
+  tier: Tier
+  pinned: Decision['pinned']
+  /** The short-circuit verdict that decided, if one did. */
+  gate: PillarVerdict | null
+  /** True when private data pinned the prompt local. */
+  privacy: boolean
+  index: ComplexityIndex | null
+  complexity: number
+}
+
+/**
+ * The tier before health has its say: a privacy pin beats every other gate; then the
+ * user's explicit choice; then in-prompt gates; otherwise the complexity index against the
+ * policy threshold. Also withholds judge reasons that quote private data and names a
+ * judge that contradicts the other pillars.
+ */
+function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy: Policy): TierChoice {
+  const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
+  const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
+  const gate = privacyGate ?? (requested ? null : (gates[0] ?? null))
+  if (privacyGate) withholdQuotedSecrets(trace, policy)
+  const index = composeIndex(trace, policy)
+  const complexity = index?.index ?? 0
+  flagJudge(trace, index)
+  const chosen = { gate, privacy: privacyGate !== null, index, complexity }
+  if (privacyGate) return { ...chosen, tier: 'local', pinned: 'privacy' }
+  if (requested) return { ...chosen, tier: requested, pinned: 'override' }
+  if (gate) return { ...chosen, tier: gate.tier!, pinned: gate.pin ?? 'override' }
+  return { ...chosen, tier: index && complexity > policy.threshold ? 'cloud' : 'local', pinned: null }
+}
+
+/**
+ * Lets health move the decision to the other tier (never a privacy-pinned prompt to the
+ * cloud) and says why; a failing hook leaves the tier as it was.
+ */
+async function applyHealth(
+  hook: TierOverride | undefined,
+  choice: TierChoice,
+  warn: ((message: string) => void) | undefined,
+): Promise<{ tier: Tier; pinned: Decision['pinned']; healthNote: string | null }> {
+  const { tier, pinned } = choice
+  if (!hook) return { tier, pinned, healthNote: null }
+  try {
+    const health = await hook({ tier, pinned, complexity: choice.complexity, privacy: choice.privacy })
+    if (!health || health.tier === tier) return { tier, pinned, healthNote: null }
+    if (choice.privacy && health.tier === 'cloud') {
+      return { tier, pinned, healthNote: `${TIER_NAMES.local} is unavailable (${health.reason}), but a privacy-pinned prompt never goes to the cloud.` }
+    }
+    return {
+      tier: health.tier,
+      pinned: health.pinned ?? 'health',
+      healthNote: `${TIER_NAMES[tier]} is unavailable (${health.reason}), so ${TIER_NAMES[health.tier]} answers instead.`,
+    }
+  } catch (error) {
+    warn?.(`tier override hook failed: ${(error as Error).message}`)
+    return { tier, pinned, healthNote: null }
+  }
+}
+
 /**
  * The routing engine. For each prompt: count tokens once, run the scoring pillars (the rules
  * fast path may decide alone), combine their scores into the complexity index, pick the tier
@@ -165,92 +269,30 @@ export function createRouter(deps: RouterDeps): Router {
   const source: PolicySource = isSource(deps.policy) ? deps.policy : { get: () => deps.policy as Policy }
   const bandit = deps.bandit ?? createBandit({ dataDir: deps.dataDir ?? null, policy: () => source.get().bandit, ...(deps.warn ? { warn: deps.warn } : {}) })
 
+  /** The concrete models of a tier; a failing lister leaves the decision without a model. */
+  async function armsOf(tier: Tier): Promise<readonly Arm[]> {
+    try {
+      return deps.listArms ? await deps.listArms(tier) : []
+    } catch (error) {
+      deps.warn?.(`listing ${tier} models failed: ${(error as Error).message}`)
+      return []
+    }
+  }
+
   async function decide(prompt: string, opts: DecideOptions = {}): Promise<Decision> {
     const t0 = performance.now()
-    if (typeof prompt !== 'string') throw new PromptError('prompt must be text')
-    if (prompt.length === 0) throw new PromptError('prompt must not be empty')
-    if (prompt.length > MAX_PROMPT_CHARS) throw new PromptError(`prompt must be at most ${MAX_PROMPT_CHARS} characters (got ${prompt.length})`)
-
+    checkPrompt(prompt)
     const policy = source.get()
     const { tokens, exact } = countTokens(prompt)
     const input: PillarInput = { prompt, tokens, policy, ...(opts.history?.length ? { history: opts.history } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }
 
-    // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
-    const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []
-    const skipped: PillarId[] = []
-    // In 'uncertain' mode the judge (a model call) waits until the fast pillars have spoken.
-    const deferJudge = policy.judge.enabled && policy.judge.when === 'uncertain'
-    const deferred: Pillar[] = []
-    let fastPath = false
-    for (const pillar of deps.pillars) {
-      if (fastPath) {
-        skipped.push(pillar.id)
-        continue
-      }
-      if (deferJudge && pillar.id === 'judge') {
-        deferred.push(pillar)
-        continue
-      }
-      const result = runPillar(pillar, input, policy.pillarTimeoutMs)
-      pending.push(result)
-      if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
-    }
-    const trace = await Promise.all(pending)
-    if (deps.combiner && !fastPath) trace.push(await runCombiner(deps.combiner, input, trace))
-    if (deferred.length > 0) trace.push(...(await judgeIfUncertain(deferred, trace, input, policy)))
-
-    // A privacy pin beats every other gate; then an API override; then in-prompt gates.
-    const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
-    const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
-    const gate = privacyGate ?? (opts.tier ? null : (gates[0] ?? null))
-    if (privacyGate) withholdQuotedSecrets(trace, policy)
-    const index = composeIndex(trace, policy)
-    const complexity = index?.index ?? 0
-    flagJudge(trace, index)
-
-    let tier: Tier
-    let pinned: Decision['pinned'] = null
-    if (privacyGate) {
-      tier = 'local'
-      pinned = 'privacy'
-    } else if (opts.tier) {
-      tier = opts.tier
-      pinned = 'override'
-    } else if (gate) {
-      tier = gate.tier!
-      pinned = gate.pin ?? 'override'
-    } else {
-      tier = index && complexity > policy.threshold ? 'cloud' : 'local'
-    }
-
-    const chosenBeforeHealth = tier
-    let healthNote: string | null = null
-    if (deps.tierOverride) {
-      try {
-        const health = await deps.tierOverride({ tier, pinned, complexity, privacy: privacyGate !== null })
-        if (health && health.tier !== tier) {
-          if (privacyGate && health.tier === 'cloud') {
-            healthNote = `${TIER_NAMES.local} is unavailable (${health.reason}), but a privacy-pinned prompt never goes to the cloud.`
-          } else {
-            healthNote = `${TIER_NAMES[tier]} is unavailable (${health.reason}), so ${TIER_NAMES[health.tier]} answers instead.`
-            tier = health.tier
-            pinned = health.pinned ?? 'health'
-          }
-        }
-      } catch (error) {
-        deps.warn?.(`tier override hook failed: ${(error as Error).message}`)
-      }
-    }
-
-    let arms: readonly Arm[] = []
-    try {
-      arms = deps.listArms ? await deps.listArms(tier) : []
-    } catch (error) {
-      deps.warn?.(`listing ${tier} models failed: ${(error as Error).message}`)
-    }
-    const choice = bandit.choose(tier, arms)
+    const { trace, skipped } = await runPillars(deps.pillars, deps.combiner, input, policy)
+    const chosen = chooseTier(trace, opts.tier, policy)
+    const { tier, pinned, healthNote } = await applyHealth(deps.tierOverride, chosen, deps.warn)
+    const choice = bandit.choose(tier, await armsOf(tier))
     trace.push(choice.verdict)
 
+    const { complexity, index, gate } = chosen
     const threshold = policy.threshold
     const explanation = explain({
       tier,
@@ -262,7 +304,7 @@ export function createRouter(deps: RouterDeps): Router {
       gate,
       requested: opts.tier ?? null,
       healthNote,
-      chosenBeforeHealth,
+      chosenBeforeHealth: chosen.tier,
       trace,
       skipped,
     })
