@@ -3,7 +3,7 @@
  * 100 and 1,000 tokens, next to baselines measured in the same run so numbers from
  * different machines can be compared. Run with `npm run bench`.
  *
- * Targets (issue 3, 2-core machine): rules p50 ≤ 0.05 ms; whole decision p50 ≤ 1 ms and
+ * Targets (on a 2-core machine): rules p50 ≤ 0.05 ms; whole decision p50 ≤ 1 ms and
  * p99 ≤ 5 ms at 1,000 tokens. Then the first decision after start, in fresh processes
  * (bench/first-decision.ts; target ≤ 5 ms).
  */

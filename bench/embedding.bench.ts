@@ -7,7 +7,7 @@
  * same maths in plain JS (tokenise, table lookup, weighted mean) from the same model files,
  * so the ONNX/pipeline overhead is visible whatever the machine.
  *
- * Targets (issue 4, 2-core machine): p50 ≤ 1 ms per prompt at batch 1 (≤ 256 tokens);
+ * Targets (on a 2-core machine): p50 ≤ 1 ms per prompt at batch 1 (≤ 256 tokens);
  * model load ≤ 1 s; resident memory of the model ≤ 100 MB.
  */
 import { readFile } from 'node:fs/promises'

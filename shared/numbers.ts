@@ -6,6 +6,9 @@ export const round = (x: number, digits: number): number => Math.round(x * 10 **
 /** `x` kept within [lo, hi]. */
 export const clamp = (x: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, x))
 
+/** The logistic function: log-odds z as a probability. */
+export const logistic = (z: number): number => 1 / (1 + Math.exp(-z))
+
 /** 0-based offset of the nearest-rank q-quantile (q in 0–1) among n ascending values: rank ⌈q·n⌉, kept within 1…n. */
 export const rankOffset = (n: number, q: number): number => clamp(Math.ceil(q * n) - 1, 0, n - 1)
 

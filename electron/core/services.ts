@@ -52,7 +52,7 @@ export interface Services {
   endpoints: EndpointsService
   /** The configured endpoints and their keys, for the providers. */
   endpointSource: SettingsEndpointSource
-  /** Providers, health (breakers, offline), cost and budget: issue 5. */
+  /** Providers with their health (circuit breakers, the offline switch), spend and budgets. */
   providers: ProviderStack
   /** The semantic router's intent clusters: list and edit (re-embedded after each change). */
   clusters: ClusterService
@@ -87,7 +87,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const router = await createEngine({ dataDir, bridge, log, semantic: { userClustersFile }, ...routerHooks(providers.gate) })
   providers.addProblemSource(() => router.bandit.problem())
   providers.addProblemSource(() => router.standard.semantic?.store.problem() ?? null)
-  // A crash between writing a temp file and renaming it leaves the temp file behind.
+  // A crash between writing a temp file and renaming it leaves the temp file behind. Cleaned in the
+  // background; never rejects (a file it cannot list or remove is left alone).
   void removeStaleTempFiles(dataDir).then((names) => {
     if (names.length > 0) log(`removed ${names.length} temp file(s) left by an earlier crash: ${names.join(', ')}`)
   })

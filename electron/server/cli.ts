@@ -6,6 +6,7 @@ import { keysCommand } from './commands/keys'
 import { modelsCommand } from './commands/models'
 import { serveCommand } from './commands/serve'
 import { statsCommand } from './commands/stats'
+import { errorMessage } from '../../shared/errors'
 
 const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, statsCommand]
 
@@ -43,7 +44,7 @@ export async function main(argv: string[], io: Omit<CliContext, 'args'>): Promis
       io.stderr.write(`routellm ${name}: ${error.message}\nusage: routellm ${command.usage}\n`)
       return 2
     }
-    io.stderr.write(`routellm ${name}: ${(error as Error).message}\n`)
+    io.stderr.write(`routellm ${name}: ${errorMessage(error)}\n`)
     return 1
   }
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ChatStart, ChatStatus, ChatTurn } from '../../../shared/chat'
 import type { EndpointConfig } from '../../../shared/endpoints'
-import type { Decision, Tier } from '../../../shared/decision'
+import { isPrivacyPinned, type Decision, type Tier } from '../../../shared/decision'
 import type { Hop } from '../../../shared/health'
 import { costUsd, lookupPrice } from '../cost/prices'
 import type { EventBus } from '../event-bus'
@@ -13,6 +13,7 @@ import { guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
 import { promptForModel } from './directive'
 import { planArms, type ArmPlan } from './plan'
+import { errorMessage } from '../../../shared/errors'
 
 /** What the chat flow needs from the engine: a decision for a prompt. */
 export interface DecisionMaker {
@@ -142,6 +143,7 @@ export class ChatService {
     const requestId = randomUUID()
     const controller = new AbortController()
     this.running.set(requestId, controller)
+    // The caller gets the id at once and follows the chat.status events; generate never rejects (a failure ends as an error status).
     void this.generate(input, {
       requestId,
       signal: controller.signal,
@@ -213,7 +215,7 @@ export class ChatService {
       decision = await this.deps.router.decide(input.prompt, { ...(input.tier ? { tier: input.tier } : {}), ...(input.history?.length ? { history: input.history } : {}), signal })
     } catch (error) {
       if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
-      const message = `routing failed: ${(error as Error).message}`
+      const message = `routing failed: ${errorMessage(error)}`
       return this.finish(emit, { requestId, phase: 'error', decision: null, servedBy: null, hops: [], usage: null, error: message })
     }
     const plan = planArms(decision, this.deps.stack.gate)
@@ -410,7 +412,7 @@ export class ChatService {
 
 function exhaustedMessage(decision: Decision, hops: readonly Hop[], whyNone: string): string {
   const clause = (text: string) => text.replace(/[.\s]+$/, '')
-  const privacy = decision.pinned === 'privacy' || decision.trace.some((v) => v.pin === 'privacy')
+  const privacy = isPrivacyPinned(decision)
   const prefix = privacy ? 'This prompt holds private data, so it stays on this machine and is not sent to the cloud. ' : ''
   if (hops.length === 0) return `${prefix}No endpoint could take the request: ${clause(whyNone)}.`
   if (hops.every((h) => h.error === 'context-length')) {

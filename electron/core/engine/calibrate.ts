@@ -4,10 +4,11 @@ import type { SemanticPillar } from '../pillars/semantic'
 import { fitThresholds, type MarginSample } from '../semantic/calibration'
 import type { ModelThresholds } from '../semantic/settings'
 import type { DatasetItem } from './dataset'
-import { evaluateRouter } from './evaluate'
+import { effectiveScore, evaluateRouter, isPromptPinned } from './evaluate'
 import { thresholdForCloudShare } from './metrics'
 import type { Router } from './router'
 import { countTokens } from './tokens'
+import { errorMessage } from '../../../shared/errors'
 
 export interface CalibrationResult {
   threshold: number
@@ -44,7 +45,7 @@ export async function fitSemanticThresholds(
   try {
     return { model, thresholds: fitThresholds(samples) }
   } catch (error) {
-    return { error: (error as Error).message }
+    return { error: errorMessage(error) }
   }
 }
 
@@ -119,9 +120,8 @@ export async function calibrateCloudShare(opts: {
     for (const prompt of opts.prompts) {
       const d = await router.decide(prompt)
       if (d.tier === 'cloud') cloud++
-      const pin = d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override'
-      if (pin) pinned++
-      scores.push(pin ? (d.tier === 'cloud' ? 101 : -1) : d.complexity)
+      if (isPromptPinned(d)) pinned++
+      scores.push(effectiveScore(d))
     }
     const achieved: CloudShareResult = { threshold, targetShare: opts.targetShare, cloudShare: cloud / opts.prompts.length, pinned, iterations: i, n: opts.prompts.length }
     if (!best || Math.abs(achieved.cloudShare - opts.targetShare) < Math.abs(best.cloudShare - opts.targetShare)) best = achieved

@@ -43,9 +43,12 @@ export interface EvalReport {
 const r4 = (x: number) => round(x, 4)
 const r4OrNull = (x: number | null): number | null => (x === null ? null : r4(x))
 
-/** Pinned decisions keep their tier whatever the threshold: score them past either end. */
-function effectiveScore(d: Decision): number {
-  if (d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override') return d.tier === 'cloud' ? 101 : -1
+/** Decisions a pillar or the user pinned keep their tier whatever the threshold. */
+export const isPromptPinned = (d: Decision): boolean => d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override'
+
+/** The score a threshold is tried against: pinned decisions sit past either end, so no threshold moves them. */
+export function effectiveScore(d: Decision): number {
+  if (isPromptPinned(d)) return d.tier === 'cloud' ? 101 : -1
   return d.complexity
 }
 

@@ -9,6 +9,7 @@ import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
 import { detectPrivateData } from './privacy'
 import { countTokens } from './tokens'
+import { errorMessage } from '../../../shared/errors'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */
 export interface PolicySource {
@@ -31,7 +32,7 @@ export interface TierOverrideResult {
   pinned?: 'health' | 'offline' | 'budget'
 }
 
-/** Health (issue 5) plugs in here: cloud degraded → local, Ollama down → cloud unless privacy-pinned. */
+/** Where health moves the tier: cloud degraded → local, Ollama down → cloud unless privacy-pinned. */
 export type TierOverride = (ctx: TierOverrideContext) => TierOverrideResult | null | undefined | Promise<TierOverrideResult | null | undefined>
 
 export interface RouterDeps {
@@ -83,7 +84,7 @@ const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
 function runPillar(pillar: Pillar, input: PillarInput, timeoutMs: number): PillarVerdict | Promise<PillarVerdict> {
   const t0 = performance.now()
   const elapsed = () => Math.round((performance.now() - t0) * 1000) / 1000
-  const failed = (error: unknown) => abstain(pillar.id, `failed: ${error instanceof Error ? error.message : String(error)}`, elapsed())
+  const failed = (error: unknown) => abstain(pillar.id, `failed: ${errorMessage(error)}`, elapsed())
   let result: PillarVerdict | Promise<PillarVerdict>
   try {
     result = pillar.evaluate(input)
@@ -120,7 +121,7 @@ async function runCombiner(step: CombinerStep, input: PillarInput, trace: readon
   try {
     return await step.evaluate(input, trace)
   } catch (error) {
-    return abstain('learned', `failed: ${error instanceof Error ? error.message : String(error)}`, 0)
+    return abstain('learned', `failed: ${errorMessage(error)}`, 0)
   }
 }
 
@@ -254,7 +255,7 @@ async function applyHealth(
       healthNote: `${TIER_NAMES[tier]} is unavailable (${health.reason}), so ${TIER_NAMES[health.tier]} answers instead.`,
     }
   } catch (error) {
-    warn?.(`tier override hook failed: ${(error as Error).message}`)
+    warn?.(`tier override hook failed: ${errorMessage(error)}`)
     return { tier, pinned, healthNote: null }
   }
 }
@@ -274,7 +275,7 @@ export function createRouter(deps: RouterDeps): Router {
     try {
       return deps.listArms ? await deps.listArms(tier) : []
     } catch (error) {
-      deps.warn?.(`listing ${tier} models failed: ${(error as Error).message}`)
+      deps.warn?.(`listing ${tier} models failed: ${errorMessage(error)}`)
       return []
     }
   }

@@ -13,6 +13,7 @@ import { LRUCache } from 'lru-cache'
 import { z } from 'zod'
 import type { PillarVerdict } from '../../../shared/decision'
 import { abstain, type Pillar, type PillarInput } from './pillar'
+import { errorMessage } from '../../../shared/errors'
 
 export const JUDGE_SCHEMA = {
   type: 'object',
@@ -153,7 +154,7 @@ export function createJudgePillar(opts: JudgePillarOptions): JudgePillar {
       } catch (error) {
         if (error instanceof JudgeTimeout) return abstain('judge', `the judge (${model}) did not answer within ${timeoutMs} ms`, ms(), { model })
         if (input.signal?.aborted) return abstain('judge', 'decision aborted while the judge was thinking', ms(), { model })
-        return abstain('judge', `the judge (${model}) failed: ${(error as Error).message}`, ms(), { model })
+        return abstain('judge', `the judge (${model}) failed: ${errorMessage(error)}`, ms(), { model })
       }
       const parsed = parseJudgement(reply)
       if (!parsed) return abstain('judge', `the judge (${model}) answered something other than {difficulty 1–10, reason}`, ms(), { model })

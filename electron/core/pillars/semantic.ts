@@ -12,6 +12,7 @@ import { createEmbedder, type Embedder, type EmbedderOptions, type LoadedModel }
 import { defaultModelsRoot } from '../semantic/models'
 import { buildClusterIndex, isZero, scoreVector, type ClusterIndex, type ClusterMatch } from '../semantic/scoring'
 import { SemanticSettings, thresholdsFor, type SemanticSettingsInput } from '../semantic/settings'
+import { errorMessage } from '../../../shared/errors'
 
 export interface SemanticPillarOptions {
   /** Bundled models root (resources/models); default: found from this file or process.resourcesPath. */
@@ -190,7 +191,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       (err: unknown) => {
         if (rt.index === p) {
           rt.state = 'error'
-          rt.error = err instanceof Error ? err.message : String(err)
+          rt.error = errorMessage(err)
           // Let the next decision retry (the embedder rate-limits model reloads).
           rt.index = null
         }
@@ -228,7 +229,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       if (err instanceof Timeout) {
         return abstain('semantic', `embedding model "${modelId}" is still loading (waited ${s.loadTimeoutMs} ms)`, ms(), { model: modelId })
       }
-      const msg = err instanceof Error ? err.message : String(err)
+      const msg = errorMessage(err)
       if (msg === 'aborted') return abstain('semantic', 'decision aborted before the embedding was ready', ms(), { model: modelId })
       return abstain('semantic', `semantic router unavailable: ${msg}`, ms(), {
         model: modelId,
@@ -241,7 +242,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       const [v] = await rt.embedder.embed([input.prompt])
       vector = v!
     } catch (err) {
-      return abstain('semantic', `embedding failed: ${err instanceof Error ? err.message : String(err)}`, ms(), { model: modelId })
+      return abstain('semantic', `embedding failed: ${errorMessage(err)}`, ms(), { model: modelId })
     }
     const cacheHit = rt.embedder.cacheStats().hits > hitsBefore
     if (isZero(vector)) {

@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { Policy, ThresholdOverride } from '../../../shared/policy'
 import { ModelThresholds, SemanticSettings } from '../semantic/settings'
+import { errorMessage } from '../../../shared/errors'
 
 export interface PolicyIssue {
   /** Dotted path of the bad field, e.g. "rules.triggers[2].pattern"; "" for the whole file. */
@@ -39,7 +40,7 @@ function parseJson(text: string, file: string): Parsed<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) }
   } catch (error) {
-    return { ok: false, error: new PolicyError(file, [{ path: '', message: `not valid JSON (${(error as Error).message})` }]) }
+    return { ok: false, error: new PolicyError(file, [{ path: '', message: `not valid JSON (${errorMessage(error)})` }]) }
   }
 }
 

@@ -4,13 +4,15 @@
  * prompt in microseconds. Its verdict goes into the trace like any pillar's, with the
  * features that pushed it most.
  */
+import { probabilityToIndex } from '../../../../shared/complexity'
+import { logistic, round } from '../../../../shared/numbers'
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import type { PillarVerdict } from '../../../../shared/decision'
 import { abstain } from '../../pillars/pillar'
-import { probabilityToIndex } from '../compose'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
 import { bundledResource } from '../../bundled-resource'
+import { errorMessage } from '../../../../shared/errors'
 
 const Numbers = z.array(z.number().finite())
 
@@ -63,13 +65,13 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
         const group = groupOf(expected[j]!)
         pushes.set(group, (pushes.get(group) ?? 0) + push)
       }
-      const p = 1 / (1 + Math.exp(-z))
+      const p = logistic(z)
       const top = [...pushes].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, 3)
       const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`
       return {
         pillar: 'learned',
         status: 'scored',
-        score: Math.round(probabilityToIndex(p, artefact.evenOddsIndex) * 10) / 10,
+        score: round(probabilityToIndex(p, artefact.evenOddsIndex), 1),
         // Sure when far from even odds.
         confidence: Math.round(Math.abs(2 * p - 1) * 100) / 100,
         reason: `chance the local model falls short ${Math.round(p * 100)}%; strongest features: ${top.map(([name, v]) => `${name} ${signed(v)}`).join(', ')}`,
@@ -91,7 +93,7 @@ export async function loadCombiner(file = defaultCombinerFile()): Promise<Combin
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (error) {
-    throw new Error(`learned combiner ${file} unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error })
+    throw new Error(`learned combiner ${file} unreadable: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error })
   }
   const parsed = CombinerArtefact.safeParse(raw)
   if (!parsed.success) throw new Error(`learned combiner ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
