@@ -277,6 +277,14 @@ export const Policy = z.strictObject({
   judge: JudgePolicy.prefault({}),
   bandit: BanditPolicy.prefault({}),
   simulation: SimulationPolicy.prefault({}),
+  /**
+   * Index points added to prompts whose nearest semantic cluster is the key (positive leans
+   * cloud), e.g. when the local model is known to be weak at one kind of task. Other sources
+   * (Optimize Load, the local-model probe) add their own; the sum is held within
+   * ±`clusterOffsetMax`. Never applied across a privacy pin, a fast-path gate or a user's choice.
+   */
+  clusterOffsets: z.record(z.string().min(1), z.number().min(-30).max(30)).default(() => ({})),
+  clusterOffsetMax: z.number().min(0).max(100).default(30),
   /** A pillar that has not answered by then abstains; the decision never waits longer. */
   pillarTimeoutMs: z.number().int().min(10).max(120_000).default(5000),
   /**

@@ -11,6 +11,7 @@ import { EventBus } from './event-bus'
 import { outcomeFeedback, routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
+import type { ClusterOffsetRegistry } from './engine/cluster-offsets'
 import type { PolicyOverrides } from './policy/overrides'
 import type { PolicyStore } from './policy/store'
 import type { Outcome } from './pillars/bandit'
@@ -47,6 +48,8 @@ export interface Services {
     policyStore: PolicyStore
     /** The audited writer of the policy override: every change of the policy from the hosts goes through it. */
     overrides: PolicyOverrides
+    /** Per-cluster offsets of the complexity index: `register(source)` adds one (returns its removal). */
+    clusterOffsets: ClusterOffsetRegistry
     /** Resolves when the start-up warm-up is over: from then on the first decision is as fast as the rest. */
     warmedUp: Promise<void>
   }

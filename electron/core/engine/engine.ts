@@ -4,6 +4,7 @@ import type { OllamaBridge } from '../ollama/bridge'
 import type { SemanticPillarOptions } from '../pillars/semantic'
 import type { Policy } from '../../../shared/policy'
 import { createPolicyStore, POLICY_AUDIT_FILE, POLICY_FILE, PolicyAuditLog, PolicyOverrides, THRESHOLD_OVERRIDE_FILE, type PolicyStore } from '../policy/index'
+import { ClusterOffsetRegistry } from './cluster-offsets'
 import { createRouter, type Router, type RouterDeps } from './router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from './standard-pillars'
 
@@ -25,6 +26,8 @@ export interface Engine extends Router {
   policyStore: PolicyStore
   /** The audited writer of the policy override (the only way the hosts change the policy). */
   overrides: PolicyOverrides
+  /** Register a per-cluster offset source here (Optimize Load, the local-model probe); the policy's own offsets always count. */
+  clusterOffsets: ClusterOffsetRegistry
   standard: StandardPillars
   /** Resolves when the start-up warm-up (semantic index, then a few decisions) is over. */
   warmedUp: Promise<void>
@@ -104,8 +107,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     judge: bridge ? { chat: judgeChatViaBridge(bridge), model: () => judgeFallback, cacheSize: policyStore.get().judge.cacheSize } : null,
     warn: log,
   })
+  const clusterOffsets = new ClusterOffsetRegistry()
   const routerDeps = {
     policy: policyStore,
+    clusterOffsets: [clusterOffsets],
     combiner: standard.combiner,
     dataDir: deps.dataDir,
     warn: log,
@@ -123,6 +128,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     ...router,
     policyStore,
     overrides,
+    clusterOffsets,
     standard,
     warmedUp,
     async close() {

@@ -122,4 +122,23 @@ describe("'policy.*' channels", () => {
     await expect(call('policy.revert', {})).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('id') })
     expect(existsSync(join(dataDir, 'threshold-override.json'))).toBe(false)
   })
+
+  it("a cluster offset saved as an override, or registered by a feature, moves that cluster's prompts and no others", async () => {
+    await services.router.warmedUp
+    const maths = 'Is 97 a prime number?'
+    const before = await call<Decision>('route.decide', { prompt: maths })
+    expect(before).toMatchObject({ tier: 'local', pinned: null })
+    const saved = await call<SaveOverrideResult>('policy.saveOverride', { patch: { clusterOffsets: { maths: 8 } }, reason: 'local model weak at maths' })
+    expect(saved.ok && saved.policy.diff).toEqual([{ path: 'clusterOffsets.maths', default: null, value: 8, source: 'override' }])
+    const after = await call<Decision>('route.decide', { prompt: maths })
+    expect(after.tier).toBe('cloud')
+    expect(after.complexity).toBeCloseTo(before.complexity + 8, 5)
+    expect(after.explanation).toContain("- Cluster offset: +8 for cluster 'Maths problems': the policy sets clusterOffsets.maths")
+
+    const remove = services.router.clusterOffsets.register({ offsets: (id) => (id === 'maths' ? [{ points: -10, source: 'probe', reason: 'the local model passed 10 of 10 maths probes' }] : []) })
+    expect((await call<Decision>('route.decide', { prompt: maths })).tier).toBe('local')
+    remove()
+    expect((await call<Decision>('route.decide', { prompt: 'hi there' })).explanation).not.toContain('Cluster offset')
+  })
 })
+
