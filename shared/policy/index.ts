@@ -6,7 +6,17 @@ import { Policy } from './schema'
  * Importers use this module, not the files behind it.
  */
 export { BUNDLED_SEMANTIC_THRESHOLDS } from './defaults'
-export { BanditPolicy, JudgePolicy, Policy, RulesPolicy, SimulationPolicy, ThresholdOverride, type PolicyInput } from './schema'
+export {
+  BanditPolicy,
+  JudgePolicy,
+  Policy,
+  PolicyOverrideFile,
+  PolicyPatch,
+  RulesPolicy,
+  SimulationPolicy,
+  type PolicyInput,
+  type PolicyOverride,
+} from './schema'
 export { PrivacyKind, SafeKind, SafePattern, Trigger, TriggerKind } from './terms'
 export { DEFAULT_SAFE_PATTERNS, DEFAULT_TASK_VERBS, DEFAULT_TRIGGERS } from './vocabularies'
 

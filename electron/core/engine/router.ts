@@ -5,6 +5,7 @@ import type { Policy } from '../../../shared/policy'
 import { createBandit, type Arm, type Bandit, type Outcome } from '../pillars/bandit'
 import { abstain, type Pillar, type PillarInput } from '../pillars/pillar'
 import type { CombinerStep } from './combiner/step'
+import { clusterOffsetFor, describeClusterOffset, type AppliedClusterOffset, type ClusterOffsetSource } from './cluster-offsets'
 import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
 import { detectPrivateData } from './privacy'
@@ -46,6 +47,11 @@ export interface RouterDeps {
   tierOverride?: TierOverride
   /** Where bandit.json lives; null/undefined keeps bandit statistics in memory. */
   dataDir?: string | null
+  /**
+   * Sources of per-cluster index offsets beside the policy's own `clusterOffsets` (which always
+   * count): Optimize Load, the local-model probe. Consulted on every decision, from memory.
+   */
+  clusterOffsets?: readonly ClusterOffsetSource[]
   /** Use this bandit instead of creating one (tests seed it). */
   bandit?: Bandit
   warn?: (message: string) => void
@@ -139,6 +145,13 @@ function flagJudge(trace: PillarVerdict[], index: ComplexityIndex | null): void 
   trace[i] = { ...trace[i]!, reason: trace[i]!.reason + note, detail: { ...trace[i]!.detail, contradicts, bounded, shift, without } }
 }
 
+/** The offset is shown on the semantic verdict that named the cluster, like the judge's bounds. */
+function showOffset(trace: PillarVerdict[], offset: AppliedClusterOffset): void {
+  const i = trace.findIndex((v) => v.pillar === 'semantic' && v.status === 'scored')
+  if (i === -1) return
+  trace[i] = { ...trace[i]!, detail: { ...trace[i]!.detail, clusterOffset: offset } }
+}
+
 /**
  * The judge pillars, run only when the fast pillars' index sits within the policy's band
  * around the threshold and nothing short-circuited; otherwise an abstaining verdict says
@@ -208,24 +221,36 @@ interface TierChoice {
   /** True when private data pinned the prompt local. */
   privacy: boolean
   index: ComplexityIndex | null
+  /** The index after any cluster offset. */
   complexity: number
+  /** The cluster offset that moved the index, if one did. */
+  offset: AppliedClusterOffset | null
 }
 
 /**
  * The tier before health has its say: a privacy pin beats every other gate; then the
- * user's explicit choice; then in-prompt gates; otherwise the complexity index against the
- * policy threshold. Also withholds judge reasons that quote private data and names a
- * judge that contradicts the other pillars.
+ * user's explicit choice; then in-prompt gates; otherwise the complexity index, moved by the
+ * prompt's cluster offset, against the policy threshold. Also withholds judge reasons that
+ * quote private data and names a judge that contradicts the other pillars.
  */
-function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy: Policy): TierChoice {
+function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy: Policy, offsetSources: readonly ClusterOffsetSource[]): TierChoice {
   const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
   const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
   const gate = privacyGate ?? (requested ? null : (gates[0] ?? null))
   if (privacyGate) withholdQuotedSecrets(trace, policy)
   const index = composeIndex(trace, policy)
-  const complexity = index?.index ?? 0
+  let complexity = index?.index ?? 0
   flagJudge(trace, index)
-  const chosen = { gate, privacy: privacyGate !== null, index, complexity }
+  // A cluster's offset moves only what the index decides: never a privacy pin, a gate or the user's choice.
+  let offset: AppliedClusterOffset | null = null
+  if (index && !privacyGate && !requested && !gate) {
+    offset = clusterOffsetFor(complexity, trace, policy, offsetSources)
+    if (offset) {
+      complexity = offset.after
+      showOffset(trace, offset)
+    }
+  }
+  const chosen = { gate, privacy: privacyGate !== null, index, complexity, offset }
   if (privacyGate) return { ...chosen, tier: 'local', pinned: 'privacy' }
   if (requested) return { ...chosen, tier: requested, pinned: 'override' }
   if (gate) return { ...chosen, tier: gate.tier!, pinned: gate.pin ?? 'override' }
@@ -288,7 +313,7 @@ export function createRouter(deps: RouterDeps): Router {
     const input: PillarInput = { prompt, tokens, policy, ...(opts.history?.length ? { history: opts.history } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }
 
     const { trace, skipped } = await runPillars(deps.pillars, deps.combiner, input, policy)
-    const chosen = chooseTier(trace, opts.tier, policy)
+    const chosen = chooseTier(trace, opts.tier, policy, deps.clusterOffsets ?? [])
     const { tier, pinned, healthNote } = await applyHealth(deps.tierOverride, chosen, deps.warn)
     const choice = bandit.choose(tier, await armsOf(tier))
     trace.push(choice.verdict)
@@ -308,6 +333,7 @@ export function createRouter(deps: RouterDeps): Router {
       chosenBeforeHealth: chosen.tier,
       trace,
       skipped,
+      clusterOffset: chosen.offset ? describeClusterOffset(chosen.offset) : null,
     })
     return {
       id: randomUUID(),
