@@ -7,7 +7,7 @@ import { abstain, type Pillar, type PillarInput } from '../pillars/pillar'
 import type { CombinerStep } from './combiner/step'
 import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
-import { detectPrivateData } from './privacy'
+import { detectPrivateData } from '../pillars/privacy'
 import { countTokens } from './tokens'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */

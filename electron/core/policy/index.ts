@@ -1,5 +1,5 @@
 import type { ThresholdOverride } from '../../../shared/policy'
-import { writeJsonAtomic } from '../atomic-file'
+import { writeJsonAtomic } from '../lib/atomic-file'
 
 export { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, PolicyError, type PolicyIssue } from './parse'
 export { createPolicyStore, type PolicyStore, type PolicyStoreOptions } from './store'

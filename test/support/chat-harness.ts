@@ -1,18 +1,19 @@
 // Test support for the chat flow, the fault-injection suite and the load bench: wires a
 // provider stack to given endpoints with a stand-in router. Not imported by the product.
 import type { z } from 'zod'
-import type { ChatStatus } from '../../../shared/chat'
-import type { Decision, Tier } from '../../../shared/decision'
-import type { EndpointConfig } from '../../../shared/endpoints'
-import { EventBus } from '../event-bus'
-import type { HealthOptions } from '../health/health-monitor'
-import type { NetworkProbe } from '../health/network'
-import { routerHooks } from '../health/router-hooks'
-import { OllamaBridge } from '../ollama/bridge'
-import { StaticEndpointSource } from '../providers/endpoint-source'
-import type { Timeouts } from '../providers/registry'
-import { createProviderStack, type ProviderStack } from '../providers/stack'
-import { ChatService, type ChatOutcome, type ChatResult, type DecisionMaker } from './chat-service'
+import type { ChatStatus } from '../../shared/chat'
+import type { Decision, Tier } from '../../shared/decision'
+import type { EndpointConfig } from '../../shared/endpoints'
+import { EventBus } from '../../electron/core/lib/event-bus'
+import type { HealthOptions } from '../../electron/core/health/health-monitor'
+import type { NetworkProbe } from '../../electron/core/health/network'
+import { routerHooks } from '../../electron/core/health/router-hooks'
+import { OllamaBridge } from '../../electron/core/ollama/bridge'
+import { StaticEndpointSource } from '../../electron/core/providers/endpoint-source'
+import type { Timeouts } from '../../electron/core/providers/registry'
+import { createProviderStack, type ProviderStack } from '../../electron/core/health/provider-stack'
+import { ChatService, type ChatResult, type DecisionMaker } from '../../electron/core/chat/chat-service'
+import type { ChatOutcome } from '../../electron/core/chat/outcome'
 
 /** A fake clock the health monitor reads; tests move it instead of waiting. */
 export class FakeClock {

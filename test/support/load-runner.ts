@@ -3,9 +3,9 @@
 // cloud upstream degrading midway: first slow, then failing, then recovering.
 // Used by bench/load.bench.ts (200 streams × 60 s) and by a short CI test, which runs by
 // request count instead of time so that a loaded machine changes nothing but how long it takes.
-import { startOllamaDouble } from '../e2e/doubles/ollama-double'
-import { startOpenAIDouble } from '../e2e/doubles/openai-double'
-import { cloudEndpoint, createHarness, ollamaEndpoint } from '../electron/core/chat/test-harness'
+import { startOllamaDouble } from '../../e2e/doubles/ollama-double'
+import { startOpenAIDouble } from '../../e2e/doubles/openai-double'
+import { cloudEndpoint, createHarness, ollamaEndpoint } from './chat-harness'
 
 export interface LoadOptions {
   /** Concurrent streams, each starting its next request when the previous one ends. */
