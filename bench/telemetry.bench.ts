@@ -15,7 +15,7 @@ import { join } from 'node:path'
 import type { Tier } from '../shared/decision'
 import { quantiles } from '../shared/numbers'
 import { TELEMETRY_FILE, TelemetryStore, type NewRow } from '../electron/core/telemetry/index'
-import { rowOf } from '../electron/core/telemetry/test-support'
+import { rowOf } from '../test/support/telemetry'
 
 const ROWS = Number(process.env.ROWS ?? 100_000)
 const DAY = 86_400_000

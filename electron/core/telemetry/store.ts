@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { MAX_RECENT, type FeedbackRating, type TelemetryRow, type TelemetrySummary } from '../../../shared/telemetry'
-import type { ChatOutcome } from '../chat/chat-service'
+import type { ChatOutcome } from '../chat/outcome'
 import { openTelemetryDb, asideKind, firstLine } from './recovery'
 import { rowFromOutcome, type NewRow } from './row'
 import { MIGRATIONS, type Migration } from './schema'

@@ -11,7 +11,7 @@ import { z } from 'zod'
 import type { PillarVerdict } from '../../../../shared/decision'
 import { abstain } from '../../pillars/pillar'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
-import { bundledResource } from '../../bundled-resource'
+import { bundledResource } from '../../lib/bundled-resource'
 import { errorMessage } from '../../../../shared/errors'
 
 const Numbers = z.array(z.number().finite())
