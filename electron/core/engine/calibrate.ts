@@ -9,6 +9,7 @@ import { thresholdForCloudShare } from './metrics'
 import type { Router } from './router'
 import { countTokens } from './tokens'
 import { errorMessage } from '../../../shared/errors'
+import { clamp } from '../../../shared/numbers'
 
 export interface CalibrationResult {
   threshold: number
@@ -81,7 +82,7 @@ export async function calibrateThreshold(opts: {
     last = achieved
     const fitted = report.atTargetRecall.threshold
     if (fitted === null) break
-    const next = Math.min(100, Math.max(0, fitted))
+    const next = clamp(fitted, 0, 100)
     if (Math.abs(next - threshold) < 0.25 && i > 1) break
     threshold = next
   }
@@ -125,7 +126,7 @@ export async function calibrateCloudShare(opts: {
     }
     const achieved: CloudShareResult = { threshold, targetShare: opts.targetShare, cloudShare: cloud / opts.prompts.length, pinned, iterations: i, n: opts.prompts.length }
     if (!best || Math.abs(achieved.cloudShare - opts.targetShare) < Math.abs(best.cloudShare - opts.targetShare)) best = achieved
-    const next = Math.min(100, Math.max(0, thresholdForCloudShare(scores, opts.targetShare)))
+    const next = clamp(thresholdForCloudShare(scores, opts.targetShare), 0, 100)
     if (Math.abs(next - threshold) < 0.05) break
     threshold = next
   }

@@ -111,7 +111,7 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
     if (contradicts) shifted = without > threshold ? Math.max(shifted, threshold + 0.1) : Math.min(shifted, threshold - 0.1)
     index = shifted
     influence = { without: round1(without), shift: round1(index) - round1(without), bounded: Math.abs(index - pulled) > 1e-9, contradicts }
-    influence.shift = Math.round(influence.shift * 10) / 10
+    influence.shift = round(influence.shift, 1)
   } else {
     index = pool(scored, policy, logOdds)
   }
@@ -124,7 +124,7 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
       score: s.score,
       weight: round3(s.weight),
       share: round3(s.weight / total),
-      ...(pooling === 'logit' ? { logOdds: Math.round(logOdds(s.score) * 100) / 100 } : {}),
+      ...(pooling === 'logit' ? { logOdds: round(logOdds(s.score), 2) } : {}),
     })),
     ...(influence ? { judge: influence } : {}),
   }

@@ -75,7 +75,7 @@ export function thresholdForRecall(items: readonly Scored[], targetRecall: numbe
   const boundary = cloudScores[needed - 1]!
   const below = items.map((i) => i.score).filter((s) => s < boundary)
   const next = below.length ? Math.max(...below) : Math.max(0, boundary - 1)
-  return Math.round(((boundary + next) / 2) * 100) / 100
+  return round((boundary + next) / 2, 2)
 }
 
 /**
@@ -89,8 +89,8 @@ export function thresholdForCloudShare(scores: readonly number[], share: number)
   const sorted = [...scores].sort((a, b) => b - a)
   const cloud = Math.round(share * sorted.length)
   if (cloud <= 0) return 100
-  if (cloud >= sorted.length) return Math.max(0, Math.round((sorted.at(-1)! - 0.05) * 100) / 100)
-  return Math.round(((sorted[cloud - 1]! + sorted[cloud]!) / 2) * 100) / 100
+  if (cloud >= sorted.length) return Math.max(0, round(sorted.at(-1)! - 0.05, 2))
+  return round((sorted[cloud - 1]! + sorted[cloud]!) / 2, 2)
 }
 
 /** Median and 99th percentile of decision times, ms to the microsecond (nearest rank); zeros for none. */

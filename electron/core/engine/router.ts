@@ -11,6 +11,7 @@ import { explain } from './explain'
 import { detectPrivateData } from '../pillars/privacy'
 import { countTokens } from './tokens'
 import { errorMessage } from '../../../shared/errors'
+import { msSince } from '../lib/elapsed'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */
 export interface PolicySource {
@@ -89,7 +90,7 @@ const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
 /** Runs one pillar; whatever it does (throw, hang, garbage), the engine gets a verdict in time. */
 function runPillar(pillar: Pillar, input: PillarInput, timeoutMs: number): PillarVerdict | Promise<PillarVerdict> {
   const t0 = performance.now()
-  const elapsed = () => Math.round((performance.now() - t0) * 1000) / 1000
+  const elapsed = () => msSince(t0)
   const failed = (error: unknown) => abstain(pillar.id, `failed: ${errorMessage(error)}`, elapsed())
   let result: PillarVerdict | Promise<PillarVerdict>
   try {
@@ -345,7 +346,7 @@ export function createRouter(deps: RouterDeps): Router {
       explanation,
       pinned,
       trace,
-      ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      ms: msSince(t0),
       tokens,
       tokensExact: exact,
     }

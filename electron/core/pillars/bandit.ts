@@ -19,6 +19,7 @@ import { FileFormatError, parseFile } from '../lib/json-errors'
 import { DEFAULT_SYNC_MS, importOnce, openStateDb } from '../state/state-db'
 import { ArmLedger } from './arm-ledger'
 import { errorMessage } from '../../../shared/errors'
+import { round } from '../../../shared/numbers'
 
 /** One concrete place a prompt can be answered. */
 export interface Arm {
@@ -196,7 +197,7 @@ function importLegacyFile(db: Database.Database, ledger: ArmLedger, dataDir: str
   return null
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000
+const round3 = (x: number) => round(x, 3)
 
 export function createBandit(opts: BanditOptions): Bandit {
   const random = opts.random ?? Math.random

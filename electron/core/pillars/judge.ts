@@ -14,6 +14,7 @@ import { z } from 'zod'
 import type { PillarVerdict } from '../../../shared/decision'
 import { abstain, type Pillar, type PillarInput } from './pillar'
 import { errorMessage } from '../../../shared/errors'
+import { msSince } from '../lib/elapsed'
 
 export const JUDGE_SCHEMA = {
   type: 'object',
@@ -137,7 +138,7 @@ export function createJudgePillar(opts: JudgePillarOptions): JudgePillar {
 
   async function evaluate(input: PillarInput): Promise<PillarVerdict> {
     const t0 = performance.now()
-    const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+    const ms = () => msSince(t0)
     const settings = input.policy.judge
     if (!settings.enabled) return abstain('judge', 'the SLM judge is off in the policy', ms())
     const model = settings.model ?? opts.model?.() ?? null

@@ -13,6 +13,8 @@ import { defaultModelsRoot } from '../semantic/models'
 import { buildClusterIndex, isZero, scoreVector, type ClusterIndex, type ClusterMatch } from '../semantic/scoring'
 import { SemanticSettings, thresholdsFor, type SemanticSettingsInput } from '../semantic/settings'
 import { errorMessage } from '../../../shared/errors'
+import { round } from '../../../shared/numbers'
+import { msSince } from '../lib/elapsed'
 
 export interface SemanticPillarOptions {
   /** Bundled models root (resources/models); default: found from this file or process.resourcesPath. */
@@ -85,7 +87,7 @@ function fromPolicy(policy: unknown): SemanticSettings | null {
 
 const fmt = (s: number) => s.toFixed(2)
 const signed = (s: number) => (s >= 0 ? '+' : '') + s.toFixed(2)
-const brief = (m: ClusterMatch | null) => (m ? { id: m.id, name: m.name, tier: m.tier, similarity: Math.round(m.similarity * 1000) / 1000 } : null)
+const brief = (m: ClusterMatch | null) => (m ? { id: m.id, name: m.name, tier: m.tier, similarity: round(m.similarity, 3) } : null)
 
 class Timeout extends Error {}
 
@@ -217,7 +219,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
 
   async function evaluate(input: PillarInput): Promise<PillarVerdict> {
     const t0 = performance.now()
-    const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+    const ms = () => msSince(t0)
     const s = settingsFor(input)
     const modelId = s.model
     if (!input.prompt.trim()) return abstain('semantic', 'empty prompt: nothing to compare', ms())
@@ -281,7 +283,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
         nearest: brief(nearest),
         nearestCloud: brief(r.nearestCloud),
         nearestLocal: brief(r.nearestLocal),
-        margin: r.margin === null ? null : Math.round(r.margin * 1000) / 1000,
+        margin: r.margin === null ? null : round(r.margin, 3),
         top: r.ranked.slice(0, 3).map(brief),
         aggregation: s.aggregation,
         topK: s.topK,

@@ -237,7 +237,7 @@ export function scoreVector(v: Float32Array, index: ClusterIndex, opts: ScoreOpt
   const confidence = Math.tanh(Math.abs(margin - thresholds.center) / thresholds.confidenceMargin) * (bothTiers ? 1 : 0.5)
   return {
     score: indexOf(p, opts.policyThreshold),
-    confidence: Math.round(confidence * 1000) / 1000,
+    confidence: round(confidence, 3),
     margin,
     ranked,
     nearestCloud,

@@ -13,6 +13,7 @@ import { abstain } from '../../pillars/pillar'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
 import { bundledResource } from '../../lib/bundled-resource'
 import { errorMessage } from '../../../../shared/errors'
+import { msSince } from '../../lib/elapsed'
 
 const Numbers = z.array(z.number().finite())
 
@@ -73,10 +74,10 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
         status: 'scored',
         score: round(probabilityToIndex(p, artefact.evenOddsIndex), 1),
         // Sure when far from even odds.
-        confidence: Math.round(Math.abs(2 * p - 1) * 100) / 100,
+        confidence: round(Math.abs(2 * p - 1), 2),
         reason: `chance the local model falls short ${Math.round(p * 100)}%; strongest features: ${top.map(([name, v]) => `${name} ${signed(v)}`).join(', ')}`,
-        ms: Math.round((performance.now() - t0) * 1000) / 1000,
-        detail: { probability: Math.round(p * 1000) / 1000, logOdds: Math.round(z * 100) / 100, top: top.map(([feature, push]) => ({ feature, push: Math.round(push * 100) / 100 })) },
+        ms: msSince(t0),
+        detail: { probability: round(p, 3), logOdds: round(z, 2), top: top.map(([feature, push]) => ({ feature, push: round(push, 2) })) },
       }
     },
   }

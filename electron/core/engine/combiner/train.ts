@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { atThreshold, auroc } from '../metrics'
 import { outcomeMetrics } from '../outcome-metrics'
 import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
+import { round } from '../../../../shared/numbers'
 
 export interface Example extends TrainingRow {
   /** Cross-validation fold, 0 … folds − 1. */
@@ -111,7 +112,7 @@ export interface CrossValidated {
   routing: { auroc: number | null; cloudRecall: number | null; localShare: number } | null
 }
 
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000
+const r4 = (x: number) => round(x, 4)
 
 function measure(rows: readonly LabelledRow[], p: Float64Array, l2: number): CrossValidated {
   const apgr: Record<string, number> = {}
