@@ -119,4 +119,19 @@ describe('ContractQuery', () => {
     await flush()
     expect(changes).toBe(2) // loading, then loaded
   })
+
+  it('is followed while anyone retains it: one call for several users, stopped when the last leaves', () => {
+    const f = fakeClient()
+    const q = new ContractQuery(f.client, 'policy.status', {}, { refreshOn: ['health.status'] })
+    const releaseA = q.retain()
+    const releaseB = q.retain()
+    expect(f.pending).toHaveLength(1)
+    releaseA()
+    releaseA() // twice is once
+    f.emit('health.status')
+    expect(f.pending).toHaveLength(2)
+    releaseB()
+    f.emit('health.status')
+    expect(f.pending).toHaveLength(2)
+  })
 })

@@ -26,6 +26,8 @@ export class ContractQuery<C extends Channel> {
   private readonly listeners = new Set<() => void>()
   private issued = 0
   private stops: Array<() => void> = []
+  private users = 0
+  private stopFollowing: (() => void) | null = null
 
   constructor(
     private readonly client: DashboardClient,
@@ -52,6 +54,22 @@ export class ContractQuery<C extends Channel> {
       this.stops.forEach((stop) => stop())
       this.stops = []
       this.issued += 1 // an answer still in flight is dropped
+    }
+  }
+
+  /**
+   * Follow the channel while anyone shows it: the first user starts it (one call), the last
+   * one to leave stops it. Returns the release function.
+   */
+  retain(): () => void {
+    if (this.users++ === 0) this.stopFollowing = this.start()
+    let released = false
+    return () => {
+      if (released) return
+      released = true
+      if (--this.users > 0) return
+      this.stopFollowing?.()
+      this.stopFollowing = null
     }
   }
 

@@ -1,7 +1,7 @@
-import { useEffect, useMemo, useSyncExternalStore } from 'react'
-import type { Channel, Input, Output } from '../../../shared/contract'
+import { useEffect, useSyncExternalStore } from 'react'
+import type { Channel, EventName, Input, Output } from '../../../shared/contract'
 import type { DashboardClient } from '../client'
-import { ContractQuery, type QueryOptions, type QuerySnapshot } from './contract-query'
+import { ContractQuery, type QuerySnapshot } from './contract-query'
 
 export interface QueryResult<C extends Channel> extends QuerySnapshot<Output<C>> {
   reload: () => Promise<void>
@@ -10,24 +10,37 @@ export interface QueryResult<C extends Channel> extends QuerySnapshot<Output<C>>
 }
 
 /**
- * A panel's data from one contract channel, loaded once when `enabled`, refreshed by the
- * `refreshOn` events and after the event stream reconnects. The input is compared by value,
- * so an inline object literal does not reload on every render.
+ * One query per client, channel, input and events: panels that read the same channel share
+ * it, so the channel is still called once at load however many panels show it.
+ */
+const shared = new WeakMap<DashboardClient, Map<string, ContractQuery<Channel>>>()
+
+function sharedQuery<C extends Channel>(client: DashboardClient, channel: C, input: Input<C>, refreshOn: readonly EventName[]): ContractQuery<C> {
+  const key = JSON.stringify([channel, input, refreshOn])
+  let byKey = shared.get(client)
+  if (!byKey) shared.set(client, (byKey = new Map()))
+  let query = byKey.get(key) as ContractQuery<C> | undefined
+  if (!query) {
+    query = new ContractQuery(client, channel, input, { refreshOn })
+    byKey.set(key, query as unknown as ContractQuery<Channel>)
+  }
+  return query
+}
+
+/**
+ * A panel's data from one contract channel, loaded when the first panel using it is enabled,
+ * refreshed by the `refreshOn` events and after the event stream reconnects, followed until
+ * the last panel using it goes. The input is compared by value, so an inline literal is fine.
  */
 export function useContractQuery<C extends Channel>(
   client: DashboardClient,
   channel: C,
   input: Input<C>,
-  options: QueryOptions & { enabled?: boolean } = {},
+  options: { enabled?: boolean; refreshOn?: readonly EventName[] } = {},
 ): QueryResult<C> {
-  const inputKey = JSON.stringify(input)
-  const eventsKey = (options.refreshOn ?? []).join(',')
-  const query = useMemo(
-    () => new ContractQuery(client, channel, JSON.parse(inputKey) as Input<C>, { refreshOn: eventsKey ? (eventsKey.split(',') as QueryOptions['refreshOn']) : [] }),
-    [client, channel, inputKey, eventsKey],
-  )
+  const query = sharedQuery(client, channel, input, options.refreshOn ?? [])
   const enabled = options.enabled ?? true
-  useEffect(() => (enabled ? query.start() : undefined), [query, enabled])
+  useEffect(() => (enabled ? query.retain() : undefined), [query, enabled])
   const snapshot = useSyncExternalStore(query.subscribe, query.get, query.get)
   return { ...snapshot, reload: query.reload, replace: query.replace }
 }
