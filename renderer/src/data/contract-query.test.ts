@@ -49,7 +49,8 @@ describe('ContractQuery', () => {
     expect(q.get().loading).toBe(true)
     f.pending[0]!.resolve({ spent: 1 })
     await flush()
-    expect(q.get()).toEqual({ data: { spent: 1 }, error: null, loading: false })
+    expect(q.get()).toMatchObject({ data: { spent: 1 }, error: null, loading: false })
+    expect(q.get().updatedAt).toEqual(expect.any(Number))
   })
 
   it('reloads after each refreshOn event and after a reconnect, but not on the first opening', async () => {
@@ -64,6 +65,18 @@ describe('ContractQuery', () => {
     f.setConnection('retrying')
     f.setConnection('open')
     expect(f.pending).toHaveLength(3)
+  })
+
+  it('a reload may ask with another input once (a refresh that probes anew)', () => {
+    const f = fakeClient()
+    const calls: unknown[] = []
+    const call = f.client.call
+    f.client.call = ((channel: never, input: never) => (calls.push(input), call(channel, input))) as typeof call
+    const q = new ContractQuery(f.client, 'ollama.status', {})
+    q.start()
+    void q.reload({ refresh: true })
+    void q.reload()
+    expect(calls).toEqual([{}, { refresh: true }, {}])
   })
 
   it('keeps the last data when a reload fails, with the error beside it', async () => {

@@ -7,6 +7,8 @@ export interface QuerySnapshot<T> {
   data: T | null
   error: ErrorReport | null
   loading: boolean
+  /** When the data last arrived (Date.now()); null before. */
+  updatedAt: number | null
 }
 
 export interface QueryOptions {
@@ -22,7 +24,7 @@ export interface QueryOptions {
  * React hook subscribes to it.
  */
 export class ContractQuery<C extends Channel> {
-  private snapshot: QuerySnapshot<Output<C>> = { data: null, error: null, loading: false }
+  private snapshot: QuerySnapshot<Output<C>> = { data: null, error: null, loading: false, updatedAt: null }
   private readonly listeners = new Set<() => void>()
   private issued = 0
   private stops: Array<() => void> = []
@@ -73,12 +75,13 @@ export class ContractQuery<C extends Channel> {
     }
   }
 
-  reload = async (): Promise<void> => {
+  /** Call the channel again; `input` replaces the query's own for this call (e.g. a refresh that asks the engine to probe anew). */
+  reload = async (input: Input<C> = this.input): Promise<void> => {
     const call = ++this.issued
     this.set({ ...this.snapshot, loading: true })
     try {
-      const data = await this.client.call(this.channel, this.input)
-      if (call === this.issued) this.set({ data, error: null, loading: false })
+      const data = await this.client.call(this.channel, input)
+      if (call === this.issued) this.set({ data, error: null, loading: false, updatedAt: Date.now() })
     } catch (err) {
       if (call === this.issued) this.set({ ...this.snapshot, error: describeError(err), loading: false })
     }
@@ -87,7 +90,7 @@ export class ContractQuery<C extends Channel> {
   /** An action answered with the channel's new data: show it, and drop any older call in flight. */
   replace = (data: Output<C>): void => {
     this.issued += 1
-    this.set({ data, error: null, loading: false })
+    this.set({ data, error: null, loading: false, updatedAt: Date.now() })
   }
 
   private set(next: QuerySnapshot<Output<C>>): void {

@@ -4,7 +4,7 @@ import type { DashboardClient } from '../client'
 import { ContractQuery, type QuerySnapshot } from './contract-query'
 
 export interface QueryResult<C extends Channel> extends QuerySnapshot<Output<C>> {
-  reload: () => Promise<void>
+  reload: (input?: Input<C>) => Promise<void>
   /** Show an action's answer as the channel's data (no second call). */
   replace: (data: Output<C>) => void
 }
