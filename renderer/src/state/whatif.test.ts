@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { outcomeMetrics } from '../../../shared/outcome-metrics'
-import { outcomeFigures, parsePrompts, tierAt, whatIf, type Routed } from './whatif'
+import { Policy } from '../../../shared/policy'
+import { outcomeFigures, parsePrompts, priceFromPolicy, tierAt, whatIf, type Routed } from './whatif'
 
 const routed = (complexity: number, label: 'local' | 'cloud' | null = null, pinned: Routed['decision']['pinned'] = null, outcome: Routed['item']['outcome'] = null): Routed => ({
   item: { prompt: `p${complexity}`, label, outcome },
@@ -61,5 +62,12 @@ describe('what-if', () => {
     expect(at60).toMatchObject({ strongAccuracy: 75, weakAccuracy: 25, accuracyAt: 75, gapRecoveredAt: 1 })
     expect(outcomeFigures(batch, 95)).toMatchObject({ accuracyAt: 25, gapRecoveredAt: 0 }) // everything local
     expect(outcomeFigures([routed(10)], 50)).toBeNull()
+  })
+
+  it("prices the batch with the policy's simulation baseline, not constants", () => {
+    const policy = Policy.parse({ version: 1, simulation: { cloudPrice: { inputPerMTok: 3, outputPerMTok: 15 }, assumedOutputTokens: 500 } })
+    expect(priceFromPolicy(policy)).toEqual({ inputPerMTok: 3, outputPerMTok: 15, outputTokens: 500 })
+    expect(priceFromPolicy({})).toBeNull()
+    expect(priceFromPolicy(null)).toBeNull()
   })
 })

@@ -85,6 +85,20 @@ export interface CloudPrice {
   outputTokens: number
 }
 
+const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+
+/**
+ * The policy's all-cloud baseline (its `simulation` section, as `routellm simulate` prices a
+ * batch), from the effective policy the engine validated; null when it is not there.
+ */
+export function priceFromPolicy(effective: Record<string, unknown> | null | undefined): CloudPrice | null {
+  const simulation = effective?.simulation as { cloudPrice?: { inputPerMTok?: unknown; outputPerMTok?: unknown }; assumedOutputTokens?: unknown } | undefined
+  const input = simulation?.cloudPrice?.inputPerMTok
+  const output = simulation?.cloudPrice?.outputPerMTok
+  const tokens = simulation?.assumedOutputTokens
+  return isPrice(input) && isPrice(output) && isPrice(tokens) ? { inputPerMTok: input, outputPerMTok: output, outputTokens: tokens } : null
+}
+
 export interface WhatIfFigures {
   n: number
   local: number
