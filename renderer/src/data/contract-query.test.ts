@@ -30,7 +30,7 @@ function fakeClient() {
   return {
     client,
     pending,
-    emit: (event: EventName) => listeners.get(event)?.forEach((fn) => fn()),
+    emit: (event: EventName, payload?: unknown) => listeners.get(event)?.forEach((fn) => (fn as (p: unknown) => void)(payload)),
     setConnection: (status: ConnectionState['status']) => {
       state = { ...state, status }
       connection.forEach((fn) => fn(state))
@@ -77,6 +77,17 @@ describe('ContractQuery', () => {
     void q.reload({ refresh: true })
     void q.reload()
     expect(calls).toEqual([{}, { refresh: true }, {}])
+  })
+
+  it('an event that carries the answer itself replaces the data without a call', () => {
+    const f = fakeClient()
+    const q = new ContractQuery(f.client, 'health.status', {}, { replaceOn: 'health.status' })
+    q.start()
+    f.emit('health.status', { endpoints: [], pushed: true })
+    expect(f.pending).toHaveLength(1)
+    expect(q.get().data).toEqual({ endpoints: [], pushed: true })
+    f.pending[0]!.resolve({ endpoints: [], pushed: false }) // the older call's answer arrives late: dropped
+    return flush().then(() => expect(q.get().data).toEqual({ endpoints: [], pushed: true }))
   })
 
   it('keeps the last data when a reload fails, with the error beside it', async () => {

@@ -14,6 +14,8 @@ export interface QuerySnapshot<T> {
 export interface QueryOptions {
   /** Events after which the answer may be stale: each one loads the channel again. */
   refreshOn?: readonly EventName[]
+  /** An event whose payload is the channel's answer itself (the engine pushes it): it becomes the data, no call needed. */
+  replaceOn?: EventName
 }
 
 /**
@@ -50,6 +52,7 @@ export class ContractQuery<C extends Channel> {
     void this.reload()
     this.stops = [
       ...(this.options.refreshOn ?? []).map((event) => this.client.on(event, () => void this.reload())),
+      ...(this.options.replaceOn ? [this.client.on(this.options.replaceOn, (payload) => this.replace(payload as Output<C>))] : []),
       onReconnect(this.client, () => void this.reload()),
     ]
     return () => {

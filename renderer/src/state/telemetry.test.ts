@@ -9,13 +9,10 @@ import {
   feedbackReducer,
   formatShare,
   initialFeedback,
-  initialTelemetry,
   outcomeLabel,
-  telemetryReducer,
   tierLabel,
+  withRating,
   type FeedbackAction,
-  type TelemetryAction,
-  type TelemetryState,
 } from './telemetry'
 
 const tier = { requests: 0, errors: 0, latencyMs: null, ttftMs: null, costUsd: 0 }
@@ -61,48 +58,22 @@ const row = (requestId: string, over: Partial<TelemetryRow> = {}): TelemetryRow 
   ...over,
 })
 const err = { message: 'boom', code: 'internal' as const, details: [], hint: null }
-const run = (...actions: TelemetryAction[]): TelemetryState => actions.reduce(telemetryReducer, initialTelemetry)
 
-describe('telemetry reducer', () => {
-  it('a load: loading, then the summary and rows', () => {
-    const s = run({ type: 'telemetry/requested', seq: 1 }, { type: 'telemetry/succeeded', seq: 1, summary: summary(), rows: [row('a')], at: 5 })
-    expect(s).toMatchObject({ loading: false, error: null, loadedAt: 5, seq: 1 })
-    expect(s.rows.map((r) => r.requestId)).toEqual(['a'])
-  })
-
-  it('drops the answer of an older load that arrives after a newer one', () => {
-    const s = run(
-      { type: 'telemetry/requested', seq: 1 },
-      { type: 'telemetry/requested', seq: 2 },
-      { type: 'telemetry/succeeded', seq: 2, summary: summary({ requests: 3 }), rows: [], at: 2 },
-      { type: 'telemetry/succeeded', seq: 1, summary: summary({ requests: 1 }), rows: [], at: 1 },
-      { type: 'telemetry/failed', seq: 1, error: err },
-    )
-    expect(s.summary?.requests).toBe(3)
-    expect(s.error).toBeNull()
-  })
-
-  it('a failure keeps the last figures and says why', () => {
-    const s = run(
-      { type: 'telemetry/requested', seq: 1 },
-      { type: 'telemetry/succeeded', seq: 1, summary: summary(), rows: [row('a')], at: 1 },
-      { type: 'telemetry/requested', seq: 2 },
-      { type: 'telemetry/failed', seq: 2, error: err },
-    )
-    expect(s).toMatchObject({ loading: false, error: err })
-    expect(s.rows).toHaveLength(1)
-  })
-
-  it('a rating shows at once in the row and the counts; a change moves the vote', () => {
-    const loaded = run({ type: 'telemetry/requested', seq: 1 }, { type: 'telemetry/succeeded', seq: 1, summary: summary({ feedback: { up: 4, down: 1 } }), rows: [row('a'), row('b')], at: 1 })
-    const up = telemetryReducer(loaded, { type: 'telemetry/rated', requestId: 'a', rating: 'up' })
+describe('telemetry helpers', () => {
+  it('a rating shows at once in the row and the counts; a change moves the vote; confirmed data is not counted twice', () => {
+    const rows = [row('a'), row('b')]
+    const base = summary({ feedback: { up: 4, down: 1 } })
+    const up = withRating(base, rows, { requestId: 'a', rating: 'up' })
     expect(up.rows[0]!.feedback).toBe('up')
     expect(up.summary?.feedback).toEqual({ up: 5, down: 1 })
-    expect(telemetryReducer(up, { type: 'telemetry/rated', requestId: 'a', rating: 'up' })).toBe(up)
-    const down = telemetryReducer(up, { type: 'telemetry/rated', requestId: 'a', rating: 'down' })
+    // The reload brings the stored vote: nothing moves again.
+    const confirmed = withRating(up.summary, up.rows, { requestId: 'a', rating: 'up' })
+    expect(confirmed.summary).toBe(up.summary)
+    const down = withRating(up.summary, up.rows, { requestId: 'a', rating: 'down' })
     expect(down.summary?.feedback).toEqual({ up: 4, down: 2 })
     // A request not in the table: nothing to patch, the next load brings it.
-    expect(telemetryReducer(down, { type: 'telemetry/rated', requestId: 'zzz', rating: 'up' })).toBe(down)
+    expect(withRating(base, rows, { requestId: 'zzz', rating: 'up' }).summary).toBe(base)
+    expect(withRating(base, rows, null).rows).toBe(rows)
   })
 
   it('reloads when a generation ends, not on its intermediate phases', () => {

@@ -4,9 +4,8 @@ import type { ErrorReport } from '../client/errors'
 import type { RunState } from './dashboard'
 
 /**
- * State of the TELEMETRY panel and of the thumbs up/down on the answer, as pure reducers,
- * plus the small helpers they render with. Loads carry a sequence number so a slow,
- * older response never overwrites a newer one.
+ * The TELEMETRY panel's pure helpers (a fresh rating shown before the reload confirms it,
+ * labels, shares) and the thumbs up/down reducer on the answer.
  */
 
 /** The panel's summary covers the last day; the CLI (`routellm stats`) can show any window. */
@@ -14,43 +13,21 @@ export const SUMMARY_WINDOW_HOURS = 24
 /** Rows in the panel's recent-requests table. */
 export const RECENT_ROWS = 10
 
-export interface TelemetryState {
-  summary: TelemetrySummary | null
-  rows: TelemetryRow[]
-  loading: boolean
-  error: ErrorReport | null
-  /** Epoch ms of the last successful load. */
-  loadedAt: number | null
-  /** The newest load asked for; responses of older ones are dropped. */
-  seq: number
-}
-
-export type TelemetryAction =
-  | { type: 'telemetry/requested'; seq: number }
-  | { type: 'telemetry/succeeded'; seq: number; summary: TelemetrySummary; rows: TelemetryRow[]; at: number }
-  | { type: 'telemetry/failed'; seq: number; error: ErrorReport }
-  /** A rating was saved: shown at once, before the next load confirms it. */
-  | { type: 'telemetry/rated'; requestId: string; rating: FeedbackRating }
-
-export const initialTelemetry: TelemetryState = { summary: null, rows: [], loading: false, error: null, loadedAt: null, seq: 0 }
-
-export function telemetryReducer(state: TelemetryState, action: TelemetryAction): TelemetryState {
-  switch (action.type) {
-    case 'telemetry/requested':
-      return { ...state, loading: true, seq: Math.max(state.seq, action.seq) }
-    case 'telemetry/succeeded':
-      if (action.seq !== state.seq) return state
-      return { ...state, loading: false, error: null, summary: action.summary, rows: action.rows, loadedAt: action.at }
-    case 'telemetry/failed':
-      if (action.seq !== state.seq) return state
-      return { ...state, loading: false, error: action.error }
-    case 'telemetry/rated': {
-      const row = state.rows.find((r) => r.requestId === action.requestId)
-      if (!row || row.feedback === action.rating) return state
-      const rows = state.rows.map((r) => (r === row ? { ...r, feedback: action.rating } : r))
-      const summary = state.summary ? { ...state.summary, feedback: moveVote(state.summary.feedback, row.feedback, action.rating) } : null
-      return { ...state, rows, summary }
-    }
+/**
+ * The figures with a rating the engine has just stored shown at once, before the next load
+ * confirms it: the row's thumb and the vote counts move. Data that already has it is returned
+ * unchanged, so applying it again after the reload counts nothing twice.
+ */
+export function withRating(
+  summary: TelemetrySummary | null,
+  rows: readonly TelemetryRow[],
+  rated: { requestId: string; rating: FeedbackRating } | null,
+): { summary: TelemetrySummary | null; rows: readonly TelemetryRow[] } {
+  const row = rated ? rows.find((r) => r.requestId === rated.requestId) : undefined
+  if (!rated || !row || row.feedback === rated.rating) return { summary, rows }
+  return {
+    rows: rows.map((r) => (r === row ? { ...r, feedback: rated.rating } : r)),
+    summary: summary ? { ...summary, feedback: moveVote(summary.feedback, row.feedback, rated.rating) } : null,
   }
 }
 
