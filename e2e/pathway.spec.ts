@@ -220,7 +220,7 @@ test.describe('keyboard, phone layout and reduced motion', () => {
     const bar = page.getByTestId('telemetry-bar')
     await expect(bar.getByTestId('bar-local-share')).toBeVisible()
     expect((await bar.boundingBox())!.width).toBeLessThanOrEqual(390)
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    expect((await page.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(390)
 
     await expect(page.getByTestId('ollama-status')).toBeHidden()
     await expect(page.getByTestId('ollama-summary')).toHaveText(/detected · 1 model/i)

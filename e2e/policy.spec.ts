@@ -96,8 +96,14 @@ test.describe('routing policy accordions on the headless host', () => {
       await expect(page.getByTestId('decision-threshold')).toHaveText('5')
     })
 
-    await test.step('bandit: epsilon below the 0.1 floor is refused by the schema; a new floor merges into the same override', async () => {
+    await test.step('bandit: the arm values it learned; epsilon below the 0.1 floor is refused by the schema; a new floor merges into the same override', async () => {
+      await page.getByTestId('prompt-input').fill('hi there')
+      await page.getByTestId('run-button').click()
+      await expect(page.getByTestId('status-line')).toHaveAttribute('data-phase', 'done')
       await page.getByTestId('policy-section-bandit').click()
+      const arm = page.locator('[data-testid="bandit-arm"][data-model="llama3.2:3b"]')
+      await expect(arm).toContainText('1')
+      expect(Number(await arm.getByTestId('bandit-arm-value').textContent())).toBeGreaterThan(0)
       await field('bandit.epsilon.warmup').fill('0.05')
       await page.getByTestId('policy-save-bandit').click()
       await expect(page.getByTestId('policy-error-bandit.epsilon.warmup')).toContainText('0.1')
@@ -188,7 +194,7 @@ test.describe('routing policy accordions on the headless host', () => {
     await timeout.fill('2500')
     await page.getByTestId('policy-save-judge').click()
     await expect(page.getByTestId('policy-diff-judge.timeoutMs')).toContainText('2500')
-    const width = await page.evaluate(() => document.documentElement.scrollWidth)
+    const width = (await page.evaluate('document.documentElement.scrollWidth')) as number
     expect(width).toBeLessThanOrEqual(390)
     await page.getByTestId('policy-reset').click()
     await expect(page.getByTestId('policy-diff-empty')).toBeVisible()

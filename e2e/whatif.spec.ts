@@ -115,7 +115,7 @@ test.describe('what-if on the headless host', () => {
     await expect(page.getByTestId('whatif-threshold-value')).toHaveText('95')
     expect(await figure(page, 'whatif-cloud')).toBeLessThan(low)
     await expect(page.getByTestId('whatif-row').first()).toHaveCSS('display', 'block')
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390)
+    expect((await page.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(390)
   })
 })
 

@@ -4,6 +4,7 @@ import type { PolicyView } from '../../../shared/policy-contract'
 import type { DashboardClient } from '../client'
 import { withSemanticDefaults, type PolicyDoc } from '../state/policy-form'
 import { POLICY_SECTIONS } from '../state/policy-sections'
+import { BanditArms } from './BanditArms'
 import { ClusterEditor } from './ClusterEditor'
 import { PolicySectionForm, type PolicyEditing } from './PolicySectionForm'
 
@@ -54,6 +55,7 @@ export function PolicyAccordions({ client, view, save, disabled }: PolicyAccordi
             <Accordion.Content className="flex flex-col gap-3 p-3" data-testid={`policy-content-${section.id}`}>
               <PolicySectionForm section={section} editing={editing} />
               {section.id === 'semantic' ? <ClusterEditor client={client} /> : null}
+              {section.id === 'bandit' ? <BanditArms client={client} /> : null}
               {section.id === 'budgets' ? (
                 <p className="text-xs text-gray-600">
                   Spending caps (daily, monthly, and what happens once one is reached) and the endpoints&apos; health are set in the HEALTH &amp; COST panel, where spend is shown against them.
