@@ -26,7 +26,7 @@ describe('armValues', () => {
 
   it('an arm only rated so far has no mean reward yet', () => {
     const bandit = createBandit({ dataDir: null, policy: () => policy.bandit })
-    bandit.record({ arm: { endpoint: 'cloud', model: 'gpt', tier: 'cloud' }, feedback: 'up' })
+    bandit.record({ arm: { endpoint: 'cloud', model: 'gpt' }, feedback: 'up' })
     const [arm] = armValues(bandit.stats(), policy.bandit).arms
     expect(arm).toMatchObject({ pulls: 0, meanReward: null, feedbackUp: 1 })
   })
