@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ContractError, type ContractClient } from '../../../shared/client'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { initialRun, type RunState } from './dashboard'
 import {
@@ -6,13 +7,12 @@ import {
   canRate,
   endsGeneration,
   feedbackFor,
-  feedbackReducer,
   formatShare,
   initialFeedback,
   outcomeLabel,
   tierLabel,
   withRating,
-  type FeedbackAction,
+  submitRating,
 } from './telemetry'
 
 const tier = { requests: 0, errors: 0, latencyMs: null, ttftMs: null, costUsd: 0 }
@@ -57,7 +57,6 @@ const row = (requestId: string, over: Partial<TelemetryRow> = {}): TelemetryRow 
   feedback: null,
   ...over,
 })
-const err = { message: 'boom', code: 'internal' as const, details: [], hint: null }
 
 describe('telemetry helpers', () => {
   it('a rating shows at once in the row and the counts; a change moves the vote; confirmed data is not counted twice', () => {
@@ -82,31 +81,36 @@ describe('telemetry helpers', () => {
   })
 })
 
-describe('feedback reducer', () => {
-  const fb = (...actions: FeedbackAction[]) => actions.reduce(feedbackReducer, initialFeedback)
+describe('thumbs up / down', () => {
+  const answers = (...outcomes: Array<Error | null>) => {
+    const sent: unknown[] = []
+    const client = {
+      call: (async (_channel: string, input: unknown) => {
+        sent.push(input)
+        const outcome = outcomes.shift()
+        if (outcome) throw outcome
+        return { stored: true }
+      }) as ContractClient['call'],
+    }
+    return { client, sent }
+  }
 
-  it('sending, then saved; the view belongs to that answer only', () => {
-    const sending = fb({ type: 'feedback/sending', requestId: 'r1', rating: 'up' })
-    expect(feedbackFor(sending, 'r1')).toEqual({ rating: null, pending: 'up', error: null })
-    const saved = feedbackReducer(sending, { type: 'feedback/sent', requestId: 'r1', rating: 'up' })
-    expect(feedbackFor(saved, 'r1')).toEqual({ rating: 'up', pending: null, error: null })
-    expect(feedbackFor(saved, 'r2')).toEqual({ rating: null, pending: null, error: null })
+  it('a stored rating belongs to that answer only', async () => {
+    const { client, sent } = answers(null)
+    const saved = await submitRating(client, initialFeedback, { requestId: 'r1', rating: 'up' })
+    expect(sent).toEqual([{ requestId: 'r1', rating: 'up' }])
+    expect(feedbackFor(saved, 'r1')).toEqual({ rating: 'up', error: null })
+    expect(feedbackFor(saved, 'r2')).toEqual({ rating: null, error: null })
     expect(feedbackFor(saved, null).rating).toBeNull()
   })
 
-  it('a failure keeps the previous rating and shows the error; a new answer starts fresh', () => {
-    const s = fb(
-      { type: 'feedback/sending', requestId: 'r1', rating: 'up' },
-      { type: 'feedback/sent', requestId: 'r1', rating: 'up' },
-      { type: 'feedback/sending', requestId: 'r1', rating: 'down' },
-      { type: 'feedback/failed', requestId: 'r1', error: err },
-    )
-    expect(feedbackFor(s, 'r1')).toEqual({ rating: 'up', pending: null, error: err })
-    const next = feedbackReducer(s, { type: 'feedback/sending', requestId: 'r2', rating: 'down' })
-    expect(feedbackFor(next, 'r2')).toEqual({ rating: null, pending: 'down', error: null })
-    // A late answer for the earlier request changes nothing.
-    expect(feedbackReducer(next, { type: 'feedback/sent', requestId: 'r1', rating: 'down' })).toBe(next)
-    expect(feedbackReducer(next, { type: 'feedback/failed', requestId: 'r1', error: err })).toBe(next)
+  it('a refused change keeps the previous rating and shows the error; another answer starts fresh', async () => {
+    const { client } = answers(null, new ContractError('engine down', 'unavailable'), new ContractError('engine down', 'unavailable'))
+    const up = await submitRating(client, initialFeedback, { requestId: 'r1', rating: 'up' })
+    const refused = await submitRating(client, up, { requestId: 'r1', rating: 'down' })
+    expect(feedbackFor(refused, 'r1')).toMatchObject({ rating: 'up', error: { message: 'engine down' } })
+    const other = await submitRating(client, refused, { requestId: 'r2', rating: 'down' })
+    expect(feedbackFor(other, 'r2')).toMatchObject({ rating: null, error: { message: 'engine down' } })
   })
 
   it('thumbs are offered for an ended generation with an answer', () => {

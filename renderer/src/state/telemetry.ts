@@ -1,11 +1,12 @@
 import type { ChatStatus } from '../../../shared/chat'
 import type { FeedbackRating, TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
-import type { ErrorReport } from '../client/errors'
+import type { ContractClient } from '../../../shared/client'
+import { describeError, type ErrorReport } from '../client/errors'
 import type { RunState } from './dashboard'
 
 /**
  * The TELEMETRY panel's pure helpers (a fresh rating shown before the reload confirms it,
- * labels, shares) and the thumbs up/down reducer on the answer.
+ * labels, shares) and the thumbs up/down on the answer.
  */
 
 /** The panel's summary covers the last day; the CLI (`routellm stats`) can show any window. */
@@ -45,42 +46,38 @@ export function endsGeneration(status: ChatStatus): boolean {
 
 // ---- thumbs up / down on the answer ----
 
+/** The last rating stored (or refused) and which answer it belongs to. */
 export interface FeedbackState {
-  /** The request the rating belongs to; a new answer starts unrated. */
   requestId: string | null
-  /** The saved rating. */
+  /** The stored rating. */
   rating: FeedbackRating | null
-  /** A rating on its way to the engine. */
-  pending: FeedbackRating | null
   error: ErrorReport | null
 }
 
-export type FeedbackAction =
-  | { type: 'feedback/sending'; requestId: string; rating: FeedbackRating }
-  | { type: 'feedback/sent'; requestId: string; rating: FeedbackRating }
-  | { type: 'feedback/failed'; requestId: string; error: ErrorReport }
+export const initialFeedback: FeedbackState = { requestId: null, rating: null, error: null }
 
-export const initialFeedback: FeedbackState = { requestId: null, rating: null, pending: null, error: null }
-
-export function feedbackReducer(state: FeedbackState, action: FeedbackAction): FeedbackState {
-  switch (action.type) {
-    case 'feedback/sending': {
-      const base = state.requestId === action.requestId ? state : { ...initialFeedback, requestId: action.requestId }
-      return { ...base, pending: action.rating, error: null }
-    }
-    case 'feedback/sent':
-      if (state.requestId !== action.requestId) return state // an answer the user has moved on from
-      return { ...state, rating: action.rating, pending: null, error: null }
-    case 'feedback/failed':
-      if (state.requestId !== action.requestId) return state
-      return { ...state, pending: null, error: action.error }
+/**
+ * Store a rating (feedback.submit teaches the bandit too). A refused change keeps the earlier
+ * rating of the same answer and says why; a rating of another answer starts fresh.
+ */
+export async function submitRating(
+  client: Pick<ContractClient, 'call'>,
+  prev: FeedbackState,
+  next: { requestId: string; rating: FeedbackRating },
+): Promise<FeedbackState> {
+  const base = prev.requestId === next.requestId ? prev : { ...initialFeedback, requestId: next.requestId }
+  try {
+    await client.call('feedback.submit', next)
+    return { requestId: next.requestId, rating: next.rating, error: null }
+  } catch (err) {
+    return { ...base, error: describeError(err) }
   }
 }
 
 /** What the buttons show for the answer on screen (a rating of an earlier answer does not carry over). */
 export function feedbackFor(state: FeedbackState, requestId: string | null): Omit<FeedbackState, 'requestId'> {
-  if (requestId === null || state.requestId !== requestId) return { rating: null, pending: null, error: null }
-  return { rating: state.rating, pending: state.pending, error: state.error }
+  if (requestId === null || state.requestId !== requestId) return { rating: null, error: null }
+  return { rating: state.rating, error: state.error }
 }
 
 /** Thumbs are offered once a generated answer has ended and has text (the engine recorded it). */
