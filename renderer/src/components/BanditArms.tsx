@@ -1,6 +1,7 @@
 import type { DashboardClient } from '../client'
 import { useContractQuery } from '../data/useContractQuery'
 import { formatClock } from '../format'
+import { TableHead } from './TableHead'
 
 const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 100)}%`)
 
@@ -23,15 +24,7 @@ export function BanditArms({ client }: { client: DashboardClient }) {
       {data && data.arms.length === 0 ? <p className="text-sm">No arm has answered yet: every model starts equal, and the first answers teach the bandit.</p> : null}
       {data && data.arms.length > 0 ? (
         <table className="table-cards w-full border-collapse text-sm">
-          <thead>
-            <tr>
-              {['Arm', 'Value', 'Pulls', 'Success', 'Mean reward', 'Thumbs', 'Last'].map((h) => (
-                <th key={h} className="cell label">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Arm', ...['Value', 'Pulls', 'Success', 'Mean reward'].map((label) => ({ label, numeric: true })), 'Thumbs', 'Last']} />
           <tbody>
             {data.arms.map((a) => (
               <tr key={`${a.endpoint}/${a.model}`} data-testid="bandit-arm" data-model={a.model}>

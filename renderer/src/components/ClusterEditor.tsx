@@ -4,6 +4,8 @@ import { describeError, type DashboardClient } from '../client'
 import { useContractQuery } from '../data/useContractQuery'
 import { checkCluster, draftFromCluster, draftFromForm, EMPTY_CLUSTER, reembedded, type ClusterDraft } from '../state/cluster-form'
 import type { FieldErrors } from '../state/policy-form'
+import { DoneNote, FailedNote } from './ActionNote'
+import { TableHead } from './TableHead'
 
 const INPUT = 'w-full min-w-0 border-2 border-black bg-white px-2 py-1 font-mono text-sm aria-invalid:border-4'
 
@@ -101,16 +103,8 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
       </div>
       {list.error ? <p role="alert" className="text-sm font-bold">▲ Could not list the clusters: {list.error.message}</p> : null}
       {overview && !overview.editable ? <p className="text-xs text-gray-600">No user cluster file on this host: the shipped clusters are read-only.</p> : null}
-      {state.message ? (
-        <p role="status" className="text-sm font-bold" data-testid="cluster-saved">
-          ■ {state.message}
-        </p>
-      ) : null}
-      {state.failure ? (
-        <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="cluster-failure">
-          ▲ {state.failure}
-        </p>
-      ) : null}
+      {state.message ? <DoneNote testId="cluster-saved">{state.message}</DoneNote> : null}
+      {state.failure ? <FailedNote testId="cluster-failure">{state.failure}</FailedNote> : null}
 
       {draft ? (
         <form action={(form) => act({ kind: 'save', form })} noValidate className="flex flex-col gap-3 border-2 border-black p-3" aria-label="Cluster" data-testid="cluster-form">
@@ -156,15 +150,7 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
 
       {overview ? (
         <table className="table-cards w-full border-collapse text-sm" data-testid="cluster-list">
-          <thead>
-            <tr>
-              {['Cluster', 'Tier', 'Source', 'Prompts', 'Min sim.', ''].map((h) => (
-                <th key={h} className="cell label">
-                  {h}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          <TableHead columns={['Cluster', 'Tier', 'Source', { label: 'Prompts', numeric: true }, { label: 'Min sim.', numeric: true }, { label: 'Actions' }]} />
           <tbody>
             {shown.map((c) => (
               <tr key={c.id} data-testid={`cluster-row-${c.id}`}>

@@ -1,4 +1,5 @@
 import type { PolicyDiffEntry } from '../../../shared/policy-contract'
+import { TableHead } from './TableHead'
 
 /** A policy value in one short cell: lists and objects by their size (the triggers are long). */
 export function shortValue(value: unknown): string {
@@ -21,15 +22,7 @@ export function PolicyDiff({ diff }: { diff: readonly PolicyDiffEntry[] }) {
   }
   return (
     <table className="table-cards w-full border-collapse text-sm" data-testid="policy-diff">
-      <thead>
-        <tr>
-          {['Field', 'Default', 'In force', 'Set by'].map((h) => (
-            <th key={h} className="cell label">
-              {h}
-            </th>
-          ))}
-        </tr>
-      </thead>
+      <TableHead columns={['Field', 'Default', 'In force', 'Set by']} />
       <tbody>
         {diff.map((d) => (
           <tr key={d.path} data-testid={`policy-diff-${d.path}`} data-source={d.source}>

@@ -6,6 +6,7 @@ import { useContractQuery } from '../data/useContractQuery'
 import { formatClock } from '../format'
 import type { PolicyDoc } from '../state/policy-form'
 import { formatThreshold, thresholdSource } from '../state/policy'
+import { DoneNote, FailedNote } from './ActionNote'
 import { Metric } from './Metric'
 import { Panel } from './Panel'
 import { PolicyDiff } from './PolicyDiff'
@@ -131,16 +132,8 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
                   </button>
                 </form>
               </div>
-              {reset.message ? (
-                <p role="status" className="text-sm font-bold" data-testid="policy-reset-done">
-                  ■ {reset.message}
-                </p>
-              ) : null}
-              {reset.failure ? (
-                <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="policy-action-error">
-                  ▲ The override was not cleared: {reset.failure.message}
-                </p>
-              ) : null}
+              {reset.message ? <DoneNote testId="policy-reset-done">{reset.message}</DoneNote> : null}
+              {reset.failure ? <FailedNote testId="policy-action-error">The override was not cleared: {reset.failure.message}</FailedNote> : null}
               <PolicyDiff diff={view.diff} />
             </section>
 

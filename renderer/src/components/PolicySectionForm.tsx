@@ -14,6 +14,7 @@ import {
   type PolicyDoc,
 } from '../state/policy-form'
 import type { PolicySection } from '../state/policy-sections'
+import { DoneNote } from './ActionNote'
 import { PolicyField } from './PolicyField'
 
 export interface PolicyEditing {
@@ -94,11 +95,7 @@ export function PolicySectionForm({ section, editing }: { section: PolicySection
         <button type="submit" className="btn px-3 py-1" disabled={disabled || pending} data-testid={`policy-save-${section.id}`}>
           {pending ? 'Saving…' : `Save ${section.title.toLowerCase()}`}
         </button>
-        {state.message ? (
-          <span role="status" className="text-sm font-bold" data-testid={`policy-saved-${section.id}`}>
-            ■ {state.message}
-          </span>
-        ) : null}
+        {state.message ? <DoneNote testId={`policy-saved-${section.id}`}>{state.message}</DoneNote> : null}
       </div>
     </form>
   )
