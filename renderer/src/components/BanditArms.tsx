@@ -31,16 +31,16 @@ export function BanditArms({ client }: { client: DashboardClient }) {
                 <td className="cell font-bold" data-label="Arm">
                   {a.endpoint} · {a.model}
                 </td>
-                <td className="cell tabular-nums" data-label="Value" data-testid="bandit-arm-value">
+                <td className="cell text-right tabular-nums" data-label="Value" data-testid="bandit-arm-value">
                   {a.value.toFixed(3)}
                 </td>
-                <td className="cell tabular-nums" data-label="Pulls">
+                <td className="cell text-right tabular-nums" data-label="Pulls">
                   {a.pulls}
                 </td>
-                <td className="cell tabular-nums" data-label="Success">
+                <td className="cell text-right tabular-nums" data-label="Success">
                   {a.pulls ? pct(a.successes / a.pulls) : '—'}
                 </td>
-                <td className="cell tabular-nums" data-label="Mean reward">
+                <td className="cell text-right tabular-nums" data-label="Mean reward">
                   {a.meanReward === null ? '—' : a.meanReward.toFixed(3)}
                 </td>
                 <td className="cell tabular-nums" data-label="Thumbs">

@@ -159,8 +159,8 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
                 </td>
                 <td className="cell" data-label="Tier">{c.tier}</td>
                 <td className="cell" data-label="Source">{c.source}{c.edited ? ' (edited)' : ''}</td>
-                <td className="cell tabular-nums" data-label="Prompts">{c.utteranceCount}</td>
-                <td className="cell tabular-nums" data-label="Min sim.">{c.effectiveThreshold}</td>
+                <td className="cell text-right tabular-nums" data-label="Prompts">{c.utteranceCount}</td>
+                <td className="cell text-right tabular-nums" data-label="Min sim.">{c.effectiveThreshold}</td>
                 <td className="cell" data-label="">
                   <span className="flex flex-wrap gap-1">
                     <button type="button" className="btn btn-secondary px-2 py-0.5 text-xs" disabled={!overview.editable || pending} onClick={() => run({ kind: 'edit', id: c.id })} data-testid={`cluster-edit-${c.id}`}>
