@@ -4,10 +4,11 @@ import { doctorCommand } from './commands/doctor'
 import { engineCommands } from './commands/index'
 import { keysCommand } from './commands/keys'
 import { modelsCommand } from './commands/models'
+import { probeCommand } from './commands/probe'
 import { serveCommand } from './commands/serve'
 import { statsCommand } from './commands/stats'
 
-const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, statsCommand]
+const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, probeCommand, statsCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))
