@@ -7,6 +7,7 @@ import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
 import { keysContract, keysEvents } from './keys'
 import { policyContract } from './policy-contract'
+import { probeContract, probeEvents } from './probe'
 import { telemetryContract } from './telemetry'
 
 /**
@@ -43,6 +44,8 @@ export const contract = {
   ...telemetryContract,
   // The routing policy: what is in force, why a file was rejected, and the threshold (shared/policy-contract.ts).
   ...policyContract,
+  // The local self-check: run, stop, and its per-cluster pass rates (shared/probe.ts).
+  ...probeContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */
@@ -51,6 +54,7 @@ export const events = {
   'chat.token': ChatToken,
   ...keysEvents,
   'health.status': EndpointsReport,
+  ...probeEvents,
 } as const
 
 export type Contract = typeof contract

@@ -52,6 +52,8 @@ export const ProbeStatus = z.object({
   /** Why the last run could not start or ended in error; null when it finished. */
   error: z.string().nullable(),
   results: ProbeResults.nullable(),
+  /** What the results do to routing now: points toward the cloud per cluster, with the reason shown in decisions. */
+  offsets: z.array(z.object({ cluster: z.string(), points: z.number(), reason: z.string() })),
 })
 export type ProbeStatus = z.infer<typeof ProbeStatus>
 

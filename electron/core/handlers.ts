@@ -67,5 +67,9 @@ export function createHandlers(services: Services): Handlers {
     'policy.status': async () => policyStatus({ store: services.router.policyStore, dataDir: services.dataDir }),
     'policy.setThreshold': async ({ threshold }) => setThreshold({ store: services.router.policyStore, dataDir: services.dataDir }, threshold),
     'policy.clearOverride': async () => clearOverride({ store: services.router.policyStore, dataDir: services.dataDir }),
+    // The local self-check runs in the background; progress arrives as probe.progress / probe.status events.
+    'probe.start': async ({ model }) => services.probe.start(model),
+    'probe.stop': async () => services.probe.stop(),
+    'probe.status': async () => services.probe.status(),
   }
 }

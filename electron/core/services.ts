@@ -8,6 +8,7 @@ import { resolveDataDir } from './data-dir'
 import { createEngine } from './engine/engine'
 import type { DecideOptions } from './engine/router'
 import { EventBus } from './event-bus'
+import { ProbeService } from './learning/probe/probe-service'
 import { outcomeFeedback, routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
@@ -58,8 +59,13 @@ export interface Services {
   clusters: ClusterService
   /** One row per generation in <dataDir>/telemetry.db (never any prompt or answer text), and thumbs up/down. */
   telemetry: TelemetryStore
+  /** The local self-check: its per-cluster pass rates move routing; re-run when the local model changes. */
+  probe: ProbeService
   close(): Promise<void>
 }
+
+/** How often the host looks for a changed local model (the self-check then runs again). */
+const PROBE_RECHECK_MS = 10 * 60_000
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -109,6 +115,18 @@ export async function createServices(options: ServicesOptions): Promise<Services
   })
   providers.onReport((report) => bus.emit('health.status', report))
   providers.start()
+  const probe = new ProbeService({
+    bridge,
+    dataDir,
+    log,
+    onProgress: (progress) => bus.emit('probe.progress', progress),
+    onStatus: (status) => bus.emit('probe.status', status),
+  })
+  providers.addProblemSource(() => probe.problem)
+  // Off the request path: at start (once warm) and on a slow schedule, never per decision.
+  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${(error as Error).message}`))
+  void router.warmedUp.then(recheckProbe)
+  const probeTimer = setInterval(recheckProbe, PROBE_RECHECK_MS).unref()
 
   return {
     host: options.host,
@@ -123,9 +141,13 @@ export async function createServices(options: ServicesOptions): Promise<Services
     providers,
     clusters,
     telemetry,
+    probe,
     async close() {
+      clearInterval(probeTimer)
+      probe.stop()
       // Generations end first: their outcomes still reach telemetry and the bandit.
       await chat.close()
+      await probe.idle()
       providers.close()
       await router.close?.()
       telemetry.close()

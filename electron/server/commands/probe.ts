@@ -1,5 +1,5 @@
 import type { ProbeProgress, ProbeResults } from '../../../shared/probe'
-import { probeOffset } from '../../core/learning/probe/probe-offsets'
+import { probeOffset, probeOffsets } from '../../core/learning/probe/probe-offsets'
 import { PROBE_DEFAULTS } from '../../core/learning/probe/probe-runner'
 import { ProbeService } from '../../core/learning/probe/probe-service'
 import { resolveDataDir } from '../../core/data-dir'
@@ -15,13 +15,6 @@ export interface ProbeCommandDeps {
 
 function progressLine(p: ProbeProgress): string {
   return `[${String(p.done).padStart(2)}/${p.total}] ${p.passed ? 'pass' : 'FAIL'}  ${p.cluster.padEnd(16)} ${p.itemId}${p.passed ? '' : `: ${p.note}`}\n`
-}
-
-function offsetsOf(results: ProbeResults) {
-  return results.clusters.flatMap((c) => {
-    const offset = probeOffset(results, c.cluster)
-    return offset ? [{ cluster: c.cluster, ...offset }] : []
-  })
 }
 
 /** One line per cluster: pass rate, and the points it now adds toward the cloud. */
@@ -69,7 +62,7 @@ export function createProbeCommand(deps: ProbeCommandDeps = {}): CliCommand {
           if (flags.json) writeJson(ctx, { stopped: true, results: run.results })
           return 130
         }
-        if (flags.json) writeJson(ctx, { stopped: false, results: run.results, offsets: offsetsOf(run.results) })
+        if (flags.json) writeJson(ctx, { stopped: false, results: run.results, offsets: probeOffsets(run.results) })
         else ctx.stdout.write(formatProbeResults(run.results))
         return 0
       } finally {

@@ -31,6 +31,14 @@ export function probeOffset(results: ProbeResults | null, clusterId: string): Pr
   return { points, source: 'probe', reason: `the local model (${results.model}) passed ${entry.passed} of ${entry.run} ${clusterId} probes` }
 }
 
+/** Every cluster the results move, with its points and reason. */
+export function probeOffsets(results: ProbeResults | null): Array<{ cluster: string; points: number; reason: string }> {
+  return (results?.clusters ?? []).flatMap((c) => {
+    const offset = probeOffset(results, c.cluster)
+    return offset ? [{ cluster: c.cluster, points: offset.points, reason: offset.reason }] : []
+  })
+}
+
 /** The self-check as an offset source of the router: reads results kept in memory, never the disk. */
 export class ProbeOffsetSource {
   constructor(private readonly results: () => ProbeResults | null) {}

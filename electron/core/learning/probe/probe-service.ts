@@ -2,7 +2,7 @@ import type { OllamaStatus } from '../../../../shared/ollama'
 import type { ProbeProgress, ProbeResults, ProbeStatus } from '../../../../shared/probe'
 import type { OllamaBridge } from '../../ollama/bridge'
 import { chooseDefaultLocalModel } from '../../providers/ollama-provider'
-import { ProbeOffsetSource } from './probe-offsets'
+import { ProbeOffsetSource, probeOffsets } from './probe-offsets'
 import { probeResultsFile, type ProbeResultsFile } from './probe-results-file'
 import { probeChatViaBridge, runProbe, type ProbeModel, type ProbeRun, type ProbeRunOptions } from './probe-runner'
 import { loadProbeSet, type ProbeItem } from './probe-set'
@@ -67,6 +67,7 @@ export class ProbeService {
       progress: r ? { model: r.model, done: r.done, total: r.total } : null,
       error: this.lastError,
       results: this.file.value,
+      offsets: probeOffsets(this.file.value),
     }
   }
 
@@ -98,7 +99,8 @@ export class ProbeService {
   }
 
   stop(): ProbeStatus {
-    this.running?.controller.abort()
+    if (!this.running) return this.status()
+    this.running.controller.abort()
     this.announce()
     return this.status()
   }
