@@ -46,6 +46,8 @@ export type ProbeProgress = z.infer<typeof ProbeProgress>
 export const ProbeState = z.enum(['idle', 'running', 'stopping'])
 
 export const ProbeStatus = z.object({
+  /** Grows with every change: a client keeps the newest, whether it came as an event or as a call's answer. */
+  revision: z.number().int().nonnegative(),
   state: ProbeState,
   /** The running check's progress so far; null when idle. */
   progress: ProbeProgress.omit({ itemId: true, cluster: true, passed: true, note: true }).nullable(),

@@ -16,7 +16,7 @@ const results: NonNullable<ProbeStatus['results']> = {
     { cluster: 'thin', passed: 0, run: 0, skipped: 2 },
   ],
 }
-const idle: ProbeStatus = { state: 'idle', progress: null, error: null, results, offsets: [{ cluster: 'maths', points: 17, reason: 'r' }] }
+const idle: ProbeStatus = { revision: 3, state: 'idle', progress: null, error: null, results, offsets: [{ cluster: 'maths', points: 17, reason: 'r' }] }
 
 describe('selfCheckRows', () => {
   it('lists clusters weakest first with their pass rate and routing effect', () => {
@@ -31,7 +31,7 @@ describe('selfCheckRows', () => {
 
 describe('selfCheckReducer', () => {
   it('follows a run: started, each probe as progress, then the finished status', () => {
-    const running: ProbeStatus = { ...idle, state: 'running', progress: { model: 'llama3.2:3b', done: 0, total: 48 } }
+    const running: ProbeStatus = { ...idle, revision: 1, state: 'running', progress: { model: 'llama3.2:3b', done: 0, total: 48 } }
     let view = selfCheckReducer(initialSelfCheck, { type: 'status', status: running })
     expect(view).toEqual({ status: running, last: null, error: null })
     const progress = { model: 'llama3.2:3b', done: 3, total: 48, itemId: 'maths-ages', cluster: 'maths', passed: false, note: 'answered 14, expected 16' }
@@ -41,5 +41,11 @@ describe('selfCheckReducer', () => {
     view = selfCheckReducer(view, { type: 'status', status: idle })
     expect(view.status).toBe(idle)
     expect(view.last).toBe(progress) // the last answer stays visible after the run
+  })
+
+  it('keeps the newest status when an older one arrives late (a call answer after the event)', () => {
+    const stopping: ProbeStatus = { ...idle, revision: 2, state: 'stopping', progress: { model: 'm', done: 2, total: 48 } }
+    const view = selfCheckReducer(selfCheckReducer(initialSelfCheck, { type: 'status', status: idle }), { type: 'status', status: stopping })
+    expect(view.status).toBe(idle)
   })
 })

@@ -15,6 +15,8 @@ export type SelfCheckAction = { type: 'status'; status: ProbeStatus } | { type: 
 export function selfCheckReducer(view: SelfCheckView, action: SelfCheckAction): SelfCheckView {
   switch (action.type) {
     case 'status': {
+      // Events and call answers can cross on the way: an older status never replaces a newer one.
+      if (view.status && action.status.revision < view.status.revision) return view
       // A run that has not answered a probe yet starts from an empty progress line.
       const fresh = action.status.state === 'running' && action.status.progress?.done === 0
       return { status: action.status, last: fresh ? null : view.last, error: null }

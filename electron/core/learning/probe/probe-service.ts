@@ -46,6 +46,7 @@ export class ProbeService {
   private readonly file: ProbeResultsFile
   private running: { controller: AbortController; model: string; done: number; total: number; finished: Promise<ProbeRun | null> } | null = null
   private lastError: string | null = null
+  private revision = 0
 
   constructor(private readonly options: ProbeServiceOptions) {
     this.file = probeResultsFile(options.dataDir, options.log)
@@ -63,6 +64,7 @@ export class ProbeService {
   status(): ProbeStatus {
     const r = this.running
     return {
+      revision: this.revision,
       state: r ? (r.controller.signal.aborted ? 'stopping' : 'running') : 'idle',
       progress: r ? { model: r.model, done: r.done, total: r.total } : null,
       error: this.lastError,
@@ -166,6 +168,7 @@ export class ProbeService {
   }
 
   private announce(): void {
+    this.revision++
     this.options.onStatus?.(this.status())
   }
 }
