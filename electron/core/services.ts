@@ -9,6 +9,7 @@ import { createEngine } from './engine/engine'
 import type { DecideOptions } from './engine/router'
 import { EventBus } from './event-bus'
 import { ProbeService } from './learning/probe/probe-service'
+import { syncIntervalFromEnv } from './state/state-db'
 import { outcomeFeedback, routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
@@ -127,6 +128,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${(error as Error).message}`))
   void router.warmedUp.then(recheckProbe)
   const probeTimer = setInterval(recheckProbe, PROBE_RECHECK_MS).unref()
+  // A `routellm probe` run beside this host saves new results: follow them within one sync interval.
+  const probeFollow = setInterval(() => void probe.follow(), syncIntervalFromEnv(env)).unref()
 
   return {
     host: options.host,
@@ -144,6 +147,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
     probe,
     async close() {
       clearInterval(probeTimer)
+      clearInterval(probeFollow)
       probe.stop()
       // Generations end first: their outcomes still reach telemetry and the bandit.
       await chat.close()

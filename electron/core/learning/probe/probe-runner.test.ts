@@ -106,6 +106,17 @@ describe('ProbeService through the Ollama bridge and the real ollama client', ()
     expect(new ProbeService({ bridge: new OllamaBridge({ hosts: [ollama.url] }), dataDir }).offsets.offsets('maths')).toHaveLength(1)
   })
 
+  it('a host follows results another process saved (routellm probe beside serve)', async () => {
+    const dataDir = home()
+    const host = new ProbeService({ bridge: new OllamaBridge({ hosts: [ollama.url] }), dataDir })
+    expect(await host.follow()).toBe(false)
+    await new ProbeService({ bridge: new OllamaBridge({ hosts: [ollama.url] }), dataDir }).run()
+    expect(host.offsets.offsets('maths')).toEqual([])
+    expect(await host.follow()).toBe(true)
+    expect(host.offsets.offsets('maths')).toHaveLength(1)
+    expect(host.status().offsets).toEqual([{ cluster: 'maths', points: 20, reason: 'the local model (llama3.2:3b) passed 0 of 8 maths probes' }])
+  })
+
   it('re-runs when the local model changes (a new digest), not when it is the same build, and not before a first run', async () => {
     const dataDir = home()
     const service = new ProbeService({ bridge: new OllamaBridge({ hosts: [ollama.url] }), dataDir })

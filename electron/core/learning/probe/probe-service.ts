@@ -127,6 +127,13 @@ export class ProbeService {
     return true
   }
 
+  /** Picks up results another process saved (`routellm probe` beside a running host); true when they changed. */
+  async follow(): Promise<boolean> {
+    const changed = await this.file.refresh().catch(() => false)
+    if (changed) this.announce()
+    return changed
+  }
+
   /** Waits for the run in flight, if any (shutdown, tests). */
   async idle(): Promise<void> {
     await this.running?.finished
