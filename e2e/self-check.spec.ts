@@ -42,6 +42,19 @@ test.describe('self-check panel on the headless host', () => {
       await expect(page.getByTestId('self-check-row-small-talk')).toContainText('unchanged')
     })
 
+    await test.step('the host routes maths prompts with the new offset, small talk without', async () => {
+      const decide = async (prompt: string) => {
+        const res = await fetch(`${host.origin}/api/rpc/route.decide`, {
+          method: 'POST',
+          headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
+          body: JSON.stringify({ prompt }),
+        })
+        return ((await res.json()) as { explanation: string }).explanation
+      }
+      expect(await decide('What is the area of a circle with radius 3?')).toContain("+20 for cluster 'Maths problems': the local model (llama3.2:3b) passed 0 of 8 maths probes")
+      expect(await decide('Hello there, how are you doing today?')).not.toContain('probes')
+    })
+
     await test.step('a slow run shows its progress and stops on Stop, keeping the earlier results', async () => {
       ollama.tokenDelayMs = 300
       try {

@@ -7,6 +7,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../e2e/serve-process'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
+import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
 import { probeScript } from '../../test/support/probe-script'
 
 const SLOW = 120_000
@@ -17,17 +18,23 @@ const SMALL_TALK = 'Hello there, how are you doing today?'
 type RouteJson = { tier: string; complexity: number; explanation: string; trace: Array<{ pillar: string; reason: string; detail?: Record<string, unknown> }> }
 
 let ollama: OllamaDouble
+let cloud: OpenAIDouble
 beforeAll(async () => {
   ollama = await startOllamaDouble({ models: ['llama3.2:3b'], script: probeScript(['maths']) })
+  cloud = await startOpenAIDouble({ apiKey: 'sk-probe-cli' })
 })
-afterAll(() => ollama.close())
+afterAll(async () => {
+  await ollama.close()
+  await cloud.close()
+})
 
 const freshHome = () => mkdtempSync(join(tmpdir(), 'routellm-probe-cli-'))
 
 describe('routellm probe (fresh process, fresh data folder)', () => {
   it('with maths probes failing, moves maths prompts toward the cloud and leaves small talk local', { timeout: SLOW }, async () => {
     const home = freshHome()
-    const env = { OLLAMA_HOST: ollama.url }
+    // Both tiers configured, so the tier is the index's to choose.
+    const env = { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: 'sk-probe-cli', ROUTELLM_CLOUD_MODEL: 'gpt-4o' }
     const route = async (prompt: string) => {
       const run = await runCli(home, ['route', prompt, '--json'], env)
       expect(run.code, run.stderr).toBe(0)
@@ -51,10 +58,10 @@ describe('routellm probe (fresh process, fresh data folder)', () => {
     const smallTalkAfter = await route(SMALL_TALK)
     expect(mathsAfter.complexity).toBeGreaterThan(mathsBefore.complexity)
     expect(mathsAfter.tier).toBe('cloud')
-    expect(JSON.stringify(mathsAfter.trace)).toContain("the local model (llama3.2:3b) passed 0 of 8 maths probes")
+    expect(mathsAfter.explanation).toContain("+20 for cluster 'Maths problems': the local model (llama3.2:3b) passed 0 of 8 maths probes")
     expect(smallTalkAfter.tier).toBe('local')
     expect(smallTalkAfter.complexity).toBe(smallTalkBefore.complexity)
-    expect(JSON.stringify(smallTalkAfter.trace)).not.toContain('probes')
+    expect(smallTalkAfter.explanation).not.toContain('probes')
   })
 
   it('Ctrl-C stops cleanly: exit 130, a plain message, nothing saved', { timeout: SLOW }, async () => {

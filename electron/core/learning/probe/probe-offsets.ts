@@ -1,4 +1,5 @@
 import type { ProbeResults } from '../../../../shared/probe'
+import type { ClusterOffset, ClusterOffsetSource } from '../../engine/cluster-offsets'
 
 /** How the self-check's pass rates turn into points on the complexity index. */
 export const PROBE_OFFSET = {
@@ -10,18 +11,12 @@ export const PROBE_OFFSET = {
   maxPoints: 20,
 } as const
 
-export interface ProbeOffset {
-  points: number
-  source: 'probe'
-  reason: string
-}
-
 /**
  * Points toward the cloud for a cluster whose probes the local model failed: none up to the
  * tolerated failure share, then proportional to the failure share beyond it, up to
  * `maxPoints`. A cluster it passes keeps its routing (no points either way).
  */
-export function probeOffset(results: ProbeResults | null, clusterId: string): ProbeOffset | null {
+export function probeOffset(results: ProbeResults | null, clusterId: string): ClusterOffset | null {
   const entry = results?.clusters.find((c) => c.cluster === clusterId)
   if (!results || !entry || entry.run < PROBE_OFFSET.minRun) return null
   const failure = (entry.run - entry.passed) / entry.run
@@ -40,10 +35,10 @@ export function probeOffsets(results: ProbeResults | null): Array<{ cluster: str
 }
 
 /** The self-check as an offset source of the router: reads results kept in memory, never the disk. */
-export class ProbeOffsetSource {
+export class ProbeOffsetSource implements ClusterOffsetSource {
   constructor(private readonly results: () => ProbeResults | null) {}
 
-  offsets(clusterId: string): readonly ProbeOffset[] {
+  offsets(clusterId: string): readonly ClusterOffset[] {
     const offset = probeOffset(this.results(), clusterId)
     return offset ? [offset] : []
   }
