@@ -11,7 +11,7 @@ import { createJudgePillar } from '../../core/pillars/judge'
 import { defaultClustersFile } from '../../core/semantic/clusters'
 import { main } from '../cli'
 import { createDoctorCommand, type DoctorCommandDeps } from './doctor'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 const SLOW = 120_000
 const CLOUD_KEY = 'sk-doctor-deep'

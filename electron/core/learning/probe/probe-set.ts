@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { bundledResource } from '../../bundled-resource'
-import { parseFile } from '../../settings/json-errors'
+import { bundledResource } from '../../lib/bundled-resource'
+import { parseFile } from '../../lib/json-errors'
 
 /** A JSON value an answer must equal (objects: these keys with these values; extra keys allowed). */
 type Expected = string | number | boolean | null | Expected[] | { [key: string]: Expected }
