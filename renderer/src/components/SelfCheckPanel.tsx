@@ -1,7 +1,7 @@
-import { useCallback, useEffect, useReducer } from 'react'
-import { describeError, type DashboardClient } from '../client'
-import { onReconnect } from '../client/reconnect'
-import { initialSelfCheck, selfCheckReducer, selfCheckRows } from '../state/self-check'
+import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
+import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { useContractQuery } from '../data/useContractQuery'
+import { lastProbeReducer, progressLine, selfCheckRows } from '../state/self-check'
 import { Panel } from './Panel'
 import { TableHead } from './TableHead'
 
@@ -18,66 +18,68 @@ interface SelfCheckPanelProps {
  * routing. All through the contract: probe.start / probe.stop / probe.status and their events.
  */
 export function SelfCheckPanel({ client, enabled, className = '' }: SelfCheckPanelProps) {
-  const [view, dispatch] = useReducer(selfCheckReducer, initialSelfCheck)
-
-  const load = useCallback(async () => {
-    try {
-      dispatch({ type: 'status', status: await client.call('probe.status', {}) })
-    } catch (err) {
-      dispatch({ type: 'failed', error: describeError(err) })
-    }
-  }, [client])
+  const query = useContractQuery(client, 'probe.status', {}, { replaceOn: 'probe.status', enabled })
+  const [last, dispatch] = useReducer(lastProbeReducer, null)
+  const [failure, setFailure] = useState<ErrorReport | null>(null)
+  const status = query.data
+  // The newest revision seen in an event: an action's answer that is older (it crossed the event on the way) is dropped.
+  const newest = useRef(-1)
 
   useEffect(() => {
     if (!enabled) return
     const offs = [
-      client.on('probe.status', (status) => dispatch({ type: 'status', status })),
       client.on('probe.progress', (progress) => dispatch({ type: 'progress', progress })),
-      onReconnect(client, () => void load()),
+      client.on('probe.status', (next) => {
+        newest.current = Math.max(newest.current, next.revision)
+        dispatch({ type: 'status', status: next })
+      }),
     ]
-    void load()
     return () => offs.forEach((off) => off())
-  }, [client, enabled, load])
+  }, [client, enabled])
 
+  const { replace } = query
   const send = useCallback(
     async (channel: 'probe.start' | 'probe.stop') => {
       try {
-        dispatch({ type: 'status', status: await client.call(channel, {}) })
+        const answer = await client.call(channel, {})
+        setFailure(null)
+        if (answer.revision < newest.current) return
+        newest.current = answer.revision
+        replace(answer)
       } catch (err) {
-        dispatch({ type: 'failed', error: describeError(err) })
+        setFailure(describeError(err))
       }
     },
-    [client],
+    [client, replace],
   )
 
-  const status = view.status
   const running = status !== null && status.state !== 'idle'
-  const progress = status?.progress
-  const rows = selfCheckRows(status)
+  const line = status ? progressLine(status, last) : null
   const results = status?.results
+  const rows = selfCheckRows(status)
+  const error = failure ?? query.error
 
   return (
     <Panel title="Self-check" className={className}>
       <div className="flex flex-col gap-3">
         <div className="flex flex-wrap items-center gap-2">
-          <button type="button" className="btn px-3 py-1" data-testid="self-check-run" disabled={!enabled || running} onClick={() => void send('probe.start')}>
+          <button type="button" className="btn px-3 py-1" data-testid="self-check-run" disabled={!enabled || status === null || running} onClick={() => void send('probe.start')}>
             Run self-check
           </button>
-          <button type="button" className="btn btn-secondary px-3 py-1" data-testid="self-check-stop" disabled={!running || status?.state === 'stopping'} onClick={() => void send('probe.stop')}>
+          <button type="button" className="btn btn-secondary px-3 py-1" data-testid="self-check-stop" disabled={status?.state !== 'running'} onClick={() => void send('probe.stop')}>
             Stop
           </button>
           <p className="text-sm" data-testid="self-check-state" aria-live="polite">
-            {running && progress
-              ? `${status.state === 'stopping' ? 'Stopping' : 'Running'}: ${progress.done} of ${progress.total} probes on ${progress.model}`
-              : results
+            {line ??
+              (results
                 ? `Last run: ${results.model}, ${(results.ms / 1000).toFixed(1)} s${results.partial ? ' (out of time: some probes not run)' : ''}`
-                : 'Not run yet: checks the local model on short, exactly checkable prompts (under two minutes).'}
+                : 'Not run yet: checks the local model on short, exactly checkable prompts (under two minutes).')}
           </p>
         </div>
-        {running && view.last ? (
+        {running && last ? (
           <p className="font-mono text-xs" data-testid="self-check-last">
-            {view.last.passed ? 'PASS' : 'FAIL'} {view.last.cluster} · {view.last.itemId}
-            {view.last.passed ? '' : ` — ${view.last.note}`}
+            {last.passed ? 'PASS' : 'FAIL'} {last.cluster} · {last.itemId}
+            {last.passed ? '' : ` — ${last.note}`}
           </p>
         ) : null}
         {status?.error ? (
@@ -85,9 +87,9 @@ export function SelfCheckPanel({ client, enabled, className = '' }: SelfCheckPan
             {status.error}
           </p>
         ) : null}
-        {view.error ? (
+        {error ? (
           <p role="alert" className="on-dark bg-black p-2 text-sm text-white">
-            {view.error.message}
+            {error.message}
           </p>
         ) : null}
         {rows.length > 0 ? (

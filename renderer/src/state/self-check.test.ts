@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { ProbeStatus } from '../../../shared/probe'
-import { initialSelfCheck, selfCheckReducer, selfCheckRows } from './self-check'
+import { lastProbeReducer, progressLine, selfCheckRows } from './self-check'
 
 const results: NonNullable<ProbeStatus['results']> = {
   version: 1,
@@ -17,6 +17,8 @@ const results: NonNullable<ProbeStatus['results']> = {
   ],
 }
 const idle: ProbeStatus = { revision: 3, state: 'idle', progress: null, error: null, results, offsets: [{ cluster: 'maths', points: 17, reason: 'r' }] }
+const running: ProbeStatus = { ...idle, revision: 1, state: 'running', progress: { model: 'llama3.2:3b', done: 0, total: 48 } }
+const progress = { model: 'llama3.2:3b', done: 3, total: 48, itemId: 'maths-ages', cluster: 'maths', passed: false, note: 'answered 14, expected 16' }
 
 describe('selfCheckRows', () => {
   it('lists clusters weakest first with their pass rate and routing effect', () => {
@@ -29,23 +31,19 @@ describe('selfCheckRows', () => {
   })
 })
 
-describe('selfCheckReducer', () => {
-  it('follows a run: started, each probe as progress, then the finished status', () => {
-    const running: ProbeStatus = { ...idle, revision: 1, state: 'running', progress: { model: 'llama3.2:3b', done: 0, total: 48 } }
-    let view = selfCheckReducer(initialSelfCheck, { type: 'status', status: running })
-    expect(view).toEqual({ status: running, last: null, error: null })
-    const progress = { model: 'llama3.2:3b', done: 3, total: 48, itemId: 'maths-ages', cluster: 'maths', passed: false, note: 'answered 14, expected 16' }
-    view = selfCheckReducer(view, { type: 'progress', progress })
-    expect(view.status?.progress).toEqual({ model: 'llama3.2:3b', done: 3, total: 48 })
-    expect(view.last).toBe(progress)
-    view = selfCheckReducer(view, { type: 'status', status: idle })
-    expect(view.status).toBe(idle)
-    expect(view.last).toBe(progress) // the last answer stays visible after the run
+describe('a run as the panel follows it', () => {
+  it('shows the last probe answered, forgets it when a new run starts, keeps it after the run', () => {
+    let last = lastProbeReducer(null, { type: 'progress', progress })
+    expect(last).toBe(progress)
+    expect(progressLine(running, last)).toBe('Running: 3 of 48 probes on llama3.2:3b')
+    last = lastProbeReducer(last, { type: 'status', status: idle })
+    expect(last).toBe(progress)
+    expect(progressLine(idle, last)).toBeNull()
+    expect(lastProbeReducer(last, { type: 'status', status: running })).toBeNull()
   })
 
-  it('keeps the newest status when an older one arrives late (a call answer after the event)', () => {
-    const stopping: ProbeStatus = { ...idle, revision: 2, state: 'stopping', progress: { model: 'm', done: 2, total: 48 } }
-    const view = selfCheckReducer(selfCheckReducer(initialSelfCheck, { type: 'status', status: idle }), { type: 'status', status: stopping })
-    expect(view.status).toBe(idle)
+  it('says when a run is stopping', () => {
+    const stopping: ProbeStatus = { ...running, revision: 2, state: 'stopping' }
+    expect(progressLine(stopping, null)).toBe('Stopping: 0 of 48 probes on llama3.2:3b')
   })
 })

@@ -1,34 +1,18 @@
 import type { ProbeProgress, ProbeStatus } from '../../../shared/probe'
-import type { ErrorReport } from '../client/errors'
 
-/** The SELF-CHECK panel's view of the engine: its status (with results), the last probe answered, a failed call. */
-export interface SelfCheckView {
-  status: ProbeStatus | null
-  last: ProbeProgress | null
-  error: ErrorReport | null
+/** The last probe answered in the current run; a new run starts from none. */
+export type SelfCheckAction = { type: 'status'; status: ProbeStatus } | { type: 'progress'; progress: ProbeProgress }
+
+export function lastProbeReducer(last: ProbeProgress | null, action: SelfCheckAction): ProbeProgress | null {
+  if (action.type === 'progress') return action.progress
+  return action.status.state === 'running' && action.status.progress?.done === 0 ? null : last
 }
 
-export const initialSelfCheck: SelfCheckView = { status: null, last: null, error: null }
-
-export type SelfCheckAction = { type: 'status'; status: ProbeStatus } | { type: 'progress'; progress: ProbeProgress } | { type: 'failed'; error: ErrorReport }
-
-export function selfCheckReducer(view: SelfCheckView, action: SelfCheckAction): SelfCheckView {
-  switch (action.type) {
-    case 'status': {
-      // Events and call answers can cross on the way: an older status never replaces a newer one.
-      if (view.status && action.status.revision < view.status.revision) return view
-      // A run that has not answered a probe yet starts from an empty progress line.
-      const fresh = action.status.state === 'running' && action.status.progress?.done === 0
-      return { status: action.status, last: fresh ? null : view.last, error: null }
-    }
-    case 'progress': {
-      const status = view.status
-      const running = status && status.state !== 'idle' ? { ...status, progress: { model: action.progress.model, done: action.progress.done, total: action.progress.total } } : status
-      return { ...view, status: running, last: action.progress }
-    }
-    case 'failed':
-      return { ...view, error: action.error }
-  }
+/** "Running: 3 of 48 probes on llama3.2:3b", from the freshest of the status and the last progress event. */
+export function progressLine(status: ProbeStatus, last: ProbeProgress | null): string | null {
+  if (status.state === 'idle' || !status.progress) return null
+  const done = Math.max(status.progress.done, last?.done ?? 0)
+  return `${status.state === 'stopping' ? 'Stopping' : 'Running'}: ${done} of ${status.progress.total} probes on ${status.progress.model}`
 }
 
 export interface SelfCheckRow {
