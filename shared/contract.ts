@@ -8,6 +8,7 @@ import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
 import { keysContract, keysEvents } from './keys'
 import { policyContract, policyEvents } from './policy-contract'
+import { probeContract, probeEvents } from './probe'
 import { telemetryContract } from './telemetry'
 
 /**
@@ -46,6 +47,8 @@ export const contract = {
   ...policyContract,
   // What the bandit has learned per arm (shared/bandit.ts).
   ...banditContract,
+  // The local self-check: run, stop, and its per-cluster pass rates (shared/probe.ts).
+  ...probeContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */
@@ -55,6 +58,7 @@ export const events = {
   ...keysEvents,
   'health.status': EndpointsReport,
   ...policyEvents,
+  ...probeEvents,
 } as const
 
 export type Contract = typeof contract

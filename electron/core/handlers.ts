@@ -74,5 +74,9 @@ export function createHandlers(services: Services): Handlers {
     'policy.audit': async ({ limit }) => ({ entries: await services.router.overrides.audit.list(limit ?? 50) }),
     'policy.revert': async ({ id }) => revertOverride(policy(), id),
     'bandit.arms': async () => armValues(services.router.bandit.stats(), services.router.policyStore.get().bandit),
+    // The local self-check runs in the background; progress arrives as probe.progress / probe.status events.
+    'probe.start': async ({ model }) => services.probe.start(model),
+    'probe.stop': async () => services.probe.stop(),
+    'probe.status': async () => services.probe.status(),
   }
 }

@@ -10,6 +10,8 @@ import type { DecideOptions } from './engine/router'
 import { EventBus } from './lib/event-bus'
 import { outcomeFeedback } from './chat/outcome'
 import { routerHooks } from './health/router-hooks'
+import { ProbeService } from './learning/probe/probe-service'
+import { syncIntervalFromEnv } from './state/state-db'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
 import type { ClusterOffsetRegistry } from './engine/cluster-offsets'
@@ -67,8 +69,13 @@ export interface Services {
   clusters: ClusterService
   /** One row per generation in <dataDir>/telemetry.db (never any prompt or answer text), and thumbs up/down. */
   telemetry: TelemetryStore
+  /** The local self-check: its per-cluster pass rates move routing; re-run when the local model changes. */
+  probe: ProbeService
   close(): Promise<void>
 }
+
+/** How often the host looks for a changed local model (the self-check then runs again). */
+const PROBE_RECHECK_MS = 10 * 60_000
 
 const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
 
@@ -125,6 +132,22 @@ export async function createServices(options: ServicesOptions): Promise<Services
   })
   providers.onReport((report) => bus.emit('health.status', report))
   providers.start()
+  const probe = new ProbeService({
+    bridge,
+    dataDir,
+    log,
+    onProgress: (progress) => bus.emit('probe.progress', progress),
+    onStatus: (status) => bus.emit('probe.status', status),
+  })
+  providers.addProblemSource(() => probe.problem)
+  // The pass rates move their clusters' routing through the router's one offset mechanism.
+  router.clusterOffsets.register(probe.offsets)
+  // Off the request path: at start (once warm) and on a slow schedule, never per decision.
+  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${(error as Error).message}`))
+  void router.warmedUp.then(recheckProbe)
+  const probeTimer = setInterval(recheckProbe, PROBE_RECHECK_MS).unref()
+  // A `routellm probe` run beside this host saves new results: follow them within one sync interval.
+  const probeFollow = setInterval(() => void probe.follow(), syncIntervalFromEnv(env)).unref()
 
   return {
     host: options.host,
@@ -139,9 +162,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
     providers,
     clusters,
     telemetry,
+    probe,
     async close() {
+      clearInterval(probeTimer)
+      clearInterval(probeFollow)
+      probe.stop()
       // Generations end first: their outcomes still reach telemetry and the bandit.
       await chat.close()
+      await probe.idle()
       providers.close()
       await router.close?.()
       telemetry.close()

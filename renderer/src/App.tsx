@@ -11,6 +11,7 @@ import { HealthPanel } from './components/HealthPanel'
 import { OllamaPanel } from './components/OllamaPanel'
 import { PolicyPanel } from './components/PolicyPanel'
 import { PromptPanel } from './components/PromptPanel'
+import { SelfCheckPanel } from './components/SelfCheckPanel'
 import { SettingsPanel } from './components/SettingsPanel'
 import { Pathway } from './components/Pathway'
 import { TelemetryBar } from './components/TelemetryBar'
@@ -208,6 +209,7 @@ export function App({ client, hasToken }: AppProps) {
         <WhatIfPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} onCost={setCost} />
         <PolicyPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <SelfCheckPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>
