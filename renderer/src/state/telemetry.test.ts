@@ -58,6 +58,9 @@ const row = (requestId: string, over: Partial<TelemetryRow> = {}): TelemetryRow 
   outputTokens: 2,
   costUsd: 0,
   feedback: null,
+  cluster: null,
+  retryOf: null,
+  retriedBy: null,
   ...over,
 })
 const err = { message: 'boom', code: 'internal' as const, details: [], hint: null }
