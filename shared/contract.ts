@@ -5,6 +5,7 @@ import { Decision, Tier } from './decision'
 import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
 import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
+import { optimizeContract } from './optimize'
 import { keysContract, keysEvents } from './keys'
 import { policyContract } from './policy-contract'
 import { telemetryContract } from './telemetry'
@@ -43,6 +44,8 @@ export const contract = {
   ...telemetryContract,
   // The routing policy: what is in force, why a file was rejected, and the threshold (shared/policy-contract.ts).
   ...policyContract,
+  // Optimize Load: proposals from telemetry, applied and reverted through the audited policy override (shared/optimize.ts).
+  ...optimizeContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */

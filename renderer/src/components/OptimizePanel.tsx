@@ -1,0 +1,186 @@
+import { useCallback, useEffect, useState } from 'react'
+import type { OptimizeReport, ReplayFigures } from '../../../shared/optimize'
+import type { PolicyAuditEntry } from '../../../shared/policy-contract'
+import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { formatMs } from '../format'
+import { formatUsd } from '../state/health'
+import { formatShare } from '../state/telemetry'
+import { Panel } from './Panel'
+import { TableHead } from './TableHead'
+
+interface OptimizePanelProps {
+  client: DashboardClient
+  enabled: boolean
+  className?: string
+}
+
+const AUDIT_ROWS = 10
+
+/** One replayed figure, today beside proposed. */
+function Pair({ label, today, proposed }: { label: string; today: string; proposed: string }) {
+  return (
+    <div className="flex gap-2">
+      <dt className="font-bold text-gray-600">{label}</dt>
+      <dd>
+        {today} → <strong>{proposed}</strong>
+      </dd>
+    </div>
+  )
+}
+
+function Replay({ today, proposed, testId }: { today: ReplayFigures; proposed: ReplayFigures; testId: string }) {
+  return (
+    <dl className="flex flex-wrap gap-x-4 gap-y-1 text-xs uppercase" data-testid={testId}>
+      <Pair label="Local share" today={formatShare(today.localShare)} proposed={formatShare(proposed.localShare)} />
+      <Pair label="Failed local" today={String(today.failedLocal)} proposed={String(proposed.failedLocal)} />
+      <Pair label="Cost" today={formatUsd(today.costUsd)} proposed={formatUsd(proposed.costUsd)} />
+      <Pair label="Mean latency" today={formatMs(today.meanLatencyMs)} proposed={formatMs(proposed.meanLatencyMs)} />
+    </dl>
+  )
+}
+
+/**
+ * OPTIMIZE LOAD: what this machine's telemetry suggests changing in the policy, each change
+ * with its reason, its evidence and its replay beside today's policy; Apply writes them as
+ * one audited override, Revert puts the policy back as it was; the audit list shows who
+ * changed the policy, when and why.
+ */
+export function OptimizePanel({ client, enabled, className }: OptimizePanelProps) {
+  const [report, setReport] = useState<OptimizeReport | null>(null)
+  const [audit, setAudit] = useState<PolicyAuditEntry[]>([])
+  const [busy, setBusy] = useState(false)
+  const [message, setMessage] = useState<string | null>(null)
+  const [error, setError] = useState<ErrorReport | null>(null)
+
+  const loadAudit = useCallback(async () => {
+    setAudit((await client.call('policy.audit', { limit: AUDIT_ROWS })).entries)
+  }, [client])
+
+  const act = useCallback(async (work: () => Promise<void>) => {
+    setBusy(true)
+    setError(null)
+    try {
+      await work()
+    } catch (err) {
+      setError(describeError(err))
+    } finally {
+      setBusy(false)
+    }
+  }, [])
+
+  const onPropose = useCallback(
+    () =>
+      act(async () => {
+        setMessage(null)
+        setReport(await client.call('optimize.propose', {}))
+        await loadAudit()
+      }),
+    [act, client, loadAudit],
+  )
+
+  const onApply = useCallback(
+    () =>
+      act(async () => {
+        const result = await client.call('optimize.apply', {})
+        setMessage(result.applied ? `Applied ${result.report.proposals.length} change(s).` : 'Nothing to apply.')
+        setReport(await client.call('optimize.propose', {}))
+        await loadAudit()
+      }),
+    [act, client, loadAudit],
+  )
+
+  const onRevert = useCallback(
+    () =>
+      act(async () => {
+        await client.call('optimize.revert', {})
+        setMessage('Reverted: the policy is back as it was before the last change by Optimize Load.')
+        setReport(await client.call('optimize.propose', {}))
+        await loadAudit()
+      }),
+    [act, client, loadAudit],
+  )
+
+  useEffect(() => {
+    if (enabled) void loadAudit().catch((err: unknown) => setError(describeError(err)))
+  }, [enabled, loadAudit])
+
+  const hasOptimizeWrite = audit.some((e) => e.actor === 'optimize' && !e.reason.startsWith('revert '))
+
+  return (
+    <Panel title="Optimize Load" className={className}>
+      <div className="flex flex-col gap-4" data-testid="optimize-panel">
+        <p className="text-sm">
+          Learns from what happened on this machine (thumbs, Retry in the cloud, stopped answers, latency, cost): small, bounded changes with their
+          evidence, replayed on recent decisions before you apply them.
+        </p>
+        <div className="flex flex-wrap gap-3">
+          <button type="button" className="btn" data-testid="optimize-propose" disabled={!enabled || busy} onClick={() => void onPropose()}>
+            Propose
+          </button>
+          <button type="button" className="btn" data-testid="optimize-apply" disabled={!enabled || busy || !report?.patch} onClick={() => void onApply()}>
+            Apply
+          </button>
+          <button type="button" className="btn btn-secondary" data-testid="optimize-revert" disabled={!enabled || busy || !hasOptimizeWrite} onClick={() => void onRevert()}>
+            Revert
+          </button>
+        </div>
+        {message ? (
+          <p className="text-sm font-bold" role="status" data-testid="optimize-message">
+            {message}
+          </p>
+        ) : null}
+        {error ? (
+          <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="optimize-error">
+            {error.message}
+          </p>
+        ) : null}
+        {report ? (
+          <div className="flex flex-col gap-3">
+            <p className="label">
+              {report.evidence.decisions} decisions since {new Date(report.evidence.since).toLocaleString()}
+            </p>
+            {report.proposals.length === 0 ? (
+              <p className="text-sm" data-testid="optimize-none">
+                Nothing to change: the evidence is within the guardrails.
+              </p>
+            ) : (
+              <ul className="flex flex-col gap-2" data-testid="optimize-proposals">
+                {report.proposals.map((p) => (
+                  <li key={p.id} className="border-2 border-black p-2" data-testid="optimize-proposal" data-proposal={p.id}>
+                    <p className="font-bold">
+                      {p.kind === 'threshold' ? 'Threshold' : `Cluster "${p.cluster}" offset`}: {p.from} → {p.to}
+                    </p>
+                    <p className="text-sm break-words">{p.reason}</p>
+                    <Replay today={p.replay.today} proposed={p.replay.proposed} testId="optimize-replay" />
+                  </li>
+                ))}
+              </ul>
+            )}
+            {report.proposals.length > 1 ? <Replay today={report.replay.today} proposed={report.replay.proposed} testId="optimize-replay-all" /> : null}
+            {report.notes.length > 0 ? (
+              <ul className="list-inside list-disc text-xs text-gray-700">
+                {report.notes.map((n, i) => (
+                  <li key={i}>{n}</li>
+                ))}
+              </ul>
+            ) : null}
+          </div>
+        ) : null}
+        {audit.length > 0 ? (
+          <table className="w-full border-collapse text-sm" data-testid="optimize-audit">
+            <TableHead columns={['When', 'Who', 'Why']} />
+            <tbody>
+              {audit.map((e) => (
+                <tr key={e.id} className="border-b-2 border-black" data-actor={e.actor}>
+                  <td className="cell whitespace-nowrap">{new Date(e.at).toLocaleString()}</td>
+                  <td className="cell font-bold uppercase">{e.actor}</td>
+                  <td className="cell break-words">{e.reason}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </Panel>
+  )
+}
