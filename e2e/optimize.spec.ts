@@ -1,6 +1,8 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
+import type { PolicyView } from '../shared/policy-contract'
+import type { TelemetryRow } from '../shared/telemetry'
 import { TelemetryStore } from '../electron/core/telemetry/store'
 import { syntheticRows } from '../test/learning/synthetic'
 import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
@@ -62,14 +64,14 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
     await ollama?.close()
   })
 
-  const rpc = async (channel: string, body: unknown) => {
+  const rpc = async <T>(channel: string, body: unknown): Promise<T> => {
     const res = await fetch(`${host.origin}/api/rpc/${channel}`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
       body: JSON.stringify(body),
     })
     expect(res.status).toBe(200)
-    return res.json()
+    return (await res.json()) as T
   }
 
   test('the panel shows a proposal and its replay; Apply, then Revert restores the override byte for byte', async ({ page }) => {
@@ -93,9 +95,9 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
       await panel.getByTestId('optimize-apply').click()
       await expect(panel.getByTestId('optimize-message')).toContainText('Applied 1 change')
       await expect(panel.getByTestId('optimize-audit').locator('tr[data-actor="optimize"]')).toHaveCount(1)
-      const view = await rpc('policy.get', {})
-      expect(view.effective.clusterOffsets.maths).toBeGreaterThan(0)
-      expect(view.effective.threshold).toBe(64)
+      const view = await rpc<PolicyView>('policy.get', {})
+      expect((view.effective['clusterOffsets'] as Record<string, number>)['maths']).toBeGreaterThan(0)
+      expect(view.effective['threshold']).toBe(64)
       expect(readFileSync(file, 'utf8')).not.toBe(OVERRIDE_BEFORE)
     })
 
@@ -103,8 +105,8 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
       await panel.getByTestId('optimize-revert').click()
       await expect(panel.getByTestId('optimize-message')).toContainText('Reverted')
       await expect.poll(() => (existsSync(file) ? readFileSync(file, 'utf8') : null)).toBe(OVERRIDE_BEFORE)
-      const view = await rpc('policy.get', {})
-      expect(view.effective.clusterOffsets.maths ?? 0).toBe(0)
+      const view = await rpc<PolicyView>('policy.get', {})
+      expect((view.effective['clusterOffsets'] as Record<string, number>)['maths'] ?? 0).toBe(0)
     })
   })
 
@@ -127,7 +129,7 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
 
     await expect
       .poll(async () => {
-        const { rows } = (await rpc('telemetry.recent', { limit: 10 })) as { rows: { requestId: string; retryOf: string | null; retriedBy: string | null }[] }
+        const { rows } = await rpc<{ rows: TelemetryRow[] }>('telemetry.recent', { limit: 10 })
         return { local: rows.find((r) => r.requestId === localId)?.retriedBy, cloud: rows.find((r) => r.requestId === cloudId)?.retryOf }
       })
       .toEqual({ local: cloudId, cloud: localId })

@@ -18,6 +18,7 @@ import { createProviderStack, type ProviderStack } from './providers/stack'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
+import { loadTelemetryRules, telemetryRulesFileOf } from './learning/rules-file'
 import { retentionFromEnv, TelemetryStore } from './telemetry/index'
 
 export interface ServicesOptions {
@@ -96,8 +97,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     pillar: router.standard.semantic,
     policy: () => router.policyStore.get(),
   })
-  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory.
-  const telemetry = new TelemetryStore({ dataDir, retention: retentionFromEnv(env, log), log })
+  // The telemetry rules (retention, the retry window, Optimize Load's guardrails): re-read before each Optimize run.
+  const rulesFile = telemetryRulesFileOf(dataDir)
+  let rules = await loadTelemetryRules(rulesFile, log)
+  const currentRules = async () => (rules = await loadTelemetryRules(rulesFile, log))
+  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory. The environment wins over the rules file.
+  const telemetry = new TelemetryStore({ dataDir, retention: { ...rules.retention, ...retentionFromEnv(env, log) }, retryWindowMs: () => rules.retryWindowSeconds * 1000, log })
   const chat = new ChatService({
     router,
     bus,

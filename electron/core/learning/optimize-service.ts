@@ -1,6 +1,6 @@
 import type { OptimizeApplyResult, OptimizeReport } from '../../../shared/optimize'
 import type { TelemetryRules } from '../../../shared/telemetry-rules'
-import type { TelemetryStore } from '../telemetry/store'
+import type { TelemetryRow } from '../../../shared/telemetry'
 import { propose, type Conditions, type OptimizeInput } from './optimize'
 
 /** The audited policy override, as Optimize Load writes it (always as actor 'optimize'). */
@@ -11,7 +11,8 @@ export interface OverrideWriter {
 }
 
 export interface OptimizeServiceDeps {
-  telemetry: Pick<TelemetryStore, 'evidence'>
+  /** Recent decisions since `since` (epoch ms), newest first, at most `limit` (the telemetry store's evidence()). */
+  telemetry: { evidence(since: number, limit: number): TelemetryRow[] }
   policy: () => OptimizeInput['policy']
   rules: () => Promise<TelemetryRules>
   conditions: () => Conditions
