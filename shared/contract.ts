@@ -7,7 +7,7 @@ import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
 import { optimizeContract } from './optimize'
 import { keysContract, keysEvents } from './keys'
-import { policyContract } from './policy-contract'
+import { policyContract, policyEvents } from './policy-contract'
 import { telemetryContract } from './telemetry'
 
 /**
@@ -54,6 +54,7 @@ export const events = {
   'chat.token': ChatToken,
   ...keysEvents,
   'health.status': EndpointsReport,
+  ...policyEvents,
 } as const
 
 export type Contract = typeof contract
