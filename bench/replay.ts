@@ -25,15 +25,14 @@ export function replayBench(): { readMs: number; replayMs: number; totalMs: numb
   })
   for (const r of rows) store.insert({ ...r, ts: Date.parse(r.at) })
   store.flushPending()
-  const candidate = { ...DEFAULT_POLICY, threshold: 62 }
-  const offsetOf = (_p: unknown, cluster: string | null) => (cluster === 'maths' ? 5 : 0)
+  const candidate = { ...DEFAULT_POLICY, threshold: 62, clusterOffsets: { maths: 5 } }
   const times: { read: number; replay: number }[] = []
   for (let run = 0; run < 5; run++) {
     const t0 = performance.now()
     const read = store.evidence(0, ROWS)
     const evidence = prepareEvidence(read, DEFAULT_TELEMETRY_RULES.failure)
     const t1 = performance.now()
-    const result = replay(evidence, candidate, offsetOf)
+    const result = replay(evidence, candidate)
     const t2 = performance.now()
     if (result.figures.decisions !== ROWS) throw new Error(`replayed ${result.figures.decisions} rows, not ${ROWS}`)
     times.push({ read: t1 - t0, replay: t2 - t1 })

@@ -20,6 +20,8 @@ import { createProviderStack, type ProviderStack } from './providers/stack'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
+import { conditionsOf } from './learning/conditions'
+import { OptimizeService } from './learning/optimize-service'
 import { loadTelemetryRules, telemetryRulesFileOf } from './learning/rules-file'
 import { retentionFromEnv, TelemetryStore } from './telemetry/index'
 
@@ -65,6 +67,8 @@ export interface Services {
   clusters: ClusterService
   /** One row per generation in <dataDir>/telemetry.db (never any prompt or answer text), and thumbs up/down. */
   telemetry: TelemetryStore
+  /** Optimize Load: proposals from telemetry, applied and reverted through the audited override; on a schedule when the rules say so. */
+  optimize: OptimizeService
   close(): Promise<void>
 }
 
@@ -125,6 +129,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
       outcomeFeedback(outcome).forEach((feedback) => router.record(feedback))
     },
   })
+  const optimize = new OptimizeService({
+    telemetry,
+    policy: () => router.policyStore.get(),
+    rules: currentRules,
+    conditions: () => conditionsOf(providers.gate.report(), providers.costs.summary()),
+    offsetSources: [router.clusterOffsets],
+    overrides: router.overrides,
+    log,
+  })
+  void optimize.startSchedule()
   providers.onReport((report) => bus.emit('health.status', report))
   providers.start()
 
@@ -141,7 +155,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     providers,
     clusters,
     telemetry,
+    optimize,
     async close() {
+      optimize.stopSchedule()
       // Generations end first: their outcomes still reach telemetry and the bandit.
       await chat.close()
       providers.close()

@@ -25,7 +25,7 @@ function service(schedule: { enabled: boolean; everyHours: number }) {
   const rows = syntheticRows({ n: 400, now: NOW, clusters: [{ id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' }] })
   const svc = new OptimizeService({
     telemetry: { evidence: () => rows },
-    policy: () => ({ ...DEFAULT_POLICY, composition: { ...DEFAULT_POLICY.composition, pooling: 'mean' }, clusterOffsets: {} }),
+    policy: () => ({ ...DEFAULT_POLICY, composition: { ...DEFAULT_POLICY.composition, pooling: 'mean' } }),
     rules: async () => rules,
     conditions: () => ({ cloudDegraded: null, budgetShare: null }),
     overrides: writer,

@@ -1,6 +1,7 @@
 import type { OptimizeApplyResult, OptimizeReport } from '../../../shared/optimize'
 import type { TelemetryRules } from '../../../shared/telemetry-rules'
 import type { TelemetryRow } from '../../../shared/telemetry'
+import type { ClusterOffsetSource } from '../engine/cluster-offsets'
 import { propose, type Conditions, type OptimizeInput } from './optimize'
 
 /** The audited policy override, as Optimize Load writes it (always as actor 'optimize'). */
@@ -16,6 +17,8 @@ export interface OptimizeServiceDeps {
   policy: () => OptimizeInput['policy']
   rules: () => Promise<TelemetryRules>
   conditions: () => Conditions
+  /** Offsets the router adds beside the policy's (the local-model probe's): the replay counts them. */
+  offsetSources?: readonly ClusterOffsetSource[]
   overrides: OverrideWriter
   log?: (line: string) => void
   now?: () => number
@@ -47,7 +50,7 @@ export class OptimizeService {
     const rules = await this.deps.rules()
     const now = this.now()
     const rows = this.deps.telemetry.evidence(now - rules.windows.evidenceDays * 86_400_000, rules.windows.evidenceRows)
-    return propose({ rows, policy: this.deps.policy(), rules, conditions: this.deps.conditions(), now })
+    return propose({ rows, policy: this.deps.policy(), rules, conditions: this.deps.conditions(), now, ...(this.deps.offsetSources ? { offsetSources: this.deps.offsetSources } : {}) })
   }
 
   async apply(): Promise<OptimizeApplyResult> {

@@ -1,15 +1,14 @@
 import type { OptimizeReport, Proposal, SideBySide } from '../../../shared/optimize'
-import type { Policy as BasePolicy } from '../../../shared/policy'
-type PolicyPatch = Record<string, unknown>
+import type { Policy, PolicyPatch } from '../../../shared/policy'
 import type { TelemetryRow } from '../../../shared/telemetry'
 import { MIN_WARMUP_EPSILON, type TelemetryRules } from '../../../shared/telemetry-rules'
-import { prepareEvidence, replay, type Evidence, type OffsetOf } from './replay'
+import { prepareEvidence, replay, type Evidence } from './replay'
 import { failedLocal, servedTier } from './signals'
 
-// TEMPORARY until the policy carries cluster offsets.
-type Policy = BasePolicy & { clusterOffsets: Record<string, number> }
-const OFFSET_CAP = 20
-const offsetOf: OffsetOf = (policy, cluster) => (cluster === null ? 0 : ((policy as Policy).clusterOffsets[cluster] ?? 0))
+import type { ClusterOffsetSource } from '../engine/cluster-offsets'
+
+/** The largest offset Optimize Load writes: the policy's cap, within what one policy entry may hold. */
+const offsetCap = (policy: Policy) => Math.min(policy.clusterOffsetMax, 30)
 
 /** What Optimize Load reads besides telemetry: the cloud's health and the budget. */
 export interface Conditions {
@@ -26,6 +25,8 @@ export interface OptimizeInput {
   rules: TelemetryRules
   conditions: Conditions
   now: number
+  /** Offsets from elsewhere (the local-model probe), which the router adds too: the replay counts them. */
+  offsetSources?: readonly ClusterOffsetSource[]
 }
 
 interface ClusterEvidence {
@@ -52,12 +53,12 @@ function clusterEvidence(rows: readonly TelemetryRow[], failure: TelemetryRules[
 }
 
 /** The next offset of one cluster, or null to leave it: cloudward when its local answers fail, back toward 0 when they stopped. */
-function nextOffset(current: number, c: ClusterEvidence, o: TelemetryRules['optimize']): { to: number; why: string } | null {
+function nextOffset(current: number, c: ClusterEvidence, o: TelemetryRules['optimize'], cap: number): { to: number; why: string } | null {
   const rate = c.failedLocal / c.localAnswers
   if (rate >= o.failureRateHigh) {
     // The further above the bar, the bigger the step, never more than the bound.
     const step = Math.min(o.maxClusterStep, Math.max(1, Math.round((rate - o.failureRateLow) * 2 * o.maxClusterStep)))
-    const to = Math.min(OFFSET_CAP, current + step)
+    const to = Math.min(cap, current + step)
     if (to === current) return null
     return { to, why: `${c.failedLocal} of ${c.localAnswers} local answers failed (${pct(rate)}, above ${pct(o.failureRateHigh)}): send more of this cluster to the cloud` }
   }
@@ -119,8 +120,8 @@ function candidate(policy: Policy, offsets: Record<string, number>, threshold: n
   return { ...policy, threshold, clusterOffsets: { ...policy.clusterOffsets, ...offsets } }
 }
 
-function sideBySide(evidence: Evidence, today: Policy, proposed: Policy): SideBySide {
-  return { today: replay(evidence, today, offsetOf).figures, proposed: replay(evidence, proposed, offsetOf).figures }
+function sideBySide(evidence: Evidence, today: Policy, proposed: Policy, sources: readonly ClusterOffsetSource[]): SideBySide {
+  return { today: replay(evidence, today, sources).figures, proposed: replay(evidence, proposed, sources).figures }
 }
 
 /**
@@ -133,6 +134,7 @@ function sideBySide(evidence: Evidence, today: Policy, proposed: Policy): SideBy
  */
 export function propose(input: OptimizeInput): OptimizeReport {
   const { rows, policy, rules } = input
+  const sources = input.offsetSources ?? []
   const o = rules.optimize
   const evidence = prepareEvidence(rows, rules.failure)
   const notes: string[] = []
@@ -145,7 +147,7 @@ export function propose(input: OptimizeInput): OptimizeReport {
       if (c.failedLocal > 0 || current !== 0) notes.push(`cluster "${cluster}": ${c.decisions} decisions, ${c.localAnswers} answered locally; a change needs ${o.minEvidence} decisions with local answers`)
       continue
     }
-    const next = nextOffset(current, c, o)
+    const next = nextOffset(current, c, o, offsetCap(policy))
     if (!next) continue
     offsets[cluster] = next.to
     proposals.push({
@@ -156,7 +158,7 @@ export function propose(input: OptimizeInput): OptimizeReport {
       to: next.to,
       reason: next.why,
       evidence: { ...c, failureRate: Math.round((c.failedLocal / c.localAnswers) * 1000) / 1000 },
-      replay: sideBySide(evidence, policy, candidate(policy, { [cluster]: next.to }, policy.threshold)),
+      replay: sideBySide(evidence, policy, candidate(policy, { [cluster]: next.to }, policy.threshold), sources),
     })
   }
 
@@ -178,7 +180,7 @@ export function propose(input: OptimizeInput): OptimizeReport {
         to,
         reason: `${agreeing.join('; ')}: ${net > 0 ? 'keep more prompts on this machine' : 'send more prompts to the cloud'}`,
         evidence: { decisions: rows.length, localAnswers: rows.filter((r) => servedTier(r) === 'local').length, failedLocal: 0, failureRate: null },
-        replay: sideBySide(evidence, policy, candidate(policy, {}, to)),
+        replay: sideBySide(evidence, policy, candidate(policy, {}, to), sources),
       })
     }
   }
@@ -193,7 +195,7 @@ export function propose(input: OptimizeInput): OptimizeReport {
     evidence: { since: oldest, decisions: rows.length },
     proposals,
     patch,
-    replay: sideBySide(evidence, policy, proposed),
+    replay: sideBySide(evidence, policy, proposed, sources),
     notes,
   }
 }
@@ -213,7 +215,7 @@ export function guardrailViolations(today: Policy, proposed: Policy, rows: reado
     const [a, b] = [today.clusterOffsets[cluster] ?? 0, proposed.clusterOffsets[cluster] ?? 0]
     if (a === b) continue
     if (Math.abs(b - a) > o.maxClusterStep + 1e-9) out.push(`cluster "${cluster}" offset moved ${a} → ${b}`)
-    if (Math.abs(b) > OFFSET_CAP) out.push(`cluster "${cluster}" offset ${b} is past the cap ${OFFSET_CAP}`)
+    if (Math.abs(b) > offsetCap(today)) out.push(`cluster "${cluster}" offset ${b} is past the cap ${offsetCap(today)}`)
     if ((evidence.get(cluster)?.decisions ?? 0) < o.minEvidence) out.push(`cluster "${cluster}" moved on ${evidence.get(cluster)?.decisions ?? 0} decisions`)
   }
   const [e0, e1] = [today.bandit.epsilon, proposed.bandit.epsilon]

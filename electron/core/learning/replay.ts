@@ -3,6 +3,7 @@ import type { ReplayFigures } from '../../../shared/optimize'
 import type { Policy } from '../../../shared/policy'
 import type { TelemetryRow } from '../../../shared/telemetry'
 import type { TelemetryRules } from '../../../shared/telemetry-rules'
+import { clusterOffsetFor, type ClusterOffsetSource } from '../engine/cluster-offsets'
 import { composeIndex } from '../engine/compose'
 import { failedLocal, servedTier } from './signals'
 
@@ -47,7 +48,8 @@ export interface Replay {
   clusters: ClusterReplay[]
 }
 
-const verdictOf = (p: TelemetryRow['pillars'][number]): PillarVerdict => ({
+/** A stored pillar score as the engine's verdict; the semantic one names its nearest cluster, as the offsets read it. */
+const verdictOf = (p: TelemetryRow['pillars'][number], cluster: string | null): PillarVerdict => ({
   pillar: p.pillar,
   status: p.status,
   score: p.score,
@@ -55,6 +57,7 @@ const verdictOf = (p: TelemetryRow['pillars'][number]): PillarVerdict => ({
   confidence: p.confidence ?? 1,
   reason: '',
   ms: 0,
+  ...(p.pillar === 'semantic' && cluster !== null ? { detail: { nearest: { id: cluster } } } : {}),
 })
 
 /** Reads the rows once: their verdicts, their failure signal, and the rates a moved decision is estimated with. */
@@ -68,7 +71,7 @@ export function prepareEvidence(rows: readonly TelemetryRow[], failure: Telemetr
     const tier = servedTier(row)
     const isFailed = failedLocal(row, failure)
     prepared.push({
-      verdicts: row.pillars.map(verdictOf),
+      verdicts: row.pillars.map((p) => verdictOf(p, row.cluster)),
       pinned: row.pinned !== null,
       decided: row.tier,
       tier,
@@ -103,19 +106,17 @@ export function prepareEvidence(rows: readonly TelemetryRow[], failure: Telemetr
   }
 }
 
-/** The points a policy adds to the index of a decision whose nearest cluster is `cluster`. */
-export type OffsetOf = (policy: Policy, cluster: string | null) => number
-
 /**
  * Re-decides the recent decisions under `policy` without any text: the stored pillar scores
- * and confidences are composed by the engine's own compose function, the cluster offset is
- * added, and the tier is read against the policy's threshold. Pinned decisions keep their
+ * and confidences are composed, and the cluster offset applied, by the engine's own
+ * functions (the policy's `clusterOffsets` plus `sources`, as the router adds them), and the
+ * tier is read against the policy's threshold. Pinned decisions keep their
  * tier; the judge counts only where it ran (a candidate cannot make it run on old prompts).
  * A decision that stays where it was keeps what happened; one that moves takes the expected
  * figures of where it goes (the cluster's local failure rate, the tier's mean latency, the
  * policy's cloud price for its tokens).
  */
-export function replay(evidence: Evidence, policy: Policy, offsetOf: OffsetOf): Replay {
+export function replay(evidence: Evidence, policy: Policy, sources: readonly ClusterOffsetSource[] = []): Replay {
   const price = policy.simulation.cloudPrice
   const figures: ReplayFigures = { decisions: evidence.rows.length, local: 0, localShare: null, failedLocal: 0, moved: { toCloud: 0, toLocal: 0 }, costUsd: 0, meanLatencyMs: null }
   const clusters = new Map<string, ClusterReplay>()
@@ -125,7 +126,7 @@ export function replay(evidence: Evidence, policy: Policy, offsetOf: OffsetOf): 
     let decided = row.decided
     if (!row.pinned) {
       const index = composeIndex(row.verdicts, policy)
-      if (index) decided = index.index + offsetOf(policy, row.cluster) > policy.threshold ? 'cloud' : 'local'
+      if (index) decided = (clusterOffsetFor(index.index, row.verdicts, policy, sources)?.after ?? index.index) > policy.threshold ? 'cloud' : 'local'
     }
     const moved = decided !== row.decided
     // Unchanged: what really happened (failover included); moved: the tier it now goes to.
