@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from '../shared/policy'
 import { DEFAULT_TELEMETRY_RULES } from '../shared/telemetry-rules'
 import { prepareEvidence, replay } from '../electron/core/learning/replay'
 import { TelemetryStore } from '../electron/core/telemetry/index'
-import { syntheticRows } from '../test/learning/synthetic'
+import { seedTelemetry, syntheticRows } from '../test/learning/synthetic'
 
 const ROWS = 10_000
 
@@ -23,7 +23,7 @@ export function replayBench(): { readMs: number; replayMs: number; totalMs: numb
       { id: 'chat', weight: 2, score: 20, failRate: 0.02 },
     ],
   })
-  for (const r of rows) store.insert({ ...r, ts: Date.parse(r.at) })
+  seedTelemetry(store, rows)
   store.flushPending()
   const candidate = { ...DEFAULT_POLICY, threshold: 62, clusterOffsets: { maths: 5 } }
   const times: { read: number; replay: number }[] = []

@@ -4,7 +4,7 @@ import { expect, test } from '@playwright/test'
 import type { PolicyView } from '../shared/policy-contract'
 import type { TelemetryRow } from '../shared/telemetry'
 import { TelemetryStore } from '../electron/core/telemetry/store'
-import { syntheticRows } from '../test/learning/synthetic'
+import { seedTelemetry, syntheticRows } from '../test/learning/synthetic'
 import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from './doubles/openai-double'
 import { startHeadlessHost, type RunningHost } from './headless-host'
@@ -51,7 +51,7 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
               { id: 'chat', weight: 1, score: 20, failRate: 0 },
             ],
           })
-          for (const row of rows) store.insert({ ...row, ts: Date.parse(row.at) })
+          seedTelemetry(store, rows)
           store.close()
         },
       },

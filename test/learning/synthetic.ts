@@ -87,3 +87,26 @@ export function syntheticRows(opts: SyntheticOptions): TelemetryRow[] {
   }
   return rows
 }
+
+/** What seedTelemetry needs of the telemetry store (its real API). */
+interface Recorder {
+  insert(row: Omit<TelemetryRow, 'at' | 'feedback' | 'retriedBy'> & { ts: number }): void
+  setFeedback(requestId: string, rating: 'up' | 'down'): unknown
+}
+
+/**
+ * Writes synthetic rows into a telemetry store the way they would have arrived: each row,
+ * then its signals through the store's own paths — a thumbs down as feedback, a Retry in the
+ * cloud as a cloud answer that names the row it retried.
+ */
+export function seedTelemetry(store: Recorder, rows: readonly TelemetryRow[]): void {
+  for (const row of [...rows].reverse()) {
+    const { at, feedback, retriedBy, ...rest } = row
+    const ts = Date.parse(at)
+    store.insert({ ...rest, ts })
+    if (retriedBy !== null) {
+      store.insert({ ...rest, requestId: retriedBy, decisionId: `${row.decisionId}-retry`, ts: ts + 1000, tier: 'cloud', pinned: 'override', servedTier: 'cloud', cluster: row.cluster, retryOf: row.requestId })
+    }
+    if (feedback !== null) store.setFeedback(row.requestId, feedback)
+  }
+}

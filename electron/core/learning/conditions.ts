@@ -12,8 +12,13 @@ export function conditionsOf(report: EndpointsReport, cost: CostSummary): Condit
   const cloud = report.endpoints.filter((e) => e.tier === 'cloud' && e.state !== 'disabled' && e.state !== 'misconfigured')
   const unwell = cloud.filter((e) => UNWELL.has(e.state))
   const cloudDegraded = cloud.length > 0 && unwell.length === cloud.length ? unwell.map((e) => `${e.id}: ${e.reason ?? e.state}`).join('; ') : null
+  return { cloudDegraded, budgetShare: budgetShareOf(cost) }
+}
+
+/** The spent share of the tightest cap (above 1 past it); null when no cap is set. */
+export function budgetShareOf(cost: CostSummary): number | null {
   const shares: number[] = []
   if (cost.budget.dailyUsd !== null && cost.budget.dailyUsd > 0) shares.push(cost.todayUsd / cost.budget.dailyUsd)
   if (cost.budget.monthlyUsd !== null && cost.budget.monthlyUsd > 0) shares.push(cost.monthUsd / cost.budget.monthlyUsd)
-  return { cloudDegraded, budgetShare: shares.length > 0 ? Math.max(...shares) : null }
+  return shares.length > 0 ? Math.max(...shares) : null
 }

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useState } from 'react'
 import type { OptimizeReport, ReplayFigures } from '../../../shared/optimize'
 import type { PolicyAuditEntry } from '../../../shared/policy-contract'
 import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { onReconnect } from '../client/reconnect'
 import { formatMs } from '../format'
 import { formatUsd } from '../state/health'
 import { formatShare } from '../state/telemetry'
@@ -53,7 +54,11 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
   const [error, setError] = useState<ErrorReport | null>(null)
 
   const loadAudit = useCallback(async () => {
-    setAudit((await client.call('policy.audit', { limit: AUDIT_ROWS })).entries)
+    try {
+      setAudit((await client.call('policy.audit', { limit: AUDIT_ROWS })).entries)
+    } catch (err) {
+      setError(describeError(err))
+    }
   }, [client])
 
   const act = useCallback(async (work: () => Promise<void>) => {
@@ -101,8 +106,20 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
   )
 
   useEffect(() => {
-    if (enabled) void loadAudit().catch((err: unknown) => setError(describeError(err)))
-  }, [enabled, loadAudit])
+    if (!enabled) return
+    let live = true
+    const load = () =>
+      client.call('policy.audit', { limit: AUDIT_ROWS }).then(
+        ({ entries }) => live && setAudit(entries),
+        (err: unknown) => live && setError(describeError(err)),
+      )
+    void load()
+    const off = onReconnect(client, () => void load())
+    return () => {
+      live = false
+      off()
+    }
+  }, [client, enabled])
 
   const hasOptimizeWrite = audit.some((e) => e.actor === 'optimize' && !e.reason.startsWith('revert '))
 
