@@ -163,7 +163,7 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
             ) : (
               <ul className="flex flex-col gap-2" data-testid="optimize-proposals">
                 {report.proposals.map((p) => (
-                  <li key={p.id} className="border-2 border-black p-2" data-testid="optimize-proposal" data-proposal={p.id}>
+                  <li key={p.id} className="border-2 border-black p-2" data-testid="optimize-proposal" data-proposal={p.id} data-from={p.from} data-to={p.to}>
                     <p className="font-bold">
                       {p.kind === 'threshold' ? 'Threshold' : `Cluster "${p.cluster}" offset`}: {p.from} → {p.to}
                     </p>
