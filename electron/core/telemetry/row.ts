@@ -1,6 +1,6 @@
 import type { PillarScore, RequestOutcome, TelemetryRow } from '../../../shared/telemetry'
-import type { Decision } from '../../../shared/decision'
 import type { ChatOutcome } from '../chat/chat-service'
+import { nearestCluster } from '../engine/cluster-offsets'
 
 /**
  * One generation, reduced to what telemetry may keep.
@@ -56,14 +56,8 @@ export function rowFromOutcome(outcome: ChatOutcome, ts: number): NewRow {
     inputTokens: int(outcome.inputTokens),
     outputTokens: int(outcome.outputTokens),
     costUsd: Math.max(0, num(outcome.costUsd)),
-    cluster: nearestCluster(d),
+    // An id from the user's cluster config, never text from the prompt.
+    cluster: nearestCluster(d.trace)?.id ?? null,
     retryOf: outcome.retryOf ?? null,
   }
-}
-
-/** The semantic pillar's nearest cluster id: an id from the user's cluster config, never text from the prompt. */
-export function nearestCluster(decision: Decision): string | null {
-  const nearest = decision.trace.find((v) => v.pillar === 'semantic' && v.status === 'scored')?.detail?.['nearest']
-  const id = (nearest as { id?: unknown } | null | undefined)?.id
-  return typeof id === 'string' && id.length > 0 && id.length <= 200 ? id : null
 }
