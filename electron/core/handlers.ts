@@ -8,7 +8,7 @@ import { submitFeedback } from './telemetry/feedback'
  * host over ipcMain, the headless host over HTTP. Inputs arrive already validated.
  */
 export function createHandlers(services: Services): Handlers {
-  const policy: PolicyFiles = { store: services.router.policyStore, overrides: services.router.overrides, dataDir: services.dataDir }
+  const policy = (): PolicyFiles => ({ store: services.router.policyStore, overrides: services.router.overrides, dataDir: services.dataDir })
   return {
     'route.decide': async ({ prompt, tier }) => services.router.decide(prompt, tier ? { tier } : {}),
     'chat.start': async (input) => services.chat.start(input),
@@ -65,13 +65,13 @@ export function createHandlers(services: Services): Handlers {
     'telemetry.recent': async ({ limit }) => ({ rows: services.telemetry.recent(limit ?? 50) }),
     'feedback.submit': async ({ requestId, rating }) => submitFeedback(services, requestId, rating),
     // The routing policy: the dashboard writes only the audited override, never policy.json.
-    'policy.status': async () => policyStatus(policy),
-    'policy.get': async () => policyView(policy),
-    'policy.setThreshold': async ({ threshold }) => setThreshold(policy, threshold),
-    'policy.clearOverride': async () => clearOverride(policy),
-    'policy.saveOverride': async (input) => saveOverride(policy, input),
+    'policy.status': async () => policyStatus(policy()),
+    'policy.get': async () => policyView(policy()),
+    'policy.setThreshold': async ({ threshold }) => setThreshold(policy(), threshold),
+    'policy.clearOverride': async () => clearOverride(policy()),
+    'policy.saveOverride': async (input) => saveOverride(policy(), input),
     'policy.audit': async ({ limit }) => ({ entries: await services.router.overrides.audit.list(limit ?? 50) }),
-    'policy.revert': async ({ id }) => revertOverride(policy, id),
+    'policy.revert': async ({ id }) => revertOverride(policy(), id),
     // Optimize Load: proposals from telemetry; Apply and Revert go through the audited override as actor 'optimize'.
     'optimize.propose': async () => services.optimize.propose(),
     'optimize.apply': async () => services.optimize.apply(),
