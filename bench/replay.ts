@@ -7,7 +7,7 @@ import { DEFAULT_POLICY } from '../shared/policy'
 import { DEFAULT_TELEMETRY_RULES } from '../shared/telemetry-rules'
 import { prepareEvidence, replay } from '../electron/core/learning/replay'
 import { TelemetryStore } from '../electron/core/telemetry/index'
-import { seedTelemetry, syntheticRows } from '../test/learning/synthetic'
+import { seedTelemetry, syntheticRows } from '../test/support/synthetic-telemetry'
 
 const ROWS = 10_000
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_POLICY } from '../../../shared/policy'
 import { TelemetryRules } from '../../../shared/telemetry-rules'
-import { syntheticRows } from '../../../test/learning/synthetic'
+import { syntheticRows } from '../../../test/support/synthetic-telemetry'
 import { OptimizeService, type OverrideWriter } from './optimize-service'
 
 const HOUR = 3_600_000

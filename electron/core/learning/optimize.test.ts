@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY } from '../../../shared/policy'
 import { DEFAULT_TELEMETRY_RULES, TelemetryRules } from '../../../shared/telemetry-rules'
-import { rng, syntheticRows, type SyntheticCluster } from '../../../test/learning/synthetic'
+import { rng, syntheticRows, type SyntheticCluster } from '../../../test/support/synthetic-telemetry'
 import { guardrailViolations, propose, type Conditions, type OptimizeInput } from './optimize'
 
 const NOW = Date.UTC(2026, 5, 1)

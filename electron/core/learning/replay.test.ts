@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY } from '../../../shared/policy'
 import { DEFAULT_TELEMETRY_RULES } from '../../../shared/telemetry-rules'
-import { syntheticRows } from '../../../test/learning/synthetic'
+import { syntheticRows } from '../../../test/support/synthetic-telemetry'
 import { prepareEvidence, replay } from './replay'
 
 const NOW = Date.UTC(2026, 5, 1)

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_TELEMETRY_RULES } from '../../../shared/telemetry-rules'
-import { bundledResource } from '../bundled-resource'
+import { bundledResource } from '../lib/bundled-resource'
 import { loadTelemetryRules, parseTelemetryRulesText } from './rules-file'
 
 const dirs: string[] = []

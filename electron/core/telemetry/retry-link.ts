@@ -1,4 +1,4 @@
-import type { ChatOutcome } from '../chat/chat-service'
+import type { ChatOutcome } from '../chat/outcome'
 
 /** Local answers remembered for the retry window; more are dropped oldest first. */
 const MAX_REMEMBERED = 1000

@@ -7,7 +7,7 @@ import { TelemetryRow } from '../../../shared/telemetry'
 import { promptKeyOf } from '../chat/directive'
 import { migrate, MIGRATIONS, SCHEMA_VERSION } from './schema'
 import { TELEMETRY_FILE, TelemetryStore } from './store'
-import { decisionOf, outcomeOf } from './test-support'
+import { decisionOf, outcomeOf } from '../../../test/support/telemetry'
 
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0)
 let dir: string

@@ -3,10 +3,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { OptimizeApplyResult, OptimizeReport } from '../../../shared/optimize'
-import { seedTelemetry, syntheticRows } from '../../../test/learning/synthetic'
+import { seedTelemetry, syntheticRows } from '../../../test/support/synthetic-telemetry'
 import { TelemetryStore } from '../../core/telemetry/index'
 import { main } from '../cli'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 async function cli(argv: string[], home: string) {
   const { captured, ...io } = captureIo()
