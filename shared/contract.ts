@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { banditContract } from './bandit'
 import { ChatStart, ChatStatus, ChatToken, Prompt } from './chat'
 import { clustersContract } from './clusters'
 import { Decision, Tier } from './decision'
@@ -46,6 +47,8 @@ export const contract = {
   ...policyContract,
   // Optimize Load: proposals from telemetry, applied and reverted through the audited policy override (shared/optimize.ts).
   ...optimizeContract,
+  // What the bandit has learned per arm (shared/bandit.ts).
+  ...banditContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */

@@ -1,4 +1,5 @@
 import type { Handlers } from '../../shared/contract'
+import { armValues } from './pillars/arm-values'
 import { clearOverride, policyStatus, policyView, revertOverride, saveOverride, setThreshold, type PolicyFiles } from './policy/dashboard'
 import type { Services } from './services'
 import { submitFeedback } from './telemetry/feedback'
@@ -76,5 +77,6 @@ export function createHandlers(services: Services): Handlers {
     'optimize.propose': async () => services.optimize.propose(),
     'optimize.apply': async () => services.optimize.apply(),
     'optimize.revert': async ({ id }) => services.optimize.revert(id),
+    'bandit.arms': async () => armValues(services.router.bandit.stats(), services.router.policyStore.get().bandit),
   }
 }
