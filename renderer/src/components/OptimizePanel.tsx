@@ -1,8 +1,7 @@
-import { useCallback, useEffect, useState } from 'react'
+import { useCallback, useState } from 'react'
 import type { OptimizeReport, ReplayFigures } from '../../../shared/optimize'
-import type { PolicyAuditEntry } from '../../../shared/policy-contract'
 import { describeError, type DashboardClient, type ErrorReport } from '../client'
-import { onReconnect } from '../client/reconnect'
+import { useContractQuery } from '../data/useContractQuery'
 import { formatMs } from '../format'
 import { formatUsd } from '../state/health'
 import { formatShare } from '../state/telemetry'
@@ -48,78 +47,58 @@ function Replay({ today, proposed, testId }: { today: ReplayFigures; proposed: R
  */
 export function OptimizePanel({ client, enabled, className }: OptimizePanelProps) {
   const [report, setReport] = useState<OptimizeReport | null>(null)
-  const [audit, setAudit] = useState<PolicyAuditEntry[]>([])
   const [busy, setBusy] = useState(false)
   const [message, setMessage] = useState<string | null>(null)
   const [error, setError] = useState<ErrorReport | null>(null)
+  // Any write of the override (here, the policy panel, the CLI of this host) refreshes the list.
+  const auditQuery = useContractQuery(client, 'policy.audit', { limit: AUDIT_ROWS }, { enabled, refreshOn: ['policy.changed'] })
+  const audit = auditQuery.data?.entries ?? []
+  const reloadAudit = auditQuery.reload
 
-  const loadAudit = useCallback(async () => {
-    try {
-      setAudit((await client.call('policy.audit', { limit: AUDIT_ROWS })).entries)
-    } catch (err) {
-      setError(describeError(err))
-    }
-  }, [client])
-
-  const act = useCallback(async (work: () => Promise<void>) => {
-    setBusy(true)
-    setError(null)
-    try {
-      await work()
-    } catch (err) {
-      setError(describeError(err))
-    } finally {
-      setBusy(false)
-    }
-  }, [])
+  const act = useCallback(
+    async (work: () => Promise<string | null>) => {
+      setBusy(true)
+      setError(null)
+      try {
+        const done = await work()
+        if (done !== null) setMessage(done)
+        setReport(await client.call('optimize.propose', {}))
+        await reloadAudit()
+      } catch (err) {
+        setError(describeError(err))
+      } finally {
+        setBusy(false)
+      }
+    },
+    [client, reloadAudit],
+  )
 
   const onPropose = useCallback(
     () =>
       act(async () => {
         setMessage(null)
-        setReport(await client.call('optimize.propose', {}))
-        await loadAudit()
+        return null
       }),
-    [act, client, loadAudit],
+    [act],
   )
 
   const onApply = useCallback(
     () =>
       act(async () => {
         const result = await client.call('optimize.apply', {})
-        setMessage(result.applied ? `Applied ${result.report.proposals.length} change(s).` : 'Nothing to apply.')
-        setReport(await client.call('optimize.propose', {}))
-        await loadAudit()
+        return result.applied ? `Applied ${result.report.proposals.length} change(s).` : 'Nothing to apply.'
       }),
-    [act, client, loadAudit],
+    [act, client],
   )
 
   const onRevert = useCallback(
     () =>
       act(async () => {
         await client.call('optimize.revert', {})
-        setMessage('Reverted: the policy is back as it was before the last change by Optimize Load.')
-        setReport(await client.call('optimize.propose', {}))
-        await loadAudit()
+        return 'Reverted: the policy is back as it was before the last change by Optimize Load.'
       }),
-    [act, client, loadAudit],
+    [act, client],
   )
-
-  useEffect(() => {
-    if (!enabled) return
-    let live = true
-    const load = () =>
-      client.call('policy.audit', { limit: AUDIT_ROWS }).then(
-        ({ entries }) => live && setAudit(entries),
-        (err: unknown) => live && setError(describeError(err)),
-      )
-    void load()
-    const off = onReconnect(client, () => void load())
-    return () => {
-      live = false
-      off()
-    }
-  }, [client, enabled])
 
   const hasOptimizeWrite = audit.some((e) => e.actor === 'optimize' && !e.reason.startsWith('revert '))
 
@@ -146,9 +125,9 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
             {message}
           </p>
         ) : null}
-        {error ? (
+        {(error ?? auditQuery.error) ? (
           <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="optimize-error">
-            {error.message}
+            {(error ?? auditQuery.error)?.message}
           </p>
         ) : null}
         {report ? (
