@@ -163,18 +163,20 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
           </div>
         ) : null}
         {audit.length > 0 ? (
-          <table className="w-full border-collapse text-sm" data-testid="optimize-audit">
-            <TableHead columns={['When', 'Who', 'Why']} />
-            <tbody>
-              {audit.map((e) => (
-                <tr key={e.id} className="border-b-2 border-black" data-actor={e.actor}>
-                  <td className="cell whitespace-nowrap">{new Date(e.at).toLocaleString()}</td>
-                  <td className="cell font-bold uppercase">{e.actor}</td>
-                  <td className="cell break-words">{e.reason}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
+          <div className="overflow-x-auto">
+            <table className="w-full min-w-[22rem] border-collapse text-sm" data-testid="optimize-audit">
+              <TableHead columns={['When', 'Who', 'Why']} />
+              <tbody>
+                {audit.map((e) => (
+                  <tr key={e.id} className="border-b-2 border-black" data-actor={e.actor}>
+                    <td className="cell whitespace-nowrap">{new Date(e.at).toLocaleString()}</td>
+                    <td className="cell font-bold uppercase">{e.actor}</td>
+                    <td className="cell break-words">{e.reason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
         ) : null}
       </div>
     </Panel>
