@@ -23,6 +23,9 @@ import { createProviderStack, type ProviderStack } from './health/provider-stack
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
+import { conditionsOf } from './learning/conditions'
+import { OptimizeService } from './learning/optimize-service'
+import { loadTelemetryRules, telemetryRulesFileOf } from './learning/rules-file'
 import { retentionFromEnv, TelemetryStore } from './telemetry/index'
 
 export interface ServicesOptions {
@@ -71,6 +74,8 @@ export interface Services {
   telemetry: TelemetryStore
   /** The local self-check: its per-cluster pass rates move routing; re-run when the local model changes. */
   probe: ProbeService
+  /** Optimize Load: proposals from telemetry, applied and reverted through the audited override; on a schedule when the rules say so. */
+  optimize: OptimizeService
   close(): Promise<void>
 }
 
@@ -119,8 +124,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     pillar: router.standard.semantic,
     policy: () => router.policyStore.get(),
   })
-  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory.
-  const telemetry = new TelemetryStore({ dataDir, retention: retentionFromEnv(env, log), log })
+  // The telemetry rules (retention, the retry window, Optimize Load's guardrails): re-read before each Optimize run.
+  const rulesFile = telemetryRulesFileOf(dataDir)
+  let rules = await loadTelemetryRules(rulesFile, log)
+  const currentRules = async () => (rules = await loadTelemetryRules(rulesFile, log))
+  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory. The environment wins over the rules file.
+  const telemetry = new TelemetryStore({ dataDir, retention: { ...rules.retention, ...retentionFromEnv(env, log) }, retryWindowMs: () => rules.retryWindowSeconds * 1000, log })
   const chat = new ChatService({
     router,
     bus,
@@ -130,6 +139,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
       outcomeFeedback(outcome).forEach((feedback) => router.record(feedback))
     },
   })
+  const optimize = new OptimizeService({
+    telemetry,
+    policy: () => router.policyStore.get(),
+    rules: currentRules,
+    conditions: () => conditionsOf(providers.gate.report(), providers.costs.summary()),
+    offsetSources: [router.clusterOffsets],
+    overrides: router.overrides,
+    log,
+  })
+  void optimize.startSchedule()
   providers.onReport((report) => bus.emit('health.status', report))
   providers.start()
   const probe = new ProbeService({
@@ -163,7 +182,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     clusters,
     telemetry,
     probe,
+    optimize,
     async close() {
+      optimize.stopSchedule()
       clearInterval(probeTimer)
       clearInterval(probeFollow)
       probe.stop()
