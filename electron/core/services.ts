@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Decision } from '../../shared/decision'
 import { removeStaleTempFiles } from './atomic-file'
+import { findUp } from './bundled-resource'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
 import { resolveDataDir } from './data-dir'
@@ -61,7 +62,8 @@ export interface Services {
   close(): Promise<void>
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+// Found by walking up: this module sits at another depth inside the built bundle than in the source tree.
+const { version } = createRequire(import.meta.url)(findUp('package.json') ?? '../../package.json') as { version: string }
 
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const env = options.env ?? process.env
