@@ -61,7 +61,9 @@ async function withOverride(policy: Policy, flags: EngineFlags, dataDir: string,
   if (!explicit && !existsSync(file)) return policy
   const parsed = parseOverrideText(await readFile(file, 'utf8'), file)
   if (!parsed.ok) throw parsed.error
-  return applyOverride(policy, parsed.value)
+  const merged = applyOverride(policy, parsed.value, file)
+  if (!merged.ok) throw merged.error
+  return merged.value
 }
 
 /** Turns the judge on only when asked for and when Ollama answers with that model. */
