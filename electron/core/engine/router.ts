@@ -8,7 +8,7 @@ import type { CombinerStep } from './combiner/step'
 import { clusterOffsetFor, describeClusterOffset, type AppliedClusterOffset, type ClusterOffsetSource } from './cluster-offsets'
 import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
-import { detectPrivateData } from './privacy'
+import { detectPrivateData } from '../pillars/privacy'
 import { countTokens } from './tokens'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */

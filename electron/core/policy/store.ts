@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
-import { writeFileAtomic } from '../atomic-file'
+import { writeFileAtomic } from '../lib/atomic-file'
 import { applyOverride, parseOverrideText, parsePolicyText, PolicyError, type Parsed } from './parse'
 
 export interface PolicyStoreOptions {

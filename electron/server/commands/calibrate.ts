@@ -1,5 +1,5 @@
 import { dirname, join } from 'node:path'
-import { resolveDataDir } from '../../core/data-dir'
+import { resolveDataDir } from '../../core/lib/data-dir'
 import { calibrateCloudShare, calibrateThreshold, fitSemanticThresholds } from '../../core/engine/calibrate'
 import { readDataset } from '../../core/engine/dataset'
 import { createRouter } from '../../core/engine/router'

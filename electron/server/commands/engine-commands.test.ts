@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { Decision } from '../../../shared/decision'
 import { UsageError, type CliContext } from './command'
 import { engineCommands } from './index'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 const command = (name: string) => engineCommands.find((c) => c.name === name)!
 

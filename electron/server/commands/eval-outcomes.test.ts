@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { UsageError, type CliContext } from './command'
 import { engineCommands } from './index'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 const command = (name: string) => engineCommands.find((c) => c.name === name)!
 

@@ -1,5 +1,5 @@
 import { join } from 'node:path'
-import { resolveDataDir } from '../../core/data-dir'
+import { resolveDataDir } from '../../core/lib/data-dir'
 import { createPolicyStore, POLICY_AUDIT_FILE, POLICY_FILE, PolicyAuditLog, PolicyOverrides, policyDiff, THRESHOLD_OVERRIDE_FILE, type PolicyStore } from '../../core/policy/index'
 import { UsageError, type CliCommand, type CliContext } from './command'
 import { writeJson } from './engine-setup'

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { findUp } from '../../core/bundled-resource'
+import { findUp } from '../../core/lib/bundled-resource'
 import { createHandlers } from '../../core/handlers'
 import { createServices } from '../../core/services'
 import { createHttpHost } from '../http-server'

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url'
 
 /**
  * The first <folder>/<parts> that exists, walking up from this file's folder: it runs from
- * electron/core in development and from a bundle chunk under out/ when built, at different
+ * electron/core/lib in development and from a bundle chunk under out/ when built, at different
  * depths, so a path relative to this file would differ between the two. Null when none exists.
  */
 export function findUp(...parts: string[]): string | null {
