@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { banditContract } from './bandit'
 import { ChatStart, ChatStatus, ChatToken, Prompt } from './chat'
 import { clustersContract } from './clusters'
 import { Decision, Tier } from './decision'
@@ -43,6 +44,8 @@ export const contract = {
   ...telemetryContract,
   // The routing policy: what is in force, why a file was rejected, and the threshold (shared/policy-contract.ts).
   ...policyContract,
+  // What the bandit has learned per arm (shared/bandit.ts).
+  ...banditContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */

@@ -1,4 +1,5 @@
 import type { Handlers } from '../../shared/contract'
+import { armValues } from './pillars/arm-values'
 import { clearOverride, policyStatus, policyView, revertOverride, saveOverride, setThreshold, type PolicyFiles } from './policy/dashboard'
 import type { Services } from './services'
 import { submitFeedback } from './telemetry/feedback'
@@ -72,5 +73,6 @@ export function createHandlers(services: Services): Handlers {
     'policy.saveOverride': async (input) => saveOverride(policy(), input),
     'policy.audit': async ({ limit }) => ({ entries: await services.router.overrides.audit.list(limit ?? 50) }),
     'policy.revert': async ({ id }) => revertOverride(policy(), id),
+    'bandit.arms': async () => armValues(services.router.bandit.stats(), services.router.policyStore.get().bandit),
   }
 }

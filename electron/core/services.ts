@@ -16,7 +16,7 @@ import { OllamaBridge } from './ollama/bridge'
 import type { ClusterOffsetRegistry } from './engine/cluster-offsets'
 import type { PolicyOverrides } from './policy/overrides'
 import type { PolicyStore } from './policy/store'
-import type { Outcome } from './pillars/bandit'
+import type { Bandit, Outcome } from './pillars/bandit'
 import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
 import { createProviderStack, type ProviderStack } from './health/provider-stack'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
@@ -46,6 +46,8 @@ export interface Services {
   router: {
     decide(prompt: string, options?: DecideOptions): Promise<Decision>
     record(outcome: Outcome): void
+    /** What the bandit has learned per arm (read-only here: outcomes teach it through record). */
+    bandit: Pick<Bandit, 'stats'>
     /** The hot-reloading policy (policy.json + threshold override in the data folder). */
     policyStore: PolicyStore
     /** The audited writer of the policy override: every change of the policy from the hosts goes through it. */
