@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Decision } from '../../shared/decision'
 import { removeStaleTempFiles } from './lib/atomic-file'
+import { findUp } from './lib/bundled-resource'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
 import { resolveDataDir } from './lib/data-dir'
@@ -82,7 +83,8 @@ export interface Services {
 /** How often the host looks for a changed local model (the self-check then runs again). */
 const PROBE_RECHECK_MS = 10 * 60_000
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+// Found by walking up: this module sits at another depth inside the built bundle than in the source tree.
+const { version } = createRequire(import.meta.url)(findUp('package.json') ?? '../../package.json') as { version: string }
 
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const env = options.env ?? process.env
