@@ -9,8 +9,11 @@ import { FeedbackButtons, type Rated } from './components/FeedbackButtons'
 import { Header } from './components/Header'
 import { HealthPanel } from './components/HealthPanel'
 import { OllamaPanel } from './components/OllamaPanel'
+import { OptimizePanel } from './components/OptimizePanel'
 import { PolicyPanel } from './components/PolicyPanel'
 import { PromptPanel } from './components/PromptPanel'
+import { SelfCheckPanel } from './components/SelfCheckPanel'
+import { RetryInCloud } from './components/RetryInCloud'
 import { SettingsPanel } from './components/SettingsPanel'
 import { Pathway } from './components/Pathway'
 import { TelemetryBar } from './components/TelemetryBar'
@@ -95,16 +98,34 @@ export function App({ client, hasToken }: AppProps) {
 
   const busy = isBusy(run)
 
+  // The prompt of the answer on screen: Retry in the cloud asks exactly it again, whatever the box holds now.
+  const runPrompt = useRef('')
+  const start = useCallback(
+    async (input: { prompt: string; tier?: 'cloud'; retryOf?: string }) => {
+      dispatch({ type: 'run/requested' })
+      runPrompt.current = input.prompt
+      try {
+        const { requestId } = await client.call('chat.start', input)
+        dispatch({ type: 'run/started', requestId })
+      } catch (err) {
+        dispatch({ type: 'run/failed', error: describeError(err) })
+      }
+    },
+    [client],
+  )
+
   const onRun = useCallback(async () => {
     if (busy || prompt.trim() === '') return
-    dispatch({ type: 'run/requested' })
-    try {
-      const { requestId } = await client.call('chat.start', { prompt })
-      dispatch({ type: 'run/started', requestId })
-    } catch (err) {
-      dispatch({ type: 'run/failed', error: describeError(err) })
-    }
-  }, [busy, client, prompt])
+    await start({ prompt })
+  }, [busy, prompt, start])
+
+  const onRetryInCloud = useCallback(
+    (retryOf: string) => {
+      if (busy || runPrompt.current === '') return
+      void start({ prompt: runPrompt.current, tier: 'cloud', retryOf })
+    },
+    [busy, start],
+  )
 
   const onSimulate = useCallback(async () => {
     if (busy || prompt.trim() === '') return
@@ -194,7 +215,16 @@ export function App({ client, hasToken }: AppProps) {
         >
           <Pathway run={run} />
         </PromptPanel>
-        <AnswerPanel className="lg:order-4 lg:col-span-12" run={run} feedback={<FeedbackButtons client={client} run={run} onRated={setLastRating} />} />
+        <AnswerPanel
+          className="lg:order-4 lg:col-span-12"
+          run={run}
+          feedback={
+            <>
+              <FeedbackButtons client={client} run={run} onRated={setLastRating} />
+              <RetryInCloud run={run} busy={busy} onRetry={onRetryInCloud} />
+            </>
+          }
+        />
         <DecisionPanel className="lg:order-3 lg:col-span-8" run={run} />
         <OllamaPanel
           className="lg:order-2 lg:col-span-4 lg:row-span-2"
@@ -208,6 +238,8 @@ export function App({ client, hasToken }: AppProps) {
         <WhatIfPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} onCost={setCost} />
         <PolicyPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <SelfCheckPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <OptimizePanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>

@@ -11,7 +11,7 @@ import { endpointLabel } from '../providers/errors'
 import type { ProviderStack } from '../health/provider-stack'
 import { guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
-import { promptForModel } from './directive'
+import { promptForModel, promptKeyOf } from './directive'
 import type { ChatOutcome } from './outcome'
 import { planArms, type ArmPlan } from './plan'
 import { errorMessage } from '../../../shared/errors'
@@ -207,7 +207,7 @@ export class ChatService {
     emit({ requestId, phase: 'routing', decision })
     if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
     if ('error' in plan) {
-      this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: this.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
+      this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: this.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
       return this.finish(emit, { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error })
     }
     const tried = new Set<string>()
@@ -315,7 +315,7 @@ export class ChatService {
     costs.record(cost)
     const totalMs = this.now() - gen.started
     const { requestId, decision, hops } = gen
-    this.outcome({ requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
+    this.outcome(gen.input, { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
     return this.finish(gen.emit, { requestId, phase: 'done', decision, servedBy: arm, hops, usage: { ...used, ttftMs, totalMs, costUsd: cost } })
   }
 
@@ -339,14 +339,14 @@ export class ChatService {
     const partial = estimatedUsage(gen, chars)
     const { requestId, decision, hops } = gen
     if (aborted) {
-      this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
+      this.outcome(gen.input, { requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
       return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null })
     }
     if (chars === 0) return error
     const endpoint = registry.endpoint(arm.endpoint)
     const cost = endpoint ? costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, partial) : 0
     costs.record(cost)
-    this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
+    this.outcome(gen.input, { requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
     return this.finish(gen.emit, {
       requestId,
       phase: 'error',
@@ -364,15 +364,15 @@ export class ChatService {
     const { requestId, decision, hops } = gen
     const totalMs = this.now() - gen.started
     const aborted = gen.signal.aborted
-    this.outcome({ requestId, decision, ok: false, aborted, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+    this.outcome(gen.input, { requestId, decision, ok: false, aborted, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
     if (aborted) return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
     const error = exhaustedMessage(decision, hops, this.deps.stack.gate.whyUnavailable(decision.tier))
     return this.finish(gen.emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error })
   }
 
-  private outcome(outcome: ChatOutcome): void {
+  private outcome(input: ChatStart, outcome: ChatOutcome): void {
     try {
-      this.deps.onOutcome?.(outcome)
+      this.deps.onOutcome?.({ ...outcome, retryOf: input.retryOf ?? null, promptKey: promptKeyOf(promptForModel(input.prompt, outcome.decision)) })
     } catch {
       // telemetry must not break a generation
     }

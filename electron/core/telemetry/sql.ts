@@ -30,6 +30,9 @@ export interface DbRow {
   output_tokens: number
   cost_usd: number
   feedback: FeedbackRating | null
+  cluster: string | null
+  retry_of: string | null
+  retried_by: string | null
 }
 
 export interface Totals {
@@ -50,7 +53,10 @@ export interface Totals {
 }
 
 const COLUMNS =
-  'id, ts, decision_id, tier, pinned, complexity, threshold, pillars, served_tier, endpoint, model, hops, hop_errors, outcome, error_class, ttft_ms, total_ms, input_tokens, output_tokens, cost_usd'
+  'id, ts, decision_id, tier, pinned, complexity, threshold, pillars, served_tier, endpoint, model, hops, hop_errors, outcome, error_class, ttft_ms, total_ms, input_tokens, output_tokens, cost_usd, cluster, retry_of'
+
+/** What a read returns: the written columns and the ones set later (thumbs, a cloud retry). */
+const READ = `${COLUMNS}, feedback, retried_by`
 
 /** The tier a request counts for: where it was answered (or failed last), else where it was sent. */
 const EFFECTIVE_TIER = 'COALESCE(served_tier, tier)'
@@ -86,6 +92,8 @@ export interface Statements {
   byId: Stmt<[string], DbRow>
   setFeedback: Stmt<[FeedbackRating, number, string]>
   recent: Stmt<[number], DbRow>
+  evidence: Stmt<[number, number], DbRow>
+  markRetried: Stmt<[string, number, string]>
   count: Stmt<[], number>
   oldest: Stmt<[], number | null>
   totalsAll: Stmt<[], Totals>
@@ -104,7 +112,7 @@ export interface Statements {
 
 export function prepare(db: Database.Database): Statements {
   const insert = db.prepare<[Record<string, unknown>]>(
-    `INSERT INTO requests (${COLUMNS}) VALUES (@id, @ts, @decision_id, @tier, @pinned, @complexity, @threshold, @pillars, @served_tier, @endpoint, @model, @hops, @hop_errors, @outcome, @error_class, @ttft_ms, @total_ms, @input_tokens, @output_tokens, @cost_usd)
+    `INSERT INTO requests (${COLUMNS}) VALUES (@id, @ts, @decision_id, @tier, @pinned, @complexity, @threshold, @pillars, @served_tier, @endpoint, @model, @hops, @hop_errors, @outcome, @error_class, @ttft_ms, @total_ms, @input_tokens, @output_tokens, @cost_usd, @cluster, @retry_of)
      ON CONFLICT (id) DO UPDATE SET ${COLUMNS.split(', ')
        .filter((c) => c !== 'id')
        .map((c) => `${c} = excluded.${c}`)
@@ -112,9 +120,14 @@ export function prepare(db: Database.Database): Statements {
   )
   return {
     insert,
-    byId: db.prepare<[string], DbRow>(`SELECT ${COLUMNS}, feedback FROM requests WHERE id = ?`),
+    byId: db.prepare<[string], DbRow>(`SELECT ${READ} FROM requests WHERE id = ?`),
     setFeedback: db.prepare<[FeedbackRating, number, string]>('UPDATE requests SET feedback = ?, feedback_ts = ? WHERE id = ?'),
-    recent: db.prepare<[number], DbRow>(`SELECT ${COLUMNS}, feedback FROM requests ORDER BY ts DESC, rowid DESC LIMIT ?`),
+    recent: db.prepare<[number], DbRow>(`SELECT ${READ} FROM requests ORDER BY ts DESC, rowid DESC LIMIT ?`),
+    evidence: db.prepare<[number, number], DbRow>(`SELECT ${READ} FROM requests WHERE ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`),
+    // A cloud retry marks the local answer it re-asked (once: the first retry is the signal).
+    markRetried: db.prepare<[string, number, string]>(
+      `UPDATE requests SET retried_by = ?, retried_ts = ? WHERE id = ? AND retried_by IS NULL AND COALESCE(served_tier, tier) = 'local'`,
+    ),
     count: db.prepare<[], number>('SELECT COUNT(*) FROM requests').pluck(),
     oldest: db.prepare<[], number | null>('SELECT MIN(ts) FROM requests').pluck(),
     // Every figure but the percentiles and the endpoints in one pass; `WHERE ts >= ?` only for a window
@@ -151,7 +164,7 @@ export function toParams(row: NewRow): Record<string, unknown> {
     pinned: row.pinned,
     complexity: row.complexity,
     threshold: row.threshold,
-    pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score }))),
+    pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score, ...(p.confidence !== undefined ? { confidence: p.confidence } : {}) }))),
     served_tier: row.servedTier,
     endpoint: row.endpoint,
     model: row.model,
@@ -164,6 +177,8 @@ export function toParams(row: NewRow): Record<string, unknown> {
     input_tokens: row.inputTokens,
     output_tokens: row.outputTokens,
     cost_usd: row.costUsd,
+    cluster: row.cluster ?? null,
+    retry_of: row.retryOf ?? null,
   }
 }
 
@@ -203,5 +218,8 @@ export function toRow(r: DbRow): TelemetryRow {
     outputTokens: r.output_tokens,
     costUsd: r.cost_usd,
     feedback: r.feedback,
+    cluster: r.cluster,
+    retryOf: r.retry_of,
+    retriedBy: r.retried_by,
   }
 }

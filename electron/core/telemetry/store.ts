@@ -3,6 +3,7 @@ import type Database from 'better-sqlite3'
 import { MAX_RECENT, type FeedbackRating, type TelemetryRow, type TelemetrySummary } from '../../../shared/telemetry'
 import type { ChatOutcome } from '../chat/outcome'
 import { openTelemetryDb, asideKind, firstLine } from './recovery'
+import { RetryLinker } from './retry-link'
 import { rowFromOutcome, type NewRow } from './row'
 import { MIGRATIONS, type Migration } from './schema'
 import { prepare, toParams, toRow, type Statements } from './sql'
@@ -40,6 +41,7 @@ const BATCH_MS = 250
 const BATCH_MAX = 256
 
 export const DEFAULT_RETENTION: Retention = { maxAgeDays: 90, maxRows: 1_000_000 }
+const DEFAULT_RETRY_WINDOW_MS = 120_000
 
 export interface TelemetryStoreOptions {
   /** Folder of telemetry.db; null keeps telemetry in memory only (tests, bench). */
@@ -51,6 +53,8 @@ export interface TelemetryStoreOptions {
   pruneEvery?: number
   /** Tests: another migration list. */
   migrations?: readonly Migration[]
+  /** How long after a local answer an `@cloud` re-send of the same prompt counts as retrying it (default 120 s). */
+  retryWindowMs?: () => number
 }
 
 export interface FeedbackResult {
@@ -100,8 +104,10 @@ export class TelemetryStore {
   /** Rows recorded but not yet written: inserted together, off the request path. */
   private pending: NewRow[] = []
   private batchTimer: NodeJS.Timeout | undefined
+  private readonly retries: RetryLinker
 
   constructor(options: TelemetryStoreOptions) {
+    this.retries = new RetryLinker(options.retryWindowMs ?? (() => DEFAULT_RETRY_WINDOW_MS))
     this.log = options.log ?? (() => {})
     this.now = options.now ?? Date.now
     this.migrations = options.migrations ?? MIGRATIONS
@@ -132,7 +138,8 @@ export class TelemetryStore {
     if (this.closed) return
     let row: NewRow
     try {
-      row = rowFromOutcome(outcome, this.now())
+      const now = this.now()
+      row = { ...rowFromOutcome(outcome, now), retryOf: this.retries.link(outcome, now) }
     } catch (error) {
       this.warnWrite(error)
       return
@@ -167,6 +174,7 @@ export class TelemetryStore {
 
   private insertRow(row: NewRow): void {
     this.s.insert.run(toParams(row))
+    if (row.retryOf) this.s.markRetried.run(row.requestId, Math.trunc(row.ts), row.retryOf)
   }
 
   get(requestId: string): TelemetryRow | null {
@@ -191,6 +199,13 @@ export class TelemetryStore {
       result = { row: { ...toRow(before), feedback: rating }, previous: before.feedback }
     })
     return ok ? result : null
+  }
+
+  /** The rows the learning loop reads: since `since` (epoch ms), newest first, at most `limit`. */
+  evidence(since: number, limit: number): TelemetryRow[] {
+    if (this.closed) return []
+    this.flushPending()
+    return this.s.evidence.all(Math.floor(since), Math.max(1, Math.trunc(limit))).map(toRow)
   }
 
   /** The newest rows first, at most MAX_RECENT. */

@@ -55,6 +55,9 @@ const row = (requestId: string, over: Partial<TelemetryRow> = {}): TelemetryRow 
   outputTokens: 2,
   costUsd: 0,
   feedback: null,
+  cluster: null,
+  retryOf: null,
+  retriedBy: null,
   ...over,
 })
 
