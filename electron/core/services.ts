@@ -28,6 +28,7 @@ import { conditionsOf } from './learning/conditions'
 import { OptimizeService } from './learning/optimize-service'
 import { loadTelemetryRules, telemetryRulesFileOf } from './learning/rules-file'
 import { retentionFromEnv, TelemetryStore } from './telemetry/index'
+import { errorMessage } from '../../shared/errors'
 
 export interface ServicesOptions {
   host: 'electron' | 'headless'
@@ -165,7 +166,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   // The pass rates move their clusters' routing through the router's one offset mechanism.
   router.clusterOffsets.register(probe.offsets)
   // Off the request path: at start (once warm) and on a slow schedule, never per decision.
-  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${(error as Error).message}`))
+  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${errorMessage(error)}`))
   void router.warmedUp.then(recheckProbe)
   const probeTimer = setInterval(recheckProbe, PROBE_RECHECK_MS).unref()
   // A `routellm probe` run beside this host saves new results: follow them within one sync interval.
