@@ -13,6 +13,43 @@ const HOSTS = { group: ['**/main/**', '**/server/**', '**/preload/**', '**/elect
 const ENGINE_OR_NODE = { group: ['**/electron/**', 'node:*'], message: 'The renderer imports only shared/ and itself: no Node, no engine code.' }
 const NOT_SHARED = { group: ['**/electron/**', '**/renderer/**', 'node:*', 'electron'], message: 'shared/ is pure TypeScript that runs anywhere.' }
 const TEST_DOUBLES = { group: ['**/e2e/**', '**/e2e'], message: 'Test doubles live with the tests, never in the product.' }
+const TEST_SUPPORT = { group: ['**/test/**'], message: 'Test support lives under test/ and only tests and benches import it.' }
+const CORE = [ELECTRON, HOSTS, TEST_DOUBLES, TEST_SUPPORT]
+
+/**
+ * The layers inside electron/core, lowest first (docs/ARCHITECTURE.md). A folder imports
+ * only folders of lower layers; folders of one layer do not import each other; the files at
+ * the core's root (services.ts, handlers.ts) are the composition root above them all.
+ */
+const CORE_LAYERS = [
+  ['lib'],
+  ['state'],
+  ['keys', 'ollama', 'cost', 'semantic'],
+  ['policy'],
+  ['providers'],
+  ['health'],
+  ['pillars'],
+  ['engine'],
+  ['chat'],
+  ['settings', 'telemetry', 'clusters', 'learning'],
+  ['doctor'],
+]
+const COMPOSITION_ROOT = ['services', 'handlers']
+
+/** One rule per core folder: its product files may not reach a folder of its own layer or above. */
+function coreLayerRules() {
+  return CORE_LAYERS.flatMap((layer, i) =>
+    layer.map((folder) => {
+      const below = CORE_LAYERS.slice(0, i).flat()
+      const notBelow = [...CORE_LAYERS.slice(i).flat().filter((f) => f !== folder), ...COMPOSITION_ROOT]
+      const order = {
+        regex: `^(\\.\\./)+(${notBelow.join('|')})(/|$)`,
+        message: `electron/core/${folder} imports only the layers below it (${below.join(', ') || 'none: it is the lowest'}); see docs/ARCHITECTURE.md.`,
+      }
+      return { files: [`electron/core/${folder}/**/*.ts`], ignores: ['**/*.test.ts'], rules: forbid(...CORE, order) }
+    }),
+  )
+}
 
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'resources/**', 'test-results/**', 'playwright-report/**'] },
@@ -25,11 +62,13 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
-  { files: ['shared/**/*.ts'], rules: forbid(NOT_SHARED, TEST_DOUBLES) },
-  { files: ['electron/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(ELECTRON, HOSTS, TEST_DOUBLES) },
+  { files: ['shared/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(NOT_SHARED, TEST_DOUBLES, TEST_SUPPORT) },
+  { files: ['shared/**/*.test.ts'], rules: forbid(NOT_SHARED, TEST_DOUBLES) },
+  { files: ['electron/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(...CORE) },
+  ...coreLayerRules(),
   { files: ['electron/core/**/*.test.ts'], rules: forbid(ELECTRON, HOSTS) },
-  { files: ['electron/server/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(ELECTRON, TEST_DOUBLES) },
-  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(TEST_DOUBLES) },
+  { files: ['electron/server/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(ELECTRON, TEST_DOUBLES, TEST_SUPPORT) },
+  { files: ['electron/main/**/*.ts', 'electron/preload/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(TEST_DOUBLES, TEST_SUPPORT) },
   {
     files: ['renderer/**/*.{ts,tsx}'],
     languageOptions: { globals: { ...globals.browser } },
@@ -40,7 +79,7 @@ export default tseslint.config(
         'error',
         {
           paths: NODE_BUILTINS.map((name) => ({ name, message: 'The renderer runs without Node.' })),
-          patterns: [ELECTRON, ENGINE_OR_NODE, TEST_DOUBLES],
+          patterns: [ELECTRON, ENGINE_OR_NODE, TEST_DOUBLES, TEST_SUPPORT],
         },
       ],
     },

@@ -4,7 +4,7 @@
 //   node --expose-gc --import tsx bench/load.bench.ts [--streams 200] [--seconds 60] [--json]
 // (--expose-gc makes the heap figures live memory after a collection; without it they include garbage.)
 import { parseArgs } from 'node:util'
-import { runLoad } from './load-runner'
+import { runLoad } from '../test/support/load-runner'
 
 const { values } = parseArgs({ options: { streams: { type: 'string' }, seconds: { type: 'string' }, json: { type: 'boolean' } } })
 const streams = Number(values.streams ?? 200)

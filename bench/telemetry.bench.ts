@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Tier } from '../shared/decision'
 import { TELEMETRY_FILE, TelemetryStore, type NewRow } from '../electron/core/telemetry/index'
-import { rowOf } from '../electron/core/telemetry/test-support'
+import { rowOf } from '../test/support/telemetry'
 
 const ROWS = Number(process.env.ROWS ?? 100_000)
 const DAY = 86_400_000

@@ -6,7 +6,7 @@ import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
 import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
 import { keysContract, keysEvents } from './keys'
-import { policyContract } from './policy-contract'
+import { policyContract, policyEvents } from './policy-contract'
 import { telemetryContract } from './telemetry'
 
 /**
@@ -51,6 +51,7 @@ export const events = {
   'chat.token': ChatToken,
   ...keysEvents,
   'health.status': EndpointsReport,
+  ...policyEvents,
 } as const
 
 export type Contract = typeof contract

@@ -277,6 +277,14 @@ export const Policy = z.strictObject({
   judge: JudgePolicy.prefault({}),
   bandit: BanditPolicy.prefault({}),
   simulation: SimulationPolicy.prefault({}),
+  /**
+   * Index points added to prompts whose nearest semantic cluster is the key (positive leans
+   * cloud), e.g. when the local model is known to be weak at one kind of task. Other sources
+   * (Optimize Load, the local-model probe) add their own; the sum is held within
+   * ±`clusterOffsetMax`. Never applied across a privacy pin, a fast-path gate or a user's choice.
+   */
+  clusterOffsets: z.record(z.string().min(1), z.number().min(-30).max(30)).default(() => ({})),
+  clusterOffsetMax: z.number().min(0).max(100).default(30),
   /** A pillar that has not answered by then abstains; the decision never waits longer. */
   pillarTimeoutMs: z.number().int().min(10).max(120_000).default(5000),
   /**
@@ -310,22 +318,37 @@ export const BUNDLED_SEMANTIC_THRESHOLDS = {
 }
 
 /**
- * Threshold override layered over the policy (what `routellm calibrate` writes), so a fitted
- * threshold never rewrites the hand-edited policy file.
+ * A deep-partial patch over the policy: objects merge key by key, arrays and scalars replace.
+ * Validated by `Policy` after it is merged (a patch alone cannot know what the file holds).
  */
-export const ThresholdOverride = z.strictObject({
+export const PolicyPatch = z.record(z.string(), z.unknown())
+export type PolicyPatch = z.infer<typeof PolicyPatch>
+
+/**
+ * The policy override layered over the policy file (<data folder>/threshold-override.json),
+ * so neither the dashboard nor `routellm calibrate` ever rewrites the hand-edited policy.json.
+ * Files written before the patch existed hold `threshold` (and `semanticThresholds`) at the
+ * top level: they are read as the patch `{ threshold, semantic: { thresholds } }` and the next
+ * write stores the patch form.
+ */
+export const PolicyOverrideFile = z.strictObject({
   version: z.literal(1),
-  threshold: z.number().min(0).max(100),
+  patch: PolicyPatch.optional(),
   /** Why / where from, for the person reading the file. */
   note: z.string().max(500).optional(),
   createdAt: z.string().optional(),
   targetRecall: z.number().min(0).max(1).optional(),
   data: z.string().optional(),
   n: z.number().int().min(0).optional(),
-  /** Semantic thresholds fitted by calibrate, per embedding model id (checked by the semantic schema). */
+  /** Earlier form: the threshold alone. */
+  threshold: z.number().min(0).max(100).optional(),
+  /** Earlier form: semantic thresholds fitted by calibrate, per embedding model id. */
   semanticThresholds: z.record(z.string(), z.unknown()).optional(),
 })
-export type ThresholdOverride = z.infer<typeof ThresholdOverride>
+export type PolicyOverrideFile = z.infer<typeof PolicyOverrideFile>
+
+/** An override as read: always in patch form. */
+export type PolicyOverride = Omit<PolicyOverrideFile, 'patch' | 'threshold' | 'semanticThresholds'> & { patch: PolicyPatch }
 
 // Built-in word lists: generic English vocabulary of task kinds, written for this product.
 

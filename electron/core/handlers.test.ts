@@ -2,9 +2,9 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
-import { dispatch } from './contract-dispatch'
+import { dispatch } from './lib/contract-dispatch'
 import { createHandlers } from './handlers'
-import { MemoryKeyStore } from './keys/memory-key-store'
+import { MemoryKeyStore } from '../../test/support/memory-key-store'
 import { createServices, type Services } from './services'
 
 describe('endpoints.list', () => {

@@ -1,5 +1,5 @@
 import type { Handlers } from '../../shared/contract'
-import { clearOverride, policyStatus, setThreshold } from './policy/dashboard'
+import { clearOverride, policyStatus, policyView, revertOverride, saveOverride, setThreshold, type PolicyFiles } from './policy/dashboard'
 import type { Services } from './services'
 import { submitFeedback } from './telemetry/feedback'
 
@@ -8,6 +8,7 @@ import { submitFeedback } from './telemetry/feedback'
  * host over ipcMain, the headless host over HTTP. Inputs arrive already validated.
  */
 export function createHandlers(services: Services): Handlers {
+  const policy = (): PolicyFiles => ({ store: services.router.policyStore, overrides: services.router.overrides, dataDir: services.dataDir })
   return {
     'route.decide': async ({ prompt, tier }) => services.router.decide(prompt, tier ? { tier } : {}),
     'chat.start': async (input) => services.chat.start(input),
@@ -63,9 +64,13 @@ export function createHandlers(services: Services): Handlers {
     'telemetry.summary': async ({ windowHours }) => services.telemetry.summary({ windowHours }),
     'telemetry.recent': async ({ limit }) => ({ rows: services.telemetry.recent(limit ?? 50) }),
     'feedback.submit': async ({ requestId, rating }) => submitFeedback(services, requestId, rating),
-    // The routing policy: the dashboard writes only the threshold override, never policy.json.
-    'policy.status': async () => policyStatus({ store: services.router.policyStore, dataDir: services.dataDir }),
-    'policy.setThreshold': async ({ threshold }) => setThreshold({ store: services.router.policyStore, dataDir: services.dataDir }, threshold),
-    'policy.clearOverride': async () => clearOverride({ store: services.router.policyStore, dataDir: services.dataDir }),
+    // The routing policy: the dashboard writes only the audited override, never policy.json.
+    'policy.status': async () => policyStatus(policy()),
+    'policy.get': async () => policyView(policy()),
+    'policy.setThreshold': async ({ threshold }) => setThreshold(policy(), threshold),
+    'policy.clearOverride': async () => clearOverride(policy()),
+    'policy.saveOverride': async (input) => saveOverride(policy(), input),
+    'policy.audit': async ({ limit }) => ({ entries: await services.router.overrides.audit.list(limit ?? 50) }),
+    'policy.revert': async ({ id }) => revertOverride(policy(), id),
   }
 }

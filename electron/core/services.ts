@@ -1,20 +1,23 @@
 import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Decision } from '../../shared/decision'
-import { removeStaleTempFiles } from './atomic-file'
+import { removeStaleTempFiles } from './lib/atomic-file'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
-import { resolveDataDir } from './data-dir'
+import { resolveDataDir } from './lib/data-dir'
 import { createEngine } from './engine/engine'
 import type { DecideOptions } from './engine/router'
-import { EventBus } from './event-bus'
-import { outcomeFeedback, routerHooks } from './health/router-hooks'
+import { EventBus } from './lib/event-bus'
+import { outcomeFeedback } from './chat/outcome'
+import { routerHooks } from './health/router-hooks'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
+import type { ClusterOffsetRegistry } from './engine/cluster-offsets'
+import type { PolicyOverrides } from './policy/overrides'
 import type { PolicyStore } from './policy/store'
 import type { Outcome } from './pillars/bandit'
 import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
-import { createProviderStack, type ProviderStack } from './providers/stack'
+import { createProviderStack, type ProviderStack } from './health/provider-stack'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
@@ -44,6 +47,10 @@ export interface Services {
     record(outcome: Outcome): void
     /** The hot-reloading policy (policy.json + threshold override in the data folder). */
     policyStore: PolicyStore
+    /** The audited writer of the policy override: every change of the policy from the hosts goes through it. */
+    overrides: PolicyOverrides
+    /** Per-cluster offsets of the complexity index: `register(source)` adds one (returns its removal). */
+    clusterOffsets: ClusterOffsetRegistry
     /** Resolves when the start-up warm-up is over: from then on the first decision is as fast as the rest. */
     warmedUp: Promise<void>
   }
@@ -84,7 +91,14 @@ export async function createServices(options: ServicesOptions): Promise<Services
   const providers = createProviderStack({ env, dataDir, bridge, source: combineSources(endpointSource, envSource), log, ...(options.cloudFetch ? { cloudFetch: options.cloudFetch } : {}) })
   // The user's cluster file is always configured (a missing file is an empty one), so clusters are editable from the start.
   const userClustersFile = userClustersFileOf(dataDir)
-  const router = await createEngine({ dataDir, bridge, log, semantic: { userClustersFile }, ...routerHooks(providers.gate) })
+  const router = await createEngine({
+    dataDir,
+    bridge,
+    log,
+    semantic: { userClustersFile },
+    onPolicyChange: (policy) => bus.emit('policy.changed', { threshold: policy.threshold, overridden: router.policyStore.override() !== null }),
+    ...routerHooks(providers.gate),
+  })
   providers.addProblemSource(() => router.bandit.problem())
   providers.addProblemSource(() => router.standard.semantic?.store.problem() ?? null)
   // A crash between writing a temp file and renaming it leaves the temp file behind.

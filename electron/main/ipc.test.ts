@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
 import type { Handlers } from '../../shared/contract'
 import { IPC_EVENT_PREFIX, IPC_PREFIX } from '../../shared/ipc'
-import { EventBus } from '../core/event-bus'
+import { EventBus } from '../core/lib/event-bus'
 import { bindContract, forwardEvents, type IpcMainLike, type IpcResult } from './ipc'
 import { appUrlMatcher, CONTENT_SECURITY_POLICY, hardenSession, hardenWebContents, secureWindowOptions } from './window'
 

@@ -2,8 +2,8 @@ import type { Handlers } from '../../shared/contract'
 import { channels } from '../../shared/contract'
 import { ContractError } from '../../shared/client'
 import { IPC_EVENT_PREFIX, IPC_PREFIX } from '../../shared/ipc'
-import { dispatch, toErrorEnvelope, type ErrorEnvelope } from '../core/contract-dispatch'
-import type { EventBus } from '../core/event-bus'
+import { dispatch, toErrorEnvelope, type ErrorEnvelope } from '../core/lib/contract-dispatch'
+import type { EventBus } from '../core/lib/event-bus'
 
 /** The part of Electron's ipcMain this host uses (a stand-in replaces it in tests). */
 export interface IpcMainLike {

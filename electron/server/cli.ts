@@ -5,9 +5,10 @@ import { engineCommands } from './commands/index'
 import { keysCommand } from './commands/keys'
 import { modelsCommand } from './commands/models'
 import { serveCommand } from './commands/serve'
+import { policyCommand } from './commands/policy'
 import { statsCommand } from './commands/stats'
 
-const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, statsCommand]
+const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, statsCommand, policyCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { eventNames, type EventName } from '../../shared/contract'
-import type { EventBus } from '../core/event-bus'
+import type { EventBus } from '../core/lib/event-bus'
 
 export interface EventStreamLimits {
   /** Open streams at most; one more gets 503 with Retry-After. */

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { Handlers } from '../../shared/contract'
-import { EventBus } from '../core/event-bus'
+import { EventBus } from '../core/lib/event-bus'
 import { createHttpHost } from './http-server'
 
 const TOKEN = 'test-token-0123456789'

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { ChatStatus } from '../../../shared/chat'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
-import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from './test-harness'
+import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from '../../../test/support/chat-harness'
 
 const KEY = 'sk-test-double'
 

@@ -4,34 +4,18 @@ import type { ChatStart, ChatStatus, ChatTurn } from '../../../shared/chat'
 import type { Decision, Tier } from '../../../shared/decision'
 import type { Hop } from '../../../shared/health'
 import { costUsd, lookupPrice } from '../cost/prices'
-import type { EventBus } from '../event-bus'
+import type { EventBus } from '../lib/event-bus'
 import { endpointLabel } from '../providers/errors'
-import type { ProviderStack } from '../providers/stack'
+import type { ProviderStack } from '../health/provider-stack'
 import { guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
 import { promptForModel } from './directive'
+import type { ChatOutcome } from './outcome'
 import { planArms, type ArmPlan } from './plan'
 
 /** What the chat flow needs from the engine: a decision for a prompt. */
 export interface DecisionMaker {
   decide(prompt: string, options?: { tier?: Tier; history?: readonly ChatTurn[]; signal?: AbortSignal }): Promise<Decision>
-}
-
-/** What happened to one generation, for telemetry and the bandit. */
-export interface ChatOutcome {
-  requestId: string
-  decision: Decision
-  ok: boolean
-  aborted: boolean
-  ttftMs: number | null
-  totalMs: number
-  inputTokens: number
-  outputTokens: number
-  /** The arm that answered (or that failed last), null when none was tried. */
-  servedBy: Arm | null
-  /** Failed attempts before it (failover). */
-  hops: Hop[]
-  costUsd: number
 }
 
 /** The end of one generation, as the CLI and the OpenAI-compatible gateway need it. */

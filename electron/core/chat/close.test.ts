@@ -2,7 +2,7 @@
 // their outcomes still reach telemetry and the bandit before those stores close.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
-import { createHarness, ollamaEndpoint, type Harness } from './test-harness'
+import { createHarness, ollamaEndpoint, type Harness } from '../../../test/support/chat-harness'
 
 let ollama: OllamaDouble
 let h: Harness

@@ -4,7 +4,7 @@
 // every request ends with the whole answer, failing A is routed around and gets traffic back.
 // The figures (latency, memory at 200 streams × 60 s) belong to the bench.
 import { describe, expect, it } from 'vitest'
-import { runLoad } from '../../../bench/load-runner'
+import { runLoad } from '../../../test/support/load-runner'
 
 describe('load on loopback (short)', () => {
   it('loses no request while one upstream degrades and recovers', { timeout: 120_000 }, async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { EndpointConfig } from '../../../shared/endpoints'
-import { FakeClock } from '../chat/test-harness'
+import { FakeClock } from '../../../test/support/chat-harness'
 import { CostStore } from './cost-store'
 import { costUsd, DEFAULT_CLOUD_PRICE, lookupPrice } from './prices'
 

@@ -50,7 +50,8 @@ export async function checkPolicy(f: DoctorFacts): Promise<Verdict> {
     })
   }
   const source = p.fileExists ? p.file : `the defaults (no ${p.file})`
-  const layered = p.override ? `, with ${p.overrideFile} (threshold ${p.override.threshold})` : ''
+  const fields = p.override ? Object.entries(p.override.patch).map(([key, value]) => (typeof value === 'object' ? key : `${key} ${String(value)}`)) : []
+  const layered = p.override ? `, with ${p.overrideFile} (${fields.join(', ') || 'an empty patch'})` : ''
   return ok(`${source}${layered}; routing threshold ${p.policy.threshold}`, detail)
 }
 

@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { KeychainUnavailableError } from '../keys/key-store'
-import { MemoryKeyStore } from '../keys/memory-key-store'
+import { MemoryKeyStore } from '../../../test/support/memory-key-store'
 import { defaultModelsRoot } from '../semantic/models'
 import { BUNDLED_MODEL_THRESHOLDS, DEFAULT_MODEL_ID } from '../semantic/settings'
 import { formatDoctorReport, runDoctor, type DoctorOptions, type DoctorReport } from './index'
@@ -74,7 +74,7 @@ describe('routellm doctor checks', () => {
     ])
     expect(report.ok).toBe(true)
     expect(byId(report, 'data-dir').message).toContain(`${dir} (ROUTELLM_HOME) is writable`)
-    expect(byId(report, 'policy').message).toMatch(new RegExp(`${join(dir, 'policy.json')}, with .*threshold-override.json \\(threshold 61\\)`))
+    expect(byId(report, 'policy').message).toMatch(new RegExp(`${join(dir, 'policy.json')}, with .*threshold-override.json \\(threshold 61, semantic\\)`))
     expect(byId(report, 'embedding-model').message).toMatch(/"glove-sif-100d" \(bundled, fp32, 100 d\): checksums verified, loads offline in \d+ ms/)
     expect(byId(report, 'calibration').message).toBe('"glove-sif-100d": calibrated 2025-06-01 on 300 prompts')
     expect(byId(report, 'ollama').message).toBe(`Ollama 0.12.6 at ${ollama.url}: 2 models (llama3.2:1b, qwen2.5:0.5b)`)

@@ -5,18 +5,18 @@
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_POLICY, type Policy, type ThresholdOverride } from '../../../shared/policy'
+import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
 import type { EndpointsOverview } from '../../../shared/keys'
 import type { DataFileProblem, NetworkStatus } from '../../../shared/health'
 import type { OllamaStatus } from '../../../shared/ollama'
-import { resolveDataDir } from '../data-dir'
+import { resolveDataDir } from '../lib/data-dir'
 import { NetworkMonitor } from '../health/network'
 import type { KeyStore } from '../keys/key-store'
 import { KeytarKeyStore } from '../keys/keytar-store'
 import { OllamaBridge } from '../ollama/bridge'
 import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE, type PolicyError } from '../policy/index'
 import { EnvEndpointSource } from '../providers/endpoint-source'
-import { offlineSwitchFile } from '../providers/stack'
+import { offlineSwitchFile } from '../health/provider-stack'
 import { costFileOf } from '../cost/cost-store'
 import { banditFileProblem } from '../pillars/bandit'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from '../semantic/clusters'
@@ -45,7 +45,7 @@ export interface PolicyFacts {
   /** False when there is no policy.json (the defaults apply). */
   fileExists: boolean
   overrideFile: string
-  override: ThresholdOverride | null
+  override: PolicyOverride | null
   /** Problems with policy.json and threshold-override.json (the hosts would ignore that file). */
   errors: PolicyError[]
 }
@@ -110,14 +110,16 @@ export async function loadPolicyFacts(dataDir: string): Promise<PolicyFacts> {
     if (parsed.ok) base = parsed.value
     else errors.push(parsed.error)
   }
-  let override: ThresholdOverride | null = null
+  let override: PolicyOverride | null = null
   const overrideText = readText(overrideFile)
   if (overrideText !== null) {
     const parsed = parseOverrideText(overrideText, overrideFile)
     if (parsed.ok) override = parsed.value
     else errors.push(parsed.error)
   }
-  return { policy: applyOverride(base, override), file, fileExists: text !== null, overrideFile, override, errors }
+  const merged = applyOverride(base, override, overrideFile)
+  if (!merged.ok) errors.push(merged.error)
+  return { policy: merged.ok ? merged.value : base, file, fileExists: text !== null, overrideFile, override, errors }
 }
 
 /** cost.json, network.json, bandit.json and clusters.json read as the hosts read them; nothing is changed. */

@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { OllamaBridge } from '../ollama/bridge'
 import type { SemanticPillarOptions } from '../pillars/semantic'
-import { createPolicyStore, POLICY_FILE, THRESHOLD_OVERRIDE_FILE, type PolicyStore } from '../policy/index'
+import type { Policy } from '../../../shared/policy'
+import { createPolicyStore, POLICY_AUDIT_FILE, POLICY_FILE, PolicyAuditLog, PolicyOverrides, THRESHOLD_OVERRIDE_FILE, type PolicyStore } from '../policy/index'
+import { ClusterOffsetRegistry } from './cluster-offsets'
 import { createRouter, type Router, type RouterDeps } from './router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from './standard-pillars'
 
@@ -16,10 +18,16 @@ export interface EngineDeps extends Pick<RouterDeps, 'listArms' | 'tierOverride'
   watchPolicy?: boolean
   /** Semantic pillar options, or false to run without it (defaults use the data folder). */
   semantic?: SemanticPillarOptions | false
+  /** The policy in force changed (an override write or revert, an edited file). */
+  onPolicyChange?: (policy: Policy) => void
 }
 
 export interface Engine extends Router {
   policyStore: PolicyStore
+  /** The audited writer of the policy override (the only way the hosts change the policy). */
+  overrides: PolicyOverrides
+  /** Register a per-cluster offset source here (Optimize Load, the local-model probe); the policy's own offsets always count. */
+  clusterOffsets: ClusterOffsetRegistry
   standard: StandardPillars
   /** Resolves when the start-up warm-up (semantic index, then a few decisions) is over. */
   warmedUp: Promise<void>
@@ -67,7 +75,16 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     overrideFile: join(deps.dataDir, THRESHOLD_OVERRIDE_FILE),
     watch: deps.watchPolicy ?? true,
     onError: (error, kept) => log(`policy rejected (${error.message}); using ${kept} until it is fixed`),
-    onChange: (policy) => log(`policy reloaded (threshold ${policy.threshold})`),
+    onChange: (policy) => {
+      log(`policy reloaded (threshold ${policy.threshold})`)
+      deps.onPolicyChange?.(policy)
+    },
+  })
+  const overrides = new PolicyOverrides({
+    file: join(deps.dataDir, THRESHOLD_OVERRIDE_FILE),
+    audit: new PolicyAuditLog(join(deps.dataDir, POLICY_AUDIT_FILE), { log }),
+    base: () => policyStore.base(),
+    written: () => policyStore.reload(),
   })
 
   let judgeFallback: string | null = null
@@ -90,8 +107,10 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
     judge: bridge ? { chat: judgeChatViaBridge(bridge), model: () => judgeFallback, cacheSize: policyStore.get().judge.cacheSize } : null,
     warn: log,
   })
+  const clusterOffsets = new ClusterOffsetRegistry()
   const routerDeps = {
     policy: policyStore,
+    clusterOffsets: [clusterOffsets],
     combiner: standard.combiner,
     dataDir: deps.dataDir,
     warn: log,
@@ -108,11 +127,14 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   return {
     ...router,
     policyStore,
+    overrides,
+    clusterOffsets,
     standard,
     warmedUp,
     async close() {
       closed = true
       policyStore.close()
+      await overrides.audit.flushed()
       await router.close()
       await standard.dispose()
     },

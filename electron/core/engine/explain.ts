@@ -29,6 +29,8 @@ export interface ExplanationInput {
   trace: readonly PillarVerdict[]
   /** Pillars not consulted because the fast path decided. */
   skipped: readonly PillarId[]
+  /** The per-cluster offset applied to the index, told in one sentence; null when none applied. */
+  clusterOffset?: string | null
 }
 
 const pct = (x: number) => `${Math.round(x)}%`
@@ -107,6 +109,7 @@ export function explain(e: ExplanationInput): string {
   const split = disagreement(e)
   for (const v of e.trace.filter((t) => t.pillar !== 'bandit')) lines.push(pillarLine(v, e))
   if (split) lines.push(split)
+  if (e.clusterOffset) lines.push(`- Cluster offset: ${e.clusterOffset}`)
   for (const v of e.trace.filter((t) => t.pillar === 'bandit')) lines.push(pillarLine(v, e))
   if (e.skipped.length) lines.push(`- ${e.skipped.map((p) => PILLAR_NAMES[p]).join(', ')}: skipped (fast path decided)`)
   return lines.join('\n')

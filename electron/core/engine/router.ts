@@ -5,9 +5,10 @@ import type { Policy } from '../../../shared/policy'
 import { createBandit, type Arm, type Bandit, type Outcome } from '../pillars/bandit'
 import { abstain, type Pillar, type PillarInput } from '../pillars/pillar'
 import type { CombinerStep } from './combiner/step'
+import { clusterOffsetFor, describeClusterOffset, type AppliedClusterOffset, type ClusterOffsetSource } from './cluster-offsets'
 import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
-import { detectPrivateData } from './privacy'
+import { detectPrivateData } from '../pillars/privacy'
 import { countTokens } from './tokens'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */
@@ -45,6 +46,11 @@ export interface RouterDeps {
   tierOverride?: TierOverride
   /** Where bandit.json lives; null/undefined keeps bandit statistics in memory. */
   dataDir?: string | null
+  /**
+   * Sources of per-cluster index offsets beside the policy's own `clusterOffsets` (which always
+   * count): Optimize Load, the local-model probe. Consulted on every decision, from memory.
+   */
+  clusterOffsets?: readonly ClusterOffsetSource[]
   /** Use this bandit instead of creating one (tests seed it). */
   bandit?: Bandit
   warn?: (message: string) => void
@@ -138,6 +144,13 @@ function flagJudge(trace: PillarVerdict[], index: ComplexityIndex | null): void 
   trace[i] = { ...trace[i]!, reason: trace[i]!.reason + note, detail: { ...trace[i]!.detail, contradicts, bounded, shift, without } }
 }
 
+/** The offset is shown on the semantic verdict that named the cluster, like the judge's bounds. */
+function showOffset(trace: PillarVerdict[], offset: AppliedClusterOffset): void {
+  const i = trace.findIndex((v) => v.pillar === 'semantic' && v.status === 'scored')
+  if (i === -1) return
+  trace[i] = { ...trace[i]!, detail: { ...trace[i]!.detail, clusterOffset: offset } }
+}
+
 /**
  * The judge pillars, run only when the fast pillars' index sits within the policy's band
  * around the threshold and nothing short-circuited; otherwise an abstaining verdict says
@@ -205,8 +218,17 @@ export function createRouter(deps: RouterDeps): Router {
     const gate = privacyGate ?? (opts.tier ? null : (gates[0] ?? null))
     if (privacyGate) withholdQuotedSecrets(trace, policy)
     const index = composeIndex(trace, policy)
-    const complexity = index?.index ?? 0
+    let complexity = index?.index ?? 0
     flagJudge(trace, index)
+    // A cluster's offset moves only what the index decides: never a privacy pin, a gate or the user's choice.
+    let offset: AppliedClusterOffset | null = null
+    if (index && !privacyGate && !opts.tier && !gate) {
+      offset = clusterOffsetFor(complexity, trace, policy, deps.clusterOffsets ?? [])
+      if (offset) {
+        complexity = offset.after
+        showOffset(trace, offset)
+      }
+    }
 
     let tier: Tier
     let pinned: Decision['pinned'] = null
@@ -265,6 +287,7 @@ export function createRouter(deps: RouterDeps): Router {
       chosenBeforeHealth,
       trace,
       skipped,
+      clusterOffset: offset ? describeClusterOffset(offset) : null,
     })
     return {
       id: randomUUID(),

@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { events } from '../../../shared/contract'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
-import { cloudEndpoint, createHarness, type Harness } from '../chat/test-harness'
-import { dispatch } from '../contract-dispatch'
+import { cloudEndpoint, createHarness, type Harness } from '../../../test/support/chat-harness'
+import { dispatch } from '../lib/contract-dispatch'
 import { createHandlers } from '../handlers'
 import type { Services } from '../services'
 

@@ -14,7 +14,7 @@ import {
   type Harness,
   type HarnessOptions,
   type RunResult,
-} from '../chat/test-harness'
+} from '../../../test/support/chat-harness'
 
 const KEY = 'sk-test-double'
 const REPLY = {

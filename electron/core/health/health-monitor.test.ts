@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { ProviderError } from '../providers/types'
-import { FakeClock } from '../chat/test-harness'
+import { FakeClock } from '../../../test/support/chat-harness'
 import { HealthMonitor } from './health-monitor'
 import { RollingWindow } from './rolling-window'
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { FakeClock } from '../chat/test-harness'
+import { FakeClock } from '../../../test/support/chat-harness'
 import { defaultNetworkProbe, NetworkMonitor } from './network'
 
 describe('NetworkMonitor', () => {

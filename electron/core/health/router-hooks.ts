@@ -1,5 +1,4 @@
 import type { Decision, Tier } from '../../../shared/decision'
-import type { ChatOutcome } from '../chat/chat-service'
 import type { Arm } from '../providers/types'
 import type { RoutingGate } from './routing-gate'
 
@@ -15,15 +14,6 @@ export interface RouterTierOverride {
   tier: Tier
   reason: string
   pinned?: 'health' | 'offline' | 'budget'
-}
-
-/** The bandit feedback the engine's `router.record` takes (structurally its Outcome). */
-export interface ArmFeedback {
-  arm: { endpoint: string; model: string }
-  success?: boolean
-  latencyMs?: number
-  ttftMs?: number | null
-  costUsd?: number
 }
 
 /**
@@ -47,25 +37,4 @@ export function routerHooks(gate: RoutingGate): {
       return { tier: result.tier, reason: result.reason, pinned: result.pinned }
     },
   }
-}
-
-/** Errors that say nothing about the arm's quality (the prompt, the user, the network did it). */
-const NOT_THE_ARM = new Set(['aborted', 'context-length', 'offline', 'bad-request'])
-
-/** Feed one generation back to the bandit: the arm that answered, and every arm that failed before it. */
-export function outcomeFeedback(outcome: ChatOutcome): ArmFeedback[] {
-  const out: ArmFeedback[] = []
-  for (const hop of outcome.hops) {
-    if (!NOT_THE_ARM.has(hop.error)) out.push({ arm: { endpoint: hop.endpoint, model: hop.model }, success: false })
-  }
-  if (outcome.servedBy && !outcome.aborted && !outcome.hops.some((h) => h.endpoint === outcome.servedBy?.endpoint && h.model === outcome.servedBy.model)) {
-    out.push({
-      arm: { endpoint: outcome.servedBy.endpoint, model: outcome.servedBy.model },
-      success: outcome.ok,
-      latencyMs: outcome.totalMs,
-      ttftMs: outcome.ttftMs,
-      costUsd: outcome.costUsd,
-    })
-  }
-  return out
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { KeychainUnavailableError } from './key-store'
 import { endpointIdOfEnvName, envKeyName, readEnvKeys } from './env-keys'
 import { KeyVault } from './key-vault'
-import { MemoryKeyStore } from './memory-key-store'
+import { MemoryKeyStore } from '../../../test/support/memory-key-store'
 
 describe('environment keys (headless host)', () => {
   it('names the variable after the endpoint id, dashes as underscores, and back', () => {

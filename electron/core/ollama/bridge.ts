@@ -1,6 +1,6 @@
 import { Ollama, type AbortableAsyncIterator, type ChatResponse, type Message, type ModelResponse } from 'ollama'
 import type { OllamaModel, OllamaStatus } from '../../../shared/ollama'
-import { describeNetworkError, isAbortError } from '../net-errors'
+import { describeNetworkError, isAbortError } from '../lib/net-errors'
 import { candidateHosts, normalizeOllamaHost } from './hosts'
 
 export interface OllamaBridgeOptions {

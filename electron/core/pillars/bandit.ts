@@ -15,7 +15,7 @@ import { z } from 'zod'
 import type { PillarVerdict, Tier } from '../../../shared/decision'
 import type { DataFileProblem } from '../../../shared/health'
 import type { BanditPolicy } from '../../../shared/policy'
-import { FileFormatError, parseFile } from '../settings/json-errors'
+import { FileFormatError, parseFile } from '../lib/json-errors'
 import { DEFAULT_SYNC_MS, importOnce, openStateDb } from '../state/state-db'
 import { ArmLedger } from './arm-ledger'
 

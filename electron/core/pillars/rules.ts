@@ -13,7 +13,7 @@
  */
 import type { PillarVerdict, Tier } from '../../../shared/decision'
 import type { PrivacyKind, RulesPolicy, SafeKind, TriggerKind } from '../../../shared/policy'
-import { describePrivacyKinds, describePrivateTurns, detectPrivateData, detectPrivateTurns, type TurnFinding } from '../engine/privacy'
+import { describePrivacyKinds, describePrivateTurns, detectPrivateData, detectPrivateTurns, type TurnFinding } from './privacy'
 import { abstain, type Pillar, type PillarInput } from './pillar'
 
 interface CompiledTrigger {

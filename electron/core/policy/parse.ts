@@ -1,5 +1,6 @@
 import { z } from 'zod'
-import { Policy, ThresholdOverride } from '../../../shared/policy'
+import { Policy, PolicyOverrideFile, type PolicyOverride, type PolicyPatch } from '../../../shared/policy'
+import { mergePatch } from './patch'
 import { ModelThresholds, SemanticSettings } from '../semantic/settings'
 
 export interface PolicyIssue {
@@ -59,29 +60,30 @@ export function parsePolicyText(text: string, file = 'policy'): Parsed<Policy> {
   return json.ok ? parsePolicy(json.value, file) : json
 }
 
-export function parseOverrideText(text: string, file = 'threshold override'): Parsed<ThresholdOverride> {
+/** Reads an override file; one in the earlier threshold-only form comes back as the equivalent patch. */
+export function parseOverrideText(text: string, file = 'policy override'): Parsed<PolicyOverride> {
   const json = parseJson(text, file)
   if (!json.ok) return json
-  const result = ThresholdOverride.safeParse(json.value)
+  const result = PolicyOverrideFile.safeParse(json.value)
   if (!result.success) return { ok: false, error: new PolicyError(file, issuesOf(result.error)) }
-  if (result.data.semanticThresholds !== undefined) {
-    const semantic = z.record(z.string(), ModelThresholds).safeParse(result.data.semanticThresholds)
+  const { threshold, semanticThresholds, patch, ...meta } = result.data
+  if (semanticThresholds !== undefined) {
+    const semantic = z.record(z.string(), ModelThresholds).safeParse(semanticThresholds)
     if (!semantic.success) return { ok: false, error: new PolicyError(file, issuesOf(semantic.error, 'semanticThresholds')) }
   }
-  return { ok: true, value: result.data }
+  const legacy: PolicyPatch = {
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(semanticThresholds !== undefined ? { semantic: { thresholds: semanticThresholds } } : {}),
+  }
+  return { ok: true, value: { ...meta, patch: mergePatch(legacy, patch ?? {}) } }
 }
 
 /**
- * The policy the router runs with: the override's threshold, and any fitted semantic
- * thresholds (per model), layered over the file's.
+ * The policy the router runs with: the override's patch merged over the file's policy, then
+ * validated as a whole, so a patch that breaks the policy is rejected by field path
+ * (e.g. "bandit.epsilon.warmup: Too small: expected number to be >=0.1").
  */
-export function applyOverride(policy: Policy, override: ThresholdOverride | null): Policy {
-  if (!override) return policy
-  if (!override.semanticThresholds) return { ...policy, threshold: override.threshold }
-  const thresholds = (policy.semantic['thresholds'] as Record<string, unknown> | undefined) ?? {}
-  return {
-    ...policy,
-    threshold: override.threshold,
-    semantic: { ...policy.semantic, thresholds: { ...thresholds, ...override.semanticThresholds } },
-  }
+export function applyOverride(policy: Policy, override: Pick<PolicyOverride, 'patch'> | null, file = 'policy override'): Parsed<Policy> {
+  if (!override) return { ok: true, value: policy }
+  return parsePolicy(mergePatch(policy, override.patch), file)
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
-import { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, writeThresholdOverride, type PolicyError } from './index'
+import { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, type PolicyError } from './index'
 import { createPolicyStore, type PolicyStore } from './store'
 
 const TEMPLATES = join(import.meta.dirname, '../../../resources/templates')
@@ -60,12 +60,16 @@ describe('policy validation', () => {
 describe('threshold overrides', () => {
   const fitted = { center: 0.02, scale: 0.01, minSimilarity: 0, confidenceMargin: 0.03, calibratedAt: '2025-01-01T00:00:00.000Z' }
 
-  it('layer the threshold and fitted semantic thresholds over the policy, keeping its other semantic settings', () => {
+  it('read a threshold-only file as the equivalent patch, layered over the policy keeping its other semantic settings', () => {
     const base = Policy.parse({ version: 1, semantic: { maxChars: 1500, thresholds: { other: fitted } } })
-    const p = applyOverride(base, { version: 1, threshold: 70, semanticThresholds: { 'glove-sif-100d': fitted } })
-    expect(p.threshold).toBe(70)
-    expect(p.semantic).toEqual({ maxChars: 1500, thresholds: { other: fitted, 'glove-sif-100d': fitted } })
-    expect(parsePolicy(p).ok).toBe(true)
+    const override = parseOverrideText(JSON.stringify({ version: 1, threshold: 70, semanticThresholds: { 'glove-sif-100d': fitted } }))
+    if (!override.ok) throw override.error
+    expect(override.value.patch).toEqual({ threshold: 70, semantic: { thresholds: { 'glove-sif-100d': fitted } } })
+    const p = applyOverride(base, override.value)
+    if (!p.ok) throw p.error
+    expect(p.value.threshold).toBe(70)
+    expect(p.value.semantic).toEqual({ maxChars: 1500, thresholds: { other: fitted, 'glove-sif-100d': fitted } })
+    expect(parsePolicy(p.value).ok).toBe(true)
   })
 
   it('reject semantic thresholds the semantic schema does not accept, naming the field', () => {
@@ -159,7 +163,7 @@ describe('policy store', () => {
     const kept: string[] = []
     store = await createPolicyStore({ file: null, overrideFile, watch: false, onError: (_e, k) => kept.push(k) })
     expect(store.get().threshold).toBe(DEFAULT_POLICY.threshold)
-    expect(kept).toEqual(['no threshold override (no good copy was found)'])
+    expect(kept).toEqual(['no override (no good copy was found)'])
   })
 
   it('layers a threshold override over the policy, and drops it when the file goes', async () => {
@@ -167,7 +171,7 @@ describe('policy store', () => {
     const file = join(d, 'policy.json')
     const overrideFile = join(d, 'threshold-override.json')
     write(file, { version: 1, threshold: 60, weights: { judge: 0 } })
-    await writeThresholdOverride(overrideFile, { version: 1, threshold: 72.5 })
+    write(overrideFile, { version: 1, threshold: 72.5 })
     store = await createPolicyStore({ file, overrideFile, debounceMs: 20 })
     expect(store.get()).toMatchObject({ threshold: 72.5, weights: { judge: 0 } })
     expect(store.base().threshold).toBe(60)

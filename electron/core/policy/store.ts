@@ -1,14 +1,14 @@
 import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
-import { DEFAULT_POLICY, type Policy, type ThresholdOverride } from '../../../shared/policy'
-import { writeFileAtomic } from '../atomic-file'
+import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
+import { writeFileAtomic } from '../lib/atomic-file'
 import { applyOverride, parseOverrideText, parsePolicyText, PolicyError, type Parsed } from './parse'
 
 export interface PolicyStoreOptions {
   /** The policy JSON file; null runs on the defaults. A missing file means the defaults too. */
   file: string | null
-  /** Threshold override (what `routellm calibrate` writes), layered over the policy. */
+  /** The policy override (a patch; what the dashboard and `routellm calibrate` write), layered over the policy. */
   overrideFile?: string | null
   /** Reload when either file changes on disk (default true). */
   watch?: boolean
@@ -23,11 +23,11 @@ export interface PolicyStoreOptions {
 }
 
 export interface PolicyStore {
-  /** The effective policy: the file's (or the defaults), with the threshold override applied. */
+  /** The effective policy: the file's (or the defaults), with the override's patch merged over it. */
   get(): Policy
   /** The policy file's contents, without the override. */
   base(): Policy
-  override(): ThresholdOverride | null
+  override(): PolicyOverride | null
   /** The last problem with either file, cleared by the next good load. */
   lastError(): PolicyError | null
   /** Re-reads both files now; false when one of them was rejected. */
@@ -54,7 +54,7 @@ async function readText(file: string): Promise<Read> {
  */
 export async function createPolicyStore(opts: PolicyStoreOptions): Promise<PolicyStore> {
   let base: Policy = DEFAULT_POLICY
-  let override: ThresholdOverride | null = null
+  let override: PolicyOverride | null = null
   let effective: Policy = DEFAULT_POLICY
   let lastError: PolicyError | null = null
   const watchers: FSWatcher[] = []
@@ -115,13 +115,19 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
 
   async function loadOverride(): Promise<boolean> {
     if (!opts.overrideFile) return true
-    return loadFile(opts.overrideFile, parseOverrideText, (value) => (override = value), 'no threshold override (no good copy was found)', () => (override = null))
+    return loadFile(opts.overrideFile, parseOverrideText, (value) => (override = value), 'no override (no good copy was found)', () => (override = null))
   }
 
   async function reload(): Promise<boolean> {
     const okPolicy = await loadPolicy()
-    const okOverride = await loadOverride()
-    const next = applyOverride(base, override)
+    let okOverride = await loadOverride()
+    // A patch that no longer fits the policy file (edited since) keeps the policy in force.
+    const merged = applyOverride(base, override, opts.overrideFile ?? 'override')
+    if (!merged.ok) {
+      okOverride = false
+      report(merged.error, started ? 'the policy in force before the change' : 'the policy file without the override')
+    }
+    const next = merged.ok ? merged.value : started ? effective : base
     const changed = JSON.stringify(next) !== JSON.stringify(effective)
     if (changed) effective = next
     if (okPolicy && okOverride) lastError = null

@@ -5,8 +5,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
-import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from '../chat/test-harness'
-import { outcomeFeedback } from '../health/router-hooks'
+import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from '../../../test/support/chat-harness'
+import { outcomeFeedback } from '../chat/outcome'
 
 const KEY = 'sk-test-double'
 let ollama: OllamaDouble

@@ -1,6 +1,6 @@
 import OpenAI from 'openai'
 import type { EndpointConfig } from '../../../shared/endpoints'
-import { describeNetworkError, isAbortError } from '../net-errors'
+import { describeNetworkError, isAbortError } from '../lib/net-errors'
 import { OllamaError } from '../ollama/bridge'
 import { ProviderError } from './types'
 

@@ -10,8 +10,8 @@ import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { z } from 'zod'
 import { ClusterDef, ClusterId } from '../../../shared/clusters'
-import { writeJsonAtomic } from '../atomic-file'
-import { bundledResource } from '../bundled-resource'
+import { writeJsonAtomic } from '../lib/atomic-file'
+import { bundledResource } from '../lib/bundled-resource'
 
 // The schemas of one cluster are part of the contract (clusters.save): defined once, in shared/.
 export { ClusterDef, ClusterId } from '../../../shared/clusters'

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { open, readFile, readdir, stat } from 'node:fs/promises'
 import path from 'node:path'
-import { bundledResource } from '../bundled-resource'
+import { bundledResource } from '../lib/bundled-resource'
 
 export type ModelErrorCode = 'invalid-id' | 'missing' | 'corrupt' | 'load-failed' | 'download-failed' | 'closed'
 

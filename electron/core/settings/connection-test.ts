@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai'
 import type { EndpointConfig } from '../../../shared/endpoints'
 import type { ConnectionTestKind, ConnectionTestResult } from '../../../shared/keys'
-import { describeNetworkError } from '../net-errors'
+import { describeNetworkError } from '../lib/net-errors'
 
 /** Cloud providers that always need a key; for ollama/custom endpoints the test tries without one. */
 const KEY_REQUIRED: ReadonlySet<EndpointConfig['provider']> = new Set(['openai', 'featherless', 'openrouter'])

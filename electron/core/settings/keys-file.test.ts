@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
-import { FileFormatError } from './json-errors'
+import { FileFormatError } from '../lib/json-errors'
 import { parseKeysFile, renderKeysFile } from './keys-file'
 import { parseSettings } from './settings-store'
 

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { ENDPOINT_PRESETS, EndpointConfig } from '../../../shared/endpoints'
 import { ApiKey } from '../../../shared/keys'
-import { describeIssues, FileFormatError, parseJsonFile } from './json-errors'
+import { describeIssues, FileFormatError, parseJsonFile } from '../lib/json-errors'
 import { uniqueEndpointIds, type Settings } from './settings-store'
 
 export const KEYS_FILE_NAME = 'routellm-keys.json'

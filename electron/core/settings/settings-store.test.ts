@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { EndpointConfig } from '../../../shared/endpoints'
-import { parseJsonFile } from './json-errors'
+import { parseJsonFile } from '../lib/json-errors'
 import { SettingsStore, serializeSettings } from './settings-store'
 
 const endpoint = (id: string, extra: Partial<EndpointConfig> = {}): EndpointConfig => ({
@@ -126,7 +126,7 @@ describe('parseJsonFile', () => {
 
 describe('jsonErrorOffset', () => {
   it('agrees with JSON.parse on what is valid, and points at the first fault', async () => {
-    const { jsonErrorOffset } = await import('./json-errors')
+    const { jsonErrorOffset } = await import('../lib/json-errors')
     for (const ok of ['{}', '[]', '{"a":[1,-2.5e3,true,false,null,"x\\u00e9\\n"]}', ' 12 ', '"s"']) expect(jsonErrorOffset(ok)).toBeNull()
     expect(jsonErrorOffset('{"a" 1}')).toBe(5)
     expect(jsonErrorOffset('{"a": [1,]}')).toBe(9)

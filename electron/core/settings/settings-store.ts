@@ -3,8 +3,8 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { ContractError } from '../../../shared/client'
 import { EndpointConfig } from '../../../shared/endpoints'
-import { writeFileAtomic } from '../atomic-file'
-import { describeIssues, FileFormatError, parseJsonFile } from './json-errors'
+import { writeFileAtomic } from '../lib/atomic-file'
+import { describeIssues, FileFormatError, parseJsonFile } from '../lib/json-errors'
 
 export const SETTINGS_FILE = 'settings.json'
 export const SETTINGS_VERSION = 1

@@ -3,8 +3,8 @@ import { readFile, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { z } from 'zod'
 import type { DataFileProblem } from '../../../shared/health'
-import { writeJsonAtomic } from '../atomic-file'
-import { FileFormatError, parseFile } from '../settings/json-errors'
+import { writeJsonAtomic } from '../lib/atomic-file'
+import { FileFormatError, parseFile } from '../lib/json-errors'
 
 /** A damaged data file, as the log, `doctor` and the dashboard show it. */
 export type FileProblem = DataFileProblem

@@ -5,14 +5,14 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { ContractError } from '../../../shared/client'
 import type { Output } from '../../../shared/contract'
-import { dispatch } from '../contract-dispatch'
+import { dispatch } from '../lib/contract-dispatch'
 import { createHandlers } from '../handlers'
-import { MemoryKeyStore } from '../keys/memory-key-store'
+import { MemoryKeyStore } from '../../../test/support/memory-key-store'
 import { DEFAULT_POLICY } from '../../../shared/policy'
 import { createBandit } from '../pillars/bandit'
 import { createServices, type Services } from '../services'
 import { TELEMETRY_FILE, TelemetryStore } from './store'
-import { outcomeOf } from './test-support'
+import { outcomeOf } from '../../../test/support/telemetry'
 
 /** telemetry.summary, telemetry.recent and feedback.submit through the contract's one gate. */
 describe('telemetry and feedback channels via dispatch', () => {

@@ -1,5 +1,5 @@
 import type { PillarScore, RequestOutcome, TelemetryRow } from '../../../shared/telemetry'
-import type { ChatOutcome } from '../chat/chat-service'
+import type { ChatOutcome } from '../chat/outcome'
 
 /**
  * One generation, reduced to what telemetry may keep.

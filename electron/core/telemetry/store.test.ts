@@ -7,7 +7,7 @@ import { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { errorClassOf } from './row'
 import { MIGRATIONS, SCHEMA_VERSION, type Migration } from './schema'
 import { retentionFromEnv, TELEMETRY_FILE, TelemetryStore, type TelemetryStoreOptions } from './store'
-import { decisionOf, hop, outcomeOf, rowOf } from './test-support'
+import { decisionOf, hop, outcomeOf, rowOf } from '../../../test/support/telemetry'
 
 const DAY = 86_400_000
 const T0 = Date.UTC(2026, 0, 15, 12, 0, 0)

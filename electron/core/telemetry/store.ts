@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import type { Tier } from '../../../shared/decision'
 import { MAX_RECENT, PillarScore, type FeedbackRating, type TelemetryRow, type TelemetrySummary, type TierFigures } from '../../../shared/telemetry'
-import type { ChatOutcome } from '../chat/chat-service'
+import type { ChatOutcome } from '../chat/outcome'
 import { rowFromOutcome, type NewRow } from './row'
 import { migrate, MIGRATIONS, NewerSchemaError, type Migration } from './schema'
 

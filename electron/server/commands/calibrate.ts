@@ -1,9 +1,10 @@
-import { join } from 'node:path'
-import { resolveDataDir } from '../../core/data-dir'
+import { dirname, join } from 'node:path'
+import { resolveDataDir } from '../../core/lib/data-dir'
 import { calibrateCloudShare, calibrateThreshold, fitSemanticThresholds } from '../../core/engine/calibrate'
 import { readDataset } from '../../core/engine/dataset'
 import { createRouter } from '../../core/engine/router'
-import { applyOverride, THRESHOLD_OVERRIDE_FILE, writeThresholdOverride } from '../../core/policy/index'
+import type { Policy, PolicyOverride, PolicyPatch } from '../../../shared/policy'
+import { applyOverride, POLICY_AUDIT_FILE, PolicyAuditLog, PolicyOverrides, THRESHOLD_OVERRIDE_FILE } from '../../core/policy/index'
 import { UsageError, type CliCommand, type CliContext } from './command'
 import { ENGINE_FLAGS, ENGINE_USAGE, parseTargetRecall, requireString, setupEngine, writeJson } from './engine-setup'
 import { parseFlags } from './flags'
@@ -29,7 +30,9 @@ export const calibrateCommand: CliCommand = {
         if ('error' in fit) ctx.stderr.write(`semantic thresholds not fitted: ${fit.error}\n`)
         else {
           semanticThresholds = { [fit.model]: fit.thresholds }
-          basePolicy = applyOverride(basePolicy, { version: 1, threshold: basePolicy.threshold, semanticThresholds })
+          const fitted = applyOverride(basePolicy, { patch: { semantic: { thresholds: semanticThresholds } } })
+          if (!fitted.ok) throw fitted.error
+          basePolicy = fitted.value
         }
       }
       const result = await calibrateThreshold({
@@ -39,15 +42,10 @@ export const calibrateCommand: CliCommand = {
         targetRecall,
       })
       const reached = (result.cloudRecall ?? 0) >= targetRecall
-      await writeThresholdOverride(out, {
-        version: 1,
-        threshold: result.threshold,
-        note: `fitted by routellm calibrate for cloud recall >= ${targetRecall}${reached ? '' : ' (not reached)'}`,
-        createdAt: new Date().toISOString(),
-        targetRecall,
-        data,
-        n: result.n,
-        ...(semanticThresholds ? { semanticThresholds } : {}),
+      await writeCalibrated(out, engine.policy, {
+        patch: { threshold: result.threshold, ...(semanticThresholds ? { semantic: { thresholds: semanticThresholds } } : {}) },
+        reason: `fitted by routellm calibrate for cloud recall >= ${targetRecall}${reached ? '' : ' (not reached)'}`,
+        meta: { targetRecall, data, n: result.n },
       })
       if (flags.json) writeJson(ctx, { ...result, reached, file: out, ...(semanticThresholds ? { semanticThresholds } : {}) })
       else {
@@ -61,6 +59,14 @@ export const calibrateCommand: CliCommand = {
       await engine.close()
     }
   },
+}
+
+/** The fit, merged into the override as an audited patch (the audit trail sits beside the override file). */
+async function writeCalibrated(out: string, base: Policy, fit: { patch: PolicyPatch; reason: string; meta: Pick<PolicyOverride, 'targetRecall' | 'data' | 'n'> }): Promise<void> {
+  const overrides = new PolicyOverrides({ file: out, audit: new PolicyAuditLog(join(dirname(out), POLICY_AUDIT_FILE)), base: () => base })
+  const write = await overrides.save({ ...fit, actor: 'calibrate' })
+  if (!write.ok) throw new Error(`the fitted override was rejected: ${write.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
+  await overrides.audit.flushed()
 }
 
 function parseCloudShare(value: string | boolean | undefined): number {
@@ -84,13 +90,10 @@ async function calibrateToCloudShare(ctx: CliContext, flags: Record<string, stri
       prompts: items.map((i) => i.prompt),
       targetShare,
     })
-    await writeThresholdOverride(out, {
-      version: 1,
-      threshold: result.threshold,
-      note: `fitted by routellm calibrate to send ${Math.round(targetShare * 100)}% of the prompts in ${data} to the cloud`,
-      createdAt: new Date().toISOString(),
-      data,
-      n: result.n,
+    await writeCalibrated(out, engine.policy, {
+      patch: { threshold: result.threshold },
+      reason: `fitted by routellm calibrate to send ${Math.round(targetShare * 100)}% of the prompts in ${data} to the cloud`,
+      meta: { data, n: result.n },
     })
     if (flags.json) writeJson(ctx, { ...result, file: out })
     else {

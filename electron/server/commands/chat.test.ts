@@ -2,7 +2,7 @@ import { PassThrough, Readable } from 'node:stream'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
-import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from '../../core/chat/test-harness'
+import { cloudEndpoint, createHarness, ollamaEndpoint, type Harness } from '../../../test/support/chat-harness'
 import { createChatCommand } from './chat'
 import { UsageError } from './command'
 

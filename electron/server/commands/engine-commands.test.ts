@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { Decision } from '../../../shared/decision'
 import { UsageError, type CliContext } from './command'
 import { engineCommands } from './index'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 const command = (name: string) => engineCommands.find((c) => c.name === name)!
 
@@ -51,9 +51,9 @@ describe('routellm eval', () => {
     const calibrated = await run('calibrate', ['--data', data, '--no-semantic', '--target-recall', '1'])
     expect(calibrated.code).toBe(0)
     const override = JSON.parse(readFileSync(join(calibrated.home, 'threshold-override.json'), 'utf8'))
-    expect(override).toMatchObject({ version: 1, threshold: expect.any(Number), targetRecall: 1, n: 6 })
+    expect(override).toMatchObject({ version: 1, patch: { threshold: expect.any(Number) }, targetRecall: 1, n: 6 })
     // Whatever was fitted, make the override clearly different from the policy's 65.
-    writeFileSync(join(calibrated.home, 'threshold-override.json'), JSON.stringify({ ...override, threshold: 80 }))
+    writeFileSync(join(calibrated.home, 'threshold-override.json'), JSON.stringify({ ...override, patch: { threshold: 80 } }))
     const evaluated = await run('eval', ['--data', data, '--no-semantic', '--json'], { home: calibrated.home })
     expect(JSON.parse(evaluated.out).atDefault.threshold).toBe(65)
     const routed = await run('route', ['hello there', '--no-semantic', '--json'], { home: calibrated.home })
@@ -78,8 +78,10 @@ describe('routellm calibrate', () => {
     const result = JSON.parse(out)
     expect(result).toMatchObject({ n: 6, reached: true, threshold: expect.any(Number) })
     const override = JSON.parse(readFileSync(join(home, 'threshold-override.json'), 'utf8'))
-    expect(override.semanticThresholds['glove-sif-100d']).toMatchObject({ center: expect.any(Number), scale: expect.any(Number), samples: 6 })
-    expect(override.threshold).toBe(result.threshold)
+    expect(override.patch.semantic.thresholds['glove-sif-100d']).toMatchObject({ center: expect.any(Number), scale: expect.any(Number), samples: 6 })
+    expect(override.patch.threshold).toBe(result.threshold)
+    const audit = readFileSync(join(home, 'policy-audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    expect(audit).toEqual([expect.objectContaining({ actor: 'calibrate', patchBefore: null, patchAfter: override.patch, fileBefore: null })])
   }, 30_000)
 })
 

@@ -4,14 +4,14 @@ import { join } from 'node:path'
 import { Tier } from '../../../shared/decision'
 import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
 import { ThresholdInput } from '../../../shared/policy-contract'
-import { resolveDataDir } from '../../core/data-dir'
+import { resolveDataDir } from '../../core/lib/data-dir'
 import { createRouter, type Router } from '../../core/engine/router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from '../../core/engine/standard-pillars'
 import { routerHooks } from '../../core/health/router-hooks'
 import { OllamaBridge } from '../../core/ollama/bridge'
 import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE } from '../../core/policy/index'
 import { combineSources, EnvEndpointSource } from '../../core/providers/endpoint-source'
-import { createProviderStack } from '../../core/providers/stack'
+import { createProviderStack } from '../../core/health/provider-stack'
 import { createSettingsEndpointSource } from '../../core/settings/endpoint-store'
 import { EndpointsService } from '../../core/settings/endpoints-service'
 import { UsageError, type CliContext } from './command'
@@ -61,7 +61,9 @@ async function withOverride(policy: Policy, flags: EngineFlags, dataDir: string,
   if (!explicit && !existsSync(file)) return policy
   const parsed = parseOverrideText(await readFile(file, 'utf8'), file)
   if (!parsed.ok) throw parsed.error
-  return applyOverride(policy, parsed.value)
+  const merged = applyOverride(policy, parsed.value, file)
+  if (!merged.ok) throw merged.error
+  return merged.value
 }
 
 /** Turns the judge on only when asked for and when Ollama answers with that model. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { UsageError, type CliContext } from './command'
 import { engineCommands } from './index'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 const command = (name: string) => engineCommands.find((c) => c.name === name)!
 
@@ -77,7 +77,7 @@ describe('routellm calibrate --cloud-share', () => {
     expect(code).toBe(0)
     const result = JSON.parse(out)
     expect(result).toMatchObject({ n: 8, targetShare: 0.25, cloudShare: 0.25 })
-    expect(JSON.parse(readFileSync(join(home, 'threshold-override.json'), 'utf8')).threshold).toBe(result.threshold)
+    expect(JSON.parse(readFileSync(join(home, 'threshold-override.json'), 'utf8')).patch.threshold).toBe(result.threshold)
     // The written threshold does what it says when routing.
     const routed = await run('simulate', ['--data', outcomeFile(), '--no-semantic', '--json', '--override', join(home, 'threshold-override.json')])
     expect(JSON.parse(routed.out).tiers.cloud).toBe(2)

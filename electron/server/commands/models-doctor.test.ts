@@ -9,7 +9,7 @@ import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollam
 import { defaultModelsRoot, verifyModelChecksums } from '../../core/semantic/models'
 import { DEFAULT_MODEL_ID } from '../../core/semantic/settings'
 import { main } from '../cli'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 /** One CLI invocation, in-process, as `routellm <argv…>` with ROUTELLM_HOME=home. */
 async function cli(argv: string[], home: string, env: NodeJS.ProcessEnv = {}) {

@@ -1,6 +1,6 @@
-import { resolveDataDir } from '../../core/data-dir'
+import { resolveDataDir } from '../../core/lib/data-dir'
 import { loadPolicyFacts } from '../../core/doctor/facts'
-import { describeNetworkError } from '../../core/net-errors'
+import { describeNetworkError } from '../../core/lib/net-errors'
 import { calibrationOf, describeCalibration, semanticSettingsOf, type ModelCalibration } from '../../core/semantic/active'
 import { fetchModel, type FetchModelOptions } from '../../core/semantic/fetch'
 import { SemanticModelError, defaultModelsRoot, describeModel, listInstalledModels, userModelsDirOf, type ModelSource } from '../../core/semantic/models'

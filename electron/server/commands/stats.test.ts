@@ -4,9 +4,9 @@ import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TelemetrySummary } from '../../../shared/telemetry'
 import { TELEMETRY_FILE, TelemetryStore } from '../../core/telemetry/index'
-import { hop, outcomeOf } from '../../core/telemetry/test-support'
+import { hop, outcomeOf } from '../../../test/support/telemetry'
 import { main } from '../cli'
-import { captureIo } from './test-io'
+import { captureIo } from '../../../test/support/cli-io'
 
 async function cli(argv: string[], home: string) {
   const { captured, ...io } = captureIo()

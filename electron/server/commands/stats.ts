@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TelemetrySummary } from '../../../shared/telemetry'
-import { resolveDataDir } from '../../core/data-dir'
+import { resolveDataDir } from '../../core/lib/data-dir'
 import { retentionFromEnv, TELEMETRY_FILE, TelemetryStore } from '../../core/telemetry/index'
 import { UsageError, type CliCommand } from './command'
 import { writeJson } from './engine-setup'

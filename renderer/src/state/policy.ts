@@ -64,7 +64,7 @@ export function parseThreshold(text: string): { ok: true; threshold: number } | 
 
 /** Where the threshold in force comes from. */
 export function thresholdSource(status: PolicyStatus): 'override' | 'policy' | 'default' {
-  if (status.override) return 'override'
+  if (status.override?.threshold != null) return 'override'
   return status.policyFileExists ? 'policy' : 'default'
 }
 

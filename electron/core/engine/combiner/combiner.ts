@@ -10,7 +10,7 @@ import type { PillarVerdict } from '../../../../shared/decision'
 import { abstain } from '../../pillars/pillar'
 import { probabilityToIndex } from '../compose'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
-import { bundledResource } from '../../bundled-resource'
+import { bundledResource } from '../../lib/bundled-resource'
 import { CHOICE_FEATURES, choiceFeatures, type ChoiceEmbeddings, type ChoiceQuestion } from './choice-question'
 import { rankingScore } from './within-group'
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest'
-import { contract, type Handlers } from '../../shared/contract'
-import { MAX_PROMPT_CHARS } from '../../shared/chat'
-import { ContractError } from '../../shared/client'
+import { contract, type Handlers } from '../../../shared/contract'
+import { MAX_PROMPT_CHARS } from '../../../shared/chat'
+import { ContractError } from '../../../shared/client'
 import { dispatch, toErrorEnvelope } from './contract-dispatch'
 
 const decision = { id: 'd', tier: 'local', model: 'm', endpoint: 'ollama', complexity: 3, threshold: 65, explanation: 'e', pinned: null, trace: [], ms: 0 }

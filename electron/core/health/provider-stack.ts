@@ -1,14 +1,14 @@
 import { z } from 'zod'
 import { CostStore } from '../cost/cost-store'
-import { HealthMonitor, type HealthOptions } from '../health/health-monitor'
-import { NetworkMonitor, type NetworkProbe } from '../health/network'
-import { RoutingGate } from '../health/routing-gate'
+import { HealthMonitor, type HealthOptions } from './health-monitor'
+import { NetworkMonitor, type NetworkProbe } from './network'
+import { RoutingGate } from './routing-gate'
 import type { EndpointsReport } from '../../../shared/health'
 import { GuardedJsonFile, type FileProblem } from '../state/guarded-file'
 import { syncIntervalFromEnv } from '../state/state-db'
 import type { OllamaBridge } from '../ollama/bridge'
-import { EnvEndpointSource, type EndpointSource } from './endpoint-source'
-import { ProviderRegistry, timeoutsFromEnv, type Timeouts } from './registry'
+import { EnvEndpointSource, type EndpointSource } from '../providers/endpoint-source'
+import { ProviderRegistry, timeoutsFromEnv, type Timeouts } from '../providers/registry'
 
 export interface ProviderStackOptions {
   env: NodeJS.ProcessEnv

@@ -3,9 +3,9 @@
 // cloud upstream degrading midway: first slow, then failing, then recovering.
 // Used by bench/load.bench.ts (200 streams × 60 s) and by a short CI test, which runs by
 // request count instead of time so that a loaded machine changes nothing but how long it takes.
-import { startOllamaDouble } from '../e2e/doubles/ollama-double'
-import { startOpenAIDouble } from '../e2e/doubles/openai-double'
-import { cloudEndpoint, createHarness, ollamaEndpoint } from '../electron/core/chat/test-harness'
+import { startOllamaDouble } from '../../e2e/doubles/ollama-double'
+import { startOpenAIDouble } from '../../e2e/doubles/openai-double'
+import { cloudEndpoint, createHarness, ollamaEndpoint } from './chat-harness'
 
 export interface LoadOptions {
   /** Concurrent streams, each starting its next request when the previous one ends. */
@@ -34,6 +34,10 @@ export interface PhaseStats {
   errors: number
   interrupted: number
   withHops: number
+  /**
+   * Who answered the requests that started and ended in this phase. A request that spans a
+   * phase change is left out: it may rightly be answered by an upstream the new phase changed.
+   */
   servedBy: Record<string, number>
 }
 
@@ -204,7 +208,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
         phase.done += 1
         const by = r.servedBy?.endpoint ?? '?'
         servedBy[by] = (servedBy[by] ?? 0) + 1
-        phase.servedBy[by] = (phase.servedBy[by] ?? 0) + 1
+        if (syncPhase() === phase.phase) phase.servedBy[by] = (phase.servedBy[by] ?? 0) + 1
         latency.push(performance.now() - t0)
         if (r.usage?.ttftMs != null) ttft.push(r.usage.ttftMs)
         if (run.text !== REPLY) {

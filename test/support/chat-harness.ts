@@ -1,18 +1,24 @@
 // Test support for the chat flow, the fault-injection suite and the load bench: wires a
-// provider stack to given endpoints with a stand-in router. Not imported by the product.
+// provider stack to given endpoints with the real router over a scripted pillar. Not imported
+// by the product.
 import type { z } from 'zod'
-import type { ChatStatus } from '../../../shared/chat'
-import type { Decision, Tier } from '../../../shared/decision'
-import type { EndpointConfig } from '../../../shared/endpoints'
-import { EventBus } from '../event-bus'
-import type { HealthOptions } from '../health/health-monitor'
-import type { NetworkProbe } from '../health/network'
-import { routerHooks } from '../health/router-hooks'
-import { OllamaBridge } from '../ollama/bridge'
-import { StaticEndpointSource } from '../providers/endpoint-source'
-import type { Timeouts } from '../providers/registry'
-import { createProviderStack, type ProviderStack } from '../providers/stack'
-import { ChatService, type ChatOutcome, type ChatResult, type DecisionMaker } from './chat-service'
+import type { ChatStatus } from '../../shared/chat'
+import type { Tier } from '../../shared/decision'
+import type { EndpointConfig } from '../../shared/endpoints'
+import { DEFAULT_POLICY } from '../../shared/policy'
+import { createRouter } from '../../electron/core/engine/router'
+import { createBandit } from '../../electron/core/pillars/bandit'
+import type { Pillar } from '../../electron/core/pillars/pillar'
+import { EventBus } from '../../electron/core/lib/event-bus'
+import type { HealthOptions } from '../../electron/core/health/health-monitor'
+import type { NetworkProbe } from '../../electron/core/health/network'
+import { routerHooks } from '../../electron/core/health/router-hooks'
+import { OllamaBridge } from '../../electron/core/ollama/bridge'
+import { StaticEndpointSource } from '../../electron/core/providers/endpoint-source'
+import type { Timeouts } from '../../electron/core/providers/registry'
+import { createProviderStack, type ProviderStack } from '../../electron/core/health/provider-stack'
+import { ChatService, type ChatResult, type DecisionMaker } from '../../electron/core/chat/chat-service'
+import type { ChatOutcome } from '../../electron/core/chat/outcome'
 
 /** A fake clock the health monitor reads; tests move it instead of waiting. */
 export class FakeClock {
@@ -23,56 +29,37 @@ export class FakeClock {
   }
 }
 
-export interface StubRoute {
+export interface ScriptedRoute {
   tier: Tier
-  pinned?: Decision['pinned']
-  /** Adds a rules verdict pinning the prompt to local for privacy. */
+  /** The prompt holds private data: pin it to local, as the rules pillar's privacy gate does. */
   privacy?: boolean
 }
 
 /**
- * A stand-in for the engine that behaves like it at the seams health cares about: it asks
- * the tier-override hook, then takes the first usable arm of the tier (no exploration, so
- * fault tests are deterministic).
+ * The real router, driven by a scripted rules pillar in place of the bundled ones: a cloud
+ * route scores 80 and a local one 20 against the default threshold (65); a private one
+ * short-circuits with the privacy pin. Health reaches it through the real hooks, and its
+ * bandit never explores (and is never fed back here), so the first usable arm of the tier
+ * answers and fault tests are deterministic.
  */
-export function stubRouter(stack: ProviderStack, route: StubRoute | ((prompt: string) => StubRoute)): DecisionMaker {
+export function scriptedRouter(stack: ProviderStack, route: ScriptedRoute | ((prompt: string) => ScriptedRoute)): DecisionMaker {
   const hooks = routerHooks(stack.gate)
-  return {
-    async decide(prompt, options) {
+  const rules: Pillar = {
+    id: 'rules',
+    evaluate({ prompt }) {
       const r = typeof route === 'function' ? route(prompt) : route
-      let tier: Tier = options?.tier ?? r.tier
-      let pinned: Decision['pinned'] = r.privacy ? 'privacy' : options?.tier ? 'override' : (r.pinned ?? null)
-      let explanation = `Routing to ${tier}.`
-      const override = await hooks.tierOverride({ tier, pinned, privacy: r.privacy ?? false })
-      if (override && !(r.privacy && override.tier === 'cloud')) {
-        explanation += ` ${tier === 'local' ? 'Local' : 'Cloud'} is unavailable (${override.reason}).`
-        tier = override.tier
-        pinned = override.pinned ?? 'health'
-      }
-      const arm = hooks.listArms(tier)[0] ?? null
-      return {
-        id: `d-${Math.random().toString(36).slice(2)}`,
-        tier,
-        model: arm?.model ?? null,
-        endpoint: arm?.endpoint ?? null,
-        complexity: tier === 'cloud' ? 80 : 20,
-        threshold: 65,
-        explanation,
-        pinned,
-        trace: r.privacy
-          ? [{ pillar: 'rules', status: 'short-circuit', score: null, confidence: 1, reason: 'holds an e-mail address', ms: 0, tier: 'local', pin: 'privacy' }]
-          : [],
-        ms: 0.1,
-        tokens: Math.ceil(prompt.length / 4),
-      }
+      if (r.privacy) return { pillar: 'rules', status: 'short-circuit', score: null, confidence: 1, reason: 'holds an e-mail address', ms: 0, tier: 'local', pin: 'privacy' }
+      return { pillar: 'rules', status: 'scored', score: r.tier === 'cloud' ? 80 : 20, confidence: 1, reason: `scripted ${r.tier} route`, ms: 0 }
     },
   }
+  const bandit = createBandit({ dataDir: null, policy: () => DEFAULT_POLICY.bandit, random: () => 0.99 })
+  return createRouter({ policy: DEFAULT_POLICY, pillars: [rules], listArms: hooks.listArms, tierOverride: hooks.tierOverride, bandit })
 }
 
 export interface HarnessOptions {
   endpoints: Array<z.input<typeof EndpointConfig>>
   keys?: Record<string, string>
-  route: StubRoute | ((prompt: string) => StubRoute)
+  route: ScriptedRoute | ((prompt: string) => ScriptedRoute)
   /** Ollama address for the endpoint with id "ollama" (pinned, no auto-detection of the defaults). */
   ollamaUrl?: string
   clock?: FakeClock
@@ -128,7 +115,7 @@ export function createHarness(o: HarnessOptions): Harness {
   const bus = new EventBus()
   const outcomes: ChatOutcome[] = []
   const chat = new ChatService({
-    router: stubRouter(stack, o.route),
+    router: scriptedRouter(stack, o.route),
     bus,
     stack,
     onOutcome: (outcome) => {

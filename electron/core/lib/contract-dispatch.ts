@@ -1,6 +1,6 @@
 import { z } from 'zod'
-import { contract, isChannel, type Handlers } from '../../shared/contract'
-import { ContractError } from '../../shared/client'
+import { contract, isChannel, type Handlers } from '../../../shared/contract'
+import { ContractError } from '../../../shared/client'
 
 /**
  * The one gate both hosts call: reject unknown channels, validate the input against the

@@ -1,4 +1,4 @@
-import type { KeyStore } from './key-store'
+import type { KeyStore } from '../../electron/core/keys/key-store'
 
 /**
  * A KeyStore in a Map, for tests (and the canary tests that run outside a D-Bus session).

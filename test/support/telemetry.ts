@@ -1,8 +1,8 @@
 // Test support for telemetry: outcomes and rows with known figures. Not imported by the product.
-import type { Decision, Tier } from '../../../shared/decision'
-import type { Hop } from '../../../shared/health'
-import type { ChatOutcome } from '../chat/chat-service'
-import type { NewRow } from './row'
+import type { Decision, Tier } from '../../shared/decision'
+import type { Hop } from '../../shared/health'
+import type { ChatOutcome } from '../../electron/core/chat/outcome'
+import type { NewRow } from '../../electron/core/telemetry/row'
 
 export function decisionOf(tier: Tier, over: Partial<Decision> = {}): Decision {
   return {
