@@ -139,8 +139,10 @@ function choiceVerdict(head: ChoiceHeadArtefact, evenOddsIndex: number, x: reado
   const ranking = rankingScore(head, x)
   const p = 1 / (1 + Math.exp(-(head.calibration.bias + head.calibration.slope * ranking)))
   const top = topPushes(pushes)
+  const verdict = probabilityVerdict(p, evenOddsIndex, top, t0)
   return {
-    ...probabilityVerdict(p, evenOddsIndex, top, t0),
+    ...verdict,
+    reason: `multiple-choice question ranked within its kind: ${verdict.reason}`,
     detail: { head: 'multiple-choice', placesIndex: true, probability: round3(p), ranking: round3(ranking), top: top.map(([feature, push]) => ({ feature, push: Math.round(push * 1000) / 1000 })) },
   }
 }

@@ -89,6 +89,7 @@ describe('combiner training', () => {
     const unit = Array.from({ length: combiner.dimensions }, (_, i) => (i === 0 ? 1 : 0))
     const verdict = combiner.verdict(inputs.get(prompt)!, { question, embeddings: { stem: unit, options: [unit, unit, unit, unit] } })
     expect(verdict).toMatchObject({ pillar: 'learned', status: 'scored', detail: { head: 'multiple-choice', placesIndex: true } })
+    expect(verdict.reason).toMatch(/^multiple-choice question ranked within its kind: chance the local model falls short \d+%; strongest features: \S/)
     // Without the question the same prompt gets the ordinary combiner's verdict, pooled with the others.
     expect(combiner.verdict(inputs.get(prompt)!).detail?.['placesIndex']).toBeUndefined()
   })
