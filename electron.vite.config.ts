@@ -23,7 +23,7 @@ function devOnlyRelaxedCsp(): Plugin {
 export default defineConfig({
   main: {
     build: {
-      rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } },
+      rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts'), cli: resolve(__dirname, 'electron/server/bin.ts') } },
     },
   },
   preload: {

@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config'
 
 export default defineConfig({
   test: {
-    include: ['{shared,electron,renderer,e2e/doubles,scripts}/**/*.test.ts'],
+    include: ['{bin,shared,electron,renderer,e2e/doubles,scripts}/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 20_000,

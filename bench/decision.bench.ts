@@ -5,7 +5,8 @@
  *
  * Targets (issue 3, 2-core machine): rules p50 ≤ 0.05 ms; whole decision p50 ≤ 1 ms and
  * p99 ≤ 5 ms at 1,000 tokens. Then the first decision after start, in fresh processes
- * (bench/first-decision.ts; target ≤ 5 ms).
+ * (bench/first-decision.ts; target ≤ 5 ms). Then replay of 10,000 telemetry rows (bench/replay.ts;
+ * target < 1 s).
  */
 import { execFileSync } from 'node:child_process'
 import { DEFAULT_POLICY } from '../shared/policy'
@@ -13,6 +14,7 @@ import { createRouter } from '../electron/core/engine/router'
 import { createStandardPillars } from '../electron/core/engine/standard-pillars'
 import { countTokens } from '../electron/core/engine/tokens'
 import type { Pillar } from '../electron/core/pillars/pillar'
+import { replayBench } from './replay'
 
 // Generic text of a support-and-engineering flavour, written for this benchmark.
 const WORDS = (
@@ -102,6 +104,12 @@ async function main() {
   console.log(
     `first decision after start (fresh process, 5 runs): median ${median.toFixed(2)} ms [${firsts.map((x) => x.toFixed(1)).join(', ')}]; ` +
       `later decisions p50 ${runs.map((r) => r.laterP50Ms.toFixed(2)).join(', ')} ms  target ≤ 5 ${median <= 5 ? 'ok' : 'MISSED'}`,
+  )
+
+  const r = replayBench()
+  console.log(
+    `replay of 10,000 telemetry rows under a candidate policy (median of 5): ${r.totalMs.toFixed(1)} ms ` +
+      `(read + prepare ${r.readMs.toFixed(1)} ms, replay ${r.replayMs.toFixed(1)} ms)  target < 1000 ${r.ok ? 'ok' : 'MISSED'}`,
   )
 }
 

@@ -13,6 +13,10 @@
  *   --seconds S (per measurement, default 3)  --requests N (cap per measurement, default 4000)  --json
  *
  * Loopback only. The upstream double, the gateway and this load generator are three processes.
+ * RouteLLM runs as `routellm serve` does (bin/routellm.js): from the build when it is current
+ * (`npm run build` first), else from source through tsx; the first line says which. Beside the
+ * timings, the CPU time the gateway process spent per request (Linux /proc), a figure that load
+ * from other jobs on the machine changes far less than latency.
  * Targets (2-core machine): added p50 ≤ 0.5 ms at c=1; throughput ≥ 0.15 of direct at c=32
  * with added p99 ≤ 25 ms; added streaming time to first byte ≤ 2 ms.
  */
@@ -22,6 +26,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { builtCliIsCurrent } from '../bin/built-cli.js'
 import { runCell, type CellResult, type GatewayTarget } from './gateway-load'
 
 const { values } = parseArgs({
@@ -63,6 +68,18 @@ function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Prom
   })
 }
 
+/** User + system CPU time of a process in ms (Linux /proc), or null where that cannot be read. */
+function cpuMs(pid: number | undefined): number | null {
+  if (!pid) return null
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+    return (Number(fields[11]) + Number(fields[12])) * 10
+  } catch {
+    return null
+  }
+}
+
 /** Resident set of a process in MiB (Linux /proc), or null where that cannot be read. */
 function rssMiB(pid: number | undefined): number | null {
   if (!pid) return null
@@ -84,6 +101,7 @@ async function main() {
   const gateways: GatewayTarget[] = []
   let gatewayPid: number | undefined
   let home: string | null = null
+  let servedFromBuild = false
   if (values.target) {
     const headers = Object.fromEntries(
       (values.header ?? []).map((h) => {
@@ -94,10 +112,11 @@ async function main() {
     gateways.push({ name: 'target', baseUrl: values.target, key: values.key ?? '', model: values.model ?? UPSTREAM_MODEL, headers })
     gatewayPid = values.pid ? Number(values.pid) : undefined
   } else {
+    servedFromBuild = builtCliIsCurrent()
     home = mkdtempSync(join(tmpdir(), 'routellm-bench-'))
     const gatewayKey = randomBytes(16).toString('hex')
     const serve = await startChild(
-      ['--import', 'tsx', 'electron/server/bin.ts', 'serve', '--port', '0'],
+      ['bin/routellm.js', 'serve', '--port', '0'],
       {
         ...process.env,
         ROUTELLM_HOME: home,
@@ -128,18 +147,21 @@ async function main() {
 
   let rssPeak = rssIdle ?? 0
   const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMiB(gatewayPid) ?? 0)), 100)
-  const rows: Array<{ gateway: string; stream: boolean; concurrency: number; r: CellResult; base: CellResult }> = []
+  const rows: Array<{ gateway: string; stream: boolean; concurrency: number; r: CellResult; base: CellResult; cpuPerRequest: number | null }> = []
   let prompt = 0
   for (const stream of [false, true]) {
     for (const concurrency of [1, 32]) {
       const cell = { concurrency, stream, maxRequests, maxMs }
       const base = await runCell(direct, cell, prompt)
       prompt += base.requests + base.errors
-      rows.push({ gateway: 'direct', stream, concurrency, r: base, base })
+      rows.push({ gateway: 'direct', stream, concurrency, r: base, base, cpuPerRequest: null })
       for (const g of gateways) {
+        const cpuBefore = cpuMs(gatewayPid)
         const r = await runCell(g, cell, prompt)
+        const cpuAfter = cpuMs(gatewayPid)
         prompt += r.requests + r.errors
-        rows.push({ gateway: g.name, stream, concurrency, r, base })
+        const cpuPerRequest = cpuBefore !== null && cpuAfter !== null && r.requests > 0 ? (cpuAfter - cpuBefore) / r.requests : null
+        rows.push({ gateway: g.name, stream, concurrency, r, base, cpuPerRequest })
       }
     }
   }
@@ -171,15 +193,16 @@ async function main() {
     return
   }
   const lines = [
-    `gateway bench: ${maxMs / 1000} s or ${maxRequests} requests per cell, loopback, Node ${process.version}`,
-    `${'gateway'.padEnd(16)}${'mode'.padEnd(8)}${'c'.padStart(3)}${'req/s'.padStart(9)}${'×direct'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'+p50'.padStart(8)}${'+p99'.padStart(8)}${'ttfb50'.padStart(8)}${'+ttfb50'.padStart(9)}${'+ttfb99'.padStart(9)}${'err'.padStart(5)}`,
+    `gateway bench: ${maxMs / 1000} s or ${maxRequests} requests per cell, loopback, Node ${process.version}` +
+      (values.target ? '' : `, serve ${servedFromBuild ? 'from the build (out/main/cli.js)' : 'from source through tsx (no current build: npm run build)'}`),
+    `${'gateway'.padEnd(16)}${'mode'.padEnd(8)}${'c'.padStart(3)}${'req/s'.padStart(9)}${'×direct'.padStart(9)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}${'+p50'.padStart(8)}${'+p99'.padStart(8)}${'ttfb50'.padStart(8)}${'+ttfb50'.padStart(9)}${'+ttfb99'.padStart(9)}${'err'.padStart(5)}${'cpu/req'.padStart(9)}`,
   ]
-  for (const { gateway, stream, concurrency, r, base } of rows) {
+  for (const { gateway, stream, concurrency, r, base, cpuPerRequest } of rows) {
     const d = gateway === 'direct'
     lines.push(
       `${gateway.padEnd(16)}${(stream ? 'stream' : 'json').padEnd(8)}${String(concurrency).padStart(3)}${f(r.perSecond, 0).padStart(9)}${(d ? '' : f(r.perSecond / base.perSecond, 3)).padStart(9)}` +
         `${f(r.latency.p50).padStart(9)}${f(r.latency.p99).padStart(9)}${(d ? '' : plus(r.latency.p50 - base.latency.p50)).padStart(8)}${(d ? '' : plus(r.latency.p99 - base.latency.p99)).padStart(8)}` +
-        `${(stream ? f(r.ttfb.p50) : '').padStart(8)}${(stream && !d ? plus(r.ttfb.p50 - base.ttfb.p50) : '').padStart(9)}${(stream && !d ? plus(r.ttfb.p99 - base.ttfb.p99) : '').padStart(9)}${String(r.errors).padStart(5)}`,
+        `${(stream ? f(r.ttfb.p50) : '').padStart(8)}${(stream && !d ? plus(r.ttfb.p50 - base.ttfb.p50) : '').padStart(9)}${(stream && !d ? plus(r.ttfb.p99 - base.ttfb.p99) : '').padStart(9)}${String(r.errors).padStart(5)}${(cpuPerRequest === null ? '' : `${f(cpuPerRequest)} ms`).padStart(9)}`,
     )
   }
   lines.push(`gateway RSS: idle ${rssIdle === null ? 'n/a (pass --pid)' : `${f(rssIdle, 0)} MiB`}, under load (peak) ${rssLoad === null ? 'n/a' : `${f(rssLoad, 0)} MiB`}`)

@@ -214,6 +214,13 @@ test.describe('keyboard, phone layout and reduced motion', () => {
     expect(answer).toBeLessThan(decision)
     // The answer is near the top, not behind the Ollama panel.
     expect(answer).toBeLessThan(844 * 1.5)
+    // The pathway and the live telemetry bar fit the phone: every phase with its time, the bar's figures on screen.
+    await expect(page.getByTestId('pathway-ms-done')).toHaveText(/^\d+(\.\d+)? (ms|s)$/)
+    await expect(page.getByTestId('pathway-node').last()).toHaveAttribute('data-tier', 'local')
+    const bar = page.getByTestId('telemetry-bar')
+    await expect(bar.getByTestId('bar-local-share')).toBeVisible()
+    expect((await bar.boundingBox())!.width).toBeLessThanOrEqual(390)
+    expect((await page.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(390)
 
     await expect(page.getByTestId('ollama-status')).toBeHidden()
     await expect(page.getByTestId('ollama-summary')).toHaveText(/detected · 1 model/i)

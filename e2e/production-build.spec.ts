@@ -101,7 +101,7 @@ test.describe('production build served by the headless host', () => {
     await page.reload()
     await expect(page.getByTestId('ollama-status')).toHaveAttribute('data-detected', 'true')
     // Every panel has asked for its data; then give a duplicate (e.g. a reload when the event stream opens) time to show.
-    const atLoad = ['app.info', 'ollama.status', 'health.status', 'cost.summary', 'telemetry.summary', 'telemetry.recent', 'policy.status', 'endpoints.list']
+    const atLoad = ['app.info', 'ollama.status', 'health.status', 'cost.summary', 'telemetry.summary', 'telemetry.recent', 'policy.get', 'endpoints.list']
     await expect.poll(() => atLoad.filter((c) => !rpcs.includes(c))).toEqual([])
     await expect(page.getByTestId('events-status')).toHaveAttribute('data-status', 'open')
     await page.waitForTimeout(1500)

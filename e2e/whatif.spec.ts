@@ -68,6 +68,55 @@ test.describe('what-if on the headless host', () => {
     // Routing the batch generated nothing.
     expect(ollama.requestsTo('/api/chat').length).toBe(chatsBefore)
   })
+
+  test('with strong/weak outcomes in the file: APGR and the quality of the split, priced by the policy', async ({ page }) => {
+    test.setTimeout(120_000)
+    const rpc = (channel: string, body: unknown) =>
+      fetch(`${host.origin}/api/rpc/${channel}`, { method: 'POST', headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+    // The what-if prices come from the policy's simulation section, not from constants in the page.
+    const saved = await rpc('policy.saveOverride', { patch: { simulation: { cloudPrice: { inputPerMTok: 100, outputPerMTok: 200 }, assumedOutputTokens: 1000 } } })
+    expect(((await saved.json()) as { ok: boolean }).ok).toBe(true)
+    // Only the hard prompts need the strong model; the small talk both models get right.
+    const outcomes = Array.from({ length: 40 }, (_, i) =>
+      i % 2 === 0 ? { prompt: `hello there, friend number ${i}!`, strong: 1, weak: 1 } : { ...KINDS[1]!(i), strong: 1, weak: 0 },
+    )
+    await page.setViewportSize({ width: 1440, height: 900 })
+    await page.goto(host.url)
+    await page.getByTestId('whatif-input').fill(outcomes.map((r) => JSON.stringify(r)).join('\n'))
+    await page.getByTestId('whatif-route').click()
+    await expect(page.getByTestId('whatif-row')).toHaveCount(40, { timeout: 90_000 })
+    await expect(page.getByTestId('whatif-price')).toContainText('$100 in / $200 out per Mtok, 1000 answer tokens')
+    const apgr = Number(await page.getByTestId('whatif-apgr').textContent())
+    expect(apgr).toBeGreaterThan(0.5) // the index ranks the proofs above the greetings
+    const qualityAt = async (threshold: number) => {
+      await page.getByTestId('whatif-threshold').fill(String(threshold))
+      await expect(page.getByTestId('whatif-threshold-value')).toHaveText(String(threshold))
+      return { quality: await page.getByTestId('whatif-quality').textContent(), gap: await page.getByTestId('whatif-gap').textContent() }
+    }
+    const allCloud = await qualityAt(0)
+    expect(allCloud).toEqual({ quality: '100.0%', gap: '100%' })
+    await page.getByTestId('whatif-outcomes').scrollIntoViewIfNeeded()
+    await page.screenshot({ path: 'e2e/artifacts/whatif-outcomes.png' })
+    const allLocal = await qualityAt(100)
+    expect(allLocal).toEqual({ quality: '50.0%', gap: '0%' })
+    await rpc('policy.clearOverride', {})
+  })
+
+  test('phone 390×844: a batch is routed, the slider re-splits it, the table is cards', async ({ page }) => {
+    test.setTimeout(120_000)
+    await page.setViewportSize({ width: 390, height: 844 })
+    await page.goto(host.url)
+    await page.getByTestId('whatif-input').fill(BATCH.slice(0, 20).map((r) => JSON.stringify(r)).join('\n'))
+    await page.getByTestId('whatif-route').click()
+    await expect(page.getByTestId('whatif-row')).toHaveCount(20, { timeout: 90_000 })
+    await page.getByTestId('whatif-threshold').fill('5')
+    const low = await figure(page, 'whatif-cloud')
+    await page.getByTestId('whatif-threshold').fill('95')
+    await expect(page.getByTestId('whatif-threshold-value')).toHaveText('95')
+    expect(await figure(page, 'whatif-cloud')).toBeLessThan(low)
+    await expect(page.getByTestId('whatif-row').first()).toHaveCSS('display', 'block')
+    expect((await page.evaluate('document.documentElement.scrollWidth')) as number).toBeLessThanOrEqual(390)
+  })
 })
 
 /** `routellm simulate` as a user runs it: a fresh process and a fresh data folder. */

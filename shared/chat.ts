@@ -26,6 +26,8 @@ export const ChatStart = z.object({
   tier: Tier.optional(),
   /** Conversation so far (system prompt, earlier turns); routed on `prompt`, and private data in any turn pins it local. */
   history: z.array(ChatTurn).max(MAX_HISTORY_TURNS).optional(),
+  /** "Retry in the cloud": the request id of the local answer this re-asks; telemetry counts that answer as failed. */
+  retryOf: z.string().min(1).max(200).optional(),
 })
 export type ChatStart = z.infer<typeof ChatStart>
 

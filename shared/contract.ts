@@ -1,12 +1,15 @@
 import { z } from 'zod'
+import { banditContract } from './bandit'
 import { ChatStart, ChatStatus, ChatToken, Prompt } from './chat'
 import { clustersContract } from './clusters'
 import { Decision, Tier } from './decision'
 import { Budget, CostSummary, EndpointsReport, NetworkStatus } from './health'
 import { ModelPrice } from './endpoints'
 import { OllamaStatus } from './ollama'
+import { optimizeContract } from './optimize'
 import { keysContract, keysEvents } from './keys'
 import { policyContract, policyEvents } from './policy-contract'
+import { probeContract, probeEvents } from './probe'
 import { telemetryContract } from './telemetry'
 
 /**
@@ -43,6 +46,12 @@ export const contract = {
   ...telemetryContract,
   // The routing policy: what is in force, why a file was rejected, and the threshold (shared/policy-contract.ts).
   ...policyContract,
+  // Optimize Load: proposals from telemetry, applied and reverted through the audited policy override (shared/optimize.ts).
+  ...optimizeContract,
+  // What the bandit has learned per arm (shared/bandit.ts).
+  ...banditContract,
+  // The local self-check: run, stop, and its per-cluster pass rates (shared/probe.ts).
+  ...probeContract,
 } as const
 
 /** Server-to-client pushes (ipc webContents.send / server-sent events). */
@@ -52,6 +61,7 @@ export const events = {
   ...keysEvents,
   'health.status': EndpointsReport,
   ...policyEvents,
+  ...probeEvents,
 } as const
 
 export type Contract = typeof contract

@@ -7,6 +7,8 @@ export const OllamaModel = z.object({
   parameterSize: z.string().nullable(),
   quantization: z.string().nullable(),
   modifiedAt: z.string().nullable(),
+  /** Ollama's digest of this build: a re-pulled model keeps its name and gets a new digest. */
+  digest: z.string().nullable().optional(),
 })
 export type OllamaModel = z.infer<typeof OllamaModel>
 

@@ -18,6 +18,8 @@ export const PillarScore = z.object({
   pillar: PillarId,
   status: z.enum(['scored', 'short-circuit', 'abstained']),
   score: z.number().nullable(),
+  /** How sure the pillar was (0–1): the replay weighs it like the engine does. Absent on rows older than the field. */
+  confidence: z.number().min(0).max(1).optional(),
 })
 export type PillarScore = z.infer<typeof PillarScore>
 
@@ -49,6 +51,12 @@ export const TelemetryRow = z.object({
   outputTokens: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
   feedback: FeedbackRating.nullable(),
+  /** The semantic pillar's nearest intent cluster (its id), when it scored. */
+  cluster: z.string().nullable(),
+  /** This answer re-asked that request in the cloud (the Retry button, or an `@cloud` re-send in the retry window). */
+  retryOf: z.string().nullable(),
+  /** A cloud retry of this answer: the user found it wanting, so it counts as a failed local answer. */
+  retriedBy: z.string().nullable(),
 })
 export type TelemetryRow = z.infer<typeof TelemetryRow>
 

@@ -60,6 +60,37 @@ describe('Ollama double through the ollama client', () => {
     expect(last?.prompt_eval_count).toBeGreaterThan(0)
   })
 
+  it('answers scripted prompts with their scripted reply, the rest with `reply`, streamed or not', async () => {
+    double.script = [
+      { match: 'apples', reply: '14' },
+      { match: /^hello/, reply: 'Hi!' },
+    ]
+    try {
+      const ask = async (content: string) => (await ollama.chat({ model: 'llama3.2:1b', messages: [{ role: 'user', content }] })).message.content
+      expect(await ask('How many apples?')).toBe('14')
+      expect(await ask('hello there')).toBe('Hi!')
+      expect(await ask('say hello')).toBe('You said: say hello')
+      const parts = await drain(await ollama.chat({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'apples again' }], stream: true }))
+      expect(parts.map((p) => p.message.content).join('')).toBe('14')
+    } finally {
+      double.script = []
+    }
+  })
+
+  it('reports a re-pulled model: same name, new digest and modified_at', async () => {
+    const before = (await ollama.list()).models[0]
+    double.setModels([{ name: 'llama3.2:1b', digest: 'f'.repeat(64), modifiedAt: '2026-02-03T04:05:06Z' }, 'qwen2.5:0.5b'])
+    try {
+      const after = (await ollama.list()).models[0]
+      expect(after?.name).toBe(before?.name)
+      expect(after?.digest).toBe('f'.repeat(64))
+      expect(before?.digest).not.toBe(after?.digest)
+      expect(new Date(after!.modified_at).toISOString()).toBe('2026-02-03T04:05:06.000Z')
+    } finally {
+      double.setModels(['llama3.2:1b', { name: 'qwen2.5:0.5b', parameterSize: '494M' }])
+    }
+  })
+
   it('streams by default on the wire, as Ollama does', async () => {
     const res = await fetch(`${double.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'hi' }) })
     expect(res.headers.get('content-type')).toBe('application/x-ndjson')

@@ -35,6 +35,15 @@ export interface OllamaModelSpec {
   parameterSize?: string
   quantization?: string
   contextLength?: number
+  /** /api/tags's modified_at and digest: change them to imitate a re-pulled model. */
+  modifiedAt?: string
+  digest?: string
+}
+
+/** One scripted answer: the first rule whose `match` is in (string) or matches (RegExp) the last user message answers. */
+export interface OllamaScriptRule {
+  match: string | RegExp
+  reply: string
 }
 
 export interface OllamaMessage {
@@ -64,6 +73,8 @@ export interface OllamaDoubleOptions {
   models?: Array<string | OllamaModelSpec>
   version?: string
   reply?: OllamaResponder
+  /** Answers per prompt, tried before `reply` (which answers everything no rule matches). */
+  script?: OllamaScriptRule[]
   /** Delay between streamed tokens (a non-streamed reply waits for all of them). */
   tokenDelayMs?: number
   embeddingDimensions?: number
@@ -90,9 +101,9 @@ function describeModel(input: string | OllamaModelSpec) {
   return {
     name,
     model: name,
-    modified_at: '2025-01-01T00:00:00Z',
+    modified_at: spec.modifiedAt ?? '2025-01-01T00:00:00Z',
     size: spec.size ?? 1_300_000_000,
-    digest: createHash('sha256').update(name).digest('hex'),
+    digest: spec.digest ?? createHash('sha256').update(name).digest('hex'),
     details: {
       parent_model: '',
       format: 'gguf',
@@ -164,6 +175,8 @@ export class OllamaDouble {
   /** Every request received, in order, for assertions. */
   readonly requests: LoggedRequest[] = []
   reply: OllamaResponder
+  /** Scripted answers per prompt (see OllamaScriptRule), checked before `reply`; replace at will. */
+  script: OllamaScriptRule[]
   tokenDelayMs: number
   version: string
   private models: ModelEntry[] = []
@@ -174,6 +187,7 @@ export class OllamaDouble {
 
   private constructor(options: OllamaDoubleOptions) {
     this.reply = options.reply ?? defaultOllamaReply
+    this.script = options.script ?? []
     this.tokenDelayMs = options.tokenDelayMs ?? 0
     this.version = options.version ?? '0.12.6'
     this.embeddingDimensions = options.embeddingDimensions ?? 64
@@ -311,6 +325,12 @@ export class OllamaDouble {
     })
   }
 
+  private answer(request: OllamaReplyRequest): string | Promise<string> {
+    const text = lastUserText(request)
+    const rule = this.script.find((r) => (typeof r.match === 'string' ? text.includes(r.match) : r.match.test(text)))
+    return rule ? rule.reply : this.reply(request)
+  }
+
   private async generate(path: OllamaReplyRequest['path'], body: Record<string, unknown>, model: ModelEntry, d: Delivery): Promise<void> {
     const started = process.hrtime.bigint()
     const request = toReplyRequest(path, body)
@@ -323,7 +343,7 @@ export class OllamaDouble {
       return sendJson(d.res, 200, { model: request.model, created_at: now(), ...empty, done: true, done_reason })
     }
 
-    const { tokens, doneReason } = limitTokens(splitTokens(await this.reply(request)), request.options?.num_predict)
+    const { tokens, doneReason } = limitTokens(splitTokens(await this.answer(request)), request.options?.num_predict)
     const promptTokens = estimateTokens([request.system, request.prompt, ...(request.messages ?? []).map((m) => m.content)].join(''))
     let firstTokenAt: bigint | undefined
     const piece = (content: string) => (path === '/api/chat' ? { message: { role: 'assistant', content } } : { response: content })

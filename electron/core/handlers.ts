@@ -1,4 +1,5 @@
 import type { Handlers } from '../../shared/contract'
+import { armValues } from './pillars/arm-values'
 import { clearOverride, policyStatus, policyView, revertOverride, saveOverride, setThreshold, type PolicyFiles } from './policy/dashboard'
 import type { Services } from './services'
 import { submitFeedback } from './telemetry/feedback'
@@ -72,5 +73,14 @@ export function createHandlers(services: Services): Handlers {
     'policy.saveOverride': async (input) => saveOverride(policy(), input),
     'policy.audit': async ({ limit }) => ({ entries: await services.router.overrides.audit.list(limit ?? 50) }),
     'policy.revert': async ({ id }) => revertOverride(policy(), id),
+    // Optimize Load: proposals from telemetry; Apply and Revert go through the audited override as actor 'optimize'.
+    'optimize.propose': async () => services.optimize.propose(),
+    'optimize.apply': async () => services.optimize.apply(),
+    'optimize.revert': async ({ id }) => services.optimize.revert(id),
+    'bandit.arms': async () => armValues(services.router.bandit.stats(), services.router.policyStore.get().bandit),
+    // The local self-check runs in the background; progress arrives as probe.progress / probe.status events.
+    'probe.start': async ({ model }) => services.probe.start(model),
+    'probe.stop': async () => services.probe.stop(),
+    'probe.status': async () => services.probe.status(),
   }
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { Decision } from '../../shared/decision'
 import { removeStaleTempFiles } from './lib/atomic-file'
+import { findUp } from './lib/bundled-resource'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
 import { resolveDataDir } from './lib/data-dir'
@@ -10,17 +11,22 @@ import type { DecideOptions } from './engine/router'
 import { EventBus } from './lib/event-bus'
 import { outcomeFeedback } from './chat/outcome'
 import { routerHooks } from './health/router-hooks'
+import { ProbeService } from './learning/probe/probe-service'
+import { syncIntervalFromEnv } from './state/state-db'
 import type { KeyStore } from './keys/key-store'
 import { OllamaBridge } from './ollama/bridge'
 import type { ClusterOffsetRegistry } from './engine/cluster-offsets'
 import type { PolicyOverrides } from './policy/overrides'
 import type { PolicyStore } from './policy/store'
-import type { Outcome } from './pillars/bandit'
+import type { Bandit, Outcome } from './pillars/bandit'
 import { combineSources, EnvEndpointSource } from './providers/endpoint-source'
 import { createProviderStack, type ProviderStack } from './health/provider-stack'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from './semantic/clusters'
 import { createSettingsEndpointSource, type SettingsEndpointSource } from './settings/endpoint-store'
 import { EndpointsService } from './settings/endpoints-service'
+import { conditionsOf } from './learning/conditions'
+import { OptimizeService } from './learning/optimize-service'
+import { loadTelemetryRules, telemetryRulesFileOf } from './learning/rules-file'
 import { retentionFromEnv, TelemetryStore } from './telemetry/index'
 
 export interface ServicesOptions {
@@ -45,6 +51,8 @@ export interface Services {
   router: {
     decide(prompt: string, options?: DecideOptions): Promise<Decision>
     record(outcome: Outcome): void
+    /** What the bandit has learned per arm (read-only here: outcomes teach it through record). */
+    bandit: Pick<Bandit, 'stats'>
     /** The hot-reloading policy (policy.json + threshold override in the data folder). */
     policyStore: PolicyStore
     /** The audited writer of the policy override: every change of the policy from the hosts goes through it. */
@@ -65,10 +73,18 @@ export interface Services {
   clusters: ClusterService
   /** One row per generation in <dataDir>/telemetry.db (never any prompt or answer text), and thumbs up/down. */
   telemetry: TelemetryStore
+  /** The local self-check: its per-cluster pass rates move routing; re-run when the local model changes. */
+  probe: ProbeService
+  /** Optimize Load: proposals from telemetry, applied and reverted through the audited override; on a schedule when the rules say so. */
+  optimize: OptimizeService
   close(): Promise<void>
 }
 
-const { version } = createRequire(import.meta.url)('../../package.json') as { version: string }
+/** How often the host looks for a changed local model (the self-check then runs again). */
+const PROBE_RECHECK_MS = 10 * 60_000
+
+// Found by walking up: this module sits at another depth inside the built bundle than in the source tree.
+const { version } = createRequire(import.meta.url)(findUp('package.json') ?? '../../package.json') as { version: string }
 
 export async function createServices(options: ServicesOptions): Promise<Services> {
   const env = options.env ?? process.env
@@ -110,8 +126,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
     pillar: router.standard.semantic,
     policy: () => router.policyStore.get(),
   })
-  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory.
-  const telemetry = new TelemetryStore({ dataDir, retention: retentionFromEnv(env, log), log })
+  // The telemetry rules (retention, the retry window, Optimize Load's guardrails): re-read before each Optimize run.
+  const rulesFile = telemetryRulesFileOf(dataDir)
+  let rules = await loadTelemetryRules(rulesFile, log)
+  const currentRules = async () => (rules = await loadTelemetryRules(rulesFile, log))
+  // Never throws: a corrupt file is set aside, an unopenable one falls back to memory. The environment wins over the rules file.
+  const telemetry = new TelemetryStore({ dataDir, retention: { ...rules.retention, ...retentionFromEnv(env, log) }, retryWindowMs: () => rules.retryWindowSeconds * 1000, log })
   const chat = new ChatService({
     router,
     bus,
@@ -121,8 +141,34 @@ export async function createServices(options: ServicesOptions): Promise<Services
       outcomeFeedback(outcome).forEach((feedback) => router.record(feedback))
     },
   })
+  const optimize = new OptimizeService({
+    telemetry,
+    policy: () => router.policyStore.get(),
+    rules: currentRules,
+    conditions: () => conditionsOf(providers.gate.report(), providers.costs.summary()),
+    offsetSources: [router.clusterOffsets],
+    overrides: router.overrides,
+    log,
+  })
+  void optimize.startSchedule()
   providers.onReport((report) => bus.emit('health.status', report))
   providers.start()
+  const probe = new ProbeService({
+    bridge,
+    dataDir,
+    log,
+    onProgress: (progress) => bus.emit('probe.progress', progress),
+    onStatus: (status) => bus.emit('probe.status', status),
+  })
+  providers.addProblemSource(() => probe.problem)
+  // The pass rates move their clusters' routing through the router's one offset mechanism.
+  router.clusterOffsets.register(probe.offsets)
+  // Off the request path: at start (once warm) and on a slow schedule, never per decision.
+  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${(error as Error).message}`))
+  void router.warmedUp.then(recheckProbe)
+  const probeTimer = setInterval(recheckProbe, PROBE_RECHECK_MS).unref()
+  // A `routellm probe` run beside this host saves new results: follow them within one sync interval.
+  const probeFollow = setInterval(() => void probe.follow(), syncIntervalFromEnv(env)).unref()
 
   return {
     host: options.host,
@@ -137,9 +183,16 @@ export async function createServices(options: ServicesOptions): Promise<Services
     providers,
     clusters,
     telemetry,
+    probe,
+    optimize,
     async close() {
+      optimize.stopSchedule()
+      clearInterval(probeTimer)
+      clearInterval(probeFollow)
+      probe.stop()
       // Generations end first: their outcomes still reach telemetry and the bandit.
       await chat.close()
+      await probe.idle()
       providers.close()
       await router.close?.()
       telemetry.close()

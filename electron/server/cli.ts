@@ -4,11 +4,13 @@ import { doctorCommand } from './commands/doctor'
 import { engineCommands } from './commands/index'
 import { keysCommand } from './commands/keys'
 import { modelsCommand } from './commands/models'
+import { probeCommand } from './commands/probe'
 import { serveCommand } from './commands/serve'
+import { optimizeCommand } from './commands/optimize'
 import { policyCommand } from './commands/policy'
 import { statsCommand } from './commands/stats'
 
-const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, statsCommand, policyCommand]
+const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, probeCommand, statsCommand, policyCommand, optimizeCommand]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

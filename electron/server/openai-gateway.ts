@@ -151,6 +151,12 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
     },
     onToken: (text) => {
       openStream()
+      // Chunks that arrive together (one upstream read holds several) leave in one socket
+      // write: corked until the current batch of callbacks has run.
+      if (!res.writableCorked) {
+        res.cork()
+        process.nextTick(() => res.uncork())
+      }
       res.write(chunk({ content: text }, null))
     },
   })

@@ -9,14 +9,19 @@ import { FeedbackButtons, type Rated } from './components/FeedbackButtons'
 import { Header } from './components/Header'
 import { HealthPanel } from './components/HealthPanel'
 import { OllamaPanel } from './components/OllamaPanel'
+import { OptimizePanel } from './components/OptimizePanel'
 import { PolicyPanel } from './components/PolicyPanel'
 import { PromptPanel } from './components/PromptPanel'
+import { SelfCheckPanel } from './components/SelfCheckPanel'
+import { RetryInCloud } from './components/RetryInCloud'
 import { SettingsPanel } from './components/SettingsPanel'
 import { Pathway } from './components/Pathway'
 import { TelemetryBar } from './components/TelemetryBar'
 import { TelemetryPanel } from './components/TelemetryPanel'
 import { WhatIfPanel } from './components/WhatIfPanel'
+import { useBannerErrors } from './hooks/useBannerErrors'
 import { useRequestRate } from './hooks/useRequestRate'
+import { useContractQuery } from './data/useContractQuery'
 import { canStop, dashboardReducer, initialDashboard, isBusy } from './state/dashboard'
 import { endpointDown, ollamaHealth, systemCondition } from './state/health'
 
@@ -60,43 +65,26 @@ export function App({ client, hasToken }: AppProps) {
     }
   }, [])
 
-  const refreshOllama = useCallback(
-    async (refresh: boolean) => {
-      dispatch({ type: 'ollama/requested' })
-      try {
-        const status = await client.call('ollama.status', refresh ? { refresh: true } : {})
-        dispatch({ type: 'ollama/succeeded', status, at: Date.now() })
-      } catch (err) {
-        dispatch({ type: 'ollama/failed', error: describeError(err) })
-      }
-    },
-    [client],
-  )
-
   useEffect(() => {
-    if (!hasToken) {
-      dispatch({
-        type: 'error/raised',
-        source: 'app',
-        error: {
-          message: 'No access token: this page was opened without the #token=… part of its URL.',
-          code: 'unauthorized',
-          details: [],
-          hint: 'Open the full URL printed by `npm run serve` (http://127.0.0.1:PORT/#token=…).',
-        },
-      })
-      return
-    }
-    let live = true
-    client.call('app.info', {}).then(
-      (info) => live && dispatch({ type: 'info/succeeded', info }),
-      (err: unknown) => live && dispatch({ type: 'info/failed', error: describeError(err) }),
-    )
-    void refreshOllama(false)
-    return () => {
-      live = false
-    }
-  }, [client, hasToken, refreshOllama])
+    if (hasToken) return
+    dispatch({
+      type: 'error/raised',
+      source: 'app',
+      error: {
+        message: 'No access token: this page was opened without the #token=… part of its URL.',
+        code: 'unauthorized',
+        details: [],
+        hint: 'Open the full URL printed by `npm run serve` (http://127.0.0.1:PORT/#token=…).',
+      },
+    })
+  }, [hasToken])
+
+  const info = useContractQuery(client, 'app.info', {}, { enabled: hasToken })
+  const ollama = useContractQuery(client, 'ollama.status', {}, { enabled: hasToken })
+  useBannerErrors(info, 'app', dispatch)
+  useBannerErrors(ollama, 'ollama', dispatch)
+  const reloadOllama = ollama.reload
+  const refreshOllama = useCallback(() => void reloadOllama({ refresh: true }), [reloadOllama])
 
   // STOP pressed before chat.start returned: send chat.stop as soon as the requestId is known.
   useEffect(() => {
@@ -110,16 +98,34 @@ export function App({ client, hasToken }: AppProps) {
 
   const busy = isBusy(run)
 
+  // The prompt of the answer on screen: Retry in the cloud asks exactly it again, whatever the box holds now.
+  const runPrompt = useRef('')
+  const start = useCallback(
+    async (input: { prompt: string; tier?: 'cloud'; retryOf?: string }) => {
+      dispatch({ type: 'run/requested' })
+      runPrompt.current = input.prompt
+      try {
+        const { requestId } = await client.call('chat.start', input)
+        dispatch({ type: 'run/started', requestId })
+      } catch (err) {
+        dispatch({ type: 'run/failed', error: describeError(err) })
+      }
+    },
+    [client],
+  )
+
   const onRun = useCallback(async () => {
     if (busy || prompt.trim() === '') return
-    dispatch({ type: 'run/requested' })
-    try {
-      const { requestId } = await client.call('chat.start', { prompt })
-      dispatch({ type: 'run/started', requestId })
-    } catch (err) {
-      dispatch({ type: 'run/failed', error: describeError(err) })
-    }
-  }, [busy, client, prompt])
+    await start({ prompt })
+  }, [busy, prompt, start])
+
+  const onRetryInCloud = useCallback(
+    (retryOf: string) => {
+      if (busy || runPrompt.current === '') return
+      void start({ prompt: runPrompt.current, tier: 'cloud', retryOf })
+    },
+    [busy, start],
+  )
 
   const onSimulate = useCallback(async () => {
     if (busy || prompt.trim() === '') return
@@ -179,12 +185,12 @@ export function App({ client, hasToken }: AppProps) {
   useEffect(() => {
     if (ollamaDown === seenOllamaDown.current) return
     seenOllamaDown.current = ollamaDown
-    void refreshOllama(true)
+    refreshOllama()
   }, [ollamaDown, refreshOllama])
 
   return (
     <div className="flex min-h-screen flex-col">
-      <Header info={state.info} transport={client.transport} connection={state.connection} system={systemCondition(state.health)} />
+      <Header info={info.data} transport={client.transport} connection={state.connection} system={systemCondition(state.health)} />
       <TelemetryBar summary={telemetry} cost={cost} health={state.health} perMinute={rate.perMinute} />
       <main className="grid flex-1 grid-cols-1 content-start gap-4 p-4 lg:grid-cols-12">
         <div className="col-span-full empty:hidden">
@@ -209,20 +215,31 @@ export function App({ client, hasToken }: AppProps) {
         >
           <Pathway run={run} />
         </PromptPanel>
-        <AnswerPanel className="lg:order-4 lg:col-span-12" run={run} feedback={<FeedbackButtons client={client} run={run} onRated={setLastRating} />} />
+        <AnswerPanel
+          className="lg:order-4 lg:col-span-12"
+          run={run}
+          feedback={
+            <>
+              <FeedbackButtons client={client} run={run} onRated={setLastRating} />
+              <RetryInCloud run={run} busy={busy} onRetry={onRetryInCloud} />
+            </>
+          }
+        />
         <DecisionPanel className="lg:order-3 lg:col-span-8" run={run} />
         <OllamaPanel
           className="lg:order-2 lg:col-span-4 lg:row-span-2"
-          status={state.ollama.status}
-          loading={state.ollama.loading}
-          checkedAt={state.ollama.checkedAt}
+          status={ollama.data}
+          loading={ollama.loading}
+          checkedAt={ollama.updatedAt}
           health={ollamaEndpoint}
-          onRefresh={() => void refreshOllama(true)}
+          onRefresh={refreshOllama}
         />
         <TelemetryPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} lastRating={lastRating} onLoaded={onTelemetry} />
         <WhatIfPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <HealthPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} onReport={onHealthReport} onCost={setCost} />
         <PolicyPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <SelfCheckPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
+        <OptimizePanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
         <SettingsPanel className="lg:order-5 lg:col-span-12" client={client} enabled={hasToken} />
       </main>
     </div>

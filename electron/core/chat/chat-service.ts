@@ -9,7 +9,7 @@ import { endpointLabel } from '../providers/errors'
 import type { ProviderStack } from '../health/provider-stack'
 import { guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
-import { promptForModel } from './directive'
+import { promptForModel, promptKeyOf } from './directive'
 import type { ChatOutcome } from './outcome'
 import { planArms, type ArmPlan } from './plan'
 
@@ -165,7 +165,7 @@ export class ChatService {
     emit({ requestId, phase: 'routing', decision })
     if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
     if ('error' in plan) {
-      this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: this.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
+      this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: this.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
       return this.finish(emit, { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error })
     }
     const tried = new Set<string>()
@@ -243,7 +243,7 @@ export class ChatService {
           hops,
           usage: { ...used, ttftMs, totalMs, costUsd: cost },
         }
-        this.outcome({ requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
+        this.outcome(input, { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
         return this.finish(emit, result)
       } catch (caught) {
         const error = caught instanceof ProviderError ? caught : new ProviderError('unavailable', `${arm.endpoint}: generation failed`)
@@ -256,7 +256,7 @@ export class ChatService {
         const totalMs = this.now() - started
         const partial = { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
         if (aborted) {
-          this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
+          this.outcome(input, { requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
           return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null })
         }
         if (chars > 0) {
@@ -264,7 +264,7 @@ export class ChatService {
           const endpoint = registry.endpoint(arm.endpoint)
           const cost = endpoint ? costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, partial) : 0
           costs.record(cost)
-          this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
+          this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
           return this.finish(emit, {
             requestId,
             phase: 'error',
@@ -302,16 +302,16 @@ export class ChatService {
 
     const totalMs = this.now() - started
     if (signal.aborted) {
-      this.outcome({ requestId, decision, ok: false, aborted: true, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+      this.outcome(input, { requestId, decision, ok: false, aborted: true, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
       return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
     }
-    this.outcome({ requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+    this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
     return this.finish(emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error: exhaustedMessage(decision, hops, gate.whyUnavailable(decision.tier)) })
   }
 
-  private outcome(outcome: ChatOutcome): void {
+  private outcome(input: ChatStart, outcome: ChatOutcome): void {
     try {
-      this.deps.onOutcome?.(outcome)
+      this.deps.onOutcome?.({ ...outcome, retryOf: input.retryOf ?? null, promptKey: promptKeyOf(promptForModel(input.prompt, outcome.decision)) })
     } catch {
       // telemetry must not break a generation
     }

@@ -3,7 +3,7 @@ import { DEFAULT_POLICY } from '../../../shared/policy'
 import { createRulesPillar } from '../pillars/rules'
 import { countTokens } from '../engine/tokens'
 import type { Decision } from '../../../shared/decision'
-import { promptForModel } from './directive'
+import { promptForModel, promptKeyOf } from './directive'
 
 async function decisionFor(prompt: string): Promise<Decision> {
   const verdict = await createRulesPillar().evaluate({ prompt, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY })
@@ -26,5 +26,15 @@ describe('promptForModel', () => {
     const decision = await decisionFor(prompt)
     expect(decision.trace[0]!.pin).toBe('privacy')
     expect(promptForModel(prompt, decision)).toBe('my card is 4111 1111 1111 1111, is it valid?')
+  })
+})
+
+describe('promptKeyOf', () => {
+  it('an @cloud re-send of a prompt has the prompt\'s key; another prompt has another; the key is a fixed-size hash, not the text', async () => {
+    const plain = promptKeyOf(promptForModel('what is 17 * 23?', await decisionFor('what is 17 * 23?')))
+    const resent = promptKeyOf(promptForModel('@cloud what is 17 * 23?', await decisionFor('@cloud what is 17 * 23?')))
+    expect(resent).toBe(plain)
+    expect(promptKeyOf('what is 17 * 24?')).not.toBe(plain)
+    expect(plain).toMatch(/^[\w-]{43}$/)
   })
 })

@@ -1,3 +1,4 @@
+import { createHmac, randomBytes } from 'node:crypto'
 import type { Decision } from '../../../shared/decision'
 
 /**
@@ -11,4 +12,12 @@ export function promptForModel(prompt: string, decision: Decision): string {
   if (at < 0 || prompt.slice(0, at).trim() !== '') return prompt
   const rest = prompt.slice(at + token.length).trimStart()
   return rest || prompt
+}
+
+/** Random per process: prompt keys match only inside this run and say nothing about the text. */
+const PROMPT_KEY_SECRET = randomBytes(32)
+
+/** A keyed hash of a prompt, to recognise the same prompt sent again without keeping it. */
+export function promptKeyOf(prompt: string): string {
+  return createHmac('sha256', PROMPT_KEY_SECRET).update(prompt.trim()).digest('base64url')
 }

@@ -17,6 +17,14 @@ export interface ChatOutcome {
   /** Failed attempts before it (failover). */
   hops: Hop[]
   costUsd: number
+  /** The earlier answer this one re-asks in the cloud ("Retry in the cloud"), when the caller said so. */
+  retryOf?: string | null
+  /**
+   * A keyed hash of the prompt as the model saw it (directive removed), so telemetry can tell
+   * an `@cloud` re-send of the same prompt. Kept in memory only, never stored; the key is
+   * random per process, so the hash cannot be matched against guessed prompts elsewhere.
+   */
+  promptKey?: string
 }
 
 /** The bandit feedback the engine's `router.record` takes (structurally its Outcome). */

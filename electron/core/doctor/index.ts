@@ -14,9 +14,14 @@ export type { CheckResult, CheckStatus, DoctorReport, Verdict } from './types'
 export async function runDoctor(options: DoctorOptions, checks: readonly Check[] = CHECKS): Promise<DoctorReport> {
   const facts = gatherFacts(options)
   const results: CheckResult[] = await Promise.all(checks.map(async (c) => ({ id: c.id, label: c.label, ...(await runCheck(c, facts)) })))
+  return reportOf(facts.dataDir, results)
+}
+
+/** The report over these results: counts, and ok when none failed. */
+export function reportOf(dataDir: string, results: CheckResult[]): DoctorReport {
   const summary: Record<CheckStatus, number> = { ok: 0, warn: 0, fail: 0 }
   for (const r of results) summary[r.status]++
-  return { ok: summary.fail === 0, dataDir: facts.dataDir, checks: results, summary }
+  return { ok: summary.fail === 0, dataDir, checks: results, summary }
 }
 
 /** The report as text: "ok    policy           …", one line per check, then a count. */

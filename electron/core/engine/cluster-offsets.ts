@@ -53,7 +53,8 @@ export class ClusterOffsetRegistry implements ClusterOffsetSource {
   }
 }
 
-const nearestCluster = (trace: readonly PillarVerdict[]): { id: string; name: string } | null => {
+/** The semantic pillar's nearest cluster (its id and name), when it scored. */
+export const nearestCluster = (trace: readonly PillarVerdict[]): { id: string; name: string } | null => {
   const nearest = trace.find((v) => v.pillar === 'semantic' && v.status === 'scored')?.detail?.['nearest'] as { id?: unknown; name?: unknown } | null | undefined
   return typeof nearest?.id === 'string' ? { id: nearest.id, name: typeof nearest.name === 'string' ? nearest.name : nearest.id } : null
 }

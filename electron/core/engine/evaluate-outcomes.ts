@@ -1,6 +1,6 @@
 import { seededRandom } from '../pillars/bandit'
 import type { DatasetItem } from './dataset'
-import { outcomeMetrics, type OutcomeMetrics, type OutcomeScored } from './outcome-metrics'
+import { outcomeMetrics, type OutcomeMetrics, type OutcomeScored } from '../../../shared/outcome-metrics'
 import type { Router } from './router'
 
 export interface RouterComparison {

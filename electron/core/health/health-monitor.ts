@@ -35,11 +35,15 @@ export interface HealthOptions extends Partial<BreakerOptions> {
 /** Failure classes that say nothing about the endpoint's health. */
 const NEUTRAL: ReadonlySet<ErrorClass> = new Set(['aborted', 'context-length', 'bad-request', 'model-missing', 'offline'])
 
-export interface EndpointHealth {
+/** Whether an endpoint may be tried and how it ranks: what routing asks on every request. */
+export interface EndpointCondition {
   breaker: BreakerState
   degraded: boolean
   misconfigured: boolean
   reason: string | null
+}
+
+export interface EndpointHealth extends EndpointCondition {
   cooldownRemainingMs: number | null
   stats: WindowStats
   lastError: { error: ErrorClass; message: string; at: number } | null
@@ -194,7 +198,7 @@ export class HealthMonitor {
   /** A degraded endpoint whose next live request should go to it, to see whether it recovered. */
   degradedProbeDue(endpoint: string): boolean {
     const r = this.record(endpoint)
-    if (r.degradedProbeOut || !this.health(endpoint).degraded) return false
+    if (r.degradedProbeOut || !this.condition(endpoint).degraded) return false
     const since = Math.max(r.lastDegradedProbe, r.degradedSince ?? 0)
     return this.now() - since >= this.o.degradedProbeMs
   }
@@ -222,21 +226,26 @@ export class HealthMonitor {
     return until !== undefined && until > this.now()
   }
 
+  /** Breaker and degradation without the window's latency percentiles, which only the health report shows. */
+  condition(endpoint: string): EndpointCondition {
+    return this.conditionOf(this.record(endpoint), this.now())
+  }
+
   health(endpoint: string): EndpointHealth {
     const r = this.record(endpoint)
     const now = this.now()
-    const stats = r.window.stats(now)
-    const breaker = r.breaker.state(now)
-    const degradedBy = breaker === 'closed' ? this.degradation(r, now) : null
     return {
-      breaker,
-      degraded: degradedBy !== null,
-      misconfigured: r.breaker.isMisconfigured,
-      reason: breaker === 'closed' ? degradedBy : r.breaker.reason,
+      ...this.conditionOf(r, now),
       cooldownRemainingMs: r.breaker.cooldownRemaining(now),
-      stats,
+      stats: r.window.stats(now),
       lastError: r.lastError,
     }
+  }
+
+  private conditionOf(r: EndpointRecord, now: number): EndpointCondition {
+    const breaker = r.breaker.state(now)
+    const degradedBy = breaker === 'closed' ? this.degradation(r, now) : null
+    return { breaker, degraded: degradedBy !== null, misconfigured: r.breaker.isMisconfigured, reason: breaker === 'closed' ? degradedBy : r.breaker.reason }
   }
 
   private degradation(r: EndpointRecord, now: number): string | null {
@@ -291,7 +300,7 @@ export class HealthMonitor {
   }
 
   private changed(endpoint: string): void {
-    const h = this.health(endpoint)
+    const h = this.condition(endpoint)
     const r = this.record(endpoint)
     if (h.degraded) r.degradedSince ??= this.now()
     else r.degradedSince = null

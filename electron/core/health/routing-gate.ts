@@ -83,7 +83,7 @@ export class RoutingGate {
    */
   claimProbe(arm: Arm, allowDegraded = true): 'half-open' | 'degraded' | null {
     const { health } = this.deps
-    if (health.health(arm.endpoint).breaker === 'half-open') return 'half-open'
+    if (health.condition(arm.endpoint).breaker === 'half-open') return 'half-open'
     return allowDegraded && health.claimDegradedProbe(arm.endpoint) ? 'degraded' : null
   }
 
@@ -99,7 +99,7 @@ export class RoutingGate {
    */
   listArms(tier: Tier): Arm[] {
     const rank = (arm: Arm) => {
-      const h = this.deps.health.health(arm.endpoint)
+      const h = this.deps.health.condition(arm.endpoint)
       if (h.breaker === 'half-open') return 0
       return h.degraded ? 2 : 1
     }
@@ -114,7 +114,7 @@ export class RoutingGate {
   /** Every arm degraded, and none due for its periodic probe. */
   private allDegraded(arms: readonly Arm[]): boolean {
     const { health } = this.deps
-    return arms.length > 0 && arms.every((a) => health.health(a.endpoint).degraded && !health.degradedProbeDue(a.endpoint))
+    return arms.length > 0 && arms.every((a) => health.condition(a.endpoint).degraded && !health.degradedProbeDue(a.endpoint))
   }
 
   /** A sentence on why no arm of a tier is usable. */
@@ -173,8 +173,8 @@ export class RoutingGate {
         if (localArms.length > 0) return { tier: 'local', pinned: 'health', reason: `no cloud endpoint is available: ${why}` }
         return { error: `No model is available. Cloud: ${why}. Local: ${this.whyUnavailable('local')}.`, pinned: 'health' }
       }
-      if (this.allDegraded(cloudArms) && localArms.some((a) => !this.deps.health.health(a.endpoint).degraded)) {
-        const why = cloudArms.map((a) => `${a.endpoint}: ${this.deps.health.health(a.endpoint).reason ?? 'degraded'}`).join('; ')
+      if (this.allDegraded(cloudArms) && localArms.some((a) => !this.deps.health.condition(a.endpoint).degraded)) {
+        const why = cloudArms.map((a) => `${a.endpoint}: ${this.deps.health.condition(a.endpoint).reason ?? 'degraded'}`).join('; ')
         return { tier: 'local', pinned: 'health', reason: `the cloud is degraded: ${why}` }
       }
       return null

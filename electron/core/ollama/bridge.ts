@@ -51,6 +51,7 @@ function toModel(m: ModelResponse): OllamaModel {
     parameterSize: m.details?.parameter_size || null,
     quantization: m.details?.quantization_level || null,
     modifiedAt: m.modified_at ? new Date(m.modified_at).toISOString() : null,
+    digest: m.digest || null,
   }
 }
 

@@ -115,7 +115,7 @@ export function generationReward(outcome: Outcome, p: BanditPolicy): number {
 }
 
 /** Estimated value of an arm, 0–1, from its means (feedback counts once the user gave some). */
-function meanValue(s: ArmStats, p: BanditPolicy): number {
+export function meanValue(s: ArmStats, p: BanditPolicy): number {
   const w = p.reward
   const generationWeight = w.success + w.latency + w.cost
   const generation = s.pulls ? s.rewardSum / s.pulls : 0.5

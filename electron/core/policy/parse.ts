@@ -26,7 +26,7 @@ function formatPath(path: readonly PropertyKey[]): string {
   return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : out ? `${out}.${String(key)}` : String(key)), '')
 }
 
-function issuesOf(error: z.ZodError, prefix = ''): PolicyIssue[] {
+export function issuesOf(error: z.ZodError, prefix = ''): PolicyIssue[] {
   return error.issues.map((i) => {
     const path = formatPath(i.path)
     // An unknown key is most often a typo: name it in the path so it can be found.

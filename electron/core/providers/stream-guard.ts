@@ -50,6 +50,7 @@ export async function* guardStream(
   }
 
   arm('timeout', options.firstTokenTimeoutMs)
+  let drained = false
   try {
     for await (const chunk of open(inner.signal)) {
       clearTimeout(timer)
@@ -59,13 +60,16 @@ export async function* guardStream(
       if (sawText) arm('stalled', options.idleTimeoutMs)
       else arm('timeout', Math.max(1, options.firstTokenTimeoutMs - (Date.now() - started)))
     }
+    drained = !fired
   } catch (error) {
     throw failure() ?? error
   } finally {
     clearTimeout(timer)
     options.signal.removeEventListener('abort', onCallerAbort)
-    // Release the upstream socket whatever happened (a consumer that stops early, a timeout).
-    inner.abort()
+    // Release the upstream socket whatever else happened (a consumer that stops early, a
+    // timeout). A stream read to its end has released it already, and aborting it anyway
+    // costs every answer an AbortError and the fetch's abort handlers.
+    if (!drained) inner.abort()
   }
   const ended = failure()
   if (ended) throw ended

@@ -141,6 +141,10 @@ export async function loadWordLookup(dir: string, onnxFile: string, opts: { thre
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    // The graph is a lookup and a weighted mean over a few hundred floats per text: an arena
+    // and memory patterns sized for large models only grow the process under concurrent runs.
+    enableCpuMemArena: false,
+    enableMemPattern: false,
   })
   if (!session.inputNames.includes('input_ids') || !session.inputNames.includes('attention_mask') || !session.outputNames.includes('sentence_embedding')) {
     await session.release()

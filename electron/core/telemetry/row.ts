@@ -1,5 +1,6 @@
 import type { PillarScore, RequestOutcome, TelemetryRow } from '../../../shared/telemetry'
 import type { ChatOutcome } from '../chat/outcome'
+import { nearestCluster } from '../engine/cluster-offsets'
 
 /**
  * One generation, reduced to what telemetry may keep.
@@ -10,7 +11,7 @@ import type { ChatOutcome } from '../chat/outcome'
  * can quote the prompt or an upstream body, so none of them is copied — only ids, enums,
  * the user's own endpoint ids and model names, and numbers. Never spread an outcome here.
  */
-export type NewRow = Omit<TelemetryRow, 'at' | 'feedback'> & { ts: number }
+export type NewRow = Omit<TelemetryRow, 'at' | 'feedback' | 'retriedBy' | 'cluster' | 'retryOf'> & { ts: number; cluster?: string | null; retryOf?: string | null }
 
 const int = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.round(n)) : 0)
 const num = (n: number) => (Number.isFinite(n) ? n : 0)
@@ -33,7 +34,7 @@ export function outcomeOf(outcome: ChatOutcome): RequestOutcome {
 
 export function rowFromOutcome(outcome: ChatOutcome, ts: number): NewRow {
   const d = outcome.decision
-  const pillars: PillarScore[] = d.trace.map((v) => ({ pillar: v.pillar, status: v.status, score: v.score }))
+  const pillars: PillarScore[] = d.trace.map((v) => ({ pillar: v.pillar, status: v.status, score: v.score, confidence: v.confidence }))
   return {
     requestId: outcome.requestId,
     ts,
@@ -55,5 +56,8 @@ export function rowFromOutcome(outcome: ChatOutcome, ts: number): NewRow {
     inputTokens: int(outcome.inputTokens),
     outputTokens: int(outcome.outputTokens),
     costUsd: Math.max(0, num(outcome.costUsd)),
+    // An id from the user's cluster config, never text from the prompt.
+    cluster: nearestCluster(d.trace)?.id ?? null,
+    retryOf: outcome.retryOf ?? null,
   }
 }

@@ -52,6 +52,19 @@ export const MIGRATIONS: readonly Migration[] = [
       `)
     },
   },
+  {
+    version: 2,
+    description: 'outcome signals: nearest cluster, cloud retries (pillar confidences live in the pillars JSON)',
+    up(db) {
+      // ADD COLUMN keeps every existing row (the new columns read as NULL): safe on a file in use.
+      db.exec(`
+        ALTER TABLE requests ADD COLUMN cluster    TEXT;     -- the semantic pillar's nearest cluster id (from the user's config)
+        ALTER TABLE requests ADD COLUMN retry_of   TEXT;     -- this answer re-asked that (local) request in the cloud
+        ALTER TABLE requests ADD COLUMN retried_by TEXT;     -- a cloud retry of this answer: it counts as failed
+        ALTER TABLE requests ADD COLUMN retried_ts INTEGER;
+      `)
+    },
+  },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

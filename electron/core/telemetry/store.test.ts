@@ -251,7 +251,7 @@ describe('rows', () => {
       costUsd: 0.0012,
       feedback: null,
     })
-    expect(Object.keys(row.pillars[0]!)).toEqual(['pillar', 'status', 'score'])
+    expect(Object.keys(row.pillars[0]!)).toEqual(['pillar', 'status', 'score', 'confidence'])
   })
 
   it('classifies failures: the last hop, an interrupted stream, no endpoint at all, aborted', () => {

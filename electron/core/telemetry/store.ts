@@ -4,6 +4,7 @@ import Database from 'better-sqlite3'
 import type { Tier } from '../../../shared/decision'
 import { MAX_RECENT, PillarScore, type FeedbackRating, type TelemetryRow, type TelemetrySummary, type TierFigures } from '../../../shared/telemetry'
 import type { ChatOutcome } from '../chat/outcome'
+import { RetryLinker } from './retry-link'
 import { rowFromOutcome, type NewRow } from './row'
 import { migrate, MIGRATIONS, NewerSchemaError, type Migration } from './schema'
 
@@ -40,6 +41,7 @@ const BATCH_MS = 250
 const BATCH_MAX = 256
 
 export const DEFAULT_RETENTION: Retention = { maxAgeDays: 90, maxRows: 1_000_000 }
+const DEFAULT_RETRY_WINDOW_MS = 120_000
 
 export interface TelemetryStoreOptions {
   /** Folder of telemetry.db; null keeps telemetry in memory only (tests, bench). */
@@ -51,6 +53,8 @@ export interface TelemetryStoreOptions {
   pruneEvery?: number
   /** Tests: another migration list. */
   migrations?: readonly Migration[]
+  /** How long after a local answer an `@cloud` re-send of the same prompt counts as retrying it (default 120 s). */
+  retryWindowMs?: () => number
 }
 
 export interface FeedbackResult {
@@ -106,6 +110,9 @@ interface DbRow {
   output_tokens: number
   cost_usd: number
   feedback: FeedbackRating | null
+  cluster: string | null
+  retry_of: string | null
+  retried_by: string | null
 }
 
 interface Totals {
@@ -126,7 +133,10 @@ interface Totals {
 }
 
 const COLUMNS =
-  'id, ts, decision_id, tier, pinned, complexity, threshold, pillars, served_tier, endpoint, model, hops, hop_errors, outcome, error_class, ttft_ms, total_ms, input_tokens, output_tokens, cost_usd'
+  'id, ts, decision_id, tier, pinned, complexity, threshold, pillars, served_tier, endpoint, model, hops, hop_errors, outcome, error_class, ttft_ms, total_ms, input_tokens, output_tokens, cost_usd, cluster, retry_of'
+
+/** What a read returns: the written columns and the ones set later (thumbs, a cloud retry). */
+const READ = `${COLUMNS}, feedback, retried_by`
 
 /** The tier a request counts for: where it was answered (or failed last), else where it was sent. */
 const EFFECTIVE_TIER = 'COALESCE(served_tier, tier)'
@@ -156,7 +166,7 @@ const endpointsSql = (window: string) =>
 
 function prepare(db: Database.Database) {
   const insert = db.prepare<[Record<string, unknown>]>(
-    `INSERT INTO requests (${COLUMNS}) VALUES (@id, @ts, @decision_id, @tier, @pinned, @complexity, @threshold, @pillars, @served_tier, @endpoint, @model, @hops, @hop_errors, @outcome, @error_class, @ttft_ms, @total_ms, @input_tokens, @output_tokens, @cost_usd)
+    `INSERT INTO requests (${COLUMNS}) VALUES (@id, @ts, @decision_id, @tier, @pinned, @complexity, @threshold, @pillars, @served_tier, @endpoint, @model, @hops, @hop_errors, @outcome, @error_class, @ttft_ms, @total_ms, @input_tokens, @output_tokens, @cost_usd, @cluster, @retry_of)
      ON CONFLICT (id) DO UPDATE SET ${COLUMNS.split(', ')
        .filter((c) => c !== 'id')
        .map((c) => `${c} = excluded.${c}`)
@@ -164,9 +174,14 @@ function prepare(db: Database.Database) {
   )
   return {
     insert,
-    byId: db.prepare<[string], DbRow>(`SELECT ${COLUMNS}, feedback FROM requests WHERE id = ?`),
+    byId: db.prepare<[string], DbRow>(`SELECT ${READ} FROM requests WHERE id = ?`),
     setFeedback: db.prepare<[FeedbackRating, number, string]>('UPDATE requests SET feedback = ?, feedback_ts = ? WHERE id = ?'),
-    recent: db.prepare<[number], DbRow>(`SELECT ${COLUMNS}, feedback FROM requests ORDER BY ts DESC, rowid DESC LIMIT ?`),
+    recent: db.prepare<[number], DbRow>(`SELECT ${READ} FROM requests ORDER BY ts DESC, rowid DESC LIMIT ?`),
+    evidence: db.prepare<[number, number], DbRow>(`SELECT ${READ} FROM requests WHERE ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`),
+    // A cloud retry marks the local answer it re-asked (once: the first retry is the signal).
+    markRetried: db.prepare<[string, number, string]>(
+      `UPDATE requests SET retried_by = ?, retried_ts = ? WHERE id = ? AND retried_by IS NULL AND COALESCE(served_tier, tier) = 'local'`,
+    ),
     count: db.prepare<[], number>('SELECT COUNT(*) FROM requests').pluck(),
     oldest: db.prepare<[], number | null>('SELECT MIN(ts) FROM requests').pluck(),
     // Every figure but the percentiles and the endpoints in one pass; `WHERE ts >= ?` only for a window
@@ -245,6 +260,9 @@ function toRow(r: DbRow): TelemetryRow {
     outputTokens: r.output_tokens,
     costUsd: r.cost_usd,
     feedback: r.feedback,
+    cluster: r.cluster,
+    retryOf: r.retry_of,
+    retriedBy: r.retried_by,
   }
 }
 
@@ -312,8 +330,10 @@ export class TelemetryStore {
   /** Rows recorded but not yet written: inserted together, off the request path. */
   private pending: NewRow[] = []
   private batchTimer: NodeJS.Timeout | undefined
+  private readonly retries: RetryLinker
 
   constructor(options: TelemetryStoreOptions) {
+    this.retries = new RetryLinker(options.retryWindowMs ?? (() => DEFAULT_RETRY_WINDOW_MS))
     this.log = options.log ?? (() => {})
     this.now = options.now ?? Date.now
     this.migrations = options.migrations ?? MIGRATIONS
@@ -344,7 +364,8 @@ export class TelemetryStore {
     if (this.closed) return
     let row: NewRow
     try {
-      row = rowFromOutcome(outcome, this.now())
+      const now = this.now()
+      row = { ...rowFromOutcome(outcome, now), retryOf: this.retries.link(outcome, now) }
     } catch (error) {
       this.warnWrite(error)
       return
@@ -386,7 +407,7 @@ export class TelemetryStore {
       pinned: row.pinned,
       complexity: row.complexity,
       threshold: row.threshold,
-      pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score }))),
+      pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score, ...(p.confidence !== undefined ? { confidence: p.confidence } : {}) }))),
       served_tier: row.servedTier,
       endpoint: row.endpoint,
       model: row.model,
@@ -399,7 +420,10 @@ export class TelemetryStore {
       input_tokens: row.inputTokens,
       output_tokens: row.outputTokens,
       cost_usd: row.costUsd,
+      cluster: row.cluster ?? null,
+      retry_of: row.retryOf ?? null,
     })
+    if (row.retryOf) this.s.markRetried.run(row.requestId, Math.trunc(row.ts), row.retryOf)
   }
 
   get(requestId: string): TelemetryRow | null {
@@ -424,6 +448,13 @@ export class TelemetryStore {
       result = { row: { ...toRow(before), feedback: rating }, previous: before.feedback }
     })
     return ok ? result : null
+  }
+
+  /** The rows the learning loop reads: since `since` (epoch ms), newest first, at most `limit`. */
+  evidence(since: number, limit: number): TelemetryRow[] {
+    if (this.closed) return []
+    this.flushPending()
+    return this.s.evidence.all(Math.floor(since), Math.max(1, Math.trunc(limit))).map(toRow)
   }
 
   /** The newest rows first, at most MAX_RECENT. */

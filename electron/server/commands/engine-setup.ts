@@ -5,6 +5,8 @@ import { Tier } from '../../../shared/decision'
 import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
 import { ThresholdInput } from '../../../shared/policy-contract'
 import { resolveDataDir } from '../../core/lib/data-dir'
+import { ProbeOffsetSource } from '../../core/learning/probe/probe-offsets'
+import { probeResultsFile } from '../../core/learning/probe/probe-results-file'
 import { createRouter, type Router } from '../../core/engine/router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from '../../core/engine/standard-pillars'
 import { routerHooks } from '../../core/health/router-hooks'
@@ -108,7 +110,8 @@ async function discoveredEndpoints(ctx: CliContext, dataDir: string) {
  * nothing learned). Model arms only with `endpoints` (route: which model would answer);
  * otherwise none, so evaluations do not depend on what this machine runs. The policy is
  * --policy or <data folder>/policy.json (else the defaults); an --override file always
- * applies, the saved threshold-override.json only with `savedOverride`.
+ * applies, the saved threshold-override.json (and the self-check's cluster offsets from
+ * probe-results.json) only with `savedOverride`.
  */
 export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean; endpoints?: boolean; threshold?: number }): Promise<EngineSetup> {
   const dataDir = resolveDataDir(ctx.env)
@@ -127,7 +130,10 @@ export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { s
     warn: (m) => ctx.stderr.write(`${m}\n`),
   })
   const endpoints = opts.endpoints ? await discoveredEndpoints(ctx, dataDir) : null
-  const router = createRouter({ policy, pillars: standard.pillars, combiner: standard.combiner, dataDir: null, warn: (m) => ctx.stderr.write(`${m}\n`), ...endpoints?.hooks })
+  // The last self-check's pass rates (routellm probe) move their clusters as in the hosts, where this machine's saved state applies.
+  const probeResults = opts.savedOverride ? probeResultsFile(dataDir, (m) => ctx.stderr.write(`${m}\n`)).value : null
+  const clusterOffsets = probeResults ? [new ProbeOffsetSource(() => probeResults)] : []
+  const router = createRouter({ policy, pillars: standard.pillars, combiner: standard.combiner, dataDir: null, clusterOffsets, warn: (m) => ctx.stderr.write(`${m}\n`), ...endpoints?.hooks })
   return {
     router,
     policy,

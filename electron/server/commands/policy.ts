@@ -8,7 +8,7 @@ import { parseFlags } from './flags'
 const show = (value: unknown) => JSON.stringify(value)
 
 /** The data folder's policy files, read once (no watching), and the audited writer over them. */
-async function openPolicy(ctx: CliContext): Promise<{ store: PolicyStore; overrides: PolicyOverrides }> {
+export async function openPolicy(ctx: CliContext): Promise<{ store: PolicyStore; overrides: PolicyOverrides }> {
   const dataDir = resolveDataDir(ctx.env)
   const store = await createPolicyStore({
     file: join(dataDir, POLICY_FILE),

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { existsSync } from 'node:fs'
-import { fileURLToPath } from 'node:url'
+import { findUp } from '../../core/lib/bundled-resource'
 import { createHandlers } from '../../core/handlers'
 import { createServices } from '../../core/services'
 import { createHttpHost } from '../http-server'
@@ -9,7 +8,6 @@ import { UsageError, type CliCommand } from './command'
 import { parseFlags } from './flags'
 
 export const DEFAULT_PORT = 4848
-const DASHBOARD_DIR = fileURLToPath(new URL('../../../out/renderer', import.meta.url))
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -25,7 +23,8 @@ export const serveCommand: CliCommand = {
 
     const services = await createServices({ host: 'headless', env: ctx.env, log: (line) => ctx.stderr.write(`${line}\n`) })
     const token = randomBytes(32).toString('base64url')
-    const staticDir = existsSync(DASHBOARD_DIR) ? DASHBOARD_DIR : null
+    // The built dashboard, found from the source tree and from the built CLI alike; null when not built.
+    const staticDir = findUp('out', 'renderer')
     const http = createHttpHost({
       handlers: createHandlers(services),
       bus: services.bus,

@@ -281,6 +281,34 @@ describe('createHttpClient: events', () => {
     expect(order).toEqual(['events', 'rpc'])
   })
 
+  it("chat.start names this tab's event stream, so its tokens come to this stream alone", async () => {
+    const streams = [sseResponse(), sseResponse()]
+    streams.forEach((s, i) => s.response.headers.set('X-RouteLLM-Stream', `stream-${i + 1}`))
+    const sent: Array<{ channel: string; stream: string | null }> = []
+    let opened = 0
+    const client = createHttpClient({
+      token: 'T',
+      backoff: { initialMs: 1, maxMs: 1 },
+      fetch: async (url, init) => {
+        if (url.endsWith('/api/events')) return streams[opened++]!.response
+        sent.push({ channel: url.split('/').pop()!, stream: new Headers(init.headers).get('X-RouteLLM-Stream') })
+        return json(200, url.endsWith('chat.start') ? { requestId: 'r1' } : { stopped: true })
+      },
+    })
+    cleanup.push(() => client.close())
+    client.on('chat.token', () => {})
+    await client.call('chat.start', { prompt: 'hi' })
+    await client.call('chat.stop', { requestId: 'r1' })
+    streams[0]!.end() // the host closed it: the next stream has another id
+    await tick(20)
+    await client.call('chat.start', { prompt: 'again' })
+    expect(sent).toEqual([
+      { channel: 'chat.start', stream: 'stream-1' },
+      { channel: 'chat.stop', stream: null },
+      { channel: 'chat.start', stream: 'stream-2' },
+    ])
+  })
+
   it('a throwing listener does not break the stream', async () => {
     const stream = sseResponse()
     const client = createHttpClient({ token: 'T', fetch: async () => stream.response })

@@ -22,6 +22,12 @@ export interface HttpClientOptions {
 
 const DEFAULT_BACKOFF = { initialMs: 500, maxMs: 10_000 }
 
+/**
+ * The header the host names each event stream with. Sent back with chat.start, it scopes that
+ * request's chat.token events to this tab's stream: another tab never receives this answer.
+ */
+const STREAM_HEADER = 'X-RouteLLM-Stream'
+
 /** Channels whose progress arrives as events: wait for the stream before calling them. */
 const EVENTFUL_CHANNELS: ReadonlySet<Channel> = new Set<Channel>(['chat.start'])
 
@@ -74,6 +80,8 @@ export function createHttpClient(options: HttpClientOptions): DashboardClient {
   let stream: AbortController | null = null
   let closeTimer: ReturnType<typeof setTimeout> | null = null
   let lastEventId: string | null = null
+  /** The open stream's id (null while none is open): a new one after every reconnect. */
+  let streamId: string | null = null
 
   function authHeaders(): Record<string, string> {
     return options.token ? { Authorization: `Bearer ${options.token}` } : {}
@@ -137,6 +145,7 @@ export function createHttpClient(options: HttpClientOptions): DashboardClient {
           throw new Error(err.message)
         }
         attempt = 0
+        streamId = res.headers.get(STREAM_HEADER)
         setState({ status: 'open', attempt: 0, error: null, retryInMs: null })
         const parser = createSseParser((m) => deliver(m.event, m.data))
         await readSseStream(res.body, parser, signal)
@@ -145,6 +154,7 @@ export function createHttpClient(options: HttpClientOptions): DashboardClient {
       } catch (err) {
         failure = toContractError(err).message
       }
+      streamId = null
       if (signal.aborted) return
       attempt += 1
       const delay = Math.min(backoff.maxMs, backoff.initialMs * 2 ** (attempt - 1))
@@ -195,12 +205,16 @@ export function createHttpClient(options: HttpClientOptions): DashboardClient {
     transport: 'http',
     async call<C extends Channel>(channel: C, input: Input<C>): Promise<Output<C>> {
       const checked = checkInput(channel, input)
-      if (EVENTFUL_CHANNELS.has(channel)) await eventsReady()
+      const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders() }
+      if (EVENTFUL_CHANNELS.has(channel)) {
+        await eventsReady()
+        if (streamId !== null) headers[STREAM_HEADER] = streamId
+      }
       let res: Response
       try {
         res = await doFetch(`${baseUrl}/api/rpc/${encodeURIComponent(channel)}`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json', Accept: 'application/json', ...authHeaders() },
+          headers,
           body: JSON.stringify(checked),
           cache: 'no-store',
         })

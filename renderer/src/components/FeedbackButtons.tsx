@@ -1,8 +1,8 @@
-import { useCallback, useReducer } from 'react'
+import { startTransition, useActionState, useOptimistic } from 'react'
 import type { FeedbackRating } from '../../../shared/telemetry'
-import { describeError, type DashboardClient } from '../client'
+import type { DashboardClient } from '../client'
 import type { RunState } from '../state/dashboard'
-import { canRate, feedbackFor, feedbackReducer, initialFeedback } from '../state/telemetry'
+import { canRate, feedbackFor, initialFeedback, submitRating, type FeedbackState } from '../state/telemetry'
 
 export interface Rated {
   requestId: string
@@ -26,27 +26,24 @@ const LABEL: Record<FeedbackRating, string> = { up: 'Good', down: 'Bad' }
  * pressing the other one changes it.
  */
 export function FeedbackButtons({ client, run, onRated }: FeedbackButtonsProps) {
-  const [state, dispatch] = useReducer(feedbackReducer, initialFeedback)
+  const [saved, rate, pending] = useActionState(async (prev: FeedbackState, next: { requestId: string; rating: FeedbackRating }) => {
+    const state = await submitRating(client, prev, next)
+    if (state.error === null) onRated?.({ ...next, at: Date.now() })
+    return state
+  }, initialFeedback)
   const requestId = run.requestId
-  const view = feedbackFor(state, requestId)
-
-  const submit = useCallback(
-    async (rating: FeedbackRating) => {
-      if (requestId === null) return
-      dispatch({ type: 'feedback/sending', requestId, rating })
-      try {
-        await client.call('feedback.submit', { requestId, rating })
-        dispatch({ type: 'feedback/sent', requestId, rating })
-        onRated?.({ requestId, rating, at: Date.now() })
-      } catch (err) {
-        dispatch({ type: 'feedback/failed', requestId, error: describeError(err) })
-      }
-    },
-    [client, onRated, requestId],
-  )
+  const view = feedbackFor(saved, requestId)
+  // The pressed button follows the click at once; it falls back if the engine refuses.
+  const [shown, show] = useOptimistic(view.rating)
+  const submit = (rating: FeedbackRating) => {
+    if (requestId === null) return
+    startTransition(() => {
+      show(rating)
+      rate({ requestId, rating })
+    })
+  }
 
   if (!canRate(run)) return null
-  const shown = view.pending ?? view.rating
 
   const button = (rating: FeedbackRating, glyph: string) => {
     const pressed = shown === rating
@@ -56,9 +53,9 @@ export function FeedbackButtons({ client, run, onRated }: FeedbackButtonsProps) 
         data-testid={`feedback-${rating}`}
         aria-pressed={pressed}
         aria-label={`Thumbs ${rating}: ${LABEL[rating].toLowerCase()} answer`}
-        disabled={view.pending !== null}
+        disabled={pending}
         onClick={() => {
-          if (view.rating !== rating) void submit(rating)
+          if (view.rating !== rating) submit(rating)
         }}
         className={`inline-flex items-center gap-1 border-2 border-black px-2 py-0.5 text-xs font-bold tracking-widest uppercase select-none hover:underline disabled:cursor-wait ${
           pressed ? 'bg-black text-white' : 'bg-white text-black'
@@ -75,7 +72,7 @@ export function FeedbackButtons({ client, run, onRated }: FeedbackButtonsProps) 
       <span className="label">Rate this answer</span>
       {button('up', '▲')}
       {button('down', '▼')}
-      {view.rating && !view.pending ? (
+      {view.rating && !pending ? (
         <span data-testid="feedback-status" role="status" className="text-xs font-bold tracking-widest uppercase">
           Rated {LABEL[view.rating].toLowerCase()} · the router learns from it
         </span>

@@ -1,6 +1,8 @@
+import type { Output } from '../../../shared/contract'
 import type { ConnectionState, Transport } from '../client'
-import type { AppInfo } from '../state/dashboard'
 import type { SystemCondition } from '../state/health'
+
+type AppInfo = Output<'app.info'>
 
 interface HeaderProps {
   info: AppInfo | null

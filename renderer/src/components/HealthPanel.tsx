@@ -1,22 +1,10 @@
-import { useCallback, useEffect, useReducer, useRef, useState } from 'react'
+import { startTransition, useActionState, useEffect, useRef, useState } from 'react'
 import type { CostSummary, DataFileProblem, EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
-import { describeError, type DashboardClient } from '../client'
-import { onReconnect } from '../client/reconnect'
+import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { useContractQuery } from '../data/useContractQuery'
 import { formatClock, formatMs } from '../format'
-import {
-  anyCooling,
-  cooldownEnded,
-  cooldownLeftMs,
-  formatCountdown,
-  formatRate,
-  healthReducer,
-  initialHealth,
-  isAlarm,
-  offlineExplanation,
-  offlineSwitchOn,
-  parseBudgetDraft,
-  type BudgetField,
-} from '../state/health'
+import { useBudgetForm } from '../hooks/useBudgetForm'
+import { anyCooling, cooldownEnded, cooldownLeftMs, formatCountdown, formatRate, isAlarm, offlineExplanation, offlineSwitchOn } from '../state/health'
 import { CostSection } from './CostSection'
 import { Panel } from './Panel'
 import { Metric } from './Metric'
@@ -175,97 +163,56 @@ function NetworkSection({ network, busy, onToggle }: { network: NetworkStatus; b
  * engine's 'health.status' events, the offline switch, and spend against the budget caps.
  */
 export function HealthPanel({ client, enabled, onReport, onCost, className = '' }: HealthPanelProps) {
-  const [state, dispatch] = useReducer(healthReducer, initialHealth)
+  // The engine pushes each new report as a 'health.status' event; spend changes with it and when an answer ends.
+  const health = useContractQuery(client, 'health.status', {}, { enabled, replaceOn: 'health.status' })
+  const cost = useContractQuery(client, 'cost.summary', {}, { enabled, refreshOn: ['health.status'] })
   const [now, setNow] = useState(() => Date.now())
   const askedAfterCooldown = useRef<number | null>(null)
+  const reloadHealth = health.reload
+  const reloadCost = cost.reload
   // The parent hears exactly the report on screen, whichever way it arrived.
   useEffect(() => {
-    if (state.report) onReport?.(state.report)
-  }, [state.report, onReport])
+    if (health.data) onReport?.(health.data)
+  }, [health.data, onReport])
   useEffect(() => {
-    if (state.cost) onCost?.(state.cost)
-  }, [state.cost, onCost])
-
-  const load = useCallback(
-    async (refresh: boolean) => {
-      dispatch({ type: 'health/requested' })
-      try {
-        const report = await client.call('health.status', refresh ? { refresh: true } : {})
-        dispatch({ type: 'health/succeeded', report, at: Date.now() })
-      } catch (err) {
-        dispatch({ type: 'health/failed', error: describeError(err) })
-      }
-    },
-    [client],
-  )
-
-  const loadCost = useCallback(async () => {
-    dispatch({ type: 'cost/requested' })
-    try {
-      dispatch({ type: 'cost/succeeded', summary: await client.call('cost.summary', {}) })
-    } catch (err) {
-      dispatch({ type: 'cost/failed', error: describeError(err) })
-    }
-  }, [client])
-
-  // First load, live pushes, and a reload whenever the event channel (re)connects.
+    if (cost.data) onCost?.(cost.data)
+  }, [cost.data, onCost])
   useEffect(() => {
     if (!enabled) return
-    void load(false)
-    void loadCost()
-    const offs = [
-      client.on('health.status', (report) => {
-        dispatch({ type: 'health/pushed', report, at: Date.now() })
-        void loadCost()
-      }),
-      // Spend changes when an answer ends; there is no cost event.
-      client.on('chat.status', (s) => {
-        if (s.phase === 'done' || s.phase === 'error') void loadCost()
-      }),
-      onReconnect(client, () => void load(false)),
-    ]
-    return () => offs.forEach((off) => off())
-  }, [client, enabled, load, loadCost])
+    // There is no cost event: spend changes when an answer ends.
+    return client.on('chat.status', (s) => {
+      if (s.phase === 'done' || s.phase === 'error') void reloadCost()
+    })
+  }, [client, enabled, reloadCost])
 
   // Count cooldowns down once a second while one runs; when one ends, ask for the new state.
-  const cooling = anyCooling(state, now)
+  const view = { report: health.data, receivedAt: health.updatedAt }
+  const cooling = anyCooling(view, now)
   useEffect(() => {
     if (!cooling) return
     const timer = setInterval(() => setNow(Date.now()), 1000)
     return () => clearInterval(timer)
   }, [cooling])
+  const ended = cooldownEnded(view, now)
   useEffect(() => {
-    if (!enabled || state.receivedAt === null || askedAfterCooldown.current === state.receivedAt) return
-    if (!cooldownEnded(state, now)) return
-    askedAfterCooldown.current = state.receivedAt
-    void load(false)
-  }, [enabled, load, now, state])
+    if (!enabled || health.updatedAt === null || askedAfterCooldown.current === health.updatedAt || !ended) return
+    askedAfterCooldown.current = health.updatedAt
+    void reloadHealth()
+  }, [enabled, ended, health.updatedAt, reloadHealth])
 
-  const onToggle = useCallback(
-    async (offline: boolean) => {
-      dispatch({ type: 'network/requested' })
-      try {
-        dispatch({ type: 'network/succeeded', network: await client.call('network.setOffline', { offline }) })
-        void load(false)
-      } catch (err) {
-        dispatch({ type: 'network/failed', error: describeError(err) })
-      }
-    },
-    [client, load],
-  )
-
-  const onSaveBudget = useCallback(async () => {
-    const checked = parseBudgetDraft(state.budget.draft)
-    if (!checked.ok) return dispatch({ type: 'budget/invalid', fieldErrors: checked.fieldErrors })
-    dispatch({ type: 'budget/saving' })
+  const [networkError, setOffline, networkBusy] = useActionState(async (_prev: ErrorReport | null, offline: boolean): Promise<ErrorReport | null> => {
     try {
-      dispatch({ type: 'budget/saved', summary: await client.call('cost.setBudget', checked.budget) })
+      await client.call('network.setOffline', { offline })
+      await reloadHealth()
+      return null
     } catch (err) {
-      dispatch({ type: 'budget/failed', error: describeError(err) })
+      return describeError(err)
     }
-  }, [client, state.budget.draft])
+  }, null)
 
-  const { report } = state
+  const budget = useBudgetForm(client, cost.data, cost.replace)
+
+  const report = health.data
   const alarms = report?.endpoints.filter((e) => isAlarm(e.state)).length ?? 0
 
   return (
@@ -274,25 +221,25 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
         title="Endpoints · health"
         className="lg:col-span-8"
         actions={
-          <button type="button" className="btn-bar" data-testid="health-refresh" onClick={() => void load(true)} disabled={!enabled || state.loading} aria-label="Refresh endpoint health">
-            {state.loading ? 'Checking…' : 'Refresh'}
+          <button type="button" className="btn-bar" data-testid="health-refresh" onClick={() => void reloadHealth({ refresh: true })} disabled={!enabled || health.loading} aria-label="Refresh endpoint health">
+            {health.loading ? 'Checking…' : 'Refresh'}
           </button>
         }
       >
-        <div data-testid="health-panel" className="flex flex-col gap-4" aria-busy={state.loading}>
-          {state.error ? (
+        <div data-testid="health-panel" className="flex flex-col gap-4" aria-busy={health.loading}>
+          {health.error ? (
             <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="health-error">
-              ▲ Could not load endpoint health: {state.error.message}
+              ▲ Could not load endpoint health: {health.error.message}
             </p>
           ) : null}
-          {state.network.error ? (
+          {networkError ? (
             <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="offline-error">
-              ▲ Offline mode was not changed: {state.network.error.message}
+              ▲ Offline mode was not changed: {networkError.message}
             </p>
           ) : null}
           {report ? (
             <>
-              <NetworkSection network={report.network} busy={state.network.busy} onToggle={(offline) => void onToggle(offline)} />
+              <NetworkSection network={report.network} busy={networkBusy} onToggle={(offline) => startTransition(() => setOffline(offline))} />
               <DataFileProblems problems={report.problems ?? []} />
               {report.endpoints.length === 0 ? (
                 <p className="border-2 border-dashed border-black p-3 text-sm" data-testid="health-empty">
@@ -302,31 +249,31 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
               ) : (
                 <ul className="flex flex-col gap-3" data-testid="health-list" aria-live="polite">
                   {report.endpoints.map((e) => (
-                    <EndpointRow key={e.id} endpoint={e} cooldownMs={cooldownLeftMs(e, state.receivedAt, now)} />
+                    <EndpointRow key={e.id} endpoint={e} cooldownMs={cooldownLeftMs(e, health.updatedAt, now)} />
                   ))}
                 </ul>
               )}
               <p className="label">
                 {report.endpoints.length} endpoint{report.endpoints.length === 1 ? '' : 's'} · {alarms === 0 ? 'all healthy' : `${alarms} need${alarms === 1 ? 's' : ''} attention`}
-                {state.receivedAt !== null ? ` · updated ${formatClock(state.receivedAt)}` : ''}
+                {health.updatedAt !== null ? ` · updated ${formatClock(health.updatedAt)}` : ''}
               </p>
             </>
-          ) : !state.error ? (
+          ) : !health.error ? (
             <p className="label">{enabled ? 'Loading endpoint health…' : 'Not connected.'}</p>
           ) : null}
         </div>
       </Panel>
       <CostSection
         className="lg:col-span-4"
-        summary={state.cost}
-        loading={state.costLoading}
-        error={state.costError}
-        form={state.budget}
+        summary={cost.data}
+        loading={cost.loading}
+        error={cost.error}
+        form={budget.form}
         enabled={enabled}
-        onChange={(field: BudgetField, value) => dispatch({ type: 'budget/changed', field, value })}
-        onSave={() => void onSaveBudget()}
-        onReset={() => dispatch({ type: 'budget/reset' })}
-        onRefresh={() => void loadCost()}
+        onChange={budget.change}
+        onSave={budget.save}
+        onReset={budget.reset}
+        onRefresh={() => void reloadCost()}
       />
     </div>
   )

@@ -1,11 +1,15 @@
-import { useCallback, useEffect, useId, useReducer, type FormEvent } from 'react'
+import { lazy, Suspense, useActionState, useCallback } from 'react'
 import type { PolicyStatus } from '../../../shared/policy-contract'
-import { describeError, type DashboardClient } from '../client'
-import { onReconnect } from '../client/reconnect'
+import { ContractError } from '../../../shared/client'
+import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { useContractQuery } from '../data/useContractQuery'
 import { formatClock } from '../format'
-import { formatThreshold, initialPolicy, parseThreshold, policyReducer, thresholdSource } from '../state/policy'
-import { Panel } from './Panel'
+import type { PolicyDoc } from '../state/policy-form'
+import { formatThreshold, thresholdSource } from '../state/policy'
+import { DoneNote, FailedNote } from './ActionNote'
 import { Metric } from './Metric'
+import { Panel } from './Panel'
+import { PolicyDiff } from './PolicyDiff'
 
 interface PolicyPanelProps {
   client: DashboardClient
@@ -14,7 +18,8 @@ interface PolicyPanelProps {
   className?: string
 }
 
-const INPUT = 'w-24 min-w-0 border-2 border-black bg-white px-2 py-1 font-mono text-sm'
+// The editors (Radix, the policy schemas and their default word lists) load after the first paint.
+const PolicyAccordions = lazy(() => import('./PolicyAccordions').then((m) => ({ default: m.PolicyAccordions })))
 
 const SOURCE_LABEL = { override: 'override', policy: 'policy.json', default: 'default' } as const
 
@@ -44,166 +49,113 @@ function RejectedFile({ error }: { error: NonNullable<PolicyStatus['lastError']>
 }
 
 /**
- * ROUTING POLICY: the threshold in force and where it comes from, the pillars' weights, the
- * pooling and the judge's mode, why a policy file was rejected, and the threshold knob
- * (written as the threshold override; policy.json is never rewritten from here).
+ * ROUTING POLICY: what is in force and where it comes from, every section of the policy in
+ * accordions (saved as the policy override, never by rewriting policy.json), what differs
+ * from the defaults, and one RESET back to the policy file.
  */
 export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProps) {
-  const [state, dispatch] = useReducer(policyReducer, initialPolicy)
-  const inputId = useId()
+  const policy = useContractQuery(client, 'policy.get', {}, { enabled, refreshOn: ['policy.changed'] })
+  const { data: view, replace, reload } = policy
 
-  const load = useCallback(async () => {
-    dispatch({ type: 'policy/requested' })
-    try {
-      dispatch({ type: 'policy/succeeded', status: await client.call('policy.status', {}) })
-    } catch (err) {
-      dispatch({ type: 'policy/failed', error: describeError(err) })
-    }
-  }, [client])
-
-  useEffect(() => {
-    if (!enabled) return
-    void load()
-    return onReconnect(client, () => void load())
-  }, [client, enabled, load])
-
-  const onSave = useCallback(
-    async (e: FormEvent) => {
-      e.preventDefault()
-      const checked = parseThreshold(state.draft)
-      if (!checked.ok) return dispatch({ type: 'threshold/invalid', message: checked.message })
-      dispatch({ type: 'threshold/saving' })
-      try {
-        const status = await client.call('policy.setThreshold', { threshold: checked.threshold })
-        dispatch({ type: 'threshold/applied', status, message: `Threshold set to ${formatThreshold(status.threshold)}.` })
-      } catch (err) {
-        dispatch({ type: 'threshold/failed', error: describeError(err) })
-      }
+  const save = useCallback(
+    async (patch: PolicyDoc) => {
+      const result = await client.call('policy.saveOverride', { patch, replace: true, reason: 'dashboard: policy accordions' })
+      if (!result.ok) throw new ContractError('The engine refused the override.', 'invalid-input', result.errors)
+      replace(result.policy)
     },
-    [client, state.draft],
+    [client, replace],
   )
 
-  const onReset = useCallback(async () => {
-    dispatch({ type: 'threshold/resetting' })
+  const [reset, resetAction, resetting] = useActionState(async (): Promise<{ message: string | null; failure: ErrorReport | null }> => {
     try {
       const status = await client.call('policy.clearOverride', {})
-      dispatch({ type: 'threshold/applied', status, message: `Back to the policy's threshold (${formatThreshold(status.threshold)}).` })
+      await reload()
+      return { message: `Override cleared: back to the policy file (threshold ${formatThreshold(status.threshold)}).`, failure: null }
     } catch (err) {
-      dispatch({ type: 'threshold/failed', error: describeError(err) })
+      return { message: null, failure: describeError(err) }
     }
-  }, [client])
+  }, { message: null, failure: null })
 
-  const { status } = state
-  const source = status ? thresholdSource(status) : null
+  const source = view ? thresholdSource(view) : null
 
   return (
     <Panel
       title="Routing policy"
       className={className}
       actions={
-        <button type="button" className="btn-bar" data-testid="policy-refresh" onClick={() => void load()} disabled={!enabled || state.loading} aria-label="Reload the routing policy">
-          {state.loading ? 'Loading…' : 'Refresh'}
+        <button type="button" className="btn-bar" data-testid="policy-refresh" onClick={() => void reload()} disabled={!enabled || policy.loading} aria-label="Reload the routing policy">
+          {policy.loading ? 'Loading…' : 'Refresh'}
         </button>
       }
     >
-      <div data-testid="policy-panel" className="flex flex-col gap-4" aria-busy={state.loading}>
-        {state.error ? (
+      <div data-testid="policy-panel" className="flex flex-col gap-4" aria-busy={policy.loading}>
+        {policy.error ? (
           <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="policy-load-error">
-            ▲ Could not load the routing policy: {state.error.message}
+            ▲ Could not load the routing policy: {policy.error.message}
           </p>
         ) : null}
-        {status?.lastError ? <RejectedFile error={status.lastError} /> : null}
-        {status && source ? (
+        {view?.lastError ? <RejectedFile error={view.lastError} /> : null}
+        {view && source ? (
           <>
             <dl className="grid grid-cols-2 gap-x-4 gap-y-3 text-sm sm:grid-cols-3 lg:grid-cols-6">
               <Metric term="Threshold in force">
-                <span data-testid="policy-threshold" data-value={status.threshold} data-source={source} className="text-2xl font-black">
-                  {formatThreshold(status.threshold)}
+                <span data-testid="policy-threshold" data-value={view.threshold} data-source={source} className="text-2xl font-black">
+                  {formatThreshold(view.threshold)}
                 </span>
                 <span className={`ml-2 px-1 text-xs tracking-widest uppercase ${source === 'override' ? 'bg-black text-white' : 'border-2 border-black'}`} data-testid="policy-threshold-source">
                   {SOURCE_LABEL[source]}
                 </span>
               </Metric>
-              <Metric term="Policy threshold">{formatThreshold(status.policyThreshold)}</Metric>
+              <Metric term="Policy threshold">{formatThreshold(view.policyThreshold)}</Metric>
               <Metric term="Weights r / s / j" testId="policy-weights">
-                {[status.weights.rules, status.weights.semantic, status.weights.judge].map(formatThreshold).join(' / ')}
+                {[view.weights.rules, view.weights.semantic, view.weights.judge].map(formatThreshold).join(' / ')}
               </Metric>
               <Metric term="Pooling" testId="policy-pooling">
-                {status.pooling}
+                {view.pooling}
               </Metric>
               <Metric term="Judge" testId="policy-judge">
-                {judgeMode(status.judge)}
+                {judgeMode(view.judge)}
               </Metric>
-              <Metric term="Override set">{status.override?.createdAt ? formatClock(Date.parse(status.override.createdAt)) : '—'}</Metric>
+              <Metric term="Override set">{view.override?.createdAt ? formatClock(Date.parse(view.override.createdAt)) : '—'}</Metric>
             </dl>
+
+            <Suspense fallback={<p className="label">Loading the policy editor…</p>}>
+              <PolicyAccordions client={client} view={view} save={save} disabled={!enabled} />
+            </Suspense>
+
+            <section aria-label="Differences from the defaults" className="flex flex-col gap-2">
+              <div className="flex flex-wrap items-center justify-between gap-2">
+                <h3 className="text-xs font-black tracking-[0.2em] uppercase">Differs from the defaults · {view.diff.length}</h3>
+                <form action={resetAction}>
+                  <button type="submit" className="btn btn-secondary px-3 py-1" data-testid="policy-reset" disabled={!enabled || resetting || view.patch === null}>
+                    {resetting ? 'Resetting…' : 'Reset to policy file'}
+                  </button>
+                </form>
+              </div>
+              {reset.message ? <DoneNote testId="policy-reset-done">{reset.message}</DoneNote> : null}
+              {reset.failure ? <FailedNote testId="policy-action-error">The override was not cleared: {reset.failure.message}</FailedNote> : null}
+              <PolicyDiff diff={view.diff} />
+            </section>
+
             <p className="text-xs text-gray-600" data-testid="policy-apgr-note">
               Measure a threshold with <code>routellm eval</code> on outcome data: APGR is the share of the cloud model&apos;s quality gain the
               router recovers, averaged over every cloud share (0.5 = random routing, 1 = perfect).
             </p>
             <p className="text-xs break-all text-gray-600" data-testid="policy-file">
-              <span className="label">Policy file</span> {status.policyFile}
-              {status.policyFileExists ? '' : ' (not created: the defaults apply)'}
-              {status.override ? (
+              <span className="label">Policy file</span> {view.policyFile}
+              {view.policyFileExists ? '' : ' (not created: the defaults apply)'}
+              {view.override ? (
                 <>
                   {' · '}
-                  <span className="label">Override</span> {status.overrideFile}
-                  {status.override.note ? ` (${status.override.note})` : ''}
+                  <span className="label">Override</span> {view.overrideFile}
+                  {view.override.note ? ` (${view.override.note})` : ''}
                 </>
               ) : null}
             </p>
           </>
-        ) : !state.error ? (
+        ) : !policy.error ? (
           <p className="label">{enabled ? 'Loading the routing policy…' : 'Not connected.'}</p>
         ) : null}
-
-        <form onSubmit={(e) => void onSave(e)} className="flex flex-col gap-2 border-t-2 border-black pt-3" aria-label="Threshold" noValidate>
-          <label htmlFor={inputId} className="text-xs font-black tracking-[0.2em] uppercase">
-            Threshold (0–100)
-          </label>
-          <div className="flex flex-wrap items-center gap-2">
-            <input
-              id={inputId}
-              data-testid="policy-threshold-input"
-              className={INPUT}
-              inputMode="decimal"
-              autoComplete="off"
-              value={state.draft}
-              aria-invalid={state.fieldError ? true : undefined}
-              aria-describedby={`${inputId}-hint`}
-              onChange={(e) => dispatch({ type: 'threshold/changed', value: e.target.value })}
-            />
-            <button type="submit" className="btn px-3 py-1" data-testid="policy-threshold-save" disabled={!enabled || state.busy !== null || status === null}>
-              {state.busy === 'saving' ? 'Saving…' : 'Save threshold'}
-            </button>
-            <button
-              type="button"
-              className="btn btn-secondary px-3 py-1"
-              data-testid="policy-reset"
-              onClick={() => void onReset()}
-              disabled={!enabled || state.busy !== null || !status?.override}
-            >
-              {state.busy === 'resetting' ? 'Resetting…' : 'Reset to policy'}
-            </button>
-            {state.message ? (
-              <span role="status" className="text-sm font-bold" data-testid="policy-saved">
-                ■ {state.message}
-              </span>
-            ) : null}
-          </div>
-          {state.fieldError ? (
-            <p className="text-sm font-bold" data-testid="policy-threshold-error">
-              ▲ {state.fieldError}
-            </p>
-          ) : null}
-          {state.actionError ? (
-            <p role="alert" className="border-4 border-black p-2 text-sm font-bold break-words" data-testid="policy-action-error">
-              ▲ The threshold was not changed: {state.actionError.message}
-            </p>
-          ) : null}
-          <p id={`${inputId}-hint`} className="text-xs text-gray-600">
-            Prompts whose complexity index is above the threshold go to the cloud. Lower sends more to the cloud, higher keeps more on this machine. The next decision uses it.
-          </p>
-        </form>
       </div>
     </Panel>
   )

@@ -1,9 +1,19 @@
 import { useId, type FormEvent, type ReactNode } from 'react'
 import { ProviderKind } from '../../../shared/endpoints'
-import type { DraftField, FormState } from '../state/settings'
+import type { ErrorReport } from '../client'
+import type { DraftField, EndpointDraft, FieldErrors } from '../state/settings'
+
+/** The form as drawn: the draft, the errors of the last save attempt, and whether one is in flight. */
+export interface EndpointFormView {
+  mode: 'create' | 'update'
+  draft: EndpointDraft
+  fieldErrors: FieldErrors
+  saving: boolean
+  error: ErrorReport | null
+}
 
 interface SettingsEndpointFormProps {
-  form: FormState
+  form: EndpointFormView
   onChange: (field: DraftField, value: string | boolean) => void
   onSave: () => void
   onCancel: () => void

@@ -1,22 +1,17 @@
-import type { EndpointView } from '../../../shared/keys'
-import type { KeyOpState, TestState } from '../state/settings'
+import { startTransition, useActionState, useState } from 'react'
+import type { ConnectionTestResult, EndpointView } from '../../../shared/keys'
+import type { DashboardClient } from '../client'
+import { currentTest, removeEndpoint, removeKey, setKey, testEndpoint, type Outcome } from '../state/endpoint-actions'
 import { SettingsKeyField } from './SettingsKeyField'
 
 interface SettingsEndpointRowProps {
+  client: DashboardClient
   endpoint: EndpointView
-  test: TestState | undefined
-  keyOp: KeyOpState | undefined
   keychainWritable: boolean
-  confirmRemove: boolean
-  removing: boolean
   onEdit: () => void
-  onTest: () => void
-  onSetKey: (key: string) => void
-  onRemoveKey: () => void
-  onAskRemove: () => void
-  onCancelRemove: () => void
-  onRemove: () => void
 }
+
+type TestState = { running: boolean; outcome: Outcome<ConnectionTestResult> | null }
 
 const KIND_LABEL: Record<string, string> = {
   ok: 'OK',
@@ -29,8 +24,7 @@ const KIND_LABEL: Record<string, string> = {
   error: 'FAILED',
 }
 
-function TestOutcome({ id, test }: { id: string; test: TestState | undefined }) {
-  if (!test) return null
+function TestOutcome({ id, test }: { id: string; test: TestState }) {
   if (test.running) {
     return (
       <p className="label" data-testid={`endpoint-test-result-${id}`} data-kind="running" aria-live="polite">
@@ -38,14 +32,14 @@ function TestOutcome({ id, test }: { id: string; test: TestState | undefined }) 
       </p>
     )
   }
-  if (test.error) {
+  if (test.outcome?.error) {
     return (
       <p role="alert" className="border-l-4 border-black pl-2 text-sm font-bold" data-testid={`endpoint-test-result-${id}`} data-kind="error">
-        □ TEST FAILED: {test.error.message}
+        □ TEST FAILED: {test.outcome.error.message}
       </p>
     )
   }
-  const r = test.result
+  const r = test.outcome?.value
   if (!r) return null
   return (
     <div
@@ -71,9 +65,21 @@ function TestOutcome({ id, test }: { id: string; test: TestState | undefined }) 
   )
 }
 
-/** One endpoint: what it is, its key ("set" / "not set" only), and its actions. */
-export function SettingsEndpointRow(props: SettingsEndpointRowProps) {
-  const { endpoint: e, test, keyOp, keychainWritable, confirmRemove, removing } = props
+/**
+ * One endpoint: what it is, its key ("set" / "not set" only), and its actions, each a React
+ * action (test, key set/remove, remove). The row updates when the list reloads on the engine's
+ * endpoints.changed event.
+ */
+export function SettingsEndpointRow({ client, endpoint: e, keychainWritable, onEdit }: SettingsEndpointRowProps) {
+  const [tested, runTest, testing] = useActionState(() => testEndpoint(client, e.id), null)
+  const [keyOp, runKey, keyBusy] = useActionState(
+    (_prev: Outcome<string> | null, key: string | null) => (key === null ? removeKey(client, e.id) : setKey(client, e.id, key)),
+    null,
+  )
+  const [removal, runRemove, removing] = useActionState(() => removeEndpoint(client, e.id), null)
+  const [confirmRemove, setConfirmRemove] = useState(false)
+  const test: TestState = { running: testing, outcome: currentTest(tested, keyOp) }
+  const act = (run: () => void) => startTransition(run)
   return (
     <li data-testid={`endpoint-row-${e.id}`} className="flex flex-col gap-3 border-2 border-black p-3">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -99,30 +105,34 @@ export function SettingsEndpointRow(props: SettingsEndpointRowProps) {
         endpointId={e.id}
         endpointName={e.name}
         status={e.key}
-        op={keyOp}
+        op={{ busy: keyBusy, message: keyOp?.value ?? null, error: keyOp?.error ?? removal?.error ?? null }}
         writable={keychainWritable}
-        onSet={props.onSetKey}
-        onRemove={props.onRemoveKey}
+        onSet={(key) => act(() => runKey(key))}
+        onRemove={() => act(() => runKey(null))}
       />
       <div className="flex flex-wrap items-center gap-2">
-        <button type="button" className="btn px-3 py-1" data-testid={`endpoint-test-${e.id}`} onClick={props.onTest} disabled={test?.running ?? false}>
-          {test?.running ? 'Testing…' : 'Test connection'}
+        <button type="button" className="btn px-3 py-1" data-testid={`endpoint-test-${e.id}`} onClick={() => act(runTest)} disabled={testing}>
+          {testing ? 'Testing…' : 'Test connection'}
         </button>
-        <button type="button" className="btn btn-secondary px-3 py-1" data-testid={`endpoint-edit-${e.id}`} onClick={props.onEdit}>
+        <button type="button" className="btn btn-secondary px-3 py-1" data-testid={`endpoint-edit-${e.id}`} onClick={onEdit}>
           Edit
         </button>
         {confirmRemove ? (
           <>
             <span className="text-sm font-bold">Remove {e.id} and its key?</span>
-            <button type="button" className="btn px-3 py-1" data-testid={`endpoint-remove-confirm-${e.id}`} onClick={props.onRemove}>
+            <button type="button" className="btn px-3 py-1" data-testid={`endpoint-remove-confirm-${e.id}`} onClick={() => {
+                setConfirmRemove(false)
+                act(runRemove)
+              }}
+            >
               Yes, remove
             </button>
-            <button type="button" className="btn btn-secondary px-3 py-1" onClick={props.onCancelRemove}>
+            <button type="button" className="btn btn-secondary px-3 py-1" onClick={() => setConfirmRemove(false)}>
               Keep
             </button>
           </>
         ) : (
-          <button type="button" className="btn btn-secondary px-3 py-1" data-testid={`endpoint-remove-${e.id}`} onClick={props.onAskRemove} disabled={removing}>
+          <button type="button" className="btn btn-secondary px-3 py-1" data-testid={`endpoint-remove-${e.id}`} onClick={() => setConfirmRemove(true)} disabled={removing}>
             {removing ? 'Removing…' : 'Remove'}
           </button>
         )}

@@ -1,12 +1,20 @@
 import { useId, useRef, type FormEvent } from 'react'
 import type { KeyStatus } from '../../../shared/keys'
-import { keyLabel, type KeyOpState } from '../state/settings'
+import type { ErrorReport } from '../client'
+import { keyLabel } from '../state/settings'
+
+/** The last key change of this endpoint: in flight, what it did, or why it failed. */
+export interface KeyOpState {
+  busy: boolean
+  message: string | null
+  error: ErrorReport | null
+}
 
 interface SettingsKeyFieldProps {
   endpointId: string
   endpointName: string
   status: KeyStatus
-  op: KeyOpState | undefined
+  op: KeyOpState
   /** False while the keychain is unreachable (writes would fail). */
   writable: boolean
   onSet: (key: string) => void
@@ -21,7 +29,7 @@ interface SettingsKeyFieldProps {
 export function SettingsKeyField({ endpointId, endpointName, status, op, writable, onSet, onRemove }: SettingsKeyFieldProps) {
   const input = useRef<HTMLInputElement>(null)
   const inputId = useId()
-  const busy = op?.busy ?? false
+  const busy = op.busy
 
   function submit(e: FormEvent<HTMLFormElement>): void {
     e.preventDefault()
@@ -77,12 +85,12 @@ export function SettingsKeyField({ endpointId, endpointName, status, op, writabl
           {busy ? 'Saving…' : 'Set key'}
         </button>
       </form>
-      {op?.message ? (
+      {op.message ? (
         <p className="text-sm" data-testid={`endpoint-key-message-${endpointId}`}>
           {op.message}
         </p>
       ) : null}
-      {op?.error ? (
+      {op.error ? (
         <p role="alert" className="border-l-4 border-black pl-2 text-sm font-bold" data-testid={`endpoint-key-error-${endpointId}`}>
           {op.error.message}
           {op.error.details.length > 0 ? ` (${op.error.details.join('; ')})` : ''}

@@ -1,19 +1,18 @@
-import { useCallback, useEffect, useReducer, useRef } from 'react'
+import { useEffect } from 'react'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
-import { describeError, type DashboardClient } from '../client'
-import { onReconnect } from '../client/reconnect'
+import type { DashboardClient } from '../client'
+import { useContractQuery } from '../data/useContractQuery'
 import { formatClock, formatMs, formatScore } from '../format'
 import { formatUsd } from '../state/health'
 import {
   armLabel,
   endsGeneration,
   formatShare,
-  initialTelemetry,
   outcomeLabel,
   RECENT_ROWS,
   SUMMARY_WINDOW_HOURS,
-  telemetryReducer,
   tierLabel,
+  withRating,
 } from '../state/telemetry'
 import type { Rated } from './FeedbackButtons'
 import { Panel } from './Panel'
@@ -142,7 +141,7 @@ const RECENT_COLUMNS = [
   'Rating',
 ] as const
 
-function RecentTable({ rows }: { rows: TelemetryRow[] }) {
+function RecentTable({ rows }: { rows: readonly TelemetryRow[] }) {
   return (
     <div className="overflow-x-auto">
       <table data-testid="telemetry-recent" className="table-cards w-full min-w-[44rem] border-collapse border-2 border-black text-sm">
@@ -185,48 +184,37 @@ function RecentTable({ rows }: { rows: TelemetryRow[] }) {
  * prompt or answer text.
  */
 export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, className = '' }: TelemetryPanelProps) {
-  const [state, dispatch] = useReducer(telemetryReducer, initialTelemetry)
-  // The telemetry bar at the top shows figures of the same load: no RPC of its own.
-  useEffect(() => {
-    if (state.summary) onLoaded?.(state.summary, state.rows)
-  }, [state.summary, state.rows, onLoaded])
-  const seq = useRef(0)
-
-  const load = useCallback(async () => {
-    const mine = ++seq.current
-    dispatch({ type: 'telemetry/requested', seq: mine })
-    try {
-      const [summary, recent] = await Promise.all([
-        client.call('telemetry.summary', { windowHours: SUMMARY_WINDOW_HOURS }),
-        client.call('telemetry.recent', { limit: RECENT_ROWS }),
-      ])
-      dispatch({ type: 'telemetry/succeeded', seq: mine, summary, rows: recent.rows, at: Date.now() })
-    } catch (err) {
-      dispatch({ type: 'telemetry/failed', seq: mine, error: describeError(err) })
-    }
-  }, [client])
-
-  // First load, a reload whenever a generation ends, and whenever the event channel (re)connects.
+  const summaryQuery = useContractQuery(client, 'telemetry.summary', { windowHours: SUMMARY_WINDOW_HOURS }, { enabled })
+  const recentQuery = useContractQuery(client, 'telemetry.recent', { limit: RECENT_ROWS }, { enabled })
+  const reloadSummary = summaryQuery.reload
+  const reloadRecent = recentQuery.reload
+  // A generation ended (or was rated): the engine has recorded it.
   useEffect(() => {
     if (!enabled) return
-    void load()
-    const offs = [
-      client.on('chat.status', (s) => {
-        if (endsGeneration(s)) void load()
-      }),
-      onReconnect(client, () => void load()),
-    ]
-    return () => offs.forEach((off) => off())
-  }, [client, enabled, load])
-
-  // A rating: show it at once, then load what the engine stored.
+    return client.on('chat.status', (s) => {
+      if (!endsGeneration(s)) return
+      void reloadSummary()
+      void reloadRecent()
+    })
+  }, [client, enabled, reloadSummary, reloadRecent])
   useEffect(() => {
     if (!enabled || !lastRating) return
-    dispatch({ type: 'telemetry/rated', requestId: lastRating.requestId, rating: lastRating.rating })
-    void load()
-  }, [enabled, lastRating, load])
+    void reloadSummary()
+    void reloadRecent()
+  }, [enabled, lastRating, reloadSummary, reloadRecent])
 
-  const { summary } = state
+  // A rating is shown at once, before the reload brings it back from the engine.
+  const { summary, rows } = withRating(summaryQuery.data, recentQuery.data?.rows ?? [], lastRating)
+  const loading = summaryQuery.loading || recentQuery.loading
+  const error = summaryQuery.error ?? recentQuery.error
+  const loadedAt = summaryQuery.updatedAt
+  // The telemetry bar at the top shows figures of the same load: no RPC of its own.
+  const loadedSummary = summaryQuery.data
+  const loadedRows = recentQuery.data?.rows
+  useEffect(() => {
+    if (loadedSummary && loadedRows) onLoaded?.(loadedSummary, loadedRows)
+  }, [loadedSummary, loadedRows, onLoaded])
+
   return (
     <Panel
       title="Telemetry"
@@ -234,18 +222,22 @@ export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, c
       actions={
         <>
           <span className="text-xs font-bold tracking-widest text-gray-300 uppercase">
-            Last {SUMMARY_WINDOW_HOURS} h{state.loadedAt !== null ? ` · ${formatClock(state.loadedAt)}` : ''}
+            Last {SUMMARY_WINDOW_HOURS} h{loadedAt !== null ? ` · ${formatClock(loadedAt)}` : ''}
           </span>
-          <button type="button" className="btn-bar" data-testid="telemetry-refresh" onClick={() => void load()} disabled={!enabled || state.loading} aria-label="Refresh telemetry">
-            {state.loading ? 'Loading…' : 'Refresh'}
+          <button type="button" className="btn-bar" data-testid="telemetry-refresh" onClick={() => {
+              void reloadSummary()
+              void reloadRecent()
+            }}
+            disabled={!enabled || loading} aria-label="Refresh telemetry">
+            {loading ? 'Loading…' : 'Refresh'}
           </button>
         </>
       }
     >
-      <div data-testid="telemetry-panel" className="flex flex-col gap-4" aria-busy={state.loading}>
-        {state.error ? (
+      <div data-testid="telemetry-panel" className="flex flex-col gap-4" aria-busy={loading}>
+        {error ? (
           <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="telemetry-error">
-            ▲ Could not load telemetry: {state.error.message}
+            ▲ Could not load telemetry: {error.message}
           </p>
         ) : null}
         {summary ? (
@@ -259,15 +251,15 @@ export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, c
                 <EndpointTable summary={summary} />
               </div>
             </div>
-            {state.rows.length === 0 ? (
+            {rows.length === 0 ? (
               <p className="border-2 border-dashed border-black p-3 text-sm" data-testid="telemetry-empty">
                 No requests yet. Run a prompt: how it was routed, who answered, how fast and at what cost appear here.
               </p>
             ) : (
-              <RecentTable rows={state.rows} />
+              <RecentTable rows={rows} />
             )}
           </>
-        ) : !state.error ? (
+        ) : !error ? (
           <p className="label">{enabled ? 'Loading telemetry…' : 'Not connected.'}</p>
         ) : null}
         <p className="text-xs text-gray-600">

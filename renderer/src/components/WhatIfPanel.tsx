@@ -1,9 +1,10 @@
 import { useCallback, useId, useRef, useState, type DragEvent } from 'react'
 import { describeError, type DashboardClient, type ErrorReport } from '../client'
+import { useContractQuery } from '../data/useContractQuery'
 import { formatScore } from '../format'
 import { formatUsd } from '../state/health'
 import { formatShare } from '../state/telemetry'
-import { parsePrompts, pinnedByPrompt, tierAt, whatIf, type CloudPrice, type Routed } from '../state/whatif'
+import { outcomeFigures, parsePrompts, pinnedByPrompt, priceFromPolicy, tierAt, whatIf, type CloudPrice, type OutcomeFigures, type Routed } from '../state/whatif'
 import { Metric } from './Metric'
 import { Panel } from './Panel'
 import { TableHead } from './TableHead'
@@ -12,12 +13,6 @@ import { TableHead } from './TableHead'
 const CONCURRENCY = 4
 /** Rows drawn in the per-prompt table; the figures always cover the whole batch. */
 const TABLE_ROWS = 200
-/**
- * What an all-cloud answer is assumed to cost, editable in the panel. The figures match the
- * policy's default simulation baseline so the dashboard and `routellm simulate` agree out of the box.
- */
-const DEFAULT_PRICE: CloudPrice = { inputPerMTok: 2.5, outputPerMTok: 10, outputTokens: 300 }
-
 interface WhatIfPanelProps {
   client: DashboardClient
   enabled: boolean
@@ -35,7 +30,9 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
   const [routed, setRouted] = useState<Routed[]>([])
   const [progress, setProgress] = useState<{ done: number; total: number } | null>(null)
   const [threshold, setThreshold] = useState<number | null>(null)
-  const [price, setPrice] = useState(DEFAULT_PRICE)
+  // The policy panel reads the same channel: one shared query, one call at load.
+  const policy = useContractQuery(client, 'policy.get', {}, { enabled, refreshOn: ['policy.changed'] })
+  const price = priceFromPolicy(policy.data?.effective)
   const [error, setError] = useState<ErrorReport | null>(null)
   const [skipped, setSkipped] = useState(0)
   const run = useRef(0)
@@ -82,14 +79,15 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
   }, [])
 
   const t = threshold ?? routed[0]?.decision.threshold ?? 0
-  const figures = routed.length ? whatIf(routed, t, price) : null
+  const figures = routed.length && price ? whatIf(routed, t, price) : null
+  const outcomes = routed.length ? outcomeFigures(routed, t) : null
   const busy = progress !== null
 
   return (
     <Panel title="What-if · batch" className={className}>
       <div className="flex flex-col gap-4" data-testid="whatif-panel">
         <label htmlFor={inputId} className="label">
-          Prompts: one per line, or JSONL with "prompt" (and "label": local | cloud). Paste, or drop a file.
+          Prompts: one per line, or JSONL with "prompt" (and "label": local | cloud, or "strong" and "weak" outcomes 0–1). Paste, or drop a file.
         </label>
         <textarea
           id={inputId}
@@ -141,7 +139,7 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
               <strong className="text-2xl font-black tabular-nums" data-testid="whatif-threshold-value">
                 {t}
               </strong>
-              <PriceFields price={price} onChange={setPrice} />
+              {price ? <PriceLine price={price} /> : null}
             </div>
             <dl className="grid grid-cols-2 gap-3 sm:grid-cols-4 lg:grid-cols-7">
               <Metric term="Prompts" large>
@@ -166,6 +164,7 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
                 {formatShare(figures.accuracy)}
               </Metric>
             </dl>
+            {outcomes ? <OutcomeMetrics figures={outcomes} /> : null}
             <PromptTable routed={routed} threshold={t} />
           </>
         ) : null}
@@ -174,29 +173,32 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
   )
 }
 
-function PriceFields({ price, onChange }: { price: CloudPrice; onChange: (p: CloudPrice) => void }) {
-  const field = (key: keyof CloudPrice, label: string) => (
-    <label className="flex items-center gap-1 text-xs font-bold uppercase">
-      {label}
-      <input
-        type="number"
-        min={0}
-        step="any"
-        value={price[key]}
-        onChange={(e) => {
-          const v = Number(e.target.value)
-          if (Number.isFinite(v) && v >= 0) onChange({ ...price, [key]: v })
-        }}
-        className="w-20 border-2 border-black px-1 py-0.5 text-right font-mono"
-      />
-    </label>
-  )
+function PriceLine({ price }: { price: CloudPrice }) {
   return (
-    <div className="ml-auto flex flex-wrap gap-3" aria-label="Assumed cloud price">
-      {field('inputPerMTok', '$/MTok in')}
-      {field('outputPerMTok', '$/MTok out')}
-      {field('outputTokens', 'Out tokens')}
-    </div>
+    <p className="ml-auto text-xs text-gray-600" data-testid="whatif-price">
+      All-cloud priced at ${price.inputPerMTok} in / ${price.outputPerMTok} out per Mtok, {price.outputTokens} answer tokens (policy · simulation; edit under Health and budgets).
+    </p>
+  )
+}
+
+/** The quality side, when the file carries each prompt's strong and weak outcome. */
+function OutcomeMetrics({ figures }: { figures: OutcomeFigures }) {
+  const pct = (v: number) => `${v.toFixed(1)}%`
+  return (
+    <dl className="grid grid-cols-2 gap-3 sm:grid-cols-5" data-testid="whatif-outcomes">
+      <Metric term="APGR" large testId="whatif-apgr" sub={`${figures.n} prompts with outcomes · 0.5 ≈ random`}>
+        {figures.apgr.toFixed(3)}
+      </Metric>
+      <Metric term="Quality at threshold" large testId="whatif-quality" sub={`cloud-only ${pct(figures.strongAccuracy)} · local-only ${pct(figures.weakAccuracy)}`}>
+        {pct(figures.accuracyAt)}
+      </Metric>
+      <Metric term="Gap recovered" large testId="whatif-gap">
+        {formatShare(figures.gapRecoveredAt)}
+      </Metric>
+      <Metric term="Cloud share for 50% gap" large testId="whatif-cpt50">
+        {pct(figures.cpt50)}
+      </Metric>
+    </dl>
   )
 }
 

@@ -210,19 +210,12 @@ describe('dashboardReducer: simulate', () => {
 })
 
 describe('dashboardReducer: ollama, info, connection, errors', () => {
-  it('tracks the Ollama probe', () => {
-    const notDetected = {
-      detected: false as const,
-      tried: [{ host: 'http://127.0.0.1:11434', ok: false, error: 'ECONNREFUSED' }],
-    }
-    let s = reduce([{ type: 'ollama/requested' }])
-    expect(s.ollama.loading).toBe(true)
-    s = reduce([{ type: 'ollama/succeeded', status: notDetected, at: 5 }], s)
-    expect(s.ollama).toEqual({ status: notDetected, loading: false, checkedAt: 5 })
-    s = reduce([{ type: 'ollama/requested' }, { type: 'ollama/failed', error: report('down', 'unavailable') }], s)
-    expect(s.ollama.status).toEqual(notDetected) // the last known status stays
-    expect(s.ollama.loading).toBe(false)
-    expect(s.errors[0]?.source).toBe('ollama')
+  it("a panel's errors stay until its data arrives, then clear; other panels' stay", () => {
+    let s = reduce([{ type: 'error/raised', source: 'ollama', error: report('down', 'unavailable') }, { type: 'error/raised', source: 'app', error: report('no info') }])
+    s = reduce([{ type: 'error/raised', source: 'ollama', error: report('down', 'unavailable') }], s)
+    expect(s.errors.map((e) => [e.source, e.count])).toEqual([['app', 1], ['ollama', 2]])
+    s = reduce([{ type: 'errors/resolved', source: 'ollama' }], s)
+    expect(s.errors.map((e) => e.source)).toEqual(['app'])
   })
 
   it('a refused event stream is reported once', () => {
@@ -309,14 +302,14 @@ describe('dashboardReducer: failover and measured phases', () => {
       { type: 'run/requested' },
       { type: 'run/started', requestId: 'r1' },
       status('r1', 'error', { error: 'No endpoint could answer.' }),
-      { type: 'ollama/failed', error: report('probe failed') },
+      { type: 'error/raised', source: 'ollama', error: report('probe failed') },
       { type: 'run/requested' },
       { type: 'run/started', requestId: 'r2' },
       status('r2', 'routing', { decision }),
       status('r2', 'done'),
     ])
     expect(s.errors.map((e) => e.source)).toEqual(['ollama'])
-    const probed = reduce([{ type: 'ollama/succeeded', status: { detected: false, tried: [] }, at: 1 }], s)
+    const probed = reduce([{ type: 'errors/resolved', source: 'ollama' }], s)
     expect(probed.errors).toEqual([])
   })
 })

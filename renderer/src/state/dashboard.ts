@@ -1,8 +1,6 @@
 import type { ChatPhase, ChatStatus, ChatToken } from '../../../shared/chat'
-import type { Output } from '../../../shared/contract'
 import type { Decision } from '../../../shared/decision'
 import type { EndpointsReport, Hop } from '../../../shared/health'
-import type { OllamaStatus } from '../../../shared/ollama'
 import type { ErrorReport } from '../client/errors'
 import { IDLE_CONNECTION, type ConnectionState } from '../client/types'
 
@@ -52,12 +50,8 @@ export interface UiError extends Omit<ErrorReport, 'code'> {
   count: number
 }
 
-export type AppInfo = Output<'app.info'>
-
 export interface DashboardState {
   run: RunState
-  ollama: { status: OllamaStatus | null; loading: boolean; checkedAt: number | null }
-  info: AppInfo | null
   connection: ConnectionState
   /** The latest endpoint health, from health.status (RPC or pushed event); drives the header and the Ollama panel. */
   health: EndpointsReport | null
@@ -77,11 +71,8 @@ export type DashboardAction =
   | { type: 'stop/failed'; error: ErrorReport }
   | { type: 'event/status'; payload: ChatStatus }
   | { type: 'event/token'; payload: ChatToken }
-  | { type: 'ollama/requested' }
-  | { type: 'ollama/succeeded'; status: OllamaStatus; at: number }
-  | { type: 'ollama/failed'; error: ErrorReport }
-  | { type: 'info/succeeded'; info: AppInfo }
-  | { type: 'info/failed'; error: ErrorReport }
+  /** A panel's data arrived: the errors it raised before are stale. */
+  | { type: 'errors/resolved'; source: ErrorSource }
   | { type: 'connection/changed'; state: ConnectionState }
   | { type: 'health/report'; report: EndpointsReport }
   | { type: 'error/raised'; source: ErrorSource; error: ErrorReport | Omit<UiError, 'id' | 'source' | 'count'> }
@@ -112,8 +103,6 @@ export const initialRun: RunState = {
 
 export const initialDashboard: DashboardState = {
   run: initialRun,
-  ollama: { status: null, loading: false, checkedAt: null },
-  info: null,
   connection: IDLE_CONNECTION,
   health: null,
   errors: [],
@@ -252,16 +241,8 @@ export function dashboardReducer(state: DashboardState, action: DashboardAction)
       return onEvent(state, { kind: 'status', payload: action.payload })
     case 'event/token':
       return onEvent(state, { kind: 'token', payload: action.payload })
-    case 'ollama/requested':
-      return { ...state, ollama: { ...state.ollama, loading: true } }
-    case 'ollama/succeeded':
-      return clearErrors({ ...state, ollama: { status: action.status, loading: false, checkedAt: action.at } }, ['ollama'])
-    case 'ollama/failed':
-      return raise({ ...state, ollama: { ...state.ollama, loading: false } }, 'ollama', action.error)
-    case 'info/succeeded':
-      return clearErrors({ ...state, info: action.info }, ['app'])
-    case 'info/failed':
-      return raise(state, 'app', action.error)
+    case 'errors/resolved':
+      return clearErrors(state, [action.source])
     case 'connection/changed': {
       const next = { ...state, connection: action.state }
       const known = state.errors.some((e) => e.code === 'unauthorized')

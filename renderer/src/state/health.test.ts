@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import type { CostSummary, EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
+import type { EndpointStatus, EndpointsReport, NetworkStatus } from '../../../shared/health'
 import {
   anyCooling,
   budgetDraftFrom,
@@ -9,8 +9,6 @@ import {
   formatCountdown,
   formatRate,
   formatUsd,
-  healthReducer,
-  initialHealth,
   isAlarm,
   offlineExplanation,
   offlineSwitchOn,
@@ -19,8 +17,6 @@ import {
   endpointDown,
   ollamaHealth,
   systemCondition,
-  type HealthAction,
-  type HealthState,
 } from './health'
 
 const ONLINE: NetworkStatus = { offline: false, cause: null, reason: null, since: null }
@@ -45,86 +41,6 @@ const endpoint = (id: string, over: Partial<EndpointStatus> = {}): EndpointStatu
 })
 
 const report = (network: NetworkStatus, ...endpoints: EndpointStatus[]): EndpointsReport => ({ network, endpoints })
-
-const summary = (over: Partial<CostSummary> = {}): CostSummary => ({
-  todayUsd: 0.5,
-  monthUsd: 3,
-  budget: { dailyUsd: 2, monthlyUsd: 20, action: 'route-local' },
-  exceeded: null,
-  prices: {},
-  ...over,
-})
-
-const err = { message: 'boom', code: 'internal' as const, details: [], hint: null }
-
-const run = (...actions: HealthAction[]): HealthState => actions.reduce(healthReducer, initialHealth)
-
-describe('health reducer', () => {
-  it('a pushed event replaces the fetched report and restarts the countdown clock', () => {
-    const s = run(
-      { type: 'health/requested' },
-      { type: 'health/succeeded', report: report(ONLINE, endpoint('ollama'), endpoint('cloud')), at: 1000 },
-      { type: 'health/pushed', report: report(ONLINE, endpoint('ollama'), endpoint('cloud', { state: 'open', cooldownRemainingMs: 5000 })), at: 4000 },
-    )
-    expect(s.loading).toBe(false)
-    expect(s.receivedAt).toBe(4000)
-    expect(s.report!.endpoints[1]!.state).toBe('open')
-  })
-
-  it('a failed refresh keeps the last report and says why', () => {
-    const s = run({ type: 'health/succeeded', report: report(ONLINE, endpoint('ollama')), at: 1 }, { type: 'health/requested' }, { type: 'health/failed', error: err })
-    expect(s.report!.endpoints).toHaveLength(1)
-    expect(s.error).toEqual(err)
-    expect(s.loading).toBe(false)
-  })
-
-  it('the offline switch updates the network status at once, and reports its own failure', () => {
-    const offline: NetworkStatus = { offline: true, cause: 'setting', reason: 'Offline mode is on: cloud endpoints are off', since: '2025-01-01T00:00:00.000Z' }
-    let s = run({ type: 'health/succeeded', report: report(ONLINE, endpoint('cloud')), at: 1 }, { type: 'network/requested' })
-    expect(s.network.busy).toBe(true)
-    s = healthReducer(s, { type: 'network/succeeded', network: offline })
-    expect(s.report!.network).toEqual(offline)
-    expect(s.network).toEqual({ busy: false, error: null })
-    s = healthReducer(healthReducer(s, { type: 'network/requested' }), { type: 'network/failed', error: err })
-    expect(s.network).toEqual({ busy: false, error: err })
-    expect(s.report!.network).toEqual(offline)
-  })
-
-  it('a cost summary fills the budget form until the user edits it', () => {
-    let s = run({ type: 'cost/requested' }, { type: 'cost/succeeded', summary: summary() })
-    expect(s.costLoading).toBe(false)
-    expect(s.budget.draft).toEqual({ daily: '2', monthly: '20', action: 'route-local' })
-    s = healthReducer(s, { type: 'budget/changed', field: 'daily', value: '7' })
-    s = healthReducer(s, { type: 'cost/succeeded', summary: summary({ todayUsd: 0.9 }) })
-    expect(s.budget.draft.daily).toBe('7')
-    expect(s.cost!.todayUsd).toBe(0.9)
-    s = healthReducer(s, { type: 'budget/reset' })
-    expect(s.budget.draft.daily).toBe('2')
-    expect(s.budget.dirty).toBe(false)
-  })
-
-  it('budget: invalid, fixed field by field, saved, then follows the engine again', () => {
-    let s = run({ type: 'cost/succeeded', summary: summary() }, { type: 'budget/changed', field: 'daily', value: 'abc' })
-    s = healthReducer(s, { type: 'budget/invalid', fieldErrors: { daily: 'bad', monthly: 'bad too' } })
-    s = healthReducer(s, { type: 'budget/changed', field: 'monthly', value: '50' })
-    // Editing "monthly" clears its own message and the cross-field one on "daily".
-    expect(s.budget.fieldErrors).toEqual({})
-    s = healthReducer(s, { type: 'budget/saving' })
-    expect(s.budget.saving).toBe(true)
-    s = healthReducer(s, { type: 'budget/saved', summary: summary({ budget: { dailyUsd: 5, monthlyUsd: 50, action: 'refuse' } }) })
-    expect(s.budget).toMatchObject({ saving: false, dirty: false, message: 'Caps saved.', draft: { daily: '5', monthly: '50', action: 'refuse' } })
-    s = healthReducer(s, { type: 'cost/succeeded', summary: summary({ budget: { dailyUsd: 6, monthlyUsd: 50, action: 'refuse' } }) })
-    expect(s.budget.draft.daily).toBe('6')
-  })
-
-  it('a refused save keeps the typed values and shows the engine error', () => {
-    let s = run({ type: 'cost/succeeded', summary: summary() }, { type: 'budget/changed', field: 'daily', value: '3' }, { type: 'budget/saving' })
-    s = healthReducer(s, { type: 'budget/failed', error: err })
-    expect(s.budget).toMatchObject({ saving: false, error: err, draft: { daily: '3' }, dirty: true })
-    s = healthReducer(s, { type: 'budget/changed', field: 'daily', value: '4' })
-    expect(s.budget.error).toBeNull()
-  })
-})
 
 describe('budget form check', () => {
   it('accepts dollars with or without $, empty for no cap, and rounds to cents', () => {

@@ -1,10 +1,9 @@
-import { Budget, type CostSummary, type EndpointState, type EndpointStatus, type EndpointsReport, type NetworkStatus } from '../../../shared/health'
+import { Budget, type EndpointState, type EndpointStatus, type EndpointsReport, type NetworkStatus } from '../../../shared/health'
 import type { ErrorReport } from '../client/errors'
 
 /**
- * State of the ENDPOINTS · HEALTH and COST panels, as one pure reducer, plus the small pure
- * helpers the panels render with (countdowns, percentages, dollars, the budget form check).
- * Time never enters the reducer by itself: every action that needs it carries `at`.
+ * The ENDPOINTS · HEALTH and COST panels' pure helpers: countdowns, percentages, dollars, the
+ * budget form check, and what the header and the Ollama panel read from a health report.
  */
 
 /** The budget caps as typed: strings until they are checked. Empty = no cap. */
@@ -27,55 +26,13 @@ export interface BudgetForm {
   message: string | null
 }
 
-export interface HealthState {
+/** The last health report and when it arrived (cooldowns count down from then). */
+export interface ReceivedReport {
   report: EndpointsReport | null
-  /** Epoch ms at which `report` arrived: cooldowns count down from here. */
   receivedAt: number | null
-  loading: boolean
-  error: ErrorReport | null
-  /** The offline switch: a call in flight, or why the last one failed. */
-  network: { busy: boolean; error: ErrorReport | null }
-  cost: CostSummary | null
-  costLoading: boolean
-  costError: ErrorReport | null
-  budget: BudgetForm
 }
-
-export type HealthAction =
-  | { type: 'health/requested' }
-  | { type: 'health/succeeded'; report: EndpointsReport; at: number }
-  | { type: 'health/failed'; error: ErrorReport }
-  /** The engine pushed a 'health.status' event. */
-  | { type: 'health/pushed'; report: EndpointsReport; at: number }
-  | { type: 'network/requested' }
-  | { type: 'network/succeeded'; network: NetworkStatus }
-  | { type: 'network/failed'; error: ErrorReport }
-  | { type: 'cost/requested' }
-  | { type: 'cost/succeeded'; summary: CostSummary }
-  | { type: 'cost/failed'; error: ErrorReport }
-  | { type: 'budget/changed'; field: BudgetField; value: string }
-  | { type: 'budget/invalid'; fieldErrors: Partial<Record<BudgetField, string>> }
-  | { type: 'budget/saving' }
-  | { type: 'budget/saved'; summary: CostSummary }
-  | { type: 'budget/failed'; error: ErrorReport }
-  /** Throw away the edits: the form shows the engine's caps again. */
-  | { type: 'budget/reset' }
 
 export const emptyBudgetDraft: BudgetDraft = { daily: '', monthly: '', action: 'route-local' }
-
-const IDLE_BUDGET: BudgetForm = { draft: emptyBudgetDraft, dirty: false, fieldErrors: {}, saving: false, error: null, message: null }
-
-export const initialHealth: HealthState = {
-  report: null,
-  receivedAt: null,
-  loading: false,
-  error: null,
-  network: { busy: false, error: null },
-  cost: null,
-  costLoading: false,
-  costError: null,
-  budget: IDLE_BUDGET,
-}
 
 /** A cap as the form shows it: "5", "12.5", or "" for no cap. */
 function capText(usd: number | null): string {
@@ -124,65 +81,6 @@ export function parseBudgetDraft(draft: BudgetDraft): { ok: true; budget: Budget
   return { ok: true, budget: parsed.data }
 }
 
-function withSummary(state: HealthState, summary: CostSummary): HealthState {
-  return {
-    ...state,
-    cost: summary,
-    costLoading: false,
-    costError: null,
-    budget: state.budget.dirty || state.budget.saving ? state.budget : { ...state.budget, draft: budgetDraftFrom(summary.budget) },
-  }
-}
-
-export function healthReducer(state: HealthState, action: HealthAction): HealthState {
-  switch (action.type) {
-    case 'health/requested':
-      return { ...state, loading: true }
-    case 'health/succeeded':
-      return { ...state, loading: false, error: null, report: action.report, receivedAt: action.at }
-    case 'health/failed':
-      return { ...state, loading: false, error: action.error }
-    case 'health/pushed':
-      return { ...state, error: null, report: action.report, receivedAt: action.at }
-    case 'network/requested':
-      return { ...state, network: { busy: true, error: null } }
-    case 'network/succeeded':
-      return {
-        ...state,
-        network: { busy: false, error: null },
-        report: state.report ? { ...state.report, network: action.network } : state.report,
-      }
-    case 'network/failed':
-      return { ...state, network: { busy: false, error: action.error } }
-    case 'cost/requested':
-      return { ...state, costLoading: true }
-    case 'cost/succeeded':
-      return withSummary(state, action.summary)
-    case 'cost/failed':
-      return { ...state, costLoading: false, costError: action.error }
-    case 'budget/changed': {
-      const fieldErrors = { ...state.budget.fieldErrors }
-      delete fieldErrors[action.field]
-      // The cross-field message sits on "daily" but is about both fields.
-      if (action.field === 'monthly') delete fieldErrors.daily
-      const draft = { ...state.budget.draft, [action.field]: action.value } as BudgetDraft
-      return { ...state, budget: { ...state.budget, draft, dirty: true, fieldErrors, error: null, message: null } }
-    }
-    case 'budget/invalid':
-      return { ...state, budget: { ...state.budget, fieldErrors: action.fieldErrors, saving: false, message: null } }
-    case 'budget/saving':
-      return { ...state, budget: { ...state.budget, saving: true, error: null, message: null } }
-    case 'budget/saved': {
-      const next = withSummary({ ...state, budget: { ...state.budget, dirty: false, saving: false } }, action.summary)
-      return { ...next, budget: { ...next.budget, fieldErrors: {}, error: null, message: 'Caps saved.' } }
-    }
-    case 'budget/failed':
-      return { ...state, budget: { ...state.budget, saving: false, error: action.error, message: null } }
-    case 'budget/reset':
-      return { ...state, budget: { ...IDLE_BUDGET, draft: state.cost ? budgetDraftFrom(state.cost.budget) : emptyBudgetDraft } }
-  }
-}
-
 // ---------------------------------------------------------------- pure helpers for the view
 
 /** Every state except healthy is an alarm: the panel shows it as a bold inverted badge. */
@@ -197,7 +95,7 @@ export function cooldownLeftMs(endpoint: Pick<EndpointStatus, 'cooldownRemaining
 }
 
 /** Any endpoint still cooling down now (the panel ticks once a second while one is). */
-export function anyCooling(state: Pick<HealthState, 'report' | 'receivedAt'>, now: number): boolean {
+export function anyCooling(state: ReceivedReport, now: number): boolean {
   return (state.report?.endpoints ?? []).some((e) => (cooldownLeftMs(e, state.receivedAt, now) ?? 0) > 0)
 }
 
@@ -205,7 +103,7 @@ export function anyCooling(state: Pick<HealthState, 'report' | 'receivedAt'>, no
  * An endpoint whose cooldown ran out here while the last report still says "open": its state
  * has moved on (half-open) without an event, so the panel asks once more.
  */
-export function cooldownEnded(state: Pick<HealthState, 'report' | 'receivedAt'>, now: number): boolean {
+export function cooldownEnded(state: ReceivedReport, now: number): boolean {
   return (state.report?.endpoints ?? []).some((e) => e.state === 'open' && cooldownLeftMs(e, state.receivedAt, now) === 0)
 }
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { ContractError, type ContractClient } from '../../../shared/client'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { initialRun, type RunState } from './dashboard'
 import {
@@ -6,16 +7,12 @@ import {
   canRate,
   endsGeneration,
   feedbackFor,
-  feedbackReducer,
   formatShare,
   initialFeedback,
-  initialTelemetry,
   outcomeLabel,
-  telemetryReducer,
   tierLabel,
-  type FeedbackAction,
-  type TelemetryAction,
-  type TelemetryState,
+  withRating,
+  submitRating,
 } from './telemetry'
 
 const tier = { requests: 0, errors: 0, latencyMs: null, ttftMs: null, costUsd: 0 }
@@ -58,51 +55,27 @@ const row = (requestId: string, over: Partial<TelemetryRow> = {}): TelemetryRow 
   outputTokens: 2,
   costUsd: 0,
   feedback: null,
+  cluster: null,
+  retryOf: null,
+  retriedBy: null,
   ...over,
 })
-const err = { message: 'boom', code: 'internal' as const, details: [], hint: null }
-const run = (...actions: TelemetryAction[]): TelemetryState => actions.reduce(telemetryReducer, initialTelemetry)
 
-describe('telemetry reducer', () => {
-  it('a load: loading, then the summary and rows', () => {
-    const s = run({ type: 'telemetry/requested', seq: 1 }, { type: 'telemetry/succeeded', seq: 1, summary: summary(), rows: [row('a')], at: 5 })
-    expect(s).toMatchObject({ loading: false, error: null, loadedAt: 5, seq: 1 })
-    expect(s.rows.map((r) => r.requestId)).toEqual(['a'])
-  })
-
-  it('drops the answer of an older load that arrives after a newer one', () => {
-    const s = run(
-      { type: 'telemetry/requested', seq: 1 },
-      { type: 'telemetry/requested', seq: 2 },
-      { type: 'telemetry/succeeded', seq: 2, summary: summary({ requests: 3 }), rows: [], at: 2 },
-      { type: 'telemetry/succeeded', seq: 1, summary: summary({ requests: 1 }), rows: [], at: 1 },
-      { type: 'telemetry/failed', seq: 1, error: err },
-    )
-    expect(s.summary?.requests).toBe(3)
-    expect(s.error).toBeNull()
-  })
-
-  it('a failure keeps the last figures and says why', () => {
-    const s = run(
-      { type: 'telemetry/requested', seq: 1 },
-      { type: 'telemetry/succeeded', seq: 1, summary: summary(), rows: [row('a')], at: 1 },
-      { type: 'telemetry/requested', seq: 2 },
-      { type: 'telemetry/failed', seq: 2, error: err },
-    )
-    expect(s).toMatchObject({ loading: false, error: err })
-    expect(s.rows).toHaveLength(1)
-  })
-
-  it('a rating shows at once in the row and the counts; a change moves the vote', () => {
-    const loaded = run({ type: 'telemetry/requested', seq: 1 }, { type: 'telemetry/succeeded', seq: 1, summary: summary({ feedback: { up: 4, down: 1 } }), rows: [row('a'), row('b')], at: 1 })
-    const up = telemetryReducer(loaded, { type: 'telemetry/rated', requestId: 'a', rating: 'up' })
+describe('telemetry helpers', () => {
+  it('a rating shows at once in the row and the counts; a change moves the vote; confirmed data is not counted twice', () => {
+    const rows = [row('a'), row('b')]
+    const base = summary({ feedback: { up: 4, down: 1 } })
+    const up = withRating(base, rows, { requestId: 'a', rating: 'up' })
     expect(up.rows[0]!.feedback).toBe('up')
     expect(up.summary?.feedback).toEqual({ up: 5, down: 1 })
-    expect(telemetryReducer(up, { type: 'telemetry/rated', requestId: 'a', rating: 'up' })).toBe(up)
-    const down = telemetryReducer(up, { type: 'telemetry/rated', requestId: 'a', rating: 'down' })
+    // The reload brings the stored vote: nothing moves again.
+    const confirmed = withRating(up.summary, up.rows, { requestId: 'a', rating: 'up' })
+    expect(confirmed.summary).toBe(up.summary)
+    const down = withRating(up.summary, up.rows, { requestId: 'a', rating: 'down' })
     expect(down.summary?.feedback).toEqual({ up: 4, down: 2 })
     // A request not in the table: nothing to patch, the next load brings it.
-    expect(telemetryReducer(down, { type: 'telemetry/rated', requestId: 'zzz', rating: 'up' })).toBe(down)
+    expect(withRating(base, rows, { requestId: 'zzz', rating: 'up' }).summary).toBe(base)
+    expect(withRating(base, rows, null).rows).toBe(rows)
   })
 
   it('reloads when a generation ends, not on its intermediate phases', () => {
@@ -111,31 +84,36 @@ describe('telemetry reducer', () => {
   })
 })
 
-describe('feedback reducer', () => {
-  const fb = (...actions: FeedbackAction[]) => actions.reduce(feedbackReducer, initialFeedback)
+describe('thumbs up / down', () => {
+  const answers = (...outcomes: Array<Error | null>) => {
+    const sent: unknown[] = []
+    const client = {
+      call: (async (_channel: string, input: unknown) => {
+        sent.push(input)
+        const outcome = outcomes.shift()
+        if (outcome) throw outcome
+        return { stored: true }
+      }) as ContractClient['call'],
+    }
+    return { client, sent }
+  }
 
-  it('sending, then saved; the view belongs to that answer only', () => {
-    const sending = fb({ type: 'feedback/sending', requestId: 'r1', rating: 'up' })
-    expect(feedbackFor(sending, 'r1')).toEqual({ rating: null, pending: 'up', error: null })
-    const saved = feedbackReducer(sending, { type: 'feedback/sent', requestId: 'r1', rating: 'up' })
-    expect(feedbackFor(saved, 'r1')).toEqual({ rating: 'up', pending: null, error: null })
-    expect(feedbackFor(saved, 'r2')).toEqual({ rating: null, pending: null, error: null })
+  it('a stored rating belongs to that answer only', async () => {
+    const { client, sent } = answers(null)
+    const saved = await submitRating(client, initialFeedback, { requestId: 'r1', rating: 'up' })
+    expect(sent).toEqual([{ requestId: 'r1', rating: 'up' }])
+    expect(feedbackFor(saved, 'r1')).toEqual({ rating: 'up', error: null })
+    expect(feedbackFor(saved, 'r2')).toEqual({ rating: null, error: null })
     expect(feedbackFor(saved, null).rating).toBeNull()
   })
 
-  it('a failure keeps the previous rating and shows the error; a new answer starts fresh', () => {
-    const s = fb(
-      { type: 'feedback/sending', requestId: 'r1', rating: 'up' },
-      { type: 'feedback/sent', requestId: 'r1', rating: 'up' },
-      { type: 'feedback/sending', requestId: 'r1', rating: 'down' },
-      { type: 'feedback/failed', requestId: 'r1', error: err },
-    )
-    expect(feedbackFor(s, 'r1')).toEqual({ rating: 'up', pending: null, error: err })
-    const next = feedbackReducer(s, { type: 'feedback/sending', requestId: 'r2', rating: 'down' })
-    expect(feedbackFor(next, 'r2')).toEqual({ rating: null, pending: 'down', error: null })
-    // A late answer for the earlier request changes nothing.
-    expect(feedbackReducer(next, { type: 'feedback/sent', requestId: 'r1', rating: 'down' })).toBe(next)
-    expect(feedbackReducer(next, { type: 'feedback/failed', requestId: 'r1', error: err })).toBe(next)
+  it('a refused change keeps the previous rating and shows the error; another answer starts fresh', async () => {
+    const { client } = answers(null, new ContractError('engine down', 'unavailable'), new ContractError('engine down', 'unavailable'))
+    const up = await submitRating(client, initialFeedback, { requestId: 'r1', rating: 'up' })
+    const refused = await submitRating(client, up, { requestId: 'r1', rating: 'down' })
+    expect(feedbackFor(refused, 'r1')).toMatchObject({ rating: 'up', error: { message: 'engine down' } })
+    const other = await submitRating(client, refused, { requestId: 'r2', rating: 'down' })
+    expect(feedbackFor(other, 'r2')).toMatchObject({ rating: null, error: { message: 'engine down' } })
   })
 
   it('thumbs are offered for an ended generation with an answer', () => {

@@ -1,12 +1,12 @@
 import type { ChatStatus } from '../../../shared/chat'
 import type { FeedbackRating, TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
-import type { ErrorReport } from '../client/errors'
+import type { ContractClient } from '../../../shared/client'
+import { describeError, type ErrorReport } from '../client/errors'
 import type { RunState } from './dashboard'
 
 /**
- * State of the TELEMETRY panel and of the thumbs up/down on the answer, as pure reducers,
- * plus the small helpers they render with. Loads carry a sequence number so a slow,
- * older response never overwrites a newer one.
+ * The TELEMETRY panel's pure helpers (a fresh rating shown before the reload confirms it,
+ * labels, shares) and the thumbs up/down on the answer.
  */
 
 /** The panel's summary covers the last day; the CLI (`routellm stats`) can show any window. */
@@ -14,43 +14,21 @@ export const SUMMARY_WINDOW_HOURS = 24
 /** Rows in the panel's recent-requests table. */
 export const RECENT_ROWS = 10
 
-export interface TelemetryState {
-  summary: TelemetrySummary | null
-  rows: TelemetryRow[]
-  loading: boolean
-  error: ErrorReport | null
-  /** Epoch ms of the last successful load. */
-  loadedAt: number | null
-  /** The newest load asked for; responses of older ones are dropped. */
-  seq: number
-}
-
-export type TelemetryAction =
-  | { type: 'telemetry/requested'; seq: number }
-  | { type: 'telemetry/succeeded'; seq: number; summary: TelemetrySummary; rows: TelemetryRow[]; at: number }
-  | { type: 'telemetry/failed'; seq: number; error: ErrorReport }
-  /** A rating was saved: shown at once, before the next load confirms it. */
-  | { type: 'telemetry/rated'; requestId: string; rating: FeedbackRating }
-
-export const initialTelemetry: TelemetryState = { summary: null, rows: [], loading: false, error: null, loadedAt: null, seq: 0 }
-
-export function telemetryReducer(state: TelemetryState, action: TelemetryAction): TelemetryState {
-  switch (action.type) {
-    case 'telemetry/requested':
-      return { ...state, loading: true, seq: Math.max(state.seq, action.seq) }
-    case 'telemetry/succeeded':
-      if (action.seq !== state.seq) return state
-      return { ...state, loading: false, error: null, summary: action.summary, rows: action.rows, loadedAt: action.at }
-    case 'telemetry/failed':
-      if (action.seq !== state.seq) return state
-      return { ...state, loading: false, error: action.error }
-    case 'telemetry/rated': {
-      const row = state.rows.find((r) => r.requestId === action.requestId)
-      if (!row || row.feedback === action.rating) return state
-      const rows = state.rows.map((r) => (r === row ? { ...r, feedback: action.rating } : r))
-      const summary = state.summary ? { ...state.summary, feedback: moveVote(state.summary.feedback, row.feedback, action.rating) } : null
-      return { ...state, rows, summary }
-    }
+/**
+ * The figures with a rating the engine has just stored shown at once, before the next load
+ * confirms it: the row's thumb and the vote counts move. Data that already has it is returned
+ * unchanged, so applying it again after the reload counts nothing twice.
+ */
+export function withRating(
+  summary: TelemetrySummary | null,
+  rows: readonly TelemetryRow[],
+  rated: { requestId: string; rating: FeedbackRating } | null,
+): { summary: TelemetrySummary | null; rows: readonly TelemetryRow[] } {
+  const row = rated ? rows.find((r) => r.requestId === rated.requestId) : undefined
+  if (!rated || !row || row.feedback === rated.rating) return { summary, rows }
+  return {
+    rows: rows.map((r) => (r === row ? { ...r, feedback: rated.rating } : r)),
+    summary: summary ? { ...summary, feedback: moveVote(summary.feedback, row.feedback, rated.rating) } : null,
   }
 }
 
@@ -68,42 +46,38 @@ export function endsGeneration(status: ChatStatus): boolean {
 
 // ---- thumbs up / down on the answer ----
 
+/** The last rating stored (or refused) and which answer it belongs to. */
 export interface FeedbackState {
-  /** The request the rating belongs to; a new answer starts unrated. */
   requestId: string | null
-  /** The saved rating. */
+  /** The stored rating. */
   rating: FeedbackRating | null
-  /** A rating on its way to the engine. */
-  pending: FeedbackRating | null
   error: ErrorReport | null
 }
 
-export type FeedbackAction =
-  | { type: 'feedback/sending'; requestId: string; rating: FeedbackRating }
-  | { type: 'feedback/sent'; requestId: string; rating: FeedbackRating }
-  | { type: 'feedback/failed'; requestId: string; error: ErrorReport }
+export const initialFeedback: FeedbackState = { requestId: null, rating: null, error: null }
 
-export const initialFeedback: FeedbackState = { requestId: null, rating: null, pending: null, error: null }
-
-export function feedbackReducer(state: FeedbackState, action: FeedbackAction): FeedbackState {
-  switch (action.type) {
-    case 'feedback/sending': {
-      const base = state.requestId === action.requestId ? state : { ...initialFeedback, requestId: action.requestId }
-      return { ...base, pending: action.rating, error: null }
-    }
-    case 'feedback/sent':
-      if (state.requestId !== action.requestId) return state // an answer the user has moved on from
-      return { ...state, rating: action.rating, pending: null, error: null }
-    case 'feedback/failed':
-      if (state.requestId !== action.requestId) return state
-      return { ...state, pending: null, error: action.error }
+/**
+ * Store a rating (feedback.submit teaches the bandit too). A refused change keeps the earlier
+ * rating of the same answer and says why; a rating of another answer starts fresh.
+ */
+export async function submitRating(
+  client: Pick<ContractClient, 'call'>,
+  prev: FeedbackState,
+  next: { requestId: string; rating: FeedbackRating },
+): Promise<FeedbackState> {
+  const base = prev.requestId === next.requestId ? prev : { ...initialFeedback, requestId: next.requestId }
+  try {
+    await client.call('feedback.submit', next)
+    return { requestId: next.requestId, rating: next.rating, error: null }
+  } catch (err) {
+    return { ...base, error: describeError(err) }
   }
 }
 
 /** What the buttons show for the answer on screen (a rating of an earlier answer does not carry over). */
 export function feedbackFor(state: FeedbackState, requestId: string | null): Omit<FeedbackState, 'requestId'> {
-  if (requestId === null || state.requestId !== requestId) return { rating: null, pending: null, error: null }
-  return { rating: state.rating, pending: state.pending, error: state.error }
+  if (requestId === null || state.requestId !== requestId) return { rating: null, error: null }
+  return { rating: state.rating, error: state.error }
 }
 
 /** Thumbs are offered once a generated answer has ended and has text (the engine recorded it). */

@@ -1,4 +1,5 @@
 import type { Decision, Tier } from '../../../shared/decision'
+import { outcomeMetrics } from '../../../shared/outcome-metrics'
 
 /**
  * The what-if view as pure functions: a batch of prompts is routed once (route.decide, which
@@ -14,7 +15,16 @@ export interface WhatIfItem {
   prompt: string
   /** The tier a labelled file says the prompt needs (JSONL "label": "local" | "cloud"). */
   label: Tier | null
+  /** How the cloud (strong) and local (weak) models did on it (JSONL "strong" and "weak", 1/0 or a score 0–1). */
+  outcome: Outcome | null
 }
+
+export interface Outcome {
+  strong: number
+  weak: number
+}
+
+const isScore = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0 && v <= 1
 
 /** One prompt per line, or JSONL objects with "prompt" (and optionally "label"); blank lines skipped. */
 export function parsePrompts(text: string): { items: WhatIfItem[]; skipped: number } {
@@ -33,7 +43,7 @@ export function parsePrompts(text: string): { items: WhatIfItem[]; skipped: numb
       else skipped++
       continue
     }
-    items.push({ prompt: line, label: null })
+    items.push({ prompt: line, label: null, outcome: null })
   }
   return { items, skipped }
 }
@@ -42,9 +52,9 @@ function parseJsonLine(line: string): WhatIfItem | null {
   try {
     const value: unknown = JSON.parse(line)
     if (typeof value !== 'object' || value === null) return null
-    const { prompt, label } = value as { prompt?: unknown; label?: unknown }
+    const { prompt, label, strong, weak } = value as { prompt?: unknown; label?: unknown; strong?: unknown; weak?: unknown }
     if (typeof prompt !== 'string' || prompt.trim() === '') return null
-    return { prompt, label: label === 'local' || label === 'cloud' ? label : null }
+    return { prompt, label: label === 'local' || label === 'cloud' ? label : null, outcome: isScore(strong) && isScore(weak) ? { strong, weak } : null }
   } catch {
     return null
   }
@@ -73,6 +83,20 @@ export interface CloudPrice {
   outputPerMTok: number
   /** Output tokens assumed per answer (nothing is generated). */
   outputTokens: number
+}
+
+const isPrice = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v) && v >= 0
+
+/**
+ * The policy's all-cloud baseline (its `simulation` section, as `routellm simulate` prices a
+ * batch), from the effective policy the engine validated; null when it is not there.
+ */
+export function priceFromPolicy(effective: Record<string, unknown> | null | undefined): CloudPrice | null {
+  const simulation = effective?.simulation as { cloudPrice?: { inputPerMTok?: unknown; outputPerMTok?: unknown }; assumedOutputTokens?: unknown } | undefined
+  const input = simulation?.cloudPrice?.inputPerMTok
+  const output = simulation?.cloudPrice?.outputPerMTok
+  const tokens = simulation?.assumedOutputTokens
+  return isPrice(input) && isPrice(output) && isPrice(tokens) ? { inputPerMTok: input, outputPerMTok: output, outputTokens: tokens } : null
 }
 
 export interface WhatIfFigures {
@@ -129,5 +153,43 @@ export function whatIf(routed: readonly Routed[], threshold: number, price: Clou
     labelled,
     accuracy: labelled ? correct / labelled : null,
     cloudRecall: cloudLabels ? cloudCaught / cloudLabels : null,
+  }
+}
+
+export interface OutcomeFigures {
+  /** Prompts with both outcomes. */
+  n: number
+  /** RouteLLM's average performance gap recovered by the complexity index's ranking (0.5 ≈ random). */
+  apgr: number
+  /** Cloud share needed to recover half the quality gap, 0–100. */
+  cpt50: number
+  /** Mean outcome, in percent, of the cloud model everywhere, the local model everywhere, and the split at the threshold. */
+  strongAccuracy: number
+  weakAccuracy: number
+  accuracyAt: number
+  /** Share of the gap between local-only and cloud-only quality the split recovers at this threshold (null with no gap). */
+  gapRecoveredAt: number | null
+}
+
+/**
+ * With outcomes in the file: how well the index ranks the batch (the metric `routellm eval`
+ * reports, from shared code) and the quality of the split at this threshold, where a cloud
+ * prompt gets the strong model's outcome and a local one the weak model's.
+ */
+export function outcomeFigures(routed: readonly Routed[], threshold: number): OutcomeFigures | null {
+  const scored = routed.flatMap((r) => (r.item.outcome ? [{ r, outcome: r.item.outcome }] : []))
+  if (scored.length === 0) return null
+  const metrics = outcomeMetrics(scored.map(({ r, outcome }) => ({ score: r.decision.complexity, ...outcome })))
+  const total = scored.reduce((sum, { r, outcome }) => sum + (tierAt(r.decision, threshold) === 'cloud' ? outcome.strong : outcome.weak), 0)
+  const accuracyAt = (total / scored.length) * 100
+  const gap = metrics.strongAccuracy - metrics.weakAccuracy
+  return {
+    n: metrics.n,
+    apgr: metrics.apgr,
+    cpt50: metrics.cpt50,
+    strongAccuracy: metrics.strongAccuracy,
+    weakAccuracy: metrics.weakAccuracy,
+    accuracyAt,
+    gapRecoveredAt: gap === 0 ? null : (accuracyAt - metrics.weakAccuracy) / gap,
   }
 }

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto'
 import { atThreshold, auroc } from '../metrics'
-import { outcomeMetrics } from '../outcome-metrics'
+import { outcomeMetrics } from '../../../../shared/outcome-metrics'
 import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
 import { fitWithinGroups, rankingScore, type RankingModel } from './within-group'
 
