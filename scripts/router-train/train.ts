@@ -28,7 +28,7 @@ import { extractFeatures, featureNames } from '../../electron/core/engine/combin
 import { toArtefact, trainChoiceHead, trainCombiner, type ChoiceRow, type LabelledRow } from '../../electron/core/engine/combiner/train'
 import { composeIndex } from '../../electron/core/engine/compose'
 import { atThreshold, auroc } from '../../electron/core/engine/metrics'
-import { outcomeMetrics } from '../../electron/core/engine/outcome-metrics'
+import { outcomeMetrics } from '../../shared/outcome-metrics'
 import { createStandardPillars } from '../../electron/core/engine/standard-pillars'
 import { countTokens } from '../../electron/core/engine/tokens'
 
