@@ -16,6 +16,18 @@ describe('composeIndex', () => {
     }
   })
 
+  it('lets a learned verdict that places the prompt within its kind stand for rules and semantic, unless the policy switches it off', () => {
+    const placing: PillarVerdict = { ...v('learned', 30, 0.4), detail: { placesIndex: true } }
+    const verdicts = [v('rules', 90, 0.9), v('semantic', 95, 0.9), placing]
+    const index = composeIndex(verdicts, DEFAULT_POLICY)!
+    expect(index.index).toBe(30)
+    expect(index.contributions.map((c) => c.pillar)).toEqual(['learned'])
+    // An ordinary learned verdict is pooled with the others.
+    expect(composeIndex([v('rules', 90, 0.9), v('semantic', 95, 0.9), v('learned', 30, 0.4)], DEFAULT_POLICY)!.index).toBeGreaterThan(65)
+    const off = Policy.parse({ version: 1, weights: { learned: 0 } })
+    expect(composeIndex(verdicts, off)!.contributions.map((c) => c.pillar)).toEqual(['rules', 'semantic'])
+  })
+
   it('lets a confident pillar far from the threshold outweigh a mild one on the other side', () => {
     const verdicts = [v('rules', 40, 0.55), v('semantic', 95, 0.9)]
     const mean = composeIndex(verdicts, MEAN)!.index

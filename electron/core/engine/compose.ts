@@ -76,7 +76,8 @@ function agreedSide(entries: readonly Entry[], threshold: number, margin: number
  * than of scores: a pillar confidently far on one side of the threshold is not cancelled by
  * one leaning mildly the other way. One pillar alone gives its own score either way. The
  * learned combiner is pooled like the others: rules and semantic keep kinds of task apart on
- * prompts unlike its training data, it ranks prompts inside a kind. The judge joins last, bounded: it moves the index by at most
+ * prompts unlike its training data, it ranks prompts inside a kind. Where it has a head for the
+ * prompt's kind (multiple-choice questions) that head alone places the prompt. The judge joins last, bounded: it moves the index by at most
  * `judgeMaxShift` points, and never across the threshold against rules and semantic when
  * they agree with margin. Null when no pillar scored.
  */
@@ -84,9 +85,12 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
   const { weights, threshold } = policy
   const { pooling, clamp: edge } = policy.composition
   const scored: Entry[] = []
+  // A learned verdict that places the prompt within its kind (the multiple-choice head) stands for rules and semantic.
+  const placing = weights.learned > 0 && verdicts.some((v) => v.pillar === 'learned' && v.status === 'scored' && v.detail?.['placesIndex'] === true)
   for (const v of verdicts) {
     // A policy weight of 0 switches a pillar out of the index.
     if (v.score === null || v.status === 'abstained' || !isScoring(v.pillar) || weights[v.pillar] <= 0) continue
+    if (placing && (v.pillar === 'rules' || v.pillar === 'semantic')) continue
     scored.push({ pillar: v.pillar, score: v.score, weight: weights[v.pillar] * v.confidence })
   }
   if (scored.length === 0) return null

@@ -1,3 +1,4 @@
+import { crossValidatedFor, type CrossValidatedFigures } from '../../core/engine/combiner/cross-validated'
 import { hasOutcomes, readDataset } from '../../core/engine/dataset'
 import { evaluateRouter, type EvalReport } from '../../core/engine/evaluate'
 import { evaluateOutcomes, type OutcomeReport, type RouterComparison } from '../../core/engine/evaluate-outcomes'
@@ -49,6 +50,19 @@ function describeOutcomes(r: OutcomeReport & { policy: string }): string {
   return `${lines.join('\n')}\n`
 }
 
+/** The honest figures for a file the combiner was trained on: every prompt scored by models that never saw its fold. */
+function describeCrossValidated(cv: CrossValidatedFigures | null): string {
+  if (!cv) return ''
+  const parts = Object.entries(cv.apgr).map(([part, apgr]) => `${part} APGR ${f(apgr)} (length ${f(cv.lengthApgr[part] ?? null)})`)
+  const r = cv.routing
+  return [
+    `cross-validated (the combiner was trained on ${cv.trainedOn}, so the figures above are in-sample; ${cv.method}):`,
+    `  index ${parts.join(', ')}`,
+    `  routing prompts: AUROC ${f(r.auroc)}, at the threshold cloud recall ${f(r.cloudRecall)}, local share ${f(r.localShare)}, accuracy ${f(r.accuracy)}`,
+    '',
+  ].join('\n')
+}
+
 export const evalCommand: CliCommand = {
   name: 'eval',
   summary: 'measure routing on labelled prompts (AUROC, recall, local share) or on outcome data (RouteLLM APGR, CPT, AUC)',
@@ -56,23 +70,25 @@ export const evalCommand: CliCommand = {
   async run(ctx: CliContext) {
     const { flags } = parseFlags(ctx.args, { ...ENGINE_FLAGS, data: 'string', 'target-recall': 'string' })
     const targetRecall = parseTargetRecall(flags['target-recall'])
-    const items = await readDataset(requireString(flags, 'data'), { requireTruth: true })
+    const data = requireString(flags, 'data')
+    const items = await readDataset(data, { requireTruth: true })
+    const crossValidated = await crossValidatedFor(data)
     // The policy's own threshold, never a calibrated override that may have been fit on this very file.
     const engine = await setupEngine(ctx, flags, { savedOverride: false })
     try {
       // Outcome data (strong/weak per prompt) is measured the RouteLLM way; labelled data as before.
       const outcomes = items.filter(hasOutcomes)
       if (outcomes.length > 0) {
-        const report = { ...(await evaluateOutcomes({ router: engine.router, items: outcomes })), policy: engine.policySource }
+        const report = { ...(await evaluateOutcomes({ router: engine.router, items: outcomes })), policy: engine.policySource, crossValidated }
         if (flags.json) writeJson(ctx, report)
-        else ctx.stdout.write(describeOutcomes(report))
+        else ctx.stdout.write(describeOutcomes(report) + describeCrossValidated(crossValidated))
         return 0
       }
       const pillarsAlone = [engine.standard.rules, ...(engine.standard.semantic ? [engine.standard.semantic] : [])]
       const report = await evaluateRouter({ router: engine.router, items, targetRecall, pillars: pillarsAlone })
-      const out = { ...report, policy: engine.policySource }
+      const out = { ...report, policy: engine.policySource, crossValidated }
       if (flags.json) writeJson(ctx, out)
-      else ctx.stdout.write(describe(out))
+      else ctx.stdout.write(describe(out) + describeCrossValidated(crossValidated))
       return 0
     } finally {
       await engine.close()

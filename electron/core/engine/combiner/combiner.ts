@@ -14,8 +14,29 @@ import { extractFeatures, featureNames, type FeatureInput } from './features'
 import { bundledResource } from '../../lib/bundled-resource'
 import { errorMessage } from '../../../../shared/errors'
 import { msSince } from '../../lib/elapsed'
+import { CHOICE_FEATURES, choiceFeatures, type ChoiceEmbeddings, type ChoiceQuestion } from './choice-question'
+import { rankingScore } from './within-group'
 
 const Numbers = z.array(z.number().finite())
+
+/**
+ * The head for multiple-choice questions: a ranking learned inside subjects on outcome data
+ * (which questions the weak model gets wrong and the strong one right), and a calibration of
+ * its score to the chance that the local model falls short.
+ */
+const ChoiceHead = z
+  .object({
+    features: z.array(z.string()),
+    mean: Numbers,
+    scale: Numbers,
+    weights: Numbers,
+    calibration: z.object({ bias: z.number().finite(), slope: z.number().finite() }),
+    training: z.record(z.string(), z.unknown()),
+  })
+  .refine((h) => h.mean.length === h.features.length && h.scale.length === h.features.length && h.weights.length === h.features.length, {
+    message: 'choice head: features, mean, scale and weights must have the same length',
+  })
+  .refine((h) => h.scale.every((s) => s > 0), { message: 'choice head: every scale must be positive' })
 
 export const CombinerArtefact = z
   .object({
@@ -30,18 +51,32 @@ export const CombinerArtefact = z
     bias: z.number().finite(),
     training: z.record(z.string(), z.unknown()),
     crossValidated: z.record(z.string(), z.unknown()),
+    choiceHead: ChoiceHead.optional(),
   })
   .refine((a) => a.mean.length === a.features.length && a.scale.length === a.features.length && a.weights.length === a.features.length, {
     message: 'features, mean, scale and weights must have the same length',
   })
   .refine((a) => a.scale.every((s) => s > 0), { message: 'every scale must be positive' })
 export type CombinerArtefact = z.infer<typeof CombinerArtefact>
+type ChoiceHeadArtefact = z.infer<typeof ChoiceHead>
 
 export interface Combiner {
   readonly embeddingModel: string
   readonly dimensions: number
-  /** The verdict for one prompt, from its features. */
-  verdict(input: FeatureInput): PillarVerdict
+  /** True when multiple-choice questions are ranked by their own head (it needs their stem and option embeddings). */
+  readonly ranksChoiceQuestions: boolean
+  /** The verdict for one prompt, from its features; a parsed multiple-choice question goes to the choice head. */
+  verdict(input: FeatureInput, choice?: { question: ChoiceQuestion; embeddings: ChoiceEmbeddings }): PillarVerdict
+}
+
+/** The head's input: the combiner's scalar features (no embedding), then the question's own. */
+export const choiceHeadFeatures = () => [...featureNames(0), ...CHOICE_FEATURES]
+
+const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`
+
+/** The three groups that pushed a score most, largest first. */
+function topPushes(pushes: Map<string, number>) {
+  return [...pushes].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, 3)
 }
 
 /** Embedding dimensions are one feature for the explanation: together they say what the prompt is about. */
@@ -52,12 +87,17 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
   const expected = featureNames(dimensions)
   if (expected.join() !== artefact.features.join()) throw new Error('the combiner was trained on other features than this version computes')
   const { mean, scale, weights, bias } = artefact
+  const head = artefact.choiceHead
+  if (head && head.features.join() !== choiceHeadFeatures().join()) throw new Error('the choice head was trained on other features than this version computes')
+  const scalarCount = featureNames(0).length
   return {
     embeddingModel: artefact.embeddingModel,
     dimensions,
-    verdict(input) {
+    ranksChoiceQuestions: head !== undefined,
+    verdict(input, choice) {
       const t0 = performance.now()
       const x = extractFeatures(input)
+      if (head && choice) return choiceVerdict(head, artefact.evenOddsIndex, [...x.subarray(0, scalarCount), ...choiceFeatures(choice.question, choice.embeddings, input.prompt.length)], t0)
       let z = bias
       const pushes = new Map<string, number>()
       for (let j = 0; j < weights.length; j++) {
@@ -66,20 +106,48 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
         const group = groupOf(expected[j]!)
         pushes.set(group, (pushes.get(group) ?? 0) + push)
       }
+      const top = topPushes(pushes)
       const p = logistic(z)
-      const top = [...pushes].sort((a, b) => Math.abs(b[1]) - Math.abs(a[1])).slice(0, 3)
-      const signed = (v: number) => `${v >= 0 ? '+' : ''}${v.toFixed(2)}`
       return {
-        pillar: 'learned',
-        status: 'scored',
-        score: round(probabilityToIndex(p, artefact.evenOddsIndex), 1),
-        // Sure when far from even odds.
-        confidence: round(Math.abs(2 * p - 1), 2),
-        reason: `chance the local model falls short ${Math.round(p * 100)}%; strongest features: ${top.map(([name, v]) => `${name} ${signed(v)}`).join(', ')}`,
-        ms: msSince(t0),
+        ...probabilityVerdict(p, artefact.evenOddsIndex, top, t0),
         detail: { probability: round(p, 3), logOdds: round(z, 2), top: top.map(([feature, push]) => ({ feature, push: round(push, 2) })) },
       }
     },
+  }
+}
+
+const round3 = (x: number) => round(x, 3)
+
+/** Score, confidence and reason of a probability that the local model falls short. */
+export function probabilityVerdict(p: number, evenOddsIndex: number, top: [string, number][], t0: number): Omit<PillarVerdict, 'detail'> {
+  return {
+    pillar: 'learned',
+    status: 'scored',
+    score: round(probabilityToIndex(p, evenOddsIndex), 1),
+    // Sure when far from even odds.
+    confidence: round(Math.abs(2 * p - 1), 2),
+    reason: `chance the local model falls short ${Math.round(p * 100)}%; strongest features: ${top.map(([name, v]) => `${name} ${signed(v)}`).join(', ')}`,
+    ms: msSince(t0),
+  }
+}
+
+/**
+ * A multiple-choice question placed by the choice head. `placesIndex` tells composition that
+ * this verdict, not the pool with rules and semantic, places the prompt: those tell kinds of
+ * task apart, and inside this kind their differences are about the subject, which the head
+ * learned does not predict failure on subjects it never saw.
+ */
+function choiceVerdict(head: ChoiceHeadArtefact, evenOddsIndex: number, x: readonly number[], t0: number): PillarVerdict {
+  const pushes = new Map<string, number>()
+  head.features.forEach((name, j) => pushes.set(name, head.weights[j]! * ((x[j]! - head.mean[j]!) / head.scale[j]!)))
+  const ranking = rankingScore(head, x)
+  const p = logistic(head.calibration.bias + head.calibration.slope * ranking)
+  const top = topPushes(pushes)
+  const verdict = probabilityVerdict(p, evenOddsIndex, top, t0)
+  return {
+    ...verdict,
+    reason: `multiple-choice question ranked within its kind: ${verdict.reason}`,
+    detail: { head: 'multiple-choice', placesIndex: true, probability: round3(p), ranking: round3(ranking), top: top.map(([feature, push]) => ({ feature, push: round3(push) })) },
   }
 }
 

@@ -43,7 +43,7 @@ export function standardiser(rows: readonly TrainingRow[], dims: number): { mean
 const sigmoid = (z: number) => (z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z)))
 
 /** Solves A x = b for symmetric positive definite A (Cholesky); A is overwritten. */
-function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
+export function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array {
   for (let j = 0; j < n; j++) {
     let d = a[j * n + j]!
     for (let k = 0; k < j; k++) d -= a[j * n + k]! ** 2

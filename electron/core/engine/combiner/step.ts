@@ -1,5 +1,6 @@
 import type { PillarVerdict } from '../../../../shared/decision'
 import type { PillarInput } from '../../pillars/pillar'
+import { parseChoiceQuestion } from './choice-question'
 import { combinerAbstains, type Combiner } from './combiner'
 
 /** The combiner's place in a decision: after rules and semantic, reading their verdicts. */
@@ -23,7 +24,12 @@ export function createCombinerStep(opts: { combiner: Combiner; embed: (prompt: s
       if (embedding.length !== opts.combiner.dimensions) {
         return combinerAbstains(`not scored: trained on ${opts.combiner.dimensions}-dimension embeddings, got ${embedding.length}`)
       }
-      return opts.combiner.verdict({ prompt: input.prompt, tokens: input.tokens, rules, semantic, embedding })
+      const features = { prompt: input.prompt, tokens: input.tokens, rules, semantic, embedding }
+      const question = opts.combiner.ranksChoiceQuestions ? parseChoiceQuestion(input.prompt) : null
+      if (!question) return opts.combiner.verdict(features)
+      // A multiple-choice question is ranked by how its stem and options relate, so each is embedded too.
+      const [stem, ...options] = await Promise.all([question.stem, ...question.options].map((text) => opts.embed(text)))
+      return opts.combiner.verdict(features, { question, embeddings: { stem: stem!, options } })
     },
   }
 }

@@ -2,9 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY } from '../../../../shared/policy'
 import { createStandardPillars, type StandardPillars } from '../standard-pillars'
 import { countTokens } from '../tokens'
-import { createCombiner, CombinerArtefact } from './combiner'
+import { choiceFeatures, parseChoiceQuestion } from './choice-question'
+import { choiceHeadFeatures, createCombiner, CombinerArtefact } from './combiner'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
-import { toArtefact, trainCombiner, type LabelledRow } from './train'
+import { toArtefact, trainChoiceHead, trainCombiner, type ChoiceRow, type LabelledRow } from './train'
 
 // A small fixture written for this test: two "subjects" of outcome rows and a few routing rows.
 const OUTCOMES: [string, string, number, number][] = [
@@ -28,6 +29,7 @@ const ROUTING: [string, 0 | 1][] = [
 
 let pillars: StandardPillars
 let rows: LabelledRow[]
+let choiceRows: ChoiceRow[]
 const inputs = new Map<string, FeatureInput>()
 
 beforeAll(async () => {
@@ -40,8 +42,13 @@ beforeAll(async () => {
     return extractFeatures(featureInput)
   }
   rows = []
+  choiceRows = []
   for (const [i, [subject, prompt, strong, weak]] of OUTCOMES.entries()) {
-    rows.push({ id: `q${i}`, part: 'quiz', group: subject, y: weak ? 0 : 1, strong, weak, x: await features(prompt) })
+    const x = await features(prompt)
+    rows.push({ id: `q${i}`, part: 'quiz', group: subject, y: weak ? 0 : 1, strong, weak, x })
+    const question = parseChoiceQuestion(prompt)!
+    const [stem, ...options] = await pillars.semantic!.embedder().embed([question.stem, ...question.options], { cache: false })
+    choiceRows.push({ id: `q${i}`, group: subject, strong, weak, x: [...x.subarray(0, featureNames(0).length), ...choiceFeatures(question, { stem: stem!, options }, prompt.length)] })
   }
   for (const [i, [prompt, label]] of ROUTING.entries()) rows.push({ id: `r${i}`, part: 'routing', group: null, y: label, x: await features(prompt) })
 }, 30_000)
@@ -50,15 +57,16 @@ afterAll(() => pillars.dispose())
 
 const OPTIONS = { l2: [0.01, 0.1], routingShare: 0.5, iterations: 8, hashFolds: 2 }
 
-function artefactOf(data: readonly LabelledRow[]): string {
+function artefactOf(data: readonly LabelledRow[], choices: readonly ChoiceRow[] = choiceRows): string {
   const { model, chosen } = trainCombiner(data, OPTIONS)
+  const choice = trainChoiceHead(choices, { l2: [0.01, 0.1], iterations: 8 })
   const artefact = toArtefact(model, {
     embeddingModel: 'glove-sif-100d',
     evenOddsIndex: 65,
     features: featureNames(data[0]!.x.length - featureNames(0).length),
     training: { data: [], l2: chosen.l2, iterations: OPTIONS.iterations, labels: {} },
-    crossValidated: { ...chosen },
-  })
+    crossValidated: { ...chosen, choiceHead: choice.chosen },
+  }, { model: choice.model, features: choiceHeadFeatures(), training: {} })
   return JSON.stringify(artefact, null, 1)
 }
 
@@ -67,6 +75,23 @@ describe('combiner training', () => {
     const first = artefactOf(rows)
     expect(artefactOf(rows)).toBe(first)
     expect(artefactOf(rows.map((r, i) => (i === 0 ? { ...r, y: 1 - r.y } as LabelledRow : r)))).not.toBe(first)
+    // The multiple-choice head is part of the artefact: other outcomes, other bytes.
+    expect(artefactOf(rows, choiceRows.map((r, i) => (i === 2 ? { ...r, weak: 1 } : r)))).not.toBe(first)
+  })
+
+  it('ranks multiple-choice questions by the head, whose verdict places the index', () => {
+    const artefact = CombinerArtefact.parse(JSON.parse(artefactOf(rows)))
+    expect(artefact.crossValidated).toMatchObject({ choiceHead: { apgr: expect.any(Number), l2: expect.any(Number) } })
+    const combiner = createCombiner(artefact)
+    expect(combiner.ranksChoiceQuestions).toBe(true)
+    const prompt = OUTCOMES[3]![1]
+    const question = parseChoiceQuestion(prompt)!
+    const unit = Array.from({ length: combiner.dimensions }, (_, i) => (i === 0 ? 1 : 0))
+    const verdict = combiner.verdict(inputs.get(prompt)!, { question, embeddings: { stem: unit, options: [unit, unit, unit, unit] } })
+    expect(verdict).toMatchObject({ pillar: 'learned', status: 'scored', detail: { head: 'multiple-choice', placesIndex: true } })
+    expect(verdict.reason).toMatch(/^multiple-choice question ranked within its kind: chance the local model falls short \d+%; strongest features: \S/)
+    // Without the question the same prompt gets the ordinary combiner's verdict, pooled with the others.
+    expect(combiner.verdict(inputs.get(prompt)!).detail?.['placesIndex']).toBeUndefined()
   })
 
   it('writes an artefact the engine loads, whose verdict names its strongest features', () => {

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto'
 import { atThreshold, auroc } from '../metrics'
 import { outcomeMetrics } from '../../../../shared/outcome-metrics'
 import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
-import { round } from '../../../../shared/numbers'
+import { logistic, round } from '../../../../shared/numbers'
+import { fitWithinGroups, rankingScore, type RankingModel } from './within-group'
 
 export interface Example extends TrainingRow {
   /** Cross-validation fold, 0 … folds − 1. */
@@ -63,20 +64,46 @@ export interface CombinerArtefact {
   }
   /** Cross-validated metrics, whole groups held out. */
   crossValidated: Record<string, unknown>
+  /** The multiple-choice head, when trained. */
+  choiceHead?: {
+    features: string[]
+    mean: number[]
+    scale: number[]
+    weights: number[]
+    calibration: { bias: number; slope: number }
+    training: Record<string, unknown>
+  }
 }
 
-export function toArtefact(model: LogisticModel, meta: Omit<CombinerArtefact, 'version' | 'mean' | 'scale' | 'weights' | 'bias'>): CombinerArtefact {
+export function toArtefact(
+  model: LogisticModel,
+  meta: Omit<CombinerArtefact, 'version' | 'mean' | 'scale' | 'weights' | 'bias' | 'choiceHead'>,
+  choice?: { model: ChoiceHeadModel; features: string[]; training: Record<string, unknown> },
+): CombinerArtefact {
+  const rounded = (v: readonly number[]) => v.map((x) => roundSignificant(x))
   return {
     version: 1,
     embeddingModel: meta.embeddingModel,
     evenOddsIndex: meta.evenOddsIndex,
     features: meta.features,
-    mean: model.mean.map((v) => roundSignificant(v)),
-    scale: model.scale.map((v) => roundSignificant(v)),
-    weights: model.weights.map((v) => roundSignificant(v)),
+    mean: rounded(model.mean),
+    scale: rounded(model.scale),
+    weights: rounded(model.weights),
     bias: roundSignificant(model.bias),
     training: meta.training,
     crossValidated: meta.crossValidated,
+    ...(choice
+      ? {
+          choiceHead: {
+            features: choice.features,
+            mean: rounded(choice.model.mean),
+            scale: rounded(choice.model.scale),
+            weights: rounded(choice.model.weights),
+            calibration: { bias: roundSignificant(choice.model.calibration.bias), slope: roundSignificant(choice.model.calibration.slope) },
+            training: choice.training,
+          },
+        }
+      : {}),
   }
 }
 
@@ -134,9 +161,13 @@ function measure(rows: readonly LabelledRow[], p: Float64Array, l2: number): Cro
 /**
  * Cross-validates every candidate penalty with whole groups held out, picks the one with the
  * best mean APGR over the outcome parts among those keeping routing quality (AUROC >= 0.99,
- * cloud recall >= 0.95 at even odds), and fits the final model on all rows.
+ * cloud recall >= 0.95 at even odds), and fits the final model on all rows. Folds: whole groups,
+ * dealt as {@link groupFolds} deals them, so a caller can line other held-out scores up with these.
  */
-export function trainCombiner(rows: readonly LabelledRow[], opts: TrainOptions): { model: LogisticModel; chosen: CrossValidated; candidates: CrossValidated[] } {
+export function trainCombiner(
+  rows: readonly LabelledRow[],
+  opts: TrainOptions,
+): { model: LogisticModel; chosen: CrossValidated; candidates: CrossValidated[]; /** Per row, the probability from the model that never saw its fold. */ heldOut: Float64Array } {
   const groups = [...new Set(rows.flatMap((r) => (r.group === null ? [] : [r.group])))].sort()
   const folds = Math.max(opts.hashFolds, groups.length)
   const groupFold = groupFolds(groups, folds)
@@ -149,12 +180,83 @@ export function trainCombiner(rows: readonly LabelledRow[], opts: TrainOptions):
     weight: r.part === 'routing' ? routingWeight : 1,
     fold: r.group === null ? hashFold(r.id, folds) : groupFold.get(r.group)!,
   }))
-  const candidates = opts.l2.map((l2) => measure(rows, crossValidate(examples, folds, { l2, iterations: opts.iterations }), l2))
+  const heldOut = opts.l2.map((l2) => crossValidate(examples, folds, { l2, iterations: opts.iterations }))
+  const candidates = opts.l2.map((l2, i) => measure(rows, heldOut[i]!, l2))
   const keepsRouting = (c: CrossValidated) => !c.routing || ((c.routing.auroc ?? 0) >= 0.99 && (c.routing.cloudRecall ?? 0) >= 0.95)
   const objective = (c: CrossValidated) => {
     const values = Object.values(c.apgr)
     return (values.length ? values.reduce((s, v) => s + v, 0) / values.length : 0) - (keepsRouting(c) ? 0 : 1)
   }
   const chosen = candidates.reduce((best, c) => (objective(c) > objective(best) ? c : best))
-  return { model: fitLogistic(examples, { l2: chosen.l2, iterations: opts.iterations }), chosen, candidates }
+  const model = fitLogistic(examples, { l2: chosen.l2, iterations: opts.iterations })
+  return { model, chosen, candidates, heldOut: heldOut[candidates.indexOf(chosen)]! }
+}
+
+/** A multiple-choice outcome row for the choice head: its features and both models' outcomes. */
+export interface ChoiceRow {
+  id: string
+  /** The subject: rankings are learned inside it and it is held out whole. */
+  group: string
+  x: ArrayLike<number>
+  strong: number
+  weak: number
+}
+
+export interface ChoiceHeadModel extends RankingModel {
+  /** Log-odds that the weak model fails = bias + slope × ranking score. */
+  calibration: { bias: number; slope: number }
+}
+
+/** The within-subject ranking, then its score calibrated to the chance that the weak model fails. */
+function fitChoiceHead(rows: readonly ChoiceRow[], l2: number, iterations: number): ChoiceHeadModel {
+  const ranking = fitWithinGroups(rows.map((r) => ({ x: r.x, group: r.group, target: r.strong - r.weak })), l2)
+  const calib = fitLogistic(rows.map((r) => ({ x: [rankingScore(ranking, r.x)], y: r.weak > 0 ? 0 : 1 })), { l2: 0, iterations })
+  const slope = calib.weights[0]! / calib.scale[0]!
+  return { ...ranking, calibration: { bias: calib.bias - slope * calib.mean[0]!, slope } }
+}
+
+export interface ChoiceHeadTrained {
+  model: ChoiceHeadModel
+  chosen: { l2: number; apgr: number }
+  candidates: { l2: number; apgr: number }[]
+  /**
+   * Per row, the probability from the ranking trained without the row's subject, placed by
+   * the final calibration. One calibration for all folds: a calibration refitted per fold
+   * shifts each held-out subject by how the others' failure rate moved when it left, which
+   * reorders subjects for reasons no deployed model has. The calibration is monotone, so it
+   * changes no ranking.
+   */
+  heldOut: Float64Array
+}
+
+/**
+ * Trains the multiple-choice head: each candidate penalty is scored by the APGR of held-out
+ * ranking scores, one fold per subject; the best one is fitted on all rows.
+ */
+export function trainChoiceHead(rows: readonly ChoiceRow[], opts: { l2: readonly number[]; iterations: number }): ChoiceHeadTrained {
+  const groups = [...new Set(rows.map((r) => r.group))].sort()
+  const rankingOf = (l2: number) => {
+    const out = new Float64Array(rows.length)
+    for (const g of groups) {
+      const held = rows.filter((r) => r.group !== g).map((r) => ({ x: r.x, group: r.group, target: r.strong - r.weak }))
+      const model = fitWithinGroups(held, l2)
+      rows.forEach((r, i) => {
+        if (r.group === g) out[i] = rankingScore(model, r.x)
+      })
+    }
+    return out
+  }
+  const runs = opts.l2.map((l2) => {
+    const ranking = rankingOf(l2)
+    return { l2, apgr: r4(outcomeMetrics(rows.map((r, i) => ({ score: ranking[i]!, strong: r.strong, weak: r.weak }))).apgr), ranking }
+  })
+  const best = runs.reduce((a, b) => (b.apgr > a.apgr ? b : a))
+  const model = fitChoiceHead(rows, best.l2, opts.iterations)
+  const { bias, slope } = model.calibration
+  return {
+    model,
+    chosen: { l2: best.l2, apgr: best.apgr },
+    candidates: runs.map(({ l2, apgr }) => ({ l2, apgr })),
+    heldOut: best.ranking.map((s) => logistic(bias + slope * s)),
+  }
 }
