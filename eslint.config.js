@@ -2,6 +2,7 @@ import js from '@eslint/js'
 import tseslint from 'typescript-eslint'
 import reactHooks from 'eslint-plugin-react-hooks'
 import globals from 'globals'
+import prettier from 'eslint-config-prettier'
 
 /** Import boundaries of DESIGN.md, enforced: who may import whom, by runtime. */
 const forbid = (...groups) => ({
@@ -62,6 +63,21 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
     },
   },
+  // Type-aware rules: a promise nobody awaits loses its error, an async callback where a void one
+  // is expected runs unobserved, a switch that misses a member of a union and has no `default`
+  // silently does nothing for it (a `default` is a deliberate choice for the rest). The project service
+  // reads the tsconfig that includes each file. Not enabled: await-thenable (it reports
+  // Promise.all over `T | Promise<T>`, which the router's synchronous fast path uses on purpose)
+  // and require-await (contract handlers stay `async` so that a throw becomes a rejection).
+  {
+    files: ['**/*.{ts,tsx}'],
+    languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
+    },
+  },
   { files: ['shared/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(NOT_SHARED, TEST_DOUBLES, TEST_SUPPORT) },
   { files: ['shared/**/*.test.ts'], rules: forbid(NOT_SHARED, TEST_DOUBLES) },
   { files: ['electron/core/**/*.ts'], ignores: ['**/*.test.ts'], rules: forbid(...CORE) },
@@ -84,4 +100,6 @@ export default tseslint.config(
       ],
     },
   },
+  // Last: turns off the stylistic rules that would fight the formatter.
+  prettier,
 )

@@ -3,13 +3,14 @@
  * 100 and 1,000 tokens, next to baselines measured in the same run so numbers from
  * different machines can be compared. Run with `npm run bench`.
  *
- * Targets (issue 3, 2-core machine): rules p50 ≤ 0.05 ms; whole decision p50 ≤ 1 ms and
+ * Targets (on a 2-core machine): rules p50 ≤ 0.05 ms; whole decision p50 ≤ 1 ms and
  * p99 ≤ 5 ms at 1,000 tokens. Then the first decision after start, in fresh processes
  * (bench/first-decision.ts; target ≤ 5 ms). Then replay of 10,000 telemetry rows (bench/replay.ts;
  * target < 1 s).
  */
 import { execFileSync } from 'node:child_process'
 import { DEFAULT_POLICY } from '../shared/policy'
+import { quantiles } from '../shared/numbers'
 import { createRouter } from '../electron/core/engine/router'
 import { createStandardPillars } from '../electron/core/engine/standard-pillars'
 import { countTokens } from '../electron/core/engine/tokens'
@@ -41,8 +42,6 @@ interface Row {
   ok?: boolean
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0
-
 async function measure(iterations: number, prompts: string[], run: (prompt: string) => unknown): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < Math.min(200, iterations); i++) await run(prompts[i % prompts.length]!)
   const samples: number[] = []
@@ -52,8 +51,7 @@ async function measure(iterations: number, prompts: string[], run: (prompt: stri
     await run(prompt)
     samples.push(performance.now() - t0)
   }
-  samples.sort((a, b) => a - b)
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) }
+  return quantiles(samples, { p50: 0.5, p99: 0.99 }) ?? { p50: 0, p99: 0 }
 }
 
 async function main() {

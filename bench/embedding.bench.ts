@@ -7,7 +7,7 @@
  * same maths in plain JS (tokenise, table lookup, weighted mean) from the same model files,
  * so the ONNX/pipeline overhead is visible whatever the machine.
  *
- * Targets (issue 4, 2-core machine): p50 ≤ 1 ms per prompt at batch 1 (≤ 256 tokens);
+ * Targets (on a 2-core machine): p50 ≤ 1 ms per prompt at batch 1 (≤ 256 tokens);
  * model load ≤ 1 s; resident memory of the model ≤ 100 MB.
  */
 import { readFile } from 'node:fs/promises'
@@ -17,6 +17,7 @@ import { createEmbedder } from '../electron/core/semantic/embedder'
 import { defaultModelsRoot } from '../electron/core/semantic/models'
 import { DEFAULT_MODEL_ID } from '../electron/core/semantic/settings'
 import { preTokenize } from '../scripts/model-build/tokenizer-files'
+import { quantiles } from '../shared/numbers'
 
 const gc = (globalThis as { gc?: () => void }).gc
 const rssMB = () => {
@@ -44,8 +45,6 @@ function promptOf(words: number, variant: number): string {
   return `${out.slice(0, words).join(' ')} (${variant})`
 }
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] ?? 0
-
 async function measure(iterations: number, run: (i: number) => unknown): Promise<{ p50: number; p99: number }> {
   for (let i = 0; i < Math.min(100, iterations); i++) await run(i)
   const samples: number[] = []
@@ -54,8 +53,7 @@ async function measure(iterations: number, run: (i: number) => unknown): Promise
     await run(i)
     samples.push(performance.now() - t0)
   }
-  samples.sort((a, b) => a - b)
-  return { p50: quantile(samples, 0.5), p99: quantile(samples, 0.99) }
+  return quantiles(samples, { p50: 0.5, p99: 0.99 }) ?? { p50: 0, p99: 0 }
 }
 
 /** The same model in plain JS: vocabulary lookup, int8 row × scale, mean, normalise. */

@@ -2,6 +2,7 @@
 // workers on keep-alive loopback connections, each sending its next request when the previous
 // one has been read to the end, until a request count or a time limit is reached.
 import http from 'node:http'
+import { quantiles } from '../shared/numbers'
 
 export interface GatewayTarget {
   name: string
@@ -36,11 +37,9 @@ export interface Quantiles {
   p99: number
 }
 
-export function quantiles(values: number[]): Quantiles {
-  if (values.length === 0) return { p50: Number.NaN, p99: Number.NaN }
-  const sorted = Float64Array.from(values).sort()
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!
-  return { p50: at(0.5), p99: at(0.99) }
+/** Nearest-rank median and 99th percentile; NaN for no values (nothing was measured). */
+export function latencyQuantiles(values: number[]): Quantiles {
+  return quantiles(values, { p50: 0.5, p99: 0.99 }) ?? { p50: Number.NaN, p99: Number.NaN }
 }
 
 // Prompts of several kinds, numbered so that no two requests send the same text (a cache in
@@ -113,5 +112,5 @@ export async function runCell(target: GatewayTarget, cell: LoadCell, firstPrompt
   await Promise.all(Array.from({ length: cell.concurrency }, worker))
   const seconds = (performance.now() - started) / 1000
   agent.destroy()
-  return { requests: latencies.length, errors, errorSample, seconds, perSecond: latencies.length / seconds, latency: quantiles(latencies), ttfb: quantiles(ttfbs) }
+  return { requests: latencies.length, errors, errorSample, seconds, perSecond: latencies.length / seconds, latency: latencyQuantiles(latencies), ttfb: latencyQuantiles(ttfbs) }
 }

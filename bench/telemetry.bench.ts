@@ -13,17 +13,14 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Tier } from '../shared/decision'
+import { quantiles } from '../shared/numbers'
 import { TELEMETRY_FILE, TelemetryStore, type NewRow } from '../electron/core/telemetry/index'
 import { rowOf } from '../test/support/telemetry'
 
 const ROWS = Number(process.env.ROWS ?? 100_000)
 const DAY = 86_400_000
 
-const quantile = (sorted: number[], q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] ?? 0
-const stats = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b)
-  return { p50: quantile(sorted, 0.5), p99: quantile(sorted, 0.99) }
-}
+const stats = (samples: number[]) => quantiles(samples, { p50: 0.5, p99: 0.99 }) ?? { p50: 0, p99: 0 }
 const fmt = (ms: number) => (ms < 0.01 ? `${(ms * 1000).toFixed(2)} µs` : ms < 10 ? `${ms.toFixed(3)} ms` : `${ms.toFixed(1)} ms`)
 
 function time<T>(run: () => T, repeat: number): { p50: number; p99: number; last: T } {

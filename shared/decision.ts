@@ -49,3 +49,11 @@ export const Decision = z.object({
   tokensExact: z.boolean().optional(),
 })
 export type Decision = z.infer<typeof Decision>
+
+/**
+ * True when private data pinned the prompt to this machine: by the decision's pin, or by a
+ * pillar's (health may have re-pinned the decision, the pillar's pin still stands).
+ */
+export function isPrivacyPinned(d: { pinned: Decision['pinned']; trace?: readonly PillarVerdict[] | undefined }): boolean {
+  return d.pinned === 'privacy' || (d.trace ?? []).some((v) => v.pin === 'privacy')
+}

@@ -5,6 +5,7 @@
 import http from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { errorMessage } from '../../shared/errors'
 
 // ---------------------------------------------------------------- faults
 
@@ -104,7 +105,7 @@ export function parseJsonBody(raw: string): ParsedBody {
   try {
     return { ok: true, value: JSON.parse(raw) }
   } catch (err) {
-    return { ok: false, error: (err as Error).message }
+    return { ok: false, error: errorMessage(err) }
   }
 }
 
@@ -151,7 +152,7 @@ export async function serve(handler: Handler, internalError: (message: string) =
     handler(req, res, closed.signal).catch((err: unknown) => {
       if (closed.signal.aborted) return
       if (res.headersSent) res.destroy()
-      else sendJson(res, 500, internalError(`test double failed: ${(err as Error).message}`))
+      else sendJson(res, 500, internalError(`test double failed: ${errorMessage(err)}`))
     })
   })
   let running = false

@@ -35,7 +35,7 @@ export function createHandlers(services: Services): Handlers {
     'keys.remove': async ({ endpointId }) => services.endpoints.removeKey(endpointId),
     'keys.import': async ({ content, fileName }) => services.endpoints.importKeysFile(content, fileName),
     'keys.export': async () => services.endpoints.exportKeysFile(),
-    // Health, network and cost (issue 5).
+    // Health (circuit breakers, Ollama and cloud reachability), the offline switch, spend and budgets.
     'health.status': async ({ refresh }) => {
       if (refresh) await Promise.all([services.providers.registry.refreshLocal(), services.providers.network.recheck()])
       return services.providers.gate.report()

@@ -28,6 +28,7 @@ import { conditionsOf } from './learning/conditions'
 import { OptimizeService } from './learning/optimize-service'
 import { loadTelemetryRules, telemetryRulesFileOf } from './learning/rules-file'
 import { retentionFromEnv, TelemetryStore } from './telemetry/index'
+import { errorMessage } from '../../shared/errors'
 
 export interface ServicesOptions {
   host: 'electron' | 'headless'
@@ -67,7 +68,7 @@ export interface Services {
   endpoints: EndpointsService
   /** The configured endpoints and their keys, for the providers. */
   endpointSource: SettingsEndpointSource
-  /** Providers, health (breakers, offline), cost and budget: issue 5. */
+  /** Providers with their health (circuit breakers, the offline switch), spend and budgets. */
   providers: ProviderStack
   /** The semantic router's intent clusters: list and edit (re-embedded after each change). */
   clusters: ClusterService
@@ -117,7 +118,8 @@ export async function createServices(options: ServicesOptions): Promise<Services
   })
   providers.addProblemSource(() => router.bandit.problem())
   providers.addProblemSource(() => router.standard.semantic?.store.problem() ?? null)
-  // A crash between writing a temp file and renaming it leaves the temp file behind.
+  // A crash between writing a temp file and renaming it leaves the temp file behind. Cleaned in the
+  // background; never rejects (a file it cannot list or remove is left alone).
   void removeStaleTempFiles(dataDir).then((names) => {
     if (names.length > 0) log(`removed ${names.length} temp file(s) left by an earlier crash: ${names.join(', ')}`)
   })
@@ -164,7 +166,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
   // The pass rates move their clusters' routing through the router's one offset mechanism.
   router.clusterOffsets.register(probe.offsets)
   // Off the request path: at start (once warm) and on a slow schedule, never per decision.
-  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${(error as Error).message}`))
+  const recheckProbe = () => void probe.recheckModel().catch((error: unknown) => log(`self-check: ${errorMessage(error)}`))
   void router.warmedUp.then(recheckProbe)
   const probeTimer = setInterval(recheckProbe, PROBE_RECHECK_MS).unref()
   // A `routellm probe` run beside this host saves new results: follow them within one sync interval.

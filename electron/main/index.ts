@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { app, BrowserWindow, ipcMain, session } from 'electron'
+import { errorMessage } from '../../shared/errors'
 import { createHandlers } from '../core/handlers'
 import { createServices, type Services } from '../core/services'
 import { bindContract, forwardEvents } from './ipc'
@@ -33,6 +34,10 @@ app.whenReady().then(async () => {
   })
   window.once('ready-to-show', () => window?.show())
   await window.loadURL(rendererUrl)
+}).catch((error: unknown) => {
+  // Without its services or its window the app can do nothing: say why and quit.
+  console.error(`RouteLLM could not start: ${errorMessage(error)}`)
+  app.exit(1)
 })
 
 app.on('window-all-closed', () => app.quit())
@@ -44,5 +49,12 @@ app.on('before-quit', (event) => {
   closing = true
   event.preventDefault()
   services.chat.stopAll()
-  services.close().finally(() => app.quit())
+  // Quit either way: a store that failed to close has already lost what it could not write.
+  services.close().then(
+    () => app.quit(),
+    (error: unknown) => {
+      console.error(`closing the services failed: ${errorMessage(error)}`)
+      app.quit()
+    },
+  )
 })

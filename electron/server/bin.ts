@@ -5,4 +5,9 @@ main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, st
   (code) => {
     process.exitCode = code
   },
+  (error: unknown) => {
+    // main reports what it expects; anything else is a bug, shown with its stack.
+    console.error(error)
+    process.exitCode = 1
+  },
 )

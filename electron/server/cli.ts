@@ -9,6 +9,7 @@ import { serveCommand } from './commands/serve'
 import { optimizeCommand } from './commands/optimize'
 import { policyCommand } from './commands/policy'
 import { statsCommand } from './commands/stats'
+import { errorMessage } from '../../shared/errors'
 
 const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, probeCommand, statsCommand, policyCommand, optimizeCommand]
 
@@ -46,7 +47,7 @@ export async function main(argv: string[], io: Omit<CliContext, 'args'>): Promis
       io.stderr.write(`routellm ${name}: ${error.message}\nusage: routellm ${command.usage}\n`)
       return 2
     }
-    io.stderr.write(`routellm ${name}: ${(error as Error).message}\n`)
+    io.stderr.write(`routellm ${name}: ${errorMessage(error)}\n`)
     return 1
   }
 }

@@ -9,6 +9,7 @@ import { createEventStreams, DEFAULT_EVENT_STREAM_LIMITS, STREAM_HEADER, type Ev
 import { bearerMatches, hostIsLoopback, originAllowed } from './http-guard'
 import { chatCompletions, listModels, openAIError } from './openai-gateway'
 import { readStatic } from './static-files'
+import { errorMessage } from '../../shared/errors'
 
 export interface HttpHostOptions {
   handlers: Handlers
@@ -114,7 +115,7 @@ async function serveGateway(req: IncomingMessage, res: ServerResponse, path: str
     try {
       body = await readJsonBody(req, res)
     } catch (error) {
-      return openAIError(res, 400, (error as Error).message, 'invalid_request')
+      return openAIError(res, 400, errorMessage(error), 'invalid_request')
     }
     return chatCompletions(req, res, body, chat)
   }

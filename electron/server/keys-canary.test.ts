@@ -20,7 +20,7 @@ import { combineSources, EnvEndpointSource } from '../core/providers/endpoint-so
 import { captureIo } from '../../test/support/cli-io'
 
 /**
- * The heart of issue 6: a canary key set through every entry point (IPC handler table,
+ * API keys never leak: a canary key set through every entry point (IPC handler table,
  * HTTP /api/rpc, the CLI on stdin, an imported file) never shows up in any contract
  * response or event, log line, error message, CLI output, or file in the data folder.
  * With a D-Bus session (CI) the keys go to the real keychain; without one, to memory.

@@ -6,6 +6,7 @@
 import { startOllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble } from '../../e2e/doubles/openai-double'
 import { cloudEndpoint, createHarness, ollamaEndpoint } from './chat-harness'
+import { quantiles, round } from '../../shared/numbers'
 
 export interface LoadOptions {
   /** Concurrent streams, each starting its next request when the previous one ends. */
@@ -72,15 +73,13 @@ export interface LoadReport {
 
 const REPLY = 'Routing keeps easy prompts on your own machine and sends the hard ones to a bigger model, while health checks steer around failing upstreams.'
 
+/** Nearest-rank percentiles to a tenth of a unit; zeros for no values. */
 function percentiles(values: number[]): Percentiles {
-  if (values.length === 0) return { p50: 0, p95: 0, p99: 0 }
-  const sorted = [...values].sort((a, b) => a - b)
-  const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] ?? 0
-  const round = (n: number) => Math.round(n * 10) / 10
-  return { p50: round(at(50)), p95: round(at(95)), p99: round(at(99)) }
+  const q = quantiles(values, { p50: 0.5, p95: 0.95, p99: 0.99 }) ?? { p50: 0, p95: 0, p99: 0 }
+  return { p50: round(q.p50, 1), p95: round(q.p95, 1), p99: round(q.p99, 1) }
 }
 
-const MB = (n: number) => Math.round((n / 1024 / 1024) * 10) / 10
+const MB = (n: number) => round(n / 1024 / 1024, 1)
 /** With `node --expose-gc`, heap figures are taken after a full collection (live memory, not garbage). */
 const collect = () => (globalThis as { gc?: () => void }).gc?.()
 
@@ -249,7 +248,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadReport> {
     phases: [...phases.values()],
     latencyMs: percentiles(latency),
     ttftMs: percentiles(ttft),
-    throughputPerS: Math.round((ended / totalMs) * 1000 * 10) / 10,
+    throughputPerS: round((ended / totalMs) * 1000, 1),
     memory: {
       rssStart: MB(mem.rssStart),
       rssPeak: MB(mem.rssPeak),

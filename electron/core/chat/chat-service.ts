@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { ChatStart, ChatStatus, ChatTurn } from '../../../shared/chat'
-import type { Decision, Tier } from '../../../shared/decision'
+import type { EndpointConfig } from '../../../shared/endpoints'
+import { isPrivacyPinned, type Decision, type Tier } from '../../../shared/decision'
 import type { Hop } from '../../../shared/health'
 import { costUsd, lookupPrice } from '../cost/prices'
 import type { EventBus } from '../lib/event-bus'
+import type { Ticket } from '../health/health-monitor'
 import { endpointLabel } from '../providers/errors'
 import type { ProviderStack } from '../health/provider-stack'
 import { guardStream } from '../providers/stream-guard'
@@ -12,6 +14,7 @@ import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
 import { promptForModel, promptKeyOf } from './directive'
 import type { ChatOutcome } from './outcome'
 import { planArms, type ArmPlan } from './plan'
+import { errorMessage } from '../../../shared/errors'
 
 /** What the chat flow needs from the engine: a decision for a prompt. */
 export interface DecisionMaker {
@@ -59,6 +62,44 @@ function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4)
 }
 
+/** One generation's plumbing, as generateNow sets it up. */
+interface RunContext {
+  requestId: string
+  signal: AbortSignal
+  emit: (s: ChatStatus) => void
+  onToken: ((t: string) => void) | undefined
+  /** When the generation started, on the service's clock. */
+  started: number
+  /** Endpoints an attempt was made on (their claimed probes are spent). */
+  tried: Set<string>
+}
+
+/** A generation once routed: what every attempt on an arm shares. */
+interface Generation extends RunContext {
+  input: ChatStart
+  decision: Decision
+  /** Failed attempts so far, in order. */
+  hops: Hop[]
+}
+
+/** What one arm's stream produced, for its outcome whether it ends well or not. */
+interface Streamed {
+  arm: Arm
+  ticket: Ticket
+  startedAt: number
+  /** From the generation's start to the first token. */
+  ttftMs: number | null
+  /** From this arm's start to its first token (what health measures). */
+  armTtftMs: number | null
+  chars: number
+  usage: { inputTokens: number; outputTokens: number } | null
+}
+
+/** Token counts when the provider reported none: the decision's count of the prompt and the answer's characters / 4. */
+function estimatedUsage(gen: Generation, chars: number): { inputTokens: number; outputTokens: number } {
+  return { inputTokens: gen.decision.tokens ?? estimateTokens(gen.input.prompt.length), outputTokens: estimateTokens(chars) }
+}
+
 /**
  * The generate flow: analyzing → routing → generating → done | error | aborted, pushed as
  * `chat.status` events, with the answer pushed as `chat.token` events. Attempts walk the
@@ -86,6 +127,7 @@ export class ChatService {
     const requestId = randomUUID()
     const controller = new AbortController()
     this.running.set(requestId, controller)
+    // The caller gets the id at once and follows the chat.status events; generate never rejects (a failure ends as an error status).
     void this.generate(input, {
       requestId,
       signal: controller.signal,
@@ -157,7 +199,7 @@ export class ChatService {
       decision = await this.deps.router.decide(input.prompt, { ...(input.tier ? { tier: input.tier } : {}), ...(input.history?.length ? { history: input.history } : {}), signal })
     } catch (error) {
       if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
-      const message = `routing failed: ${(error as Error).message}`
+      const message = `routing failed: ${errorMessage(error)}`
       return this.finish(emit, { requestId, phase: 'error', decision: null, servedBy: null, hops: [], usage: null, error: message })
     }
     const plan = planArms(decision, this.deps.stack.gate)
@@ -176,137 +218,156 @@ export class ChatService {
     }
   }
 
-  private async attempt(
-    input: ChatStart,
-    decision: Decision,
-    plan: Extract<ArmPlan, { arms: Arm[] }>,
-    ctx: { requestId: string; signal: AbortSignal; emit: (s: ChatStatus) => void; onToken: ((t: string) => void) | undefined; started: number; tried: Set<string> },
-  ): Promise<ChatResult> {
-    const { registry, health, network, costs, gate } = this.deps.stack
-    const { requestId, signal, emit, started } = ctx
+  /**
+   * Walks the planned arms: skips those blocked, missing the model or cooling down; a failure
+   * before the first token records a hop and moves on (after one Retry-After wait when a
+   * rate-limited arm is the last one left).
+   */
+  private async attempt(input: ChatStart, decision: Decision, plan: Extract<ArmPlan, { arms: Arm[] }>, run: RunContext): Promise<ChatResult> {
+    const { health, gate } = this.deps.stack
     const messages: ChatMessage[] = [...(input.history ?? []), { role: 'user', content: promptForModel(input.prompt, decision) }]
-    const hops: Hop[] = []
+    const gen: Generation = { ...run, input, decision, hops: [] }
     let attempts = 0
     let waitedForRateLimit = false
     let last: Arm | null = null
 
     for (let i = 0; i < plan.arms.length && attempts < this.maxAttempts; i++) {
       const arm = plan.arms[i]!
-      if (signal.aborted) break
+      if (gen.signal.aborted) break
       // Things change while we fail over (a sibling request found the network down, a cap was reached).
       if (arm.tier === 'cloud' && gate.cloudBlock()) continue
       if (health.modelMissing(arm.endpoint, arm.model)) continue
       const ticket = health.acquire(arm.endpoint)
       if (!ticket) continue // cooling down: skipping it costs nothing
-      ctx.tried.add(arm.endpoint)
+      gen.tried.add(arm.endpoint)
       attempts += 1
       last = arm
       const servedBy = { tier: arm.tier, endpoint: arm.endpoint, model: arm.model }
-      emit({ requestId, phase: 'generating', decision, servedBy, ...(hops.length ? { hops: [...hops] } : {}) })
+      gen.emit({ requestId: gen.requestId, phase: 'generating', decision, servedBy, ...(gen.hops.length ? { hops: [...gen.hops] } : {}) })
 
-      const attemptStart = this.now()
-      let ttftMs: number | null = null
-      let attemptTtft: number | null = null
-      let chars = 0
-      let usage: { inputTokens: number; outputTokens: number } | null = null
-      try {
-        const provider = await registry.provider(arm.endpoint)
-        const endpoint = provider.endpoint
-        const stream = guardStream((s) => provider.stream({ model: arm.model, messages, signal: s }), {
-          firstTokenTimeoutMs: registry.timeouts.firstTokenMs[arm.tier],
-          idleTimeoutMs: registry.timeouts.idleMs,
-          signal,
-          label: endpointLabel(endpoint),
-        })
-        for await (const chunk of stream) {
-          if (chunk.text) {
-            const now = this.now()
-            ttftMs ??= now - started
-            attemptTtft ??= now - attemptStart
-            chars += chunk.text.length
-            ctx.onToken?.(chunk.text)
+      const ended = await this.tryArm(gen, arm, ticket, messages)
+      if (!(ended instanceof ProviderError)) return ended
+      gen.hops.push({
+        endpoint: arm.endpoint,
+        model: arm.model,
+        tier: arm.tier,
+        error: ended.errorClass,
+        message: ended.message,
+        ...(ended.retryAfterMs !== undefined ? { retryAfterMs: ended.retryAfterMs } : {}),
+      })
+      const othersLeft = plan.arms.slice(i + 1).some((a) => gate.usable(a))
+      if (ended.errorClass === 'rate-limited' && !waitedForRateLimit && !othersLeft) {
+        const wait = ended.retryAfterMs ?? 1000
+        if (wait <= this.maxRateLimitWaitMs) {
+          waitedForRateLimit = true
+          try {
+            await sleep(wait, undefined, { signal: gen.signal })
+          } catch {
+            break // stopped while waiting
           }
-          if (chunk.usage) usage = chunk.usage
-        }
-        const latencyMs = this.now() - attemptStart
-        health.success(arm.endpoint, ticket, { latencyMs, ttftMs: attemptTtft })
-        if (arm.tier === 'cloud') network.reportReachable()
-        const used = usage ?? { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
-        const cost = costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, used)
-        costs.record(cost)
-        const totalMs = this.now() - started
-        const result: ChatResult = {
-          requestId,
-          phase: 'done',
-          decision,
-          servedBy: arm,
-          hops,
-          usage: { ...used, ttftMs, totalMs, costUsd: cost },
-        }
-        this.outcome(input, { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
-        return this.finish(emit, result)
-      } catch (caught) {
-        const error = caught instanceof ProviderError ? caught : new ProviderError('unavailable', `${arm.endpoint}: generation failed`)
-        const latencyMs = this.now() - attemptStart
-        const aborted = error.errorClass === 'aborted' || signal.aborted
-        if (aborted) health.release(arm.endpoint, ticket)
-        else health.failure(arm.endpoint, ticket, error, { latencyMs })
-        if (error.errorClass === 'model-missing') health.markModelMissing(arm.endpoint, arm.model)
-        if (error.errorClass === 'offline') network.reportNetworkDown(error.message)
-        const totalMs = this.now() - started
-        const partial = { inputTokens: decision.tokens ?? estimateTokens(input.prompt.length), outputTokens: estimateTokens(chars) }
-        if (aborted) {
-          this.outcome(input, { requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
-          return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null })
-        }
-        if (chars > 0) {
-          // Text already reached the user: switching arms would repeat or contradict it.
-          const endpoint = registry.endpoint(arm.endpoint)
-          const cost = endpoint ? costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, partial) : 0
-          costs.record(cost)
-          this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
-          return this.finish(emit, {
-            requestId,
-            phase: 'error',
-            decision,
-            servedBy: arm,
-            hops,
-            usage: { ...partial, ttftMs, totalMs, costUsd: cost },
-            interrupted: true,
-            error: `The answer was interrupted after ${partial.outputTokens} tokens: ${error.message}. The text above is incomplete.`,
-          })
-        }
-        hops.push({
-          endpoint: arm.endpoint,
-          model: arm.model,
-          tier: arm.tier,
-          error: error.errorClass,
-          message: error.message,
-          ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}),
-        })
-        const othersLeft = plan.arms.slice(i + 1).some((a) => gate.usable(a))
-        if (error.errorClass === 'rate-limited' && !waitedForRateLimit && !othersLeft) {
-          const wait = error.retryAfterMs ?? 1000
-          if (wait <= this.maxRateLimitWaitMs) {
-            waitedForRateLimit = true
-            try {
-              await sleep(wait, undefined, { signal })
-            } catch {
-              break // stopped while waiting
-            }
-            i -= 1 // the same arm once more: its circuit lets one probe through after Retry-After
-          }
+          i -= 1 // the same arm once more: its circuit lets one probe through after Retry-After
         }
       }
     }
+    return this.exhausted(gen, last)
+  }
 
-    const totalMs = this.now() - started
-    if (signal.aborted) {
-      this.outcome(input, { requestId, decision, ok: false, aborted: true, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
-      return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
+  /**
+   * Streams one arm's answer. Resolves to the generation's end (done, aborted, or interrupted
+   * after tokens reached the user), or to the provider error when the arm failed before its
+   * first token and the next arm may try.
+   */
+  private async tryArm(gen: Generation, arm: Arm, ticket: Ticket, messages: ChatMessage[]): Promise<ChatResult | ProviderError> {
+    const { registry } = this.deps.stack
+    const streamed: Streamed = { arm, ticket, startedAt: this.now(), ttftMs: null, armTtftMs: null, chars: 0, usage: null }
+    try {
+      const provider = await registry.provider(arm.endpoint)
+      const stream = guardStream((s) => provider.stream({ model: arm.model, messages, signal: s }), {
+        firstTokenTimeoutMs: registry.timeouts.firstTokenMs[arm.tier],
+        idleTimeoutMs: registry.timeouts.idleMs,
+        signal: gen.signal,
+        label: endpointLabel(provider.endpoint),
+      })
+      for await (const chunk of stream) {
+        if (chunk.text) {
+          const now = this.now()
+          streamed.ttftMs ??= now - gen.started
+          streamed.armTtftMs ??= now - streamed.startedAt
+          streamed.chars += chunk.text.length
+          gen.onToken?.(chunk.text)
+        }
+        if (chunk.usage) streamed.usage = chunk.usage
+      }
+      return this.succeeded(gen, streamed, provider.endpoint)
+    } catch (caught) {
+      return this.failed(gen, streamed, caught)
     }
-    this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
-    return this.finish(emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error: exhaustedMessage(decision, hops, gate.whyUnavailable(decision.tier)) })
+  }
+
+  /** The arm answered in full: health, network and spend learn of it, and the generation is done. */
+  private succeeded(gen: Generation, streamed: Streamed, endpoint: EndpointConfig): ChatResult {
+    const { health, network, costs } = this.deps.stack
+    const { arm, ttftMs } = streamed
+    health.success(arm.endpoint, streamed.ticket, { latencyMs: this.now() - streamed.startedAt, ttftMs: streamed.armTtftMs })
+    if (arm.tier === 'cloud') network.reportReachable()
+    const used = streamed.usage ?? estimatedUsage(gen, streamed.chars)
+    const cost = costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, used)
+    costs.record(cost)
+    const totalMs = this.now() - gen.started
+    const { requestId, decision, hops } = gen
+    this.outcome(gen.input, { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
+    return this.finish(gen.emit, { requestId, phase: 'done', decision, servedBy: arm, hops, usage: { ...used, ttftMs, totalMs, costUsd: cost } })
+  }
+
+  /**
+   * The arm failed: health learns why (a stop is no fault of the endpoint). A stop ends the
+   * generation as aborted; a failure after tokens ends it as interrupted, since switching arms
+   * would repeat or contradict text the user already has; otherwise the error is returned so
+   * the next arm may try.
+   */
+  private failed(gen: Generation, streamed: Streamed, caught: unknown): ChatResult | ProviderError {
+    const { registry, health, network, costs } = this.deps.stack
+    const { arm, ticket, ttftMs, chars } = streamed
+    const error = caught instanceof ProviderError ? caught : new ProviderError('unavailable', `${arm.endpoint}: generation failed`)
+    const latencyMs = this.now() - streamed.startedAt
+    const aborted = error.errorClass === 'aborted' || gen.signal.aborted
+    if (aborted) health.release(arm.endpoint, ticket)
+    else health.failure(arm.endpoint, ticket, error, { latencyMs })
+    if (error.errorClass === 'model-missing') health.markModelMissing(arm.endpoint, arm.model)
+    if (error.errorClass === 'offline') network.reportNetworkDown(error.message)
+    const totalMs = this.now() - gen.started
+    const partial = estimatedUsage(gen, chars)
+    const { requestId, decision, hops } = gen
+    if (aborted) {
+      this.outcome(gen.input, { requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
+      return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null })
+    }
+    if (chars === 0) return error
+    const endpoint = registry.endpoint(arm.endpoint)
+    const cost = endpoint ? costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, partial) : 0
+    costs.record(cost)
+    this.outcome(gen.input, { requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
+    return this.finish(gen.emit, {
+      requestId,
+      phase: 'error',
+      decision,
+      servedBy: arm,
+      hops,
+      usage: { ...partial, ttftMs, totalMs, costUsd: cost },
+      interrupted: true,
+      error: `The answer was interrupted after ${partial.outputTokens} tokens: ${error.message}. The text above is incomplete.`,
+    })
+  }
+
+  /** No arm answered (or the user stopped while failing over): the error names every hop. */
+  private exhausted(gen: Generation, last: Arm | null): ChatResult {
+    const { requestId, decision, hops } = gen
+    const totalMs = this.now() - gen.started
+    const aborted = gen.signal.aborted
+    this.outcome(gen.input, { requestId, decision, ok: false, aborted, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+    if (aborted) return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
+    const error = exhaustedMessage(decision, hops, this.deps.stack.gate.whyUnavailable(decision.tier))
+    return this.finish(gen.emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error })
   }
 
   private outcome(input: ChatStart, outcome: ChatOutcome): void {
@@ -335,7 +396,7 @@ export class ChatService {
 
 function exhaustedMessage(decision: Decision, hops: readonly Hop[], whyNone: string): string {
   const clause = (text: string) => text.replace(/[.\s]+$/, '')
-  const privacy = decision.pinned === 'privacy' || decision.trace.some((v) => v.pin === 'privacy')
+  const privacy = isPrivacyPinned(decision)
   const prefix = privacy ? 'This prompt holds private data, so it stays on this machine and is not sent to the cloud. ' : ''
   if (hops.length === 0) return `${prefix}No endpoint could take the request: ${clause(whyNone)}.`
   if (hops.every((h) => h.error === 'context-length')) {

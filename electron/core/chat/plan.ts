@@ -1,4 +1,4 @@
-import type { Decision, PillarVerdict } from '../../../shared/decision'
+import { isPrivacyPinned, type Decision, type PillarVerdict } from '../../../shared/decision'
 import type { RoutingGate, TierOverrideResult } from '../health/routing-gate'
 import type { Arm } from '../providers/types'
 
@@ -64,7 +64,7 @@ export function planArms(input: Decision, gate: RoutingGate): ArmPlan {
     return kind !== null
   })
   primary = [...probes, ...primary.filter((a) => !probes.includes(a))]
-  const privacy = decision.pinned === 'privacy' || decision.trace.some((v) => v.pin === 'privacy')
+  const privacy = isPrivacyPinned(decision)
   const localOnly = privacy || (decision.pinned === 'override' && decision.tier === 'local')
   const fallback = decision.tier === 'cloud' ? gate.listArms('local') : localOnly || gate.cloudBlock() ? [] : gate.listArms('cloud')
   const arms = [...primary, ...fallback.filter((a) => !primary.some((p) => same(p, a)))]

@@ -10,6 +10,7 @@ import type { SemanticPillar, SemanticStatus } from '../pillars/semantic'
 import { semanticSettingsOf } from '../semantic/active'
 import { loadUserClusterFile, type Cluster, type ClusterStore } from '../semantic/clusters'
 import { thresholdsFor } from '../semantic/settings'
+import { errorMessage } from '../../../shared/errors'
 
 export interface ClusterServiceDeps {
   store: ClusterStore
@@ -36,7 +37,7 @@ function indexStatus(s: SemanticStatus): SemanticIndexStatus {
 /** A store refusal becomes a contract error the caller can show (unexpected errors stay internal). */
 function refused(error: unknown): never {
   if (error instanceof ContractError) throw error
-  const message = error instanceof Error ? error.message : String(error)
+  const message = errorMessage(error)
   if (/^no cluster "/.test(message)) throw new ContractError(message, 'not-found')
   if (/read-only|cannot be read|is invalid|not valid JSON/.test(message)) throw new ContractError(message, 'unavailable')
   throw new ContractError(message, 'invalid-input')

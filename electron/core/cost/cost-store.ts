@@ -5,6 +5,7 @@ import { Budget, type BudgetAction, type CostSummary } from '../../../shared/hea
 import { GuardedJsonFile, type FileProblem } from '../state/guarded-file'
 import { DEFAULT_SYNC_MS, importOnce, openStateDb } from '../state/state-db'
 import { SpendLedger } from './spend-ledger'
+import { errorMessage } from '../../../shared/errors'
 
 export const COST_FILE = 'cost.json'
 
@@ -110,7 +111,7 @@ export class CostStore {
     try {
       return openStateDb(this.options.dataDir)
     } catch (error) {
-      this.options.log?.(`state.db cannot be opened (${(error as Error).message}); spend is counted in memory for this session only`)
+      this.options.log?.(`state.db cannot be opened (${errorMessage(error)}); spend is counted in memory for this session only`)
       return null
     }
   }
@@ -125,7 +126,7 @@ export class CostStore {
       const { days: _dropped, ...rest } = this.file.value
       this.file.save(rest)
     } catch (error) {
-      this.options.log?.(`could not move the spend in cost.json into state.db: ${(error as Error).message}`)
+      this.options.log?.(`could not move the spend in cost.json into state.db: ${errorMessage(error)}`)
     }
   }
 
@@ -244,7 +245,7 @@ export class CostStore {
       this.syncFailures = 0
     } catch (error) {
       // The first failure, then every 100th: a full disk must not flood the log.
-      if (this.syncFailures++ % 100 === 0) this.options.log?.(`could not save spend to state.db (kept in memory, retried): ${(error as Error).message}`)
+      if (this.syncFailures++ % 100 === 0) this.options.log?.(`could not save spend to state.db (kept in memory, retried): ${errorMessage(error)}`)
     }
     if (changed) this.emit()
   }
@@ -255,7 +256,7 @@ export class CostStore {
     try {
       this.ledger.sync(this.cutoff())
     } catch (error) {
-      this.options.log?.(`could not save spend to state.db: ${(error as Error).message}`)
+      this.options.log?.(`could not save spend to state.db: ${errorMessage(error)}`)
     }
   }
 

@@ -11,6 +11,7 @@ import { createEmbedder } from '../semantic/embedder'
 import { defaultModelsRoot, describeModel, userModelsDirOf, verifyModelChecksums } from '../semantic/models'
 import type { DoctorFacts } from './facts'
 import { fail, ok, warn, type Verdict } from './types'
+import { errorMessage } from '../../../shared/errors'
 
 export interface Check {
   id: string
@@ -30,7 +31,7 @@ export async function checkDataDir(f: DoctorFacts): Promise<Verdict> {
     await writeFile(probe, 'doctor\n')
     await rm(probe, { force: true })
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message
+    const code = (error as NodeJS.ErrnoException).code ?? errorMessage(error)
     return fail(`${f.dataDir} (${from}) is not writable (${code}): settings, calibration and models cannot be saved; set ROUTELLM_HOME to a folder you own`, {
       dataDir: f.dataDir,
       error: code,
@@ -65,7 +66,7 @@ export async function checkEmbeddingModel(f: DoctorFacts): Promise<Verdict> {
   try {
     desc = await describeModel(id, roots)
   } catch (error) {
-    return fail(`${(error as Error).message}${id.includes('/') ? ` — routellm models fetch ${id}, or select an installed model (routellm models list)` : ''}`, { model: id })
+    return fail(`${errorMessage(error)}${id.includes('/') ? ` — routellm models fetch ${id}, or select an installed model (routellm models list)` : ''}`, { model: id })
   }
   const sums = await verifyModelChecksums(desc.dir)
   const detail: Record<string, unknown> = { model: id, source: desc.source, dir: desc.dir, dtype: desc.dtype, checksums: sums.status }
@@ -83,7 +84,7 @@ export async function checkEmbeddingModel(f: DoctorFacts): Promise<Verdict> {
     if (sums.status === 'absent') return warn(`${what}: no SHA256SUMS to verify it against; ${loadedLine}`, detail)
     return ok(`${what}: checksums verified, ${loadedLine}`, detail)
   } catch (error) {
-    return fail(`${(error as Error).message}`, detail)
+    return fail(`${errorMessage(error)}`, detail)
   } finally {
     await embedder.dispose().catch(() => undefined)
   }
@@ -212,6 +213,6 @@ export async function runCheck(check: Check, facts: DoctorFacts): Promise<Verdic
   try {
     return await check.run(facts)
   } catch (error) {
-    return fail(`the check itself failed: ${error instanceof Error ? error.message : String(error)}`)
+    return fail(`the check itself failed: ${errorMessage(error)}`)
   }
 }

@@ -4,10 +4,12 @@ import type { SemanticPillar } from '../pillars/semantic'
 import { fitThresholds, type MarginSample } from '../semantic/calibration'
 import type { ModelThresholds } from '../semantic/settings'
 import type { DatasetItem } from './dataset'
-import { evaluateRouter } from './evaluate'
+import { effectiveScore, evaluateRouter, isPromptPinned } from './evaluate'
 import { thresholdForCloudShare } from './metrics'
 import type { Router } from './router'
 import { countTokens } from './tokens'
+import { errorMessage } from '../../../shared/errors'
+import { clamp } from '../../../shared/numbers'
 
 export interface CalibrationResult {
   threshold: number
@@ -44,7 +46,7 @@ export async function fitSemanticThresholds(
   try {
     return { model, thresholds: fitThresholds(samples) }
   } catch (error) {
-    return { error: (error as Error).message }
+    return { error: errorMessage(error) }
   }
 }
 
@@ -80,7 +82,7 @@ export async function calibrateThreshold(opts: {
     last = achieved
     const fitted = report.atTargetRecall.threshold
     if (fitted === null) break
-    const next = Math.min(100, Math.max(0, fitted))
+    const next = clamp(fitted, 0, 100)
     if (Math.abs(next - threshold) < 0.25 && i > 1) break
     threshold = next
   }
@@ -119,13 +121,12 @@ export async function calibrateCloudShare(opts: {
     for (const prompt of opts.prompts) {
       const d = await router.decide(prompt)
       if (d.tier === 'cloud') cloud++
-      const pin = d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override'
-      if (pin) pinned++
-      scores.push(pin ? (d.tier === 'cloud' ? 101 : -1) : d.complexity)
+      if (isPromptPinned(d)) pinned++
+      scores.push(effectiveScore(d))
     }
     const achieved: CloudShareResult = { threshold, targetShare: opts.targetShare, cloudShare: cloud / opts.prompts.length, pinned, iterations: i, n: opts.prompts.length }
     if (!best || Math.abs(achieved.cloudShare - opts.targetShare) < Math.abs(best.cloudShare - opts.targetShare)) best = achieved
-    const next = Math.min(100, Math.max(0, thresholdForCloudShare(scores, opts.targetShare)))
+    const next = clamp(thresholdForCloudShare(scores, opts.targetShare), 0, 100)
     if (Math.abs(next - threshold) < 0.05) break
     threshold = next
   }

@@ -1,5 +1,6 @@
 import type { PillarVerdict } from '../../../shared/decision'
 import type { Policy } from '../../../shared/policy'
+import { clamp, round } from '../../../shared/numbers'
 
 /** Index points for prompts of one semantic cluster, with who asked for them and why. */
 export interface ClusterOffset {
@@ -72,11 +73,11 @@ export function clusterOffsetFor(index: number, trace: readonly PillarVerdict[],
   const sum = offsets.reduce((total, o) => total + o.points, 0)
   const cap = policy.clusterOffsetMax
   const points = Math.max(-cap, Math.min(cap, sum))
-  const after = Math.round(Math.max(0, Math.min(100, index + points)) * 10) / 10
+  const after = round(clamp(index + points, 0, 100), 1)
   return { clusterId: cluster.id, clusterName: cluster.name, points, capped: points !== sum, before: index, after, offsets }
 }
 
-const signed = (n: number) => `${n > 0 ? '+' : ''}${Math.round(n * 10) / 10}`
+const signed = (n: number) => `${n > 0 ? '+' : ''}${round(n, 1)}`
 
 /** "+8 for cluster 'maths': the local model passed 2 of 10 maths probes." (each source named when there are several). */
 export function describeClusterOffset(o: AppliedClusterOffset): string {

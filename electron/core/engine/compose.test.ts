@@ -1,22 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { PillarId, PillarVerdict } from '../../../shared/decision'
 import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
-import { composeIndex, indexToProbability, probabilityToIndex } from './compose'
+import { probabilityToIndex } from '../../../shared/complexity'
+import { composeIndex } from './compose'
 
 const v = (pillar: PillarId, score: number, confidence = 1): PillarVerdict => ({ pillar, status: 'scored', score, confidence, reason: '', ms: 0 })
 const MEAN = Policy.parse({ version: 1, composition: { pooling: 'mean' } })
 
 describe('composeIndex', () => {
-  it('reads a score as a probability with even odds at the threshold, and back', () => {
-    expect(indexToProbability(65, 65)).toBe(0.5)
-    expect(indexToProbability(0, 65)).toBe(0)
-    expect(indexToProbability(100, 65)).toBe(1)
-    for (const s of [0, 12.5, 40, 65, 80, 99, 100]) expect(probabilityToIndex(indexToProbability(s, 65), 65)).toBeCloseTo(s, 9)
-    // Degenerate thresholds still give a probability.
-    expect(indexToProbability(30, 0)).toBe(0.65)
-    expect(indexToProbability(30, 100)).toBe(0.15)
-  })
-
   it('gives one pillar its own score, whatever the pooling', () => {
     for (const policy of [DEFAULT_POLICY, MEAN]) {
       expect(composeIndex([v('rules', 0, 0.4)], policy)!.index).toBe(0)

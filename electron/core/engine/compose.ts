@@ -1,4 +1,6 @@
 import type { PillarId, PillarVerdict } from '../../../shared/decision'
+import { indexToProbability, probabilityToIndex } from '../../../shared/complexity'
+import { clamp, logistic, round } from '../../../shared/numbers'
 import type { Policy } from '../../../shared/policy'
 
 export interface Contribution {
@@ -39,27 +41,8 @@ const isScoring = (id: PillarId): id is ScoringPillar => id === 'rules' || id ==
 /** What composition reads from the policy. */
 export type CompositionPolicy = Pick<Policy, 'weights' | 'threshold' | 'composition'>
 
-/**
- * A score read as the probability that the prompt needs the cloud: the threshold T is even
- * odds, [0, T] maps linearly onto [0, 0.5] and [T, 100] onto [0.5, 1] (the inverse of
- * {@link probabilityToIndex}; the semantic pillar places its scores the same way).
- */
-export function indexToProbability(score: number, threshold: number): number {
-  const s = Math.min(100, Math.max(0, score))
-  const t = Math.min(100, Math.max(0, threshold))
-  if (s <= t) return t > 0 ? (s / t) * 0.5 : 0.5
-  return t < 100 ? 0.5 + ((s - t) / (100 - t)) * 0.5 : 1
-}
-
-/** A probability of needing the cloud placed on 0–100 so that p = 0.5 lands on the threshold. */
-export function probabilityToIndex(p: number, threshold: number): number {
-  const t = Math.min(100, Math.max(0, threshold))
-  const q = Math.min(1, Math.max(0, p))
-  return q <= 0.5 ? 2 * q * t : t + (2 * q - 1) * (100 - t)
-}
-
-const round1 = (x: number) => Math.round(Math.min(100, Math.max(0, x)) * 10) / 10
-const round3 = (x: number) => Math.round(x * 1000) / 1000
+const round1 = (x: number) => round(clamp(x, 0, 100), 1)
+const round3 = (x: number) => round(x, 3)
 
 interface Entry {
   pillar: PillarId
@@ -73,7 +56,7 @@ function pool(entries: readonly Entry[], policy: CompositionPolicy, logOdds: (sc
   const total = entries.reduce((sum, e) => sum + e.weight, 0)
   if (policy.composition.pooling === 'mean') return entries.reduce((sum, e) => sum + e.score * e.weight, 0) / total
   const pooled = entries.reduce((sum, e) => sum + logOdds(e.score) * e.weight, 0) / total
-  return probabilityToIndex(1 / (1 + Math.exp(-pooled)), policy.threshold)
+  return probabilityToIndex(logistic(pooled), policy.threshold)
 }
 
 /** The side rules and semantic both take with at least `margin` points to spare, or null. */
@@ -100,7 +83,7 @@ function agreedSide(entries: readonly Entry[], threshold: number, margin: number
  */
 export function composeIndex(verdicts: readonly PillarVerdict[], policy: CompositionPolicy): ComplexityIndex | null {
   const { weights, threshold } = policy
-  const { pooling, clamp } = policy.composition
+  const { pooling, clamp: edge } = policy.composition
   const scored: Entry[] = []
   // A learned verdict that places the prompt within its kind (the multiple-choice head) stands for rules and semantic.
   const placing = weights.learned > 0 && verdicts.some((v) => v.pillar === 'learned' && v.status === 'scored' && v.detail?.['placesIndex'] === true)
@@ -114,7 +97,7 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
   // Every pillar has zero confidence: fall back to the policy weights rather than to nothing.
   if (scored.length > 0 && scored.every((s) => s.weight <= 0)) for (const s of scored) s.weight = weights[s.pillar as ScoringPillar]
   const logOdds = (score: number) => {
-    const p = Math.min(1 - clamp, Math.max(clamp, indexToProbability(score, threshold)))
+    const p = clamp(indexToProbability(score, threshold), edge, 1 - edge)
     return Math.log(p / (1 - p))
   }
   const fast = scored.filter((s) => s.pillar !== 'judge')
@@ -132,7 +115,7 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
     if (contradicts) shifted = without > threshold ? Math.max(shifted, threshold + 0.1) : Math.min(shifted, threshold - 0.1)
     index = shifted
     influence = { without: round1(without), shift: round1(index) - round1(without), bounded: Math.abs(index - pulled) > 1e-9, contradicts }
-    influence.shift = Math.round(influence.shift * 10) / 10
+    influence.shift = round(influence.shift, 1)
   } else {
     index = pool(scored, policy, logOdds)
   }
@@ -145,7 +128,7 @@ export function composeIndex(verdicts: readonly PillarVerdict[], policy: Composi
       score: s.score,
       weight: round3(s.weight),
       share: round3(s.weight / total),
-      ...(pooling === 'logit' ? { logOdds: Math.round(logOdds(s.score) * 100) / 100 } : {}),
+      ...(pooling === 'logit' ? { logOdds: round(logOdds(s.score), 2) } : {}),
     })),
     ...(influence ? { judge: influence } : {}),
   }

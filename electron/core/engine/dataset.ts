@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import type { Tier } from '../../../shared/decision'
+import { errorMessage } from '../../../shared/errors'
 
 /** One prompt of a batch, with where it came from in the file. */
 export interface DatasetItem {
@@ -56,7 +57,7 @@ function fromJson(raw: string, line: number): DatasetItem {
   try {
     value = JSON.parse(raw)
   } catch (error) {
-    throw new DatasetError(`line ${line}: not valid JSON (${(error as Error).message})`)
+    throw new DatasetError(`line ${line}: not valid JSON (${errorMessage(error)})`)
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new DatasetError(`line ${line}: expected a JSON object`)
   const o = value as Record<string, unknown>
@@ -85,7 +86,7 @@ export async function readDataset(file: string, opts: DatasetOptions = {}): Prom
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new DatasetError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`)
+    throw new DatasetError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`)
   }
   const items = parseDataset(text, opts)
   if (items.length === 0) throw new DatasetError(`${file} holds no prompts`)

@@ -90,6 +90,7 @@ export async function createEngine(deps: EngineDeps): Promise<Engine> {
   let judgeFallback: string | null = null
   const bridge = deps.bridge
   if (bridge) {
+    // In the background: the judge's fallback model waits for Ollama's model list; no Ollama leaves it unset.
     void bridge.detect().then(
       (status) => {
         judgeFallback = status.detected ? smallestModel(status.models) : null

@@ -1,7 +1,8 @@
 import type { Decision, PillarId, Tier } from '../../../shared/decision'
+import { round } from '../../../shared/numbers'
 import type { Pillar } from '../pillars/pillar'
 import type { DatasetItem } from './dataset'
-import { atThreshold, auroc, percentile, thresholdForRecall, type Scored } from './metrics'
+import { atThreshold, auroc, latencyFigures, thresholdForRecall, type Scored } from './metrics'
 import type { Router } from './router'
 import { countTokens } from './tokens'
 
@@ -39,18 +40,21 @@ export interface EvalReport {
   pinned: Record<string, number>
 }
 
-const round = (x: number | null, digits = 4): number | null => (x === null ? null : Math.round(x * 10 ** digits) / 10 ** digits)
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000
+const r4 = (x: number) => round(x, 4)
+const r4OrNull = (x: number | null): number | null => (x === null ? null : r4(x))
 
-/** Pinned decisions keep their tier whatever the threshold: score them past either end. */
-function effectiveScore(d: Decision): number {
-  if (d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override') return d.tier === 'cloud' ? 101 : -1
+/** Decisions a pillar or the user pinned keep their tier whatever the threshold. */
+export const isPromptPinned = (d: Decision): boolean => d.pinned === 'privacy' || d.pinned === 'safe-list' || d.pinned === 'override'
+
+/** The score a threshold is tried against: pinned decisions sit past either end, so no threshold moves them. */
+export function effectiveScore(d: Decision): number {
+  if (isPromptPinned(d)) return d.tier === 'cloud' ? 101 : -1
   return d.complexity
 }
 
 function summarise(pairs: readonly Scored[], threshold: number) {
   const at = atThreshold(pairs, threshold)
-  return { threshold, cloudRecall: round(at.cloudRecall), localShare: r4(at.localShare), accuracy: r4(at.accuracy) }
+  return { threshold, cloudRecall: r4OrNull(at.cloudRecall), localShare: r4(at.localShare), accuracy: r4(at.accuracy) }
 }
 
 export interface EvaluateOptions {
@@ -91,11 +95,11 @@ export async function evaluateRouter(opts: EvaluateOptions): Promise<EvalReport>
       n: entries.length,
       cloud: entries.filter((e) => e.item.label === 'cloud').length,
       local: entries.filter((e) => e.item.label === 'local').length,
-      auroc: round(auroc(entries.map(({ item, d }) => ({ score: d.complexity, cloud: item.label === 'cloud' })))),
-      cloudRecall: round(at.cloudRecall),
+      auroc: r4OrNull(auroc(entries.map(({ item, d }) => ({ score: d.complexity, cloud: item.label === 'cloud' })))),
+      cloudRecall: r4OrNull(at.cloudRecall),
       localShare: r4(at.localShare),
       accuracy: r4(at.accuracy),
-      meanComplexity: Math.round((entries.reduce((s, e) => s + e.d.complexity, 0) / entries.length) * 10) / 10,
+      meanComplexity: round(entries.reduce((s, e) => s + e.d.complexity, 0) / entries.length, 1),
     }
   }
 
@@ -108,7 +112,7 @@ export async function evaluateRouter(opts: EvaluateOptions): Promise<EvalReport>
       if (v.score === null || v.status === 'abstained') abstained++
       else pairs.push({ score: v.score, cloud: item.label === 'cloud' })
     }
-    pillars[pillar.id] = { scored: pairs.length, abstained, auroc: round(auroc(pairs)), atDefault: summarise(pairs, threshold) }
+    pillars[pillar.id] = { scored: pairs.length, abstained, auroc: r4OrNull(auroc(pairs)), atDefault: summarise(pairs, threshold) }
   }
 
   const pinned: Record<string, number> = {}
@@ -116,16 +120,16 @@ export async function evaluateRouter(opts: EvaluateOptions): Promise<EvalReport>
   const latencies = decisions.map(({ d }) => d.ms)
   return {
     n: decisions.length,
-    auroc: round(auroc(byIndex)),
+    auroc: r4OrNull(auroc(byIndex)),
     atDefault: summarise(actual, threshold),
     atTargetRecall: {
       targetRecall: opts.targetRecall,
       threshold: fitted,
-      cloudRecall: round(atFitted?.cloudRecall ?? null),
+      cloudRecall: r4OrNull(atFitted?.cloudRecall ?? null),
       localShare: atFitted ? r4(atFitted.localShare) : null,
     },
     bySource,
-    latencyMs: { p50: Math.round(percentile(latencies, 50) * 1000) / 1000, p99: Math.round(percentile(latencies, 99) * 1000) / 1000 },
+    latencyMs: latencyFigures(latencies),
     pillars,
     pinned,
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { atThreshold, auroc, percentile, thresholdForCloudShare, thresholdForRecall } from './metrics'
+import { atThreshold, auroc, latencyFigures, thresholdForCloudShare, thresholdForRecall } from './metrics'
 
 const s = (score: number, cloud: boolean) => ({ score, cloud })
 
@@ -37,12 +37,11 @@ describe('thresholdForRecall', () => {
   })
 })
 
-describe('percentile', () => {
-  it('uses the nearest rank', () => {
-    const xs = Array.from({ length: 100 }, (_, i) => i + 1)
-    expect(percentile(xs, 50)).toBe(50)
-    expect(percentile(xs, 99)).toBe(99)
-    expect(percentile([], 50)).toBe(0)
+describe('latencyFigures', () => {
+  it('reads the median and the 99th percentile at their nearest rank, to the microsecond', () => {
+    const xs = Array.from({ length: 100 }, (_, i) => 100 - i + 0.0006)
+    expect(latencyFigures(xs)).toEqual({ p50: 50.001, p99: 99.001 })
+    expect(latencyFigures([])).toEqual({ p50: 0, p99: 0 })
   })
 })
 

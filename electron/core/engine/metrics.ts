@@ -1,3 +1,5 @@
+import { quantiles, round } from '../../../shared/numbers'
+
 /**
  * Evaluation metrics over (score, label) pairs where cloud is the positive class and a
  * prompt routes to the cloud when its score exceeds the threshold.
@@ -73,15 +75,7 @@ export function thresholdForRecall(items: readonly Scored[], targetRecall: numbe
   const boundary = cloudScores[needed - 1]!
   const below = items.map((i) => i.score).filter((s) => s < boundary)
   const next = below.length ? Math.max(...below) : Math.max(0, boundary - 1)
-  return Math.round(((boundary + next) / 2) * 100) / 100
-}
-
-/** Nearest-rank percentile of a sample (p in 0–100); 0 for an empty sample. */
-export function percentile(values: readonly number[], p: number): number {
-  if (values.length === 0) return 0
-  const sorted = [...values].sort((a, b) => a - b)
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
-  return sorted[rank - 1]!
+  return round((boundary + next) / 2, 2)
 }
 
 /**
@@ -95,6 +89,12 @@ export function thresholdForCloudShare(scores: readonly number[], share: number)
   const sorted = [...scores].sort((a, b) => b - a)
   const cloud = Math.round(share * sorted.length)
   if (cloud <= 0) return 100
-  if (cloud >= sorted.length) return Math.max(0, Math.round((sorted.at(-1)! - 0.05) * 100) / 100)
-  return Math.round(((sorted[cloud - 1]! + sorted[cloud]!) / 2) * 100) / 100
+  if (cloud >= sorted.length) return Math.max(0, round(sorted.at(-1)! - 0.05, 2))
+  return round((sorted[cloud - 1]! + sorted[cloud]!) / 2, 2)
+}
+
+/** Median and 99th percentile of decision times, ms to the microsecond (nearest rank); zeros for none. */
+export function latencyFigures(latencies: readonly number[]): { p50: number; p99: number } {
+  const q = quantiles(latencies, { p50: 0.5, p99: 0.99 })
+  return { p50: round(q?.p50 ?? 0, 3), p99: round(q?.p99 ?? 0, 3) }
 }

@@ -10,6 +10,8 @@ import { composeIndex, type ComplexityIndex } from './compose'
 import { explain } from './explain'
 import { detectPrivateData } from '../pillars/privacy'
 import { countTokens } from './tokens'
+import { errorMessage } from '../../../shared/errors'
+import { msSince } from '../lib/elapsed'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */
 export interface PolicySource {
@@ -32,7 +34,7 @@ export interface TierOverrideResult {
   pinned?: 'health' | 'offline' | 'budget'
 }
 
-/** Health (issue 5) plugs in here: cloud degraded → local, Ollama down → cloud unless privacy-pinned. */
+/** Where health moves the tier: cloud degraded → local, Ollama down → cloud unless privacy-pinned. */
 export type TierOverride = (ctx: TierOverrideContext) => TierOverrideResult | null | undefined | Promise<TierOverrideResult | null | undefined>
 
 export interface RouterDeps {
@@ -88,8 +90,8 @@ const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
 /** Runs one pillar; whatever it does (throw, hang, garbage), the engine gets a verdict in time. */
 function runPillar(pillar: Pillar, input: PillarInput, timeoutMs: number): PillarVerdict | Promise<PillarVerdict> {
   const t0 = performance.now()
-  const elapsed = () => Math.round((performance.now() - t0) * 1000) / 1000
-  const failed = (error: unknown) => abstain(pillar.id, `failed: ${error instanceof Error ? error.message : String(error)}`, elapsed())
+  const elapsed = () => msSince(t0)
+  const failed = (error: unknown) => abstain(pillar.id, `failed: ${errorMessage(error)}`, elapsed())
   let result: PillarVerdict | Promise<PillarVerdict>
   try {
     result = pillar.evaluate(input)
@@ -126,7 +128,7 @@ async function runCombiner(step: CombinerStep, input: PillarInput, trace: readon
   try {
     return await step.evaluate(input, trace)
   } catch (error) {
-    return abstain('learned', `failed: ${error instanceof Error ? error.message : String(error)}`, 0)
+    return abstain('learned', `failed: ${errorMessage(error)}`, 0)
   }
 }
 
@@ -168,6 +170,122 @@ async function judgeIfUncertain(judges: readonly Pillar[], trace: readonly Pilla
   return Promise.all(judges.map((j) => runPillar(j, input, policy.pillarTimeoutMs)))
 }
 
+/** Refuses what the engine cannot route: not text, empty, or longer than the contract allows. */
+function checkPrompt(prompt: string): void {
+  if (typeof prompt !== 'string') throw new PromptError('prompt must be text')
+  if (prompt.length === 0) throw new PromptError('prompt must not be empty')
+  if (prompt.length > MAX_PROMPT_CHARS) throw new PromptError(`prompt must be at most ${MAX_PROMPT_CHARS} characters (got ${prompt.length})`)
+}
+
+interface PillarRun {
+  trace: PillarVerdict[]
+  /** Pillars not started because the fast path decided first. */
+  skipped: PillarId[]
+}
+
+/**
+ * Runs the scoring pillars, the combiner and (in 'uncertain' mode) the judge, and returns
+ * their verdicts in that order.
+ */
+async function runPillars(pillars: readonly Pillar[], combiner: CombinerStep | null | undefined, input: PillarInput, policy: Policy): Promise<PillarRun> {
+  // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
+  const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []
+  const skipped: PillarId[] = []
+  // In 'uncertain' mode the judge (a model call) waits until the fast pillars have spoken.
+  const deferJudge = policy.judge.enabled && policy.judge.when === 'uncertain'
+  const deferred: Pillar[] = []
+  let fastPath = false
+  for (const pillar of pillars) {
+    if (fastPath) {
+      skipped.push(pillar.id)
+      continue
+    }
+    if (deferJudge && pillar.id === 'judge') {
+      deferred.push(pillar)
+      continue
+    }
+    const result = runPillar(pillar, input, policy.pillarTimeoutMs)
+    pending.push(result)
+    if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
+  }
+  const trace = await Promise.all(pending)
+  if (combiner && !fastPath) trace.push(await runCombiner(combiner, input, trace))
+  if (deferred.length > 0) trace.push(...(await judgeIfUncertain(deferred, trace, input, policy)))
+  return { trace, skipped }
+}
+
+interface TierChoice {
+  tier: Tier
+  pinned: Decision['pinned']
+  /** The short-circuit verdict that decided, if one did. */
+  gate: PillarVerdict | null
+  /** True when private data pinned the prompt local. */
+  privacy: boolean
+  index: ComplexityIndex | null
+  /** The index after any cluster offset. */
+  complexity: number
+  /** The cluster offset that moved the index, if one did. */
+  offset: AppliedClusterOffset | null
+}
+
+/**
+ * The tier before health has its say: a privacy pin beats every other gate; then the
+ * user's explicit choice; then in-prompt gates; otherwise the complexity index, moved by the
+ * prompt's cluster offset, against the policy threshold. Also withholds judge reasons that
+ * quote private data and names a judge that contradicts the other pillars.
+ */
+function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy: Policy, offsetSources: readonly ClusterOffsetSource[]): TierChoice {
+  const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
+  const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
+  const gate = privacyGate ?? (requested ? null : (gates[0] ?? null))
+  if (privacyGate) withholdQuotedSecrets(trace, policy)
+  const index = composeIndex(trace, policy)
+  let complexity = index?.index ?? 0
+  flagJudge(trace, index)
+  // A cluster's offset moves only what the index decides: never a privacy pin, a gate or the user's choice.
+  let offset: AppliedClusterOffset | null = null
+  if (index && !privacyGate && !requested && !gate) {
+    offset = clusterOffsetFor(complexity, trace, policy, offsetSources)
+    if (offset) {
+      complexity = offset.after
+      showOffset(trace, offset)
+    }
+  }
+  const chosen = { gate, privacy: privacyGate !== null, index, complexity, offset }
+  if (privacyGate) return { ...chosen, tier: 'local', pinned: 'privacy' }
+  if (requested) return { ...chosen, tier: requested, pinned: 'override' }
+  if (gate) return { ...chosen, tier: gate.tier!, pinned: gate.pin ?? 'override' }
+  return { ...chosen, tier: index && complexity > policy.threshold ? 'cloud' : 'local', pinned: null }
+}
+
+/**
+ * Lets health move the decision to the other tier (never a privacy-pinned prompt to the
+ * cloud) and says why; a failing hook leaves the tier as it was.
+ */
+async function applyHealth(
+  hook: TierOverride | undefined,
+  choice: TierChoice,
+  warn: ((message: string) => void) | undefined,
+): Promise<{ tier: Tier; pinned: Decision['pinned']; healthNote: string | null }> {
+  const { tier, pinned } = choice
+  if (!hook) return { tier, pinned, healthNote: null }
+  try {
+    const health = await hook({ tier, pinned, complexity: choice.complexity, privacy: choice.privacy })
+    if (!health || health.tier === tier) return { tier, pinned, healthNote: null }
+    if (choice.privacy && health.tier === 'cloud') {
+      return { tier, pinned, healthNote: `${TIER_NAMES.local} is unavailable (${health.reason}), but a privacy-pinned prompt never goes to the cloud.` }
+    }
+    return {
+      tier: health.tier,
+      pinned: health.pinned ?? 'health',
+      healthNote: `${TIER_NAMES[tier]} is unavailable (${health.reason}), so ${TIER_NAMES[health.tier]} answers instead.`,
+    }
+  } catch (error) {
+    warn?.(`tier override hook failed: ${errorMessage(error)}`)
+    return { tier, pinned, healthNote: null }
+  }
+}
+
 /**
  * The routing engine. For each prompt: count tokens once, run the scoring pillars (the rules
  * fast path may decide alone), combine their scores into the complexity index, pick the tier
@@ -178,101 +296,30 @@ export function createRouter(deps: RouterDeps): Router {
   const source: PolicySource = isSource(deps.policy) ? deps.policy : { get: () => deps.policy as Policy }
   const bandit = deps.bandit ?? createBandit({ dataDir: deps.dataDir ?? null, policy: () => source.get().bandit, ...(deps.warn ? { warn: deps.warn } : {}) })
 
+  /** The concrete models of a tier; a failing lister leaves the decision without a model. */
+  async function armsOf(tier: Tier): Promise<readonly Arm[]> {
+    try {
+      return deps.listArms ? await deps.listArms(tier) : []
+    } catch (error) {
+      deps.warn?.(`listing ${tier} models failed: ${errorMessage(error)}`)
+      return []
+    }
+  }
+
   async function decide(prompt: string, opts: DecideOptions = {}): Promise<Decision> {
     const t0 = performance.now()
-    if (typeof prompt !== 'string') throw new PromptError('prompt must be text')
-    if (prompt.length === 0) throw new PromptError('prompt must not be empty')
-    if (prompt.length > MAX_PROMPT_CHARS) throw new PromptError(`prompt must be at most ${MAX_PROMPT_CHARS} characters (got ${prompt.length})`)
-
+    checkPrompt(prompt)
     const policy = source.get()
     const { tokens, exact } = countTokens(prompt)
     const input: PillarInput = { prompt, tokens, policy, ...(opts.history?.length ? { history: opts.history } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }
 
-    // Pillars start in order; a synchronous safe-list verdict stops the later (costlier) ones from starting.
-    const pending: (PillarVerdict | Promise<PillarVerdict>)[] = []
-    const skipped: PillarId[] = []
-    // In 'uncertain' mode the judge (a model call) waits until the fast pillars have spoken.
-    const deferJudge = policy.judge.enabled && policy.judge.when === 'uncertain'
-    const deferred: Pillar[] = []
-    let fastPath = false
-    for (const pillar of deps.pillars) {
-      if (fastPath) {
-        skipped.push(pillar.id)
-        continue
-      }
-      if (deferJudge && pillar.id === 'judge') {
-        deferred.push(pillar)
-        continue
-      }
-      const result = runPillar(pillar, input, policy.pillarTimeoutMs)
-      pending.push(result)
-      if (!(result instanceof Promise) && result.status === 'short-circuit' && result.pin === 'safe-list') fastPath = true
-    }
-    const trace = await Promise.all(pending)
-    if (deps.combiner && !fastPath) trace.push(await runCombiner(deps.combiner, input, trace))
-    if (deferred.length > 0) trace.push(...(await judgeIfUncertain(deferred, trace, input, policy)))
-
-    // A privacy pin beats every other gate; then an API override; then in-prompt gates.
-    const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
-    const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
-    const gate = privacyGate ?? (opts.tier ? null : (gates[0] ?? null))
-    if (privacyGate) withholdQuotedSecrets(trace, policy)
-    const index = composeIndex(trace, policy)
-    let complexity = index?.index ?? 0
-    flagJudge(trace, index)
-    // A cluster's offset moves only what the index decides: never a privacy pin, a gate or the user's choice.
-    let offset: AppliedClusterOffset | null = null
-    if (index && !privacyGate && !opts.tier && !gate) {
-      offset = clusterOffsetFor(complexity, trace, policy, deps.clusterOffsets ?? [])
-      if (offset) {
-        complexity = offset.after
-        showOffset(trace, offset)
-      }
-    }
-
-    let tier: Tier
-    let pinned: Decision['pinned'] = null
-    if (privacyGate) {
-      tier = 'local'
-      pinned = 'privacy'
-    } else if (opts.tier) {
-      tier = opts.tier
-      pinned = 'override'
-    } else if (gate) {
-      tier = gate.tier!
-      pinned = gate.pin ?? 'override'
-    } else {
-      tier = index && complexity > policy.threshold ? 'cloud' : 'local'
-    }
-
-    const chosenBeforeHealth = tier
-    let healthNote: string | null = null
-    if (deps.tierOverride) {
-      try {
-        const health = await deps.tierOverride({ tier, pinned, complexity, privacy: privacyGate !== null })
-        if (health && health.tier !== tier) {
-          if (privacyGate && health.tier === 'cloud') {
-            healthNote = `${TIER_NAMES.local} is unavailable (${health.reason}), but a privacy-pinned prompt never goes to the cloud.`
-          } else {
-            healthNote = `${TIER_NAMES[tier]} is unavailable (${health.reason}), so ${TIER_NAMES[health.tier]} answers instead.`
-            tier = health.tier
-            pinned = health.pinned ?? 'health'
-          }
-        }
-      } catch (error) {
-        deps.warn?.(`tier override hook failed: ${(error as Error).message}`)
-      }
-    }
-
-    let arms: readonly Arm[] = []
-    try {
-      arms = deps.listArms ? await deps.listArms(tier) : []
-    } catch (error) {
-      deps.warn?.(`listing ${tier} models failed: ${(error as Error).message}`)
-    }
-    const choice = bandit.choose(tier, arms)
+    const { trace, skipped } = await runPillars(deps.pillars, deps.combiner, input, policy)
+    const chosen = chooseTier(trace, opts.tier, policy, deps.clusterOffsets ?? [])
+    const { tier, pinned, healthNote } = await applyHealth(deps.tierOverride, chosen, deps.warn)
+    const choice = bandit.choose(tier, await armsOf(tier))
     trace.push(choice.verdict)
 
+    const { complexity, index, gate } = chosen
     const threshold = policy.threshold
     const explanation = explain({
       tier,
@@ -284,10 +331,10 @@ export function createRouter(deps: RouterDeps): Router {
       gate,
       requested: opts.tier ?? null,
       healthNote,
-      chosenBeforeHealth,
+      chosenBeforeHealth: chosen.tier,
       trace,
       skipped,
-      clusterOffset: offset ? describeClusterOffset(offset) : null,
+      clusterOffset: chosen.offset ? describeClusterOffset(chosen.offset) : null,
     })
     return {
       id: randomUUID(),
@@ -299,7 +346,7 @@ export function createRouter(deps: RouterDeps): Router {
       explanation,
       pinned,
       trace,
-      ms: Math.round((performance.now() - t0) * 1000) / 1000,
+      ms: msSince(t0),
       tokens,
       tokensExact: exact,
     }

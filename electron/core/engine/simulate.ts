@@ -1,7 +1,8 @@
 import type { Decision, PillarId, Tier } from '../../../shared/decision'
+import { round } from '../../../shared/numbers'
 import { BUILTIN_PRICES } from '../cost/prices'
 import type { DatasetItem } from './dataset'
-import { percentile } from './metrics'
+import { latencyFigures } from './metrics'
 import type { Router } from './router'
 
 export interface PillarAgreement {
@@ -60,8 +61,6 @@ const builtinPrice: PriceOf = (model) => BUILTIN_PRICES[model] ?? null
 function costUsd(tokens: number, price: Price, outputTokens: number): number {
   return (tokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1_000_000
 }
-
-const round = (x: number, digits: number) => Math.round(x * 10 ** digits) / 10 ** digits
 
 export interface SimulateOptions {
   /** Prices of cloud models (hosts pass their cost store's); default the built-in list. */
@@ -151,7 +150,7 @@ export async function simulate(router: Router, items: readonly DatasetItem[], op
       savedShare: allCloud > 0 ? round((allCloud - routed) / allCloud, 4) : 0,
       assumedOutputTokens: out,
     },
-    latencyMs: { p50: round(percentile(latencies, 50), 3), p99: round(percentile(latencies, 99), 3) },
+    latencyMs: latencyFigures(latencies),
     decisions,
   }
 }

@@ -6,6 +6,7 @@ import { createRulesPillar } from '../pillars/rules'
 import type { SemanticPillar, SemanticPillarOptions } from '../pillars/semantic'
 import { loadCombiner } from './combiner/combiner'
 import { createCombinerStep, type CombinerStep } from './combiner/step'
+import { errorMessage } from '../../../shared/errors'
 
 export interface StandardPillarsOptions {
   /** The policy in force: its `semantic` section configures the semantic pillar from the start (warm-up included). */
@@ -48,7 +49,7 @@ export async function createStandardPillars(opts: StandardPillarsOptions): Promi
         if (status.state === 'error') opts.warn?.(`semantic router unavailable: ${status.error}`)
       }
     } catch (error) {
-      opts.warn?.(`semantic router not loaded: ${(error as Error).message}`)
+      opts.warn?.(`semantic router not loaded: ${errorMessage(error)}`)
       semantic = null
     }
   }
@@ -61,7 +62,7 @@ export async function createStandardPillars(opts: StandardPillarsOptions): Promi
       const embedder = semantic.embedder(loaded.embeddingModel)
       combiner = createCombinerStep({ combiner: loaded, embed: async (prompt) => (await embedder.embed([prompt]))[0]! })
     } catch (error) {
-      opts.warn?.(`learned combiner not loaded, routing on rules and semantic: ${(error as Error).message}`)
+      opts.warn?.(`learned combiner not loaded, routing on rules and semantic: ${errorMessage(error)}`)
     }
   }
   return {

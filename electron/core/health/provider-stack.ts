@@ -9,6 +9,7 @@ import { syncIntervalFromEnv } from '../state/state-db'
 import type { OllamaBridge } from '../ollama/bridge'
 import { EnvEndpointSource, type EndpointSource } from '../providers/endpoint-source'
 import { ProviderRegistry, timeoutsFromEnv, type Timeouts } from '../providers/registry'
+import { errorMessage } from '../../../shared/errors'
 
 export interface ProviderStackOptions {
   env: NodeJS.ProcessEnv
@@ -96,13 +97,14 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
     try {
       offlineFile.save({ offline: network.offlineSetting })
     } catch (error) {
-      log(`could not save ${NETWORK_FILE} (the switch still works for this run): ${(error as Error).message}`)
+      log(`could not save ${NETWORK_FILE} (the switch still works for this run): ${errorMessage(error)}`)
     }
   })
   const syncMs = syncIntervalFromEnv(options.env)
   const costs = new CostStore({ dataDir: options.dataDir, env: options.env, now, log, syncMs })
   // Another process (the desktop app, `serve`, a CLI run) may flip the switch: follow it within one interval.
   const followOfflineSwitch = setInterval(() => {
+    // Fire-and-forget on a timer: a file that cannot be read counts as unchanged, so refresh does not reject.
     void offlineFile.refresh().then((changed) => {
       if (changed) network.setOffline(offlineFile.value.offline)
       if (changed) scheduleReport()

@@ -1,4 +1,5 @@
 import type { ErrorClass } from '../../../shared/health'
+import { P50_P95, quantiles } from '../../../shared/numbers'
 
 export interface Outcome {
   at: number
@@ -16,19 +17,6 @@ export interface WindowStats {
   errorRate: number | null
   latencyMs: { p50: number; p95: number } | null
   ttftMs: { p50: number; p95: number } | null
-}
-
-/** Nearest-rank percentile of an ascending sample. */
-function nearestRank(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return 0
-  const rank = Math.min(sorted.length, Math.max(1, Math.ceil((p / 100) * sorted.length)))
-  return sorted[rank - 1] ?? 0
-}
-
-function percentiles(values: number[]): { p50: number; p95: number } | null {
-  if (values.length === 0) return null
-  values.sort((a, b) => a - b)
-  return { p50: nearestRank(values, 50), p95: nearestRank(values, 95) }
 }
 
 /**
@@ -69,8 +57,8 @@ export class RollingWindow {
       samples: recent.length,
       failures,
       errorRate: recent.length ? failures / recent.length : null,
-      latencyMs: percentiles(ok.map((o) => o.latencyMs).filter((v): v is number => v !== null)),
-      ttftMs: percentiles(ok.map((o) => o.ttftMs).filter((v): v is number => v !== null)),
+      latencyMs: quantiles(ok.map((o) => o.latencyMs).filter((v): v is number => v !== null), P50_P95),
+      ttftMs: quantiles(ok.map((o) => o.ttftMs).filter((v): v is number => v !== null), P50_P95),
     }
   }
 

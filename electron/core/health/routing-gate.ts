@@ -1,4 +1,4 @@
-import type { Decision, PillarVerdict, Tier } from '../../../shared/decision'
+import { isPrivacyPinned, type Decision, type PillarVerdict, type Tier } from '../../../shared/decision'
 import type { EndpointConfig } from '../../../shared/endpoints'
 import type { DataFileProblem, EndpointState, EndpointStatus, EndpointsReport } from '../../../shared/health'
 import type { CostStore } from '../cost/cost-store'
@@ -35,10 +35,6 @@ export interface RoutingGateDeps {
 }
 
 type CloudBlock = { pinned: 'offline' | 'budget'; reason: string; refuse: boolean } | null
-
-function privacyPinned(input: TierOverrideInput): boolean {
-  return input.pinned === 'privacy' || (input.trace ?? []).some((v) => v.pin === 'privacy')
-}
 
 /**
  * Where health meets routing. It gives the engine the two hooks it asks for:
@@ -182,7 +178,7 @@ export class RoutingGate {
 
     if (localArms.length > 0) return null
     const whyLocal = this.whyUnavailable('local')
-    if (privacyPinned(input)) {
+    if (isPrivacyPinned(input)) {
       return {
         error: `This prompt holds private data, so it stays on this machine and is not sent to the cloud, but no local model is available: ${whyLocal}.`,
         pinned: 'privacy',

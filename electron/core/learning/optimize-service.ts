@@ -3,6 +3,7 @@ import type { TelemetryRules } from '../../../shared/telemetry-rules'
 import type { TelemetryRow } from '../../../shared/telemetry'
 import type { ClusterOffsetSource } from '../engine/cluster-offsets'
 import { propose, type Conditions, type OptimizeInput } from './optimize'
+import { errorMessage } from '../../../shared/errors'
 
 /** The audited policy override, as Optimize Load writes it (always as actor 'optimize'). */
 export interface OverrideWriter {
@@ -97,7 +98,7 @@ export class OptimizeService {
         const result = await this.apply()
         if (!result.applied) this.deps.log?.('optimize: scheduled run found nothing to change')
       } catch (error) {
-        this.deps.log?.(`optimize: scheduled run failed (${(error as Error).message})`)
+        this.deps.log?.(`optimize: scheduled run failed (${errorMessage(error)})`)
       }
     }
     if (!this.stopped) await this.startSchedule()

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DEFAULT_TELEMETRY_RULES, TelemetryRules } from '../../../shared/telemetry-rules'
 import { issuesOf, PolicyError, type Parsed } from '../policy/parse'
+import { errorMessage } from '../../../shared/errors'
 
 export const TELEMETRY_RULES_FILE = 'telemetry-rules.json'
 
@@ -13,7 +14,7 @@ export function parseTelemetryRulesText(text: string, file = TELEMETRY_RULES_FIL
   try {
     raw = JSON.parse(text)
   } catch (error) {
-    return { ok: false, error: new PolicyError(file, [{ path: '', message: `not valid JSON (${(error as Error).message})` }]) }
+    return { ok: false, error: new PolicyError(file, [{ path: '', message: `not valid JSON (${errorMessage(error)})` }]) }
   }
   const result = TelemetryRules.safeParse(raw)
   return result.success ? { ok: true, value: result.data } : { ok: false, error: new PolicyError(file, issuesOf(result.error)) }
@@ -29,7 +30,7 @@ export async function loadTelemetryRules(file: string, log: (line: string) => vo
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log(`telemetry rules: cannot read ${file} (${(error as Error).message}); using the defaults`)
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') log(`telemetry rules: cannot read ${file} (${errorMessage(error)}); using the defaults`)
     return DEFAULT_TELEMETRY_RULES
   }
   const parsed = parseTelemetryRulesText(text, file)

@@ -2,6 +2,7 @@ import { Ollama, type AbortableAsyncIterator, type ChatResponse, type Message, t
 import type { OllamaModel, OllamaStatus } from '../../../shared/ollama'
 import { describeNetworkError, isAbortError } from '../lib/net-errors'
 import { candidateHosts, normalizeOllamaHost } from './hosts'
+import { errorMessage } from '../../../shared/errors'
 
 export interface OllamaBridgeOptions {
   env?: NodeJS.ProcessEnv
@@ -204,7 +205,7 @@ export class OllamaBridge {
     const status = (error as { status_code?: number }).status_code
     if (typeof status === 'number') {
       // Ollama's own error text ("model 'x' not found, try pulling it first") is meant for users.
-      return new OllamaError(`Ollama at ${host} answered ${status}: ${(error as Error).message}`, 'upstream', status, { cause: error })
+      return new OllamaError(`Ollama at ${host} answered ${status}: ${errorMessage(error)}`, 'upstream', status, { cause: error })
     }
     // The address stopped answering: forget it so the next call probes again.
     if (this.status?.detected && this.status.host === host) this.status = null

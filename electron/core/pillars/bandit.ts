@@ -18,6 +18,8 @@ import type { BanditPolicy } from '../../../shared/policy'
 import { FileFormatError, parseFile } from '../lib/json-errors'
 import { DEFAULT_SYNC_MS, importOnce, openStateDb } from '../state/state-db'
 import { ArmLedger } from './arm-ledger'
+import { errorMessage } from '../../../shared/errors'
+import { round } from '../../../shared/numbers'
 
 /** One concrete place a prompt can be answered. */
 export interface Arm {
@@ -195,7 +197,7 @@ function importLegacyFile(db: Database.Database, ledger: ArmLedger, dataDir: str
   return null
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000
+const round3 = (x: number) => round(x, 3)
 
 export function createBandit(opts: BanditOptions): Bandit {
   const random = opts.random ?? Math.random
@@ -206,7 +208,7 @@ export function createBandit(opts: BanditOptions): Bandit {
     try {
       db = openStateDb(opts.dataDir)
     } catch (error) {
-      warn(`bandit statistics: state.db in ${opts.dataDir} cannot be opened (${(error as Error).message}); learning in memory for this session only`)
+      warn(`bandit statistics: state.db in ${opts.dataDir} cannot be opened (${errorMessage(error)}); learning in memory for this session only`)
     }
   }
   const ledger = new ArmLedger(db)
@@ -216,7 +218,7 @@ export function createBandit(opts: BanditOptions): Bandit {
       problem = importLegacyFile(db, ledger, opts.dataDir)
       ledger.sync()
     } catch (error) {
-      problem = { file: BANDIT_FILE, message: `${BANDIT_FILE}: could not be imported into state.db (${(error as Error).message})` }
+      problem = { file: BANDIT_FILE, message: `${BANDIT_FILE}: could not be imported into state.db (${errorMessage(error)})` }
     }
     if (problem) warn(`bandit statistics: ${problem.message}`)
   }
@@ -229,7 +231,7 @@ export function createBandit(opts: BanditOptions): Bandit {
       failures = 0
     } catch (error) {
       // The first failure, then every 100th: a full disk must not flood the log. The deltas wait in memory.
-      if (failures++ % 100 === 0) warn(`could not save bandit statistics to state.db (kept in memory, retried): ${(error as Error).message}`)
+      if (failures++ % 100 === 0) warn(`could not save bandit statistics to state.db (kept in memory, retried): ${errorMessage(error)}`)
     }
   }
   const timer = db ? setInterval(sync, opts.syncMs ?? DEFAULT_SYNC_MS).unref() : undefined

@@ -13,6 +13,8 @@ import { LRUCache } from 'lru-cache'
 import { z } from 'zod'
 import type { PillarVerdict } from '../../../shared/decision'
 import { abstain, type Pillar, type PillarInput } from './pillar'
+import { errorMessage } from '../../../shared/errors'
+import { msSince } from '../lib/elapsed'
 
 export const JUDGE_SCHEMA = {
   type: 'object',
@@ -136,7 +138,7 @@ export function createJudgePillar(opts: JudgePillarOptions): JudgePillar {
 
   async function evaluate(input: PillarInput): Promise<PillarVerdict> {
     const t0 = performance.now()
-    const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+    const ms = () => msSince(t0)
     const settings = input.policy.judge
     if (!settings.enabled) return abstain('judge', 'the SLM judge is off in the policy', ms())
     const model = settings.model ?? opts.model?.() ?? null
@@ -153,7 +155,7 @@ export function createJudgePillar(opts: JudgePillarOptions): JudgePillar {
       } catch (error) {
         if (error instanceof JudgeTimeout) return abstain('judge', `the judge (${model}) did not answer within ${timeoutMs} ms`, ms(), { model })
         if (input.signal?.aborted) return abstain('judge', 'decision aborted while the judge was thinking', ms(), { model })
-        return abstain('judge', `the judge (${model}) failed: ${(error as Error).message}`, ms(), { model })
+        return abstain('judge', `the judge (${model}) failed: ${errorMessage(error)}`, ms(), { model })
       }
       const parsed = parseJudgement(reply)
       if (!parsed) return abstain('judge', `the judge (${model}) answered something other than {difficulty 1–10, reason}`, ms(), { model })

@@ -15,6 +15,8 @@ import type { PillarVerdict, Tier } from '../../../shared/decision'
 import type { PrivacyKind, RulesPolicy, SafeKind, TriggerKind } from '../../../shared/policy'
 import { describePrivacyKinds, describePrivateTurns, detectPrivateData, detectPrivateTurns, type TurnFinding } from './privacy'
 import { abstain, type Pillar, type PillarInput } from './pillar'
+import { clamp, round } from '../../../shared/numbers'
+import { msSince } from '../lib/elapsed'
 
 interface CompiledTrigger {
   id: string
@@ -292,17 +294,17 @@ export function analyseComplexity(prompt: string, tokens: number, rules: RulesPo
     total += capped
     if (capped > 0) complexKinds++
   }
-  const score = Math.round(Math.max(0, Math.min(100, total)) * 10) / 10
+  const score = round(clamp(total, 0, 100), 1)
   // Length alone says little; each independent kind of evidence makes the score surer.
   const confidence = Math.min(0.9, 0.35 + 0.2 * complexKinds + (kinds.simple !== undefined ? 0.15 : 0))
   return {
     score,
-    confidence: Math.round(confidence * 100) / 100,
+    confidence: round(confidence, 2),
     kinds,
     triggers,
     positivePoints,
     vetoPoints,
-    lengthPoints: Math.round(lengthPoints(tokens, rules) * 10) / 10,
+    lengthPoints: round(lengthPoints(tokens, rules), 1),
     numbers: f.numbers,
     questions: f.questions,
     listItems: f.listItems,
@@ -361,7 +363,7 @@ export function createRulesPillar(): Pillar {
     id: 'rules',
     evaluate(input: PillarInput): PillarVerdict {
       const t0 = performance.now()
-      const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+      const ms = () => msSince(t0)
       const rules = input.policy.rules
       if (!rules.enabled) return abstain('rules', 'rules are disabled in the policy', ms())
       const compiled = compile(rules)

@@ -12,6 +12,9 @@ import { createEmbedder, type Embedder, type EmbedderOptions, type LoadedModel }
 import { defaultModelsRoot } from '../semantic/models'
 import { buildClusterIndex, isZero, scoreVector, type ClusterIndex, type ClusterMatch } from '../semantic/scoring'
 import { SemanticSettings, thresholdsFor, type SemanticSettingsInput } from '../semantic/settings'
+import { errorMessage } from '../../../shared/errors'
+import { round } from '../../../shared/numbers'
+import { msSince } from '../lib/elapsed'
 
 export interface SemanticPillarOptions {
   /** Bundled models root (resources/models); default: found from this file or process.resourcesPath. */
@@ -84,7 +87,7 @@ function fromPolicy(policy: unknown): SemanticSettings | null {
 
 const fmt = (s: number) => s.toFixed(2)
 const signed = (s: number) => (s >= 0 ? '+' : '') + s.toFixed(2)
-const brief = (m: ClusterMatch | null) => (m ? { id: m.id, name: m.name, tier: m.tier, similarity: Math.round(m.similarity * 1000) / 1000 } : null)
+const brief = (m: ClusterMatch | null) => (m ? { id: m.id, name: m.name, tier: m.tier, similarity: round(m.similarity, 3) } : null)
 
 class Timeout extends Error {}
 
@@ -190,7 +193,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       (err: unknown) => {
         if (rt.index === p) {
           rt.state = 'error'
-          rt.error = err instanceof Error ? err.message : String(err)
+          rt.error = errorMessage(err)
           // Let the next decision retry (the embedder rate-limits model reloads).
           rt.index = null
         }
@@ -216,7 +219,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
 
   async function evaluate(input: PillarInput): Promise<PillarVerdict> {
     const t0 = performance.now()
-    const ms = () => Math.round((performance.now() - t0) * 1000) / 1000
+    const ms = () => msSince(t0)
     const s = settingsFor(input)
     const modelId = s.model
     if (!input.prompt.trim()) return abstain('semantic', 'empty prompt: nothing to compare', ms())
@@ -228,7 +231,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       if (err instanceof Timeout) {
         return abstain('semantic', `embedding model "${modelId}" is still loading (waited ${s.loadTimeoutMs} ms)`, ms(), { model: modelId })
       }
-      const msg = err instanceof Error ? err.message : String(err)
+      const msg = errorMessage(err)
       if (msg === 'aborted') return abstain('semantic', 'decision aborted before the embedding was ready', ms(), { model: modelId })
       return abstain('semantic', `semantic router unavailable: ${msg}`, ms(), {
         model: modelId,
@@ -241,7 +244,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       const [v] = await rt.embedder.embed([input.prompt])
       vector = v!
     } catch (err) {
-      return abstain('semantic', `embedding failed: ${err instanceof Error ? err.message : String(err)}`, ms(), { model: modelId })
+      return abstain('semantic', `embedding failed: ${errorMessage(err)}`, ms(), { model: modelId })
     }
     const cacheHit = rt.embedder.cacheStats().hits > hitsBefore
     if (isZero(vector)) {
@@ -280,7 +283,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
         nearest: brief(nearest),
         nearestCloud: brief(r.nearestCloud),
         nearestLocal: brief(r.nearestLocal),
-        margin: r.margin === null ? null : Math.round(r.margin * 1000) / 1000,
+        margin: r.margin === null ? null : round(r.margin, 3),
         top: r.ranked.slice(0, 3).map(brief),
         aggregation: s.aggregation,
         topK: s.topK,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { appendFile, mkdir, readFile } from 'node:fs/promises'
 import { dirname } from 'node:path'
+import { errorMessage } from '../../../shared/errors'
 import { PolicyAuditEntry } from '../../../shared/policy-contract'
 
 export const POLICY_AUDIT_FILE = 'policy-audit.jsonl'
@@ -31,7 +32,7 @@ export class PolicyAuditLog {
         await mkdir(dirname(this.file), { recursive: true })
         await appendFile(this.file, line, { encoding: 'utf8', mode: 0o600 })
       })
-      .catch((error: unknown) => this.opts.log?.(`policy audit: could not append to ${this.file} (${(error as Error).message})`))
+      .catch((error: unknown) => this.opts.log?.(`policy audit: could not append to ${this.file} (${errorMessage(error)})`))
     return entry
   }
 

@@ -2,6 +2,7 @@ import { z } from 'zod'
 import { Policy, PolicyOverrideFile, type PolicyOverride, type PolicyPatch } from '../../../shared/policy'
 import { mergePatch } from './patch'
 import { ModelThresholds, SemanticSettings } from '../semantic/settings'
+import { errorMessage } from '../../../shared/errors'
 
 export interface PolicyIssue {
   /** Dotted path of the bad field, e.g. "rules.triggers[2].pattern"; "" for the whole file. */
@@ -40,7 +41,7 @@ function parseJson(text: string, file: string): Parsed<unknown> {
   try {
     return { ok: true, value: JSON.parse(text) }
   } catch (error) {
-    return { ok: false, error: new PolicyError(file, [{ path: '', message: `not valid JSON (${(error as Error).message})` }]) }
+    return { ok: false, error: new PolicyError(file, [{ path: '', message: `not valid JSON (${errorMessage(error)})` }]) }
   }
 }
 

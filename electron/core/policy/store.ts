@@ -4,6 +4,7 @@ import { basename, dirname } from 'node:path'
 import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
 import { writeFileAtomic } from '../lib/atomic-file'
 import { applyOverride, parseOverrideText, parsePolicyText, PolicyError, type Parsed } from './parse'
+import { errorMessage } from '../../../shared/errors'
 
 export interface PolicyStoreOptions {
   /** The policy JSON file; null runs on the defaults. A missing file means the defaults too. */
@@ -43,7 +44,7 @@ async function readText(file: string): Promise<Read> {
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
     if (code === 'ENOENT') return { kind: 'missing' }
-    return { kind: 'error', error: new PolicyError(file, [{ path: '', message: `cannot read (${code ?? (error as Error).message})` }]) }
+    return { kind: 'error', error: new PolicyError(file, [{ path: '', message: `cannot read (${code ?? errorMessage(error)})` }]) }
   }
 }
 

@@ -205,6 +205,7 @@ export class ProviderRegistry {
 
   /** Re-probe Ollama every `intervalMs` in the background (the timer never keeps the process alive). */
   startAutoRefresh(intervalMs = 30_000): void {
+    // Fire-and-forget: neither rejects (each probe catches its own failure), and deciders await discovered() themselves.
     void this.discovered()
     this.timer ??= setInterval(() => void this.refreshLocal(), intervalMs).unref()
   }
@@ -233,6 +234,7 @@ export class ProviderRegistry {
     // A key may have changed without the endpoint changing: every cloud client is rebuilt.
     this.generation += 1
     this.clients.clear()
+    // Never rejects (a key lookup that fails reads as 'unknown'): listeners hear of the change once keys are known.
     void this.refreshKeys().then(() => {
       for (const listener of this.listeners) listener([...changed])
     })

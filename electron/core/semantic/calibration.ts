@@ -4,6 +4,7 @@
  * similarity minus nearest local cluster's); a one-dimensional logistic regression
  * p(cloud) = σ((margin − center) / scale) gives center and scale.
  */
+import { logistic } from '../../../shared/numbers'
 import type { ModelThresholds } from './settings'
 
 export interface MarginSample {
@@ -37,7 +38,7 @@ export function fitThresholds(samples: readonly MarginSample[], opts: FitOptions
     let hbb = 0
     for (const s of samples) {
       const x = (s.margin - mean) / sd
-      const p = 1 / (1 + Math.exp(-(w * x + b)))
+      const p = logistic(w * x + b)
       const y = s.label === 'cloud' ? 1 : 0
       gw += (y - p) * x
       gb += y - p

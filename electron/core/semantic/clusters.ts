@@ -12,6 +12,7 @@ import { z } from 'zod'
 import { ClusterDef, ClusterId } from '../../../shared/clusters'
 import { writeJsonAtomic } from '../lib/atomic-file'
 import { bundledResource } from '../lib/bundled-resource'
+import { errorMessage } from '../../../shared/errors'
 
 // The schemas of one cluster are part of the contract (clusters.save): defined once, in shared/.
 export { ClusterDef, ClusterId } from '../../../shared/clusters'
@@ -56,7 +57,7 @@ export async function loadClusterFile(file: string): Promise<ClusterFile> {
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (err) {
-    throw new Error(`cluster file ${file} cannot be read: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    throw new Error(`cluster file ${file} cannot be read: ${errorMessage(err)}`, { cause: err })
   }
   const parsed = ClusterFile.safeParse(raw)
   if (!parsed.success) throw new Error(`cluster file ${file} is invalid: ${problems(parsed.error)}`)
@@ -84,7 +85,7 @@ export async function loadUserClusterFile(file: string): Promise<UserClusterFile
   try {
     raw = JSON.parse(text)
   } catch (err) {
-    throw new Error(`user cluster file ${file} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`, { cause: err })
+    throw new Error(`user cluster file ${file} is not valid JSON: ${errorMessage(err)}`, { cause: err })
   }
   const parsed = UserClusterFile.safeParse(raw)
   if (!parsed.success) throw new Error(`user cluster file ${file} is invalid: ${problems(parsed.error)}`)
@@ -151,7 +152,7 @@ export class ClusterStore {
       try {
         user = await loadUserClusterFile(this.opts.userFile)
       } catch (err) {
-        damaged = `${err instanceof Error ? err.message : String(err)}. Using the built-in clusters until the file is fixed.`
+        damaged = `${errorMessage(err)}. Using the built-in clusters until the file is fixed.`
       }
     }
     if (damaged !== this.damaged) this.opts.log?.(damaged ?? `${this.opts.userFile} is readable again; your clusters are in use`)

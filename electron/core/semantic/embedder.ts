@@ -9,6 +9,7 @@ import { LRUCache } from 'lru-cache'
 import { fetchModel } from './fetch'
 import { ONNX_FILE_BY_DTYPE, SemanticModelError, describeModel, locateModel, verifyModelChecksums, type ModelDescriptor, type ModelRoots } from './models'
 import { loadWordLookup } from './word-lookup'
+import { errorMessage } from '../../../shared/errors'
 
 export interface EmbedderOptions extends ModelRoots {
   modelId: string
@@ -121,10 +122,6 @@ async function loadWithTransformers(desc: ModelDescriptor, threads: number): Pro
   return run
 }
 
-function describeError(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
-
 const TRANSIENT_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY', 'ENOMEM', 'EINTR'])
 /** How soon a load that failed for a passing reason is tried again. */
 const TRANSIENT_RETRY_MS = 1_000
@@ -137,8 +134,8 @@ const TRANSIENT_RETRY_MS = 1_000
 export function transientLoadReason(err: unknown): string | null {
   for (let e: unknown = err, depth = 0; e && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: unknown }).code
-    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return describeError(e)
-    if (/\b(?:EMFILE|ENFILE|EAGAIN|EBUSY|ENOMEM)\b|too many open files/i.test(describeError(e))) return describeError(e)
+    if (typeof code === 'string' && TRANSIENT_CODES.has(code)) return errorMessage(e)
+    if (/\b(?:EMFILE|ENFILE|EAGAIN|EBUSY|ENOMEM)\b|too many open files/i.test(errorMessage(e))) return errorMessage(e)
   }
   return null
 }
@@ -190,7 +187,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
     } catch (err) {
       throw new SemanticModelError(
         'corrupt',
-        `embedding model "${desc.id}" could not be loaded (${desc.dir}): ${describeError(err)}`,
+        `embedding model "${desc.id}" could not be loaded (${desc.dir}): ${errorMessage(err)}`,
         { cause: err },
       )
     }
@@ -202,7 +199,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
       if (probe.dims.length !== 2 || dimensions <= 0) throw new Error(`unexpected output shape [${probe.dims.join(', ')}]`)
     } catch (err) {
       await pipe.dispose().catch(() => undefined)
-      throw new SemanticModelError('corrupt', `embedding model "${desc.id}" does not produce sentence embeddings: ${describeError(err)}`, {
+      throw new SemanticModelError('corrupt', `embedding model "${desc.id}" does not produce sentence embeddings: ${errorMessage(err)}`, {
         cause: err,
       })
     }
@@ -228,7 +225,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
         }
         throw err instanceof SemanticModelError
           ? err
-          : new SemanticModelError('load-failed', `embedding model "${opts.modelId}" failed to load: ${describeError(err)}`, {
+          : new SemanticModelError('load-failed', `embedding model "${opts.modelId}" failed to load: ${errorMessage(err)}`, {
               cause: err,
             })
       },
@@ -246,7 +243,7 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
       try {
         t = await pipe(chunk, { pooling: info.pooling, normalize: true })
       } catch (err) {
-        throw new SemanticModelError('load-failed', `embedding failed with model "${info.id}": ${describeError(err)}`, { cause: err })
+        throw new SemanticModelError('load-failed', `embedding failed with model "${info.id}": ${errorMessage(err)}`, { cause: err })
       }
       const d = info.dimensions
       for (let k = 0; k < chunk.length; k++) {

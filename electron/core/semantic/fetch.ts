@@ -13,6 +13,7 @@ import { Readable, Transform } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import type { ReadableStream as WebReadableStream } from 'node:stream/web'
 import { ONNX_FILE_BY_DTYPE, SemanticModelError, assertModelId, type ModelDtype } from './models'
+import { errorMessage } from '../../../shared/errors'
 
 export interface FetchModelOptions {
   /** Hub base URL, e.g. https://huggingface.co (no trailing path). */
@@ -69,7 +70,7 @@ async function download(
   try {
     res = await doFetch(url, { signal: opts.signal ?? null, redirect: 'follow' })
   } catch (err) {
-    throw new SemanticModelError('download-failed', `cannot reach ${url}: ${err instanceof Error ? err.message : String(err)}`, {
+    throw new SemanticModelError('download-failed', `cannot reach ${url}: ${errorMessage(err)}`, {
       cause: err,
     })
   }
@@ -97,7 +98,7 @@ async function download(
   try {
     await pipeline(Readable.fromWeb(res.body as unknown as WebReadableStream<Uint8Array>), meter, createWriteStream(target))
   } catch (err) {
-    throw new SemanticModelError('download-failed', `download of ${url} broke off: ${err instanceof Error ? err.message : String(err)}`, {
+    throw new SemanticModelError('download-failed', `download of ${url} broke off: ${errorMessage(err)}`, {
       cause: err,
     })
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import type { Embedder } from './embedder'
-import { buildClusterIndex, clusterSimilarities, clusterSimilarity, probabilityToIndex, scoreVector, type ClusterIndex, type IndexedCluster } from './scoring'
+import { buildClusterIndex, clusterSimilarities, clusterSimilarity, scoreVector, type ClusterIndex, type IndexedCluster } from './scoring'
 import { BUNDLED_MODEL_THRESHOLDS, DEFAULT_SEMANTIC_SETTINGS, SemanticSettings, thresholdsFor, withThresholds } from './settings'
 
 const unit = (...xs: number[]) => {
@@ -31,13 +31,6 @@ describe('cluster similarity aggregation', () => {
 })
 
 describe('mapping to the complexity index', () => {
-  it('puts an even margin exactly on the policy threshold', () => {
-    expect(probabilityToIndex(0.5, 65)).toBe(65)
-    expect(probabilityToIndex(0, 65)).toBe(0)
-    expect(probabilityToIndex(1, 65)).toBe(100)
-    expect(probabilityToIndex(0.75, 40)).toBe(70)
-  })
-
   it('scores toward the nearer tier, with confidence from the margin', () => {
     const idx = index([cluster('code', 'cloud', [unit(1, 0, 0)]), cluster('chat', 'local', [unit(0, 1, 0)])])
     const opts = { aggregation: 'max' as const, topK: 1, thresholds: t, policyThreshold: 65 }

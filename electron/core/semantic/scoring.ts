@@ -3,7 +3,9 @@
  * mean of the top-k utterances, or centroid), the margin between the nearest cloud and
  * the nearest local cluster, and its mapping onto the 0–100 complexity index.
  */
+import { probabilityToIndex } from '../../../shared/complexity'
 import type { Tier } from '../../../shared/decision'
+import { logistic, round } from '../../../shared/numbers'
 import type { Cluster, ClusterOrigin } from './clusters'
 import type { Embedder } from './embedder'
 import type { Aggregation, ModelThresholds } from './settings'
@@ -209,15 +211,8 @@ export interface SemanticScore {
   nearestLocal: ClusterMatch | null
 }
 
-/**
- * Maps a probability of "needs the cloud" onto 0–100 so that p = 0.5 lands exactly on
- * the policy threshold T: [0, 0.5] → [0, T], [0.5, 1] → [T, 100].
- */
-export function probabilityToIndex(p: number, policyThreshold: number): number {
-  const t = Math.min(100, Math.max(0, policyThreshold))
-  const s = p <= 0.5 ? 2 * p * t : t + (2 * p - 1) * (100 - t)
-  return Math.round(Math.min(100, Math.max(0, s)) * 10) / 10
-}
+/** The semantic score: the probability placed on the index, to one decimal. */
+const indexOf = (p: number, policyThreshold: number) => round(probabilityToIndex(p, policyThreshold), 1)
 
 export function scoreVector(v: Float32Array, index: ClusterIndex, opts: ScoreOptions): SemanticScore {
   const { thresholds } = opts
@@ -231,18 +226,18 @@ export function scoreVector(v: Float32Array, index: ClusterIndex, opts: ScoreOpt
   const nearestCloud = ranked.find((m) => m.matched && m.tier === 'cloud') ?? null
   const nearestLocal = ranked.find((m) => m.matched && m.tier === 'local') ?? null
   if (!nearestCloud && !nearestLocal) {
-    return { score: probabilityToIndex(0.5, opts.policyThreshold), confidence: 0, margin: null, ranked, nearestCloud, nearestLocal }
+    return { score: indexOf(0.5, opts.policyThreshold), confidence: 0, margin: null, ranked, nearestCloud, nearestLocal }
   }
   // A tier with no matching cluster sits at the model's floor of meaningful similarity.
   const floor = thresholds.minSimilarity
   const margin = (nearestCloud?.similarity ?? floor) - (nearestLocal?.similarity ?? floor)
   const z = (margin - thresholds.center) / thresholds.scale
-  const p = 1 / (1 + Math.exp(-z))
+  const p = logistic(z)
   const bothTiers = nearestCloud !== null && nearestLocal !== null
   const confidence = Math.tanh(Math.abs(margin - thresholds.center) / thresholds.confidenceMargin) * (bothTiers ? 1 : 0.5)
   return {
-    score: probabilityToIndex(p, opts.policyThreshold),
-    confidence: Math.round(confidence * 1000) / 1000,
+    score: indexOf(p, opts.policyThreshold),
+    confidence: round(confidence, 3),
     margin,
     ranked,
     nearestCloud,

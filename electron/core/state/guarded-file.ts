@@ -5,6 +5,7 @@ import type { z } from 'zod'
 import type { DataFileProblem } from '../../../shared/health'
 import { writeJsonAtomic } from '../lib/atomic-file'
 import { FileFormatError, parseFile } from '../lib/json-errors'
+import { errorMessage } from '../../../shared/errors'
 
 /** A damaged data file, as the log, `doctor` and the dashboard show it. */
 export type FileProblem = DataFileProblem
@@ -147,7 +148,7 @@ export class GuardedJsonFile<S extends z.ZodType> {
       if (this.problemText !== null) this.options.log?.(`${this.options.name}: the file is readable again; its settings are in force`)
       this.problemText = null
     } catch (error) {
-      const what = error instanceof FileFormatError ? error.message : `${this.options.name}: ${(error as Error).message}`
+      const what = error instanceof FileFormatError ? error.message : `${this.options.name}: ${errorMessage(error)}`
       this.fallBack(what, initial)
     }
   }

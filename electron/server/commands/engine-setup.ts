@@ -17,6 +17,7 @@ import { createProviderStack } from '../../core/health/provider-stack'
 import { createSettingsEndpointSource } from '../../core/settings/endpoint-store'
 import { EndpointsService } from '../../core/settings/endpoints-service'
 import { UsageError, type CliContext } from './command'
+import { errorMessage } from '../../../shared/errors'
 
 /** Flags every engine command accepts. */
 export const ENGINE_FLAGS = {
@@ -49,7 +50,7 @@ async function loadPolicy(flags: EngineFlags, dataDir: string): Promise<{ policy
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new Error(`cannot read policy ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error })
+    throw new Error(`cannot read policy ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error })
   }
   const parsed = parsePolicyText(text, file)
   if (!parsed.ok) throw parsed.error

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util'
 import { UsageError } from './command'
+import { errorMessage } from '../../../shared/errors'
 
 type FlagSpec = Record<string, 'string' | 'boolean'>
 
@@ -17,6 +18,6 @@ export function parseFlags(args: string[], spec: FlagSpec): { flags: Record<stri
     })
     return { flags: values as Record<string, string | boolean | undefined>, positionals }
   } catch (error) {
-    throw new UsageError((error as Error).message)
+    throw new UsageError(errorMessage(error))
   }
 }

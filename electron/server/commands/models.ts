@@ -7,6 +7,7 @@ import { SemanticModelError, defaultModelsRoot, describeModel, listInstalledMode
 import { UsageError, type CliCommand, type CliContext } from './command'
 import { writeJson } from './engine-setup'
 import { parseFlags } from './flags'
+import { errorMessage } from '../../../shared/errors'
 
 const USAGE = [
   'models <list|fetch> …',
@@ -60,7 +61,7 @@ async function modelsReport(dataDir: string, modelsRoot: string): Promise<Models
       dtype = d.dtype
       dimensions = d.dimensions
     } catch (error) {
-      problem = (error as Error).message
+      problem = errorMessage(error)
     }
     models.push({ id: m.id, source: m.source, dir: m.dir, selected: m.id === settings.model, dtype, dimensions, problem, calibration: calibrationOf(settings, m.id) })
   }

@@ -14,6 +14,7 @@ import { checkJudgeStress, type JudgeFactory } from './judge-stress'
 import { checkLatency, DEFAULT_LATENCY_LIMITS, type LatencyLimits } from './latency'
 import { checkPrivacy, recordingFetch, type StackCapture } from './privacy-audit'
 import { scratchDataDir, type DeepStackFactory } from './stack'
+import { errorMessage } from '../../../../shared/errors'
 
 export type { LabelledPrompt } from './alignment'
 export type { DeepStack, DeepStackFactory, DeepStackOptions } from './stack'
@@ -42,7 +43,7 @@ async function guarded(run: () => Promise<Verdict> | Verdict): Promise<Verdict> 
   try {
     return await run()
   } catch (error) {
-    return fail(`the check could not run: ${(error as Error).message}`)
+    return fail(`the check could not run: ${errorMessage(error)}`)
   }
 }
 
@@ -72,7 +73,7 @@ export async function runDeepChecks(options: DoctorOptions & { dataDir: string }
     verdicts.set('latency-baseline', await guarded(() => checkLatency(stack, { ...DEFAULT_LATENCY_LIMITS, ...deep.latencyLimits })))
     verdicts.set('privacy-audit', await guarded(() => checkPrivacy(stack, capture, scratch.dir)))
   } catch (error) {
-    const why = fail(`the routing stack did not start: ${(error as Error).message}`)
+    const why = fail(`the routing stack did not start: ${errorMessage(error)}`)
     for (const id of ['latency-baseline', 'privacy-audit'] as const) if (!verdicts.has(id)) verdicts.set(id, why)
   } finally {
     await scratch.remove()

@@ -4,13 +4,16 @@
  * prompt in microseconds. Its verdict goes into the trace like any pillar's, with the
  * features that pushed it most.
  */
+import { probabilityToIndex } from '../../../../shared/complexity'
+import { logistic, round } from '../../../../shared/numbers'
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
 import type { PillarVerdict } from '../../../../shared/decision'
 import { abstain } from '../../pillars/pillar'
-import { probabilityToIndex } from '../compose'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
 import { bundledResource } from '../../lib/bundled-resource'
+import { errorMessage } from '../../../../shared/errors'
+import { msSince } from '../../lib/elapsed'
 import { CHOICE_FEATURES, choiceFeatures, type ChoiceEmbeddings, type ChoiceQuestion } from './choice-question'
 import { rankingScore } from './within-group'
 
@@ -104,26 +107,27 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
         pushes.set(group, (pushes.get(group) ?? 0) + push)
       }
       const top = topPushes(pushes)
+      const p = logistic(z)
       return {
-        ...probabilityVerdict(1 / (1 + Math.exp(-z)), artefact.evenOddsIndex, top, t0),
-        detail: { probability: round3(1 / (1 + Math.exp(-z))), logOdds: Math.round(z * 100) / 100, top: top.map(([feature, push]) => ({ feature, push: Math.round(push * 100) / 100 })) },
+        ...probabilityVerdict(p, artefact.evenOddsIndex, top, t0),
+        detail: { probability: round(p, 3), logOdds: round(z, 2), top: top.map(([feature, push]) => ({ feature, push: round(push, 2) })) },
       }
     },
   }
 }
 
-const round3 = (x: number) => Math.round(x * 1000) / 1000
+const round3 = (x: number) => round(x, 3)
 
 /** Score, confidence and reason of a probability that the local model falls short. */
 export function probabilityVerdict(p: number, evenOddsIndex: number, top: [string, number][], t0: number): Omit<PillarVerdict, 'detail'> {
   return {
     pillar: 'learned',
     status: 'scored',
-    score: Math.round(probabilityToIndex(p, evenOddsIndex) * 10) / 10,
+    score: round(probabilityToIndex(p, evenOddsIndex), 1),
     // Sure when far from even odds.
-    confidence: Math.round(Math.abs(2 * p - 1) * 100) / 100,
+    confidence: round(Math.abs(2 * p - 1), 2),
     reason: `chance the local model falls short ${Math.round(p * 100)}%; strongest features: ${top.map(([name, v]) => `${name} ${signed(v)}`).join(', ')}`,
-    ms: Math.round((performance.now() - t0) * 1000) / 1000,
+    ms: msSince(t0),
   }
 }
 
@@ -137,13 +141,13 @@ function choiceVerdict(head: ChoiceHeadArtefact, evenOddsIndex: number, x: reado
   const pushes = new Map<string, number>()
   head.features.forEach((name, j) => pushes.set(name, head.weights[j]! * ((x[j]! - head.mean[j]!) / head.scale[j]!)))
   const ranking = rankingScore(head, x)
-  const p = 1 / (1 + Math.exp(-(head.calibration.bias + head.calibration.slope * ranking)))
+  const p = logistic(head.calibration.bias + head.calibration.slope * ranking)
   const top = topPushes(pushes)
   const verdict = probabilityVerdict(p, evenOddsIndex, top, t0)
   return {
     ...verdict,
     reason: `multiple-choice question ranked within its kind: ${verdict.reason}`,
-    detail: { head: 'multiple-choice', placesIndex: true, probability: round3(p), ranking: round3(ranking), top: top.map(([feature, push]) => ({ feature, push: Math.round(push * 1000) / 1000 })) },
+    detail: { head: 'multiple-choice', placesIndex: true, probability: round3(p), ranking: round3(ranking), top: top.map(([feature, push]) => ({ feature, push: round3(push) })) },
   }
 }
 
@@ -158,7 +162,7 @@ export async function loadCombiner(file = defaultCombinerFile()): Promise<Combin
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (error) {
-    throw new Error(`learned combiner ${file} unreadable: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error })
+    throw new Error(`learned combiner ${file} unreadable: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error })
   }
   const parsed = CombinerArtefact.safeParse(raw)
   if (!parsed.success) throw new Error(`learned combiner ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)

@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto'
 import { atThreshold, auroc } from '../metrics'
 import { outcomeMetrics } from '../../../../shared/outcome-metrics'
 import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
+import { logistic, round } from '../../../../shared/numbers'
 import { fitWithinGroups, rankingScore, type RankingModel } from './within-group'
 
 export interface Example extends TrainingRow {
@@ -138,7 +139,7 @@ export interface CrossValidated {
   routing: { auroc: number | null; cloudRecall: number | null; localShare: number } | null
 }
 
-const r4 = (x: number) => Math.round(x * 10_000) / 10_000
+const r4 = (x: number) => round(x, 4)
 
 function measure(rows: readonly LabelledRow[], p: Float64Array, l2: number): CrossValidated {
   const apgr: Record<string, number> = {}
@@ -256,6 +257,6 @@ export function trainChoiceHead(rows: readonly ChoiceRow[], opts: { l2: readonly
     model,
     chosen: { l2: best.l2, apgr: best.apgr },
     candidates: runs.map(({ l2, apgr }) => ({ l2, apgr })),
-    heldOut: best.ranking.map((s) => 1 / (1 + Math.exp(-(bias + slope * s)))),
+    heldOut: best.ranking.map((s) => logistic(bias + slope * s)),
   }
 }

@@ -1,6 +1,7 @@
 import type { ProbeClusterResult, ProbeProgress, ProbeResults } from '../../../../shared/probe'
 import type { OllamaBridge } from '../../ollama/bridge'
 import { checkAnswer, type ProbeItem } from './probe-set'
+import { errorMessage } from '../../../../shared/errors'
 
 /** One non-streamed answer from the local model; must stop when `signal` aborts. */
 export type ProbeChat = (req: { model: string; prompt: string; maxTokens: number; signal: AbortSignal }) => Promise<string>
@@ -120,7 +121,7 @@ export async function runProbe(options: ProbeRunOptions): Promise<ProbeRun> {
         entry.skipped++
         continue
       }
-      note = error instanceof ItemTimeout ? `no answer within ${limit} ms` : `failed: ${(error as Error).message}`
+      note = error instanceof ItemTimeout ? `no answer within ${limit} ms` : `failed: ${errorMessage(error)}`
     }
     entry.run++
     if (passed) entry.passed++

@@ -6,6 +6,7 @@ import { ProbeOffsetSource, probeOffsets } from './probe-offsets'
 import { probeResultsFile, type ProbeResultsFile } from './probe-results-file'
 import { probeChatViaBridge, runProbe, type ProbeModel, type ProbeRun, type ProbeRunOptions } from './probe-runner'
 import { loadProbeSet, type ProbeItem } from './probe-set'
+import { errorMessage } from '../../../../shared/errors'
 
 export interface ProbeServiceOptions {
   bridge: Pick<OllamaBridge, 'detect' | 'complete'>
@@ -79,7 +80,7 @@ export class ProbeService {
     try {
       await this.begin(requested)
     } catch (error) {
-      this.lastError = (error as Error).message
+      this.lastError = errorMessage(error)
       this.announce()
     }
     return this.status()
@@ -162,7 +163,7 @@ export class ProbeService {
         return run
       })
       .catch((error: unknown) => {
-        this.lastError = `the self-check failed: ${(error as Error).message}`
+        this.lastError = `the self-check failed: ${errorMessage(error)}`
         return null
       })
       .finally(() => {
