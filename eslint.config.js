@@ -10,7 +10,10 @@ const forbid = (...groups) => ({
 })
 const NODE_BUILTINS = ['fs', 'fs/promises', 'path', 'os', 'child_process', 'http', 'https', 'crypto', 'net', 'stream', 'url', 'util', 'worker_threads']
 const ELECTRON = { group: ['electron', 'electron/*'], message: 'Only electron/main and electron/preload may import Electron.' }
-const HOSTS = { group: ['**/main/**', '**/server/**', '**/preload/**', '**/electron/main', '**/electron/server', '**/electron/preload'], message: 'electron/core must not depend on a host.' }
+const HOSTS = {
+  group: ['**/main/**', '**/server/**', '**/preload/**', '**/electron/main', '**/electron/server', '**/electron/preload'],
+  message: 'electron/core must not depend on a host.',
+}
 const ENGINE_OR_NODE = { group: ['**/electron/**', 'node:*'], message: 'The renderer imports only shared/ and itself: no Node, no engine code.' }
 const NOT_SHARED = { group: ['**/electron/**', '**/renderer/**', 'node:*', 'electron'], message: 'shared/ is pure TypeScript that runs anywhere.' }
 const TEST_DOUBLES = { group: ['**/e2e/**', '**/e2e'], message: 'Test doubles live with the tests, never in the product.' }
@@ -42,7 +45,12 @@ function coreLayerRules() {
   return CORE_LAYERS.flatMap((layer, i) =>
     layer.map((folder) => {
       const below = CORE_LAYERS.slice(0, i).flat()
-      const notBelow = [...CORE_LAYERS.slice(i).flat().filter((f) => f !== folder), ...COMPOSITION_ROOT]
+      const notBelow = [
+        ...CORE_LAYERS.slice(i)
+          .flat()
+          .filter((f) => f !== folder),
+        ...COMPOSITION_ROOT,
+      ]
       const order = {
         regex: `^(\\.\\./)+(${notBelow.join('|')})(/|$)`,
         message: `electron/core/${folder} imports only the layers below it (${below.join(', ') || 'none: it is the lowest'}); see docs/ARCHITECTURE.md.`,

@@ -72,13 +72,17 @@ async function main() {
     const tokenCounts = new Map(prompts.map((p) => [p, countTokens(p).tokens]))
     const add = (stage: string, r: { p50: number; p99: number }, target?: { p50?: number; p99?: number }) => {
       const ok = target ? (target.p50 === undefined || r.p50 <= target.p50) && (target.p99 === undefined || r.p99 <= target.p99) : undefined
-      const text = target ? [target.p50 !== undefined ? `p50 ≤ ${target.p50}` : '', target.p99 !== undefined ? `p99 ≤ ${target.p99}` : ''].filter(Boolean).join(', ') : undefined
+      const text = target
+        ? [target.p50 !== undefined ? `p50 ≤ ${target.p50}` : '', target.p99 !== undefined ? `p99 ≤ ${target.p99}` : ''].filter(Boolean).join(', ')
+        : undefined
       rows.push({ size, stage, ...r, ...(text ? { target: text } : {}), ...(ok !== undefined ? { ok } : {}) })
     }
     add('baseline: empty call', await measure(iterations, prompts, () => undefined))
     add('baseline: JSON.stringify', await measure(iterations, prompts, (p) => JSON.stringify({ prompt: p })))
     add('token count', await measure(iterations, prompts, (p) => countTokens(p)))
-    add('rules', await measure(iterations, prompts, (p) => standard.rules.evaluate({ prompt: p, tokens: tokenCounts.get(p)!, policy: DEFAULT_POLICY })), { p50: 0.05 })
+    add('rules', await measure(iterations, prompts, (p) => standard.rules.evaluate({ prompt: p, tokens: tokenCounts.get(p)!, policy: DEFAULT_POLICY })), {
+      p50: 0.05,
+    })
     if (standard.semantic) add('semantic', await measure(iterations, fresh(), pillarRun(standard.semantic)))
     add('decision (end to end)', await measure(iterations, fresh(), (p) => router.decide(p)), size === 1000 ? { p50: 1, p99: 5 } : undefined)
   }

@@ -112,5 +112,13 @@ export async function runCell(target: GatewayTarget, cell: LoadCell, firstPrompt
   await Promise.all(Array.from({ length: cell.concurrency }, worker))
   const seconds = (performance.now() - started) / 1000
   agent.destroy()
-  return { requests: latencies.length, errors, errorSample, seconds, perSecond: latencies.length / seconds, latency: latencyQuantiles(latencies), ttfb: latencyQuantiles(ttfbs) }
+  return {
+    requests: latencies.length,
+    errors,
+    errorSample,
+    seconds,
+    perSecond: latencies.length / seconds,
+    latency: latencyQuantiles(latencies),
+    ttfb: latencyQuantiles(ttfbs),
+  }
 }

@@ -93,7 +93,16 @@ function rssMiB(pid: number | undefined): number | null {
 
 async function main() {
   const upstream = await startChild(
-    ['--import', 'tsx', 'bench/gateway-upstream.ts', '--key', UPSTREAM_KEY, '--model', UPSTREAM_MODEL, ...(values['upstream-port'] ? ['--port', values['upstream-port']] : [])],
+    [
+      '--import',
+      'tsx',
+      'bench/gateway-upstream.ts',
+      '--key',
+      UPSTREAM_KEY,
+      '--model',
+      UPSTREAM_MODEL,
+      ...(values['upstream-port'] ? ['--port', values['upstream-port']] : []),
+    ],
     process.env,
     /upstream (\S+)\n/,
   )
@@ -180,12 +189,14 @@ async function main() {
     const added = (k: 'latency' | 'ttfb', q: 'p50' | 'p99') => row.r[k][q] - row.base[k][q]
     const ratio = row.r.perSecond / row.base.perSecond
     const cellName = `${row.gateway} c=${row.concurrency} ${row.stream ? 'stream' : 'json'}`
-    if (!row.stream && row.concurrency === 1) checks.push(`${cellName}: added p50 ${plus(added('latency', 'p50'))} ms (target ≤ 0.5) ${added('latency', 'p50') <= 0.5 ? 'ok' : 'MISSED'}`)
+    if (!row.stream && row.concurrency === 1)
+      checks.push(`${cellName}: added p50 ${plus(added('latency', 'p50'))} ms (target ≤ 0.5) ${added('latency', 'p50') <= 0.5 ? 'ok' : 'MISSED'}`)
     if (row.concurrency === 32) {
       const ok = ratio >= 0.15 && added('latency', 'p99') <= 25
       checks.push(`${cellName}: throughput ${f(ratio, 3)} of direct (≥ 0.15), added p99 ${plus(added('latency', 'p99'))} ms (≤ 25) ${ok ? 'ok' : 'MISSED'}`)
     }
-    if (row.stream && row.concurrency === 1) checks.push(`${cellName}: added TTFB p50 ${plus(added('ttfb', 'p50'))} ms (target ≤ 2) ${added('ttfb', 'p50') <= 2 ? 'ok' : 'MISSED'}`)
+    if (row.stream && row.concurrency === 1)
+      checks.push(`${cellName}: added TTFB p50 ${plus(added('ttfb', 'p50'))} ms (target ≤ 2) ${added('ttfb', 'p50') <= 2 ? 'ok' : 'MISSED'}`)
   }
 
   if (values.json) {
@@ -205,7 +216,9 @@ async function main() {
         `${(stream ? f(r.ttfb.p50) : '').padStart(8)}${(stream && !d ? plus(r.ttfb.p50 - base.ttfb.p50) : '').padStart(9)}${(stream && !d ? plus(r.ttfb.p99 - base.ttfb.p99) : '').padStart(9)}${String(r.errors).padStart(5)}${(cpuPerRequest === null ? '' : `${f(cpuPerRequest)} ms`).padStart(9)}`,
     )
   }
-  lines.push(`gateway RSS: idle ${rssIdle === null ? 'n/a (pass --pid)' : `${f(rssIdle, 0)} MiB`}, under load (peak) ${rssLoad === null ? 'n/a' : `${f(rssLoad, 0)} MiB`}`)
+  lines.push(
+    `gateway RSS: idle ${rssIdle === null ? 'n/a (pass --pid)' : `${f(rssIdle, 0)} MiB`}, under load (peak) ${rssLoad === null ? 'n/a' : `${f(rssLoad, 0)} MiB`}`,
+  )
   lines.push(...checks)
   const samples = rows.filter((r) => r.r.errorSample).map((r) => `  ${r.gateway}: ${r.r.errorSample}`)
   if (samples.length) lines.push('error samples:', ...samples)

@@ -22,7 +22,9 @@ if (values.json) {
     `latency ms p50 ${r.latencyMs.p50} p95 ${r.latencyMs.p95} p99 ${r.latencyMs.p99}   ttft ms p50 ${r.ttftMs.p50} p95 ${r.ttftMs.p95} p99 ${r.ttftMs.p99}`,
     `memory MB: rss ${r.memory.rssStart} → peak ${r.memory.rssPeak} → end ${r.memory.rssEnd}; heap ${r.memory.heapStart} → peak ${r.memory.heapPeak} → end ${r.memory.heapEnd}`,
     'per phase:',
-    ...r.phases.map((p) => `  ${p.phase.padEnd(12)} started ${p.started}  done ${p.done}  errors ${p.errors}  with hops ${p.withHops}  served ${JSON.stringify(p.servedBy)}`),
+    ...r.phases.map(
+      (p) => `  ${p.phase.padEnd(12)} started ${p.started}  done ${p.done}  errors ${p.errors}  with hops ${p.withHops}  served ${JSON.stringify(p.servedBy)}`,
+    ),
     `endpoint A states: ${r.aStates.map((s) => `${s.atMs}ms ${s.state}`).join(' → ')}`,
     ...(r.errorSamples.length ? ['error samples:', ...r.errorSamples.map((e) => `  ${e}`)] : []),
   ]

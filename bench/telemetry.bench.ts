@@ -63,7 +63,17 @@ function arraySummary(rows: NewRow[], since: number) {
     const s = Float64Array.from(xs).sort()
     return { p50: s[Math.ceil(0.5 * s.length) - 1], p95: s[Math.ceil(0.95 * s.length) - 1] }
   }
-  return { n, ok, errors, aborted, local: local / n, cost, latency: { local: pct(lat.local), cloud: pct(lat.cloud) }, ttft: { local: pct(ttft.local), cloud: pct(ttft.cloud) }, endpoints: endpoints.size }
+  return {
+    n,
+    ok,
+    errors,
+    aborted,
+    local: local / n,
+    cost,
+    latency: { local: pct(lat.local), cloud: pct(lat.cloud) },
+    ttft: { local: pct(ttft.local), cloud: pct(ttft.cloud) },
+    endpoints: endpoints.size,
+  }
 }
 
 function main() {
@@ -136,7 +146,13 @@ function main() {
     const header = ['measure', 'sqlite (WAL, NORMAL)', 'array (memory)', 'jsonl append', 'target', '']
     const table = [header, ...results.map((r) => [r.what, r.sqlite, r.array, r.jsonl ?? '—', r.target ?? '', r.ok === undefined ? '' : r.ok ? 'ok' : 'MISSED'])]
     const widths = header.map((_, i) => Math.max(...table.map((row) => row[i]!.length)))
-    for (const row of table) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd())
+    for (const row of table)
+      console.log(
+        row
+          .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
     if (results.some((r) => r.ok === false)) process.exitCode = 1
   } finally {
     rmSync(dir, { recursive: true, force: true })

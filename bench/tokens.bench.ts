@@ -14,7 +14,9 @@ function time(label: string, text: string, runs = 5): void {
     ms.push(performance.now() - t0)
   }
   ms.sort((a, b) => a - b)
-  console.log(`${label.padEnd(44)} ${String(tokens).padStart(8)} tokens  median ${ms[Math.floor(runs / 2)]!.toFixed(1).padStart(7)} ms  worst ${ms[runs - 1]!.toFixed(1).padStart(7)} ms`)
+  console.log(
+    `${label.padEnd(44)} ${String(tokens).padStart(8)} tokens  median ${ms[Math.floor(runs / 2)]!.toFixed(1).padStart(7)} ms  worst ${ms[runs - 1]!.toFixed(1).padStart(7)} ms`,
+  )
 }
 
 console.log(`token counting, worst cases (Node ${process.version})`)

@@ -125,7 +125,9 @@ test.describe('pathway, failover and health where the user looks', () => {
 
     await test.step('footer: says what happened', async () => {
       await expect(page.getByTestId('answer-outcome')).toHaveAttribute('data-failover', 'true')
-      await expect(page.getByTestId('answer-outcome')).toHaveText(/^Failover: cloud cloud \(gpt-4o-mini\) failed: unavailable → Answered by local ollama \(llama3\.2:3b\)\.$/)
+      await expect(page.getByTestId('answer-outcome')).toHaveText(
+        /^Failover: cloud cloud \(gpt-4o-mini\) failed: unavailable → Answered by local ollama \(llama3\.2:3b\)\.$/,
+      )
     })
     await page.screenshot({ path: 'e2e/artifacts/pathway-failover.png' })
 

@@ -58,7 +58,11 @@ test.describe('production build served by the headless host', () => {
     expect(again.status).toBe(304)
 
     const url = new URL(scripts[0]!, `${host.origin}/`).toString()
-    const [plain, gz, br] = await Promise.all([rawGet(url, { 'Accept-Encoding': 'identity' }), rawGet(url, { 'Accept-Encoding': 'gzip' }), rawGet(url, { 'Accept-Encoding': 'br, gzip' })])
+    const [plain, gz, br] = await Promise.all([
+      rawGet(url, { 'Accept-Encoding': 'identity' }),
+      rawGet(url, { 'Accept-Encoding': 'gzip' }),
+      rawGet(url, { 'Accept-Encoding': 'br, gzip' }),
+    ])
     expect(plain.headers['cache-control']).toBe('public, max-age=31536000, immutable')
     expect(gz.headers['content-encoding']).toBe('gzip')
     expect(br.headers['content-encoding']).toBe('br')

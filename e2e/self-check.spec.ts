@@ -51,7 +51,9 @@ test.describe('self-check panel on the headless host', () => {
         })
         return ((await res.json()) as { explanation: string }).explanation
       }
-      expect(await decide('What is the area of a circle with radius 3?')).toContain("+20 for cluster 'Maths problems': the local model (llama3.2:3b) passed 0 of 8 maths probes")
+      expect(await decide('What is the area of a circle with radius 3?')).toContain(
+        "+20 for cluster 'Maths problems': the local model (llama3.2:3b) passed 0 of 8 maths probes",
+      )
       expect(await decide('Hello there, how are you doing today?')).not.toContain('probes')
     })
 

@@ -20,7 +20,9 @@ export interface ServeProcess {
 }
 
 function exited(child: ChildProcess): Promise<number | null> {
-  return child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise((resolve) => child.once('exit', (code) => resolve(code)))
+  return child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise((resolve) => child.once('exit', (code) => resolve(code)))
 }
 
 /** Start `routellm serve --port 0` with ROUTELLM_HOME=home and wait for its dashboard line. */
@@ -50,7 +52,11 @@ export async function startServe(home: string, env: Record<string, string> = {})
   const parsed = new URL(url)
   const token = new URLSearchParams(parsed.hash.slice(1)).get('token') ?? ''
   const post = (path: string, body: unknown) =>
-    fetch(`${parsed.origin}${path}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+    fetch(`${parsed.origin}${path}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(body),
+    })
   return {
     origin: parsed.origin,
     token,

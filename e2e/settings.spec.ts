@@ -34,7 +34,10 @@ async function expectNoCanaryInDom(page: Page): Promise<void> {
 
 function runCli(args: string[], env: Record<string, string>, stdin: string): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', ...args], {
+      env: { ...process.env, ...env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let out = ''
     child.stdout.on('data', (c: Buffer) => (out += c.toString()))
     child.stderr.on('data', (c: Buffer) => (out += c.toString()))
@@ -138,14 +141,24 @@ test.describe('settings: endpoints and keys in the OS keychain', () => {
 
     const bad = `{"version": 1, "endpoints": [{"id": "openai", "apiKey": ${C.malformed}}]}`
     await page.getByTestId('settings-import-input').setInputFiles({ name: 'routellm-keys.json', mimeType: 'application/json', buffer: Buffer.from(bad) })
-    await expect(page.getByTestId('settings-transfer-error')).toContainText(/routellm-keys\.json: is not valid JSON \(line 1, column \d+\)\. Nothing was imported/)
+    await expect(page.getByTestId('settings-transfer-error')).toContainText(
+      /routellm-keys\.json: is not valid JSON \(line 1, column \d+\)\. Nothing was imported/,
+    )
     const badField = JSON.stringify({ version: 1, endpoints: [{ id: 'openai', baseURL: 'not a url', apiKey: C.malformed }] })
     await page.getByTestId('settings-import-input').setInputFiles({ name: 'routellm-keys.json', mimeType: 'application/json', buffer: Buffer.from(badField) })
     await expect(page.getByTestId('settings-transfer-error')).toContainText('endpoints[0].baseURL')
     await expect(page.getByTestId('endpoint-row-openai')).toHaveCount(0)
 
-    const file = { version: 1, endpoints: [{ id: 'openai', models: ['gpt-4o-mini'], apiKey: C.imported }, { id: 'openrouter', models: ['openai/gpt-4o-mini'] }] }
-    await page.getByTestId('settings-import-input').setInputFiles({ name: 'routellm-keys.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) })
+    const file = {
+      version: 1,
+      endpoints: [
+        { id: 'openai', models: ['gpt-4o-mini'], apiKey: C.imported },
+        { id: 'openrouter', models: ['openai/gpt-4o-mini'] },
+      ],
+    }
+    await page
+      .getByTestId('settings-import-input')
+      .setInputFiles({ name: 'routellm-keys.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(file)) })
     await expect(page.getByTestId('settings-transfer')).toContainText('Imported 2 endpoints from routellm-keys.json; 1 key moved into the OS keychain')
     await expect(page.getByTestId('settings-transfer-warning')).toContainText('routellm-keys.json still holds 1 API key in plain text')
     await expect(page.getByTestId('endpoint-key-status-openai')).toHaveText('SET (KEYCHAIN)')
@@ -217,7 +230,12 @@ test.describe('settings: endpoints and keys in the OS keychain', () => {
 
   test('no canary anywhere: API answers and events, the host log, the data folder', async () => {
     const answers: string[] = []
-    for (const [channel, input] of [['endpoints.list', {}], ['keys.export', {}], ['keys.check', { endpointId: 'openai' }], ['app.info', {}]] as const) {
+    for (const [channel, input] of [
+      ['endpoints.list', {}],
+      ['keys.export', {}],
+      ['keys.check', { endpointId: 'openai' }],
+      ['app.info', {}],
+    ] as const) {
       const res = await fetch(`${host.origin}/api/rpc/${channel}`, {
         method: 'POST',
         headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },

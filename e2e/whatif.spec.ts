@@ -12,7 +12,10 @@ import { startHeadlessHost, type RunningHost } from './headless-host'
  */
 const KINDS = [
   (i: number) => ({ prompt: `hello there, friend number ${i}!`, label: 'local' }),
-  (i: number) => ({ prompt: `Prove that the square root of ${i * 2 + 3} is irrational when it is not a perfect square, and generalise the argument.`, label: 'cloud' }),
+  (i: number) => ({
+    prompt: `Prove that the square root of ${i * 2 + 3} is irrational when it is not a perfect square, and generalise the argument.`,
+    label: 'cloud',
+  }),
   (i: number) => ({ prompt: `Explain how a hash map handles collisions in case ${i}, and when open addressing beats chaining.`, label: 'cloud' }),
   (i: number) => ({ prompt: `Give me a synonym for tired, variant ${i}.`, label: 'local' }),
 ]
@@ -72,9 +75,15 @@ test.describe('what-if on the headless host', () => {
   test('with strong/weak outcomes in the file: APGR and the quality of the split, priced by the policy', async ({ page }) => {
     test.setTimeout(120_000)
     const rpc = (channel: string, body: unknown) =>
-      fetch(`${host.origin}/api/rpc/${channel}`, { method: 'POST', headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(body) })
+      fetch(`${host.origin}/api/rpc/${channel}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${host.token}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      })
     // The what-if prices come from the policy's simulation section, not from constants in the page.
-    const saved = await rpc('policy.saveOverride', { patch: { simulation: { cloudPrice: { inputPerMTok: 100, outputPerMTok: 200 }, assumedOutputTokens: 1000 } } })
+    const saved = await rpc('policy.saveOverride', {
+      patch: { simulation: { cloudPrice: { inputPerMTok: 100, outputPerMTok: 200 }, assumedOutputTokens: 1000 } },
+    })
     expect(((await saved.json()) as { ok: boolean }).ok).toBe(true)
     // Only the hard prompts need the strong model; the small talk both models get right.
     const outcomes = Array.from({ length: 40 }, (_, i) =>
@@ -106,7 +115,11 @@ test.describe('what-if on the headless host', () => {
     test.setTimeout(120_000)
     await page.setViewportSize({ width: 390, height: 844 })
     await page.goto(host.url)
-    await page.getByTestId('whatif-input').fill(BATCH.slice(0, 20).map((r) => JSON.stringify(r)).join('\n'))
+    await page.getByTestId('whatif-input').fill(
+      BATCH.slice(0, 20)
+        .map((r) => JSON.stringify(r))
+        .join('\n'),
+    )
     await page.getByTestId('whatif-route').click()
     await expect(page.getByTestId('whatif-row')).toHaveCount(20, { timeout: 90_000 })
     await page.getByTestId('whatif-threshold').fill('5')
@@ -138,7 +151,12 @@ function simulateCli(args: string[]): Promise<{ code: number | null; out: string
 test('routellm simulate --threshold N re-splits the same file; a bad value is a usage error', async () => {
   test.setTimeout(120_000)
   const file = join(mkdtempSync(join(tmpdir(), 'routellm-batch-')), 'batch.jsonl')
-  writeFileSync(file, BATCH.slice(0, 40).map((r) => JSON.stringify(r)).join('\n'))
+  writeFileSync(
+    file,
+    BATCH.slice(0, 40)
+      .map((r) => JSON.stringify(r))
+      .join('\n'),
+  )
   const split = async (threshold: string) => {
     const { code, out, err } = await simulateCli(['--data', file, '--json', '--threshold', threshold])
     expect(code, err).toBe(0)

@@ -5,10 +5,7 @@ import { Hop } from './health'
 /** A prompt is at most 1 MB of text: bigger payloads are rejected by schema, not crashed on. */
 export const MAX_PROMPT_CHARS = 1_000_000
 
-export const Prompt = z
-  .string()
-  .min(1, 'prompt must not be empty')
-  .max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`)
+export const Prompt = z.string().min(1, 'prompt must not be empty').max(MAX_PROMPT_CHARS, `prompt must be at most ${MAX_PROMPT_CHARS} characters`)
 
 /** Most earlier turns a conversation may send with a prompt (every path: chat.start, /v1). */
 export const MAX_HISTORY_TURNS = 500

@@ -28,12 +28,19 @@ describe('import boundaries', () => {
   it('forbids the renderer from importing Node or engine code, but allows shared/', async () => {
     expect(await restrictedImports('renderer/src/probe.ts', "import { readFileSync } from 'node:fs'\nexport const a = readFileSync\n")).toBeGreaterThan(0)
     expect(await restrictedImports('renderer/src/probe.ts', "import { join } from 'path'\nexport const a = join\n")).toBe(1)
-    expect(await restrictedImports('renderer/src/probe.ts', "import { createHandlers } from '../../electron/core/handlers'\nexport const a = createHandlers\n")).toBeGreaterThan(0)
+    expect(
+      await restrictedImports('renderer/src/probe.ts', "import { createHandlers } from '../../electron/core/handlers'\nexport const a = createHandlers\n"),
+    ).toBeGreaterThan(0)
     expect(await restrictedImports('renderer/src/probe.ts', "import { contract } from '../../shared/contract'\nexport const a = contract\n")).toBe(0)
   })
 
   it('keeps test doubles out of product code and Node out of shared/', async () => {
-    expect(await restrictedImports('electron/core/probe.ts', "import { startOllamaDouble } from '../../e2e/doubles/ollama-double'\nexport const a = startOllamaDouble\n")).toBe(1)
+    expect(
+      await restrictedImports(
+        'electron/core/probe.ts',
+        "import { startOllamaDouble } from '../../e2e/doubles/ollama-double'\nexport const a = startOllamaDouble\n",
+      ),
+    ).toBe(1)
     expect(await restrictedImports('shared/probe.ts', "import { readFileSync } from 'node:fs'\nexport const a = readFileSync\n")).toBe(1)
   })
 
@@ -41,9 +48,15 @@ describe('import boundaries', () => {
     const harness = "import { createHarness } from '../../../test/support/chat-harness'\nexport const a = createHarness\n"
     expect(await restrictedImports('electron/core/chat/probe.ts', harness)).toBe(1)
     expect(await restrictedImports('electron/core/chat/probe.test.ts', harness)).toBe(0)
-    expect(await restrictedImports('electron/server/commands/probe.ts', "import { captureIo } from '../../../test/support/cli-io'\nexport const a = captureIo\n")).toBe(1)
-    expect(await restrictedImports('electron/main/probe.ts', "import { FakeClock } from '../../test/support/chat-harness'\nexport const a = FakeClock\n")).toBe(1)
-    expect(await restrictedImports('renderer/src/probe.ts', "import { FakeClock } from '../../test/support/chat-harness'\nexport const a = FakeClock\n")).toBeGreaterThan(0)
+    expect(
+      await restrictedImports('electron/server/commands/probe.ts', "import { captureIo } from '../../../test/support/cli-io'\nexport const a = captureIo\n"),
+    ).toBe(1)
+    expect(await restrictedImports('electron/main/probe.ts', "import { FakeClock } from '../../test/support/chat-harness'\nexport const a = FakeClock\n")).toBe(
+      1,
+    )
+    expect(
+      await restrictedImports('renderer/src/probe.ts', "import { FakeClock } from '../../test/support/chat-harness'\nexport const a = FakeClock\n"),
+    ).toBeGreaterThan(0)
     expect(await restrictedImports('shared/probe.ts', "import { FakeClock } from '../test/support/chat-harness'\nexport const a = FakeClock\n")).toBe(1)
   })
 })
@@ -97,6 +110,8 @@ describe('core layers', () => {
   })
 
   it('lets tests of a folder use higher layers (a health suite may drive the real router)', async () => {
-    expect(await restrictedImports('electron/core/health/probe.test.ts', "import { createRouter } from '../engine/router'\nexport const a = createRouter\n")).toBe(0)
+    expect(
+      await restrictedImports('electron/core/health/probe.test.ts', "import { createRouter } from '../engine/router'\nexport const a = createRouter\n"),
+    ).toBe(0)
   })
 })

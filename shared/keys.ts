@@ -64,16 +64,7 @@ export const EndpointsOverview = z.object({
 })
 export type EndpointsOverview = z.infer<typeof EndpointsOverview>
 
-export const ConnectionTestKind = z.enum([
-  'ok',
-  'no-key',
-  'bad-key',
-  'unreachable',
-  'not-openai-compatible',
-  'rate-limited',
-  'server-error',
-  'error',
-])
+export const ConnectionTestKind = z.enum(['ok', 'no-key', 'bad-key', 'unreachable', 'not-openai-compatible', 'rate-limited', 'server-error', 'error'])
 export type ConnectionTestKind = z.infer<typeof ConnectionTestKind>
 
 /** The result of one cheap authenticated call (list models). The message is ours, never the upstream body. */

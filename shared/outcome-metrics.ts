@@ -105,10 +105,21 @@ export function outcomeMetrics(items: readonly OutcomeScored[], bins = 10): Outc
   const acc = points.map((p) => p.accuracy)
   const strongAccuracy = mean(items.map((i) => i.strong)) * 100
   const weakAccuracy = mean(items.map((i) => i.weak)) * 100
-  const cpt = (share: number) => interp(share * (strongAccuracy - weakAccuracy) + weakAccuracy, acc, points.map((p) => p.strongPercent))
+  const cpt = (share: number) =>
+    interp(
+      share * (strongAccuracy - weakAccuracy) + weakAccuracy,
+      acc,
+      points.map((p) => p.strongPercent),
+    )
   const auc = trapezoid(acc, x)
-  const weakAuc = trapezoid(x.map(() => weakAccuracy), x)
-  const strongAuc = trapezoid(x.map(() => strongAccuracy), x)
+  const weakAuc = trapezoid(
+    x.map(() => weakAccuracy),
+    x,
+  )
+  const strongAuc = trapezoid(
+    x.map(() => strongAccuracy),
+    x,
+  )
   return {
     n,
     strongAccuracy,

@@ -86,4 +86,3 @@ export type SemanticSettings = z.infer<typeof SemanticSettings>
 export type SemanticSettingsInput = z.input<typeof SemanticSettings>
 
 export const DEFAULT_SEMANTIC_SETTINGS: SemanticSettings = SemanticSettings.parse({})
-

@@ -37,7 +37,11 @@ export const TelemetryRules = z.strictObject({
       /** …at most this many rows, newest first. */
       evidenceRows: z.number().int().min(100).max(200_000).default(20_000),
       /** Local time to first token now (this window) against before (the rest of the evidence). */
-      recentHours: z.number().positive().max(24 * 30).default(24),
+      recentHours: z
+        .number()
+        .positive()
+        .max(24 * 30)
+        .default(24),
     })
     .prefault({}),
   /** What makes a local answer count as failed, per signal. A thumbs up never does. */
@@ -75,7 +79,11 @@ export const TelemetryRules = z.strictObject({
       schedule: z
         .strictObject({
           enabled: z.boolean().default(false),
-          everyHours: z.number().min(1).max(24 * 30).default(24),
+          everyHours: z
+            .number()
+            .min(1)
+            .max(24 * 30)
+            .default(24),
         })
         .prefault({}),
     })

@@ -109,7 +109,13 @@ export const MAX_RECENT = 200
 /** Channels of telemetry and feedback, spread into the one contract (shared/contract.ts). */
 export const telemetryContract = {
   'telemetry.summary': {
-    input: z.object({ windowHours: z.number().positive().max(24 * 3660).optional() }),
+    input: z.object({
+      windowHours: z
+        .number()
+        .positive()
+        .max(24 * 3660)
+        .optional(),
+    }),
     output: TelemetrySummary,
   },
   'telemetry.recent': {

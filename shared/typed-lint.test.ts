@@ -29,7 +29,11 @@ describe('type-aware lint', () => {
     const [result] = await new ESLint({ cwd: process.cwd() }).lintText(PROBE, { filePath: 'shared/errors.ts' })
     const fired = result!.messages.map((m) => `${m.ruleId}:${m.line}`)
     expect(fired).toEqual(
-      expect.arrayContaining(['@typescript-eslint/no-floating-promises:5', '@typescript-eslint/switch-exhaustiveness-check:7', '@typescript-eslint/no-misused-promises:13']),
+      expect.arrayContaining([
+        '@typescript-eslint/no-floating-promises:5',
+        '@typescript-eslint/switch-exhaustiveness-check:7',
+        '@typescript-eslint/no-misused-promises:13',
+      ]),
     )
   })
 })

@@ -94,7 +94,10 @@ describe('Ollama double through the ollama client', () => {
   it('streams by default on the wire, as Ollama does', async () => {
     const res = await fetch(`${double.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', prompt: 'hi' }) })
     expect(res.headers.get('content-type')).toBe('application/x-ndjson')
-    const lines = (await res.text()).trim().split('\n').map((l) => JSON.parse(l) as { response: string; done: boolean })
+    const lines = (await res.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { response: string; done: boolean })
     expect(lines.at(-1)?.done).toBe(true)
     expect(lines.map((l) => l.response).join('')).toBe('You said: hi')
   })
@@ -137,7 +140,7 @@ describe('Ollama double through the ollama client', () => {
     expect((await ollama.embed({ model: 'llama3.2:1b', input: 'write a python function' })).embeddings[0]).toEqual(a)
   })
 
-  it('surfaces an unknown model as ResponseError 404 with Ollama\'s message', async () => {
+  it("surfaces an unknown model as ResponseError 404 with Ollama's message", async () => {
     const err = await rejection(ollama.chat({ model: 'nope', messages: hello }))
     expect(err.name).toBe('ResponseError')
     expect(err.status_code).toBe(404)

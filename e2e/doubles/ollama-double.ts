@@ -156,9 +156,7 @@ function ndjson(value: unknown): string {
 }
 
 function defaultServerErrorMessage(status: number): string {
-  return status === 503
-    ? 'server busy, please try again.  maximum pending requests exceeded'
-    : 'llama runner process has terminated: exit status 2'
+  return status === 503 ? 'server busy, please try again.  maximum pending requests exceeded' : 'llama runner process has terminated: exit status 2'
 }
 
 function sendStatusFault(res: http.ServerResponse, fault: StatusFault): void {
@@ -196,7 +194,11 @@ export class OllamaDouble {
 
   static async start(options: OllamaDoubleOptions = {}): Promise<OllamaDouble> {
     const double = new OllamaDouble(options)
-    double.server = await serve((req, res, closed) => double.handle(req, res, closed), (error) => ({ error }), options.port)
+    double.server = await serve(
+      (req, res, closed) => double.handle(req, res, closed),
+      (error) => ({ error }),
+      options.port,
+    )
     return double
   }
 

@@ -275,8 +275,7 @@ export class OpenAIDouble {
 
     const includeUsage = isRecord(body.stream_options) && body.stream_options.include_usage === true
     // With include_usage every chunk carries usage: null until the final usage-only chunk.
-    const chunk = (choices: unknown[]) => () =>
-      sse({ ...base, object: 'chat.completion.chunk', choices, ...(includeUsage ? { usage: null } : {}) })
+    const chunk = (choices: unknown[]) => () => sse({ ...base, object: 'chat.completion.chunk', choices, ...(includeUsage ? { usage: null } : {}) })
     const choice = (delta: unknown, finish: string | null = null) => [{ index: 0, delta, logprobs: null, finish_reason: finish }]
     const frames = [
       chunk(choice({ role: 'assistant', content: '', refusal: null })),

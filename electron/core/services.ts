@@ -99,13 +99,36 @@ export async function createServices(options: ServicesOptions): Promise<Services
     const status = providers.network.status()
     return status.cause === 'setting' || status.cause === 'env' ? status.reason : null
   }
-  const endpoints = new EndpointsService({ dataDir, env, host: options.host, bus, log, connection: { offlineReason }, watchSettings: true, ...(options.keyStore ? { keyStore: options.keyStore } : {}) })
+  const endpoints = new EndpointsService({
+    dataDir,
+    env,
+    host: options.host,
+    bus,
+    log,
+    connection: { offlineReason },
+    watchSettings: true,
+    ...(options.keyStore ? { keyStore: options.keyStore } : {}),
+  })
   const endpointSource = createSettingsEndpointSource(endpoints)
-  const bridge = new OllamaBridge({ env, configuredHosts: () => endpointSource.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
+  const bridge = new OllamaBridge({
+    env,
+    configuredHosts: () =>
+      endpointSource
+        .list()
+        .filter((e) => e.id === 'ollama')
+        .map((e) => e.baseURL),
+  })
   // Saved settings first, then the environment quick-config (OLLAMA_HOST, ROUTELLM_CLOUD_*).
   const envSource = new EnvEndpointSource(env)
   for (const problem of envSource.problems) log(`endpoint config: ${problem}`)
-  const providers = createProviderStack({ env, dataDir, bridge, source: combineSources(endpointSource, envSource), log, ...(options.cloudFetch ? { cloudFetch: options.cloudFetch } : {}) })
+  const providers = createProviderStack({
+    env,
+    dataDir,
+    bridge,
+    source: combineSources(endpointSource, envSource),
+    log,
+    ...(options.cloudFetch ? { cloudFetch: options.cloudFetch } : {}),
+  })
   // The user's cluster file is always configured (a missing file is an empty one), so clusters are editable from the start.
   const userClustersFile = userClustersFileOf(dataDir)
   const router = await createEngine({
@@ -133,7 +156,12 @@ export async function createServices(options: ServicesOptions): Promise<Services
   let rules = await loadTelemetryRules(rulesFile, log)
   const currentRules = async () => (rules = await loadTelemetryRules(rulesFile, log))
   // Never throws: a corrupt file is set aside, an unopenable one falls back to memory. The environment wins over the rules file.
-  const telemetry = new TelemetryStore({ dataDir, retention: { ...rules.retention, ...retentionFromEnv(env, log) }, retryWindowMs: () => rules.retryWindowSeconds * 1000, log })
+  const telemetry = new TelemetryStore({
+    dataDir,
+    retention: { ...rules.retention, ...retentionFromEnv(env, log) },
+    retryWindowMs: () => rules.retryWindowSeconds * 1000,
+    log,
+  })
   const chat = new ChatService({
     router,
     bus,

@@ -23,22 +23,25 @@ app.on('second-instance', () => {
   window?.focus()
 })
 
-app.whenReady().then(async () => {
-  hardenSession(session.defaultSession, { cspHeader: !devServerUrl })
-  services = await createServices({ host: 'electron', env: process.env, log: (line) => console.error(line) })
-  bindContract(ipcMain, createHandlers(services), isAppUrl)
-  window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.cjs')))
-  const contents = window.webContents
-  forwardEvents(services.bus, (channel, payload) => {
-    if (!contents.isDestroyed()) contents.send(channel, payload)
+app
+  .whenReady()
+  .then(async () => {
+    hardenSession(session.defaultSession, { cspHeader: !devServerUrl })
+    services = await createServices({ host: 'electron', env: process.env, log: (line) => console.error(line) })
+    bindContract(ipcMain, createHandlers(services), isAppUrl)
+    window = new BrowserWindow(secureWindowOptions(join(__dirname, '../preload/index.cjs')))
+    const contents = window.webContents
+    forwardEvents(services.bus, (channel, payload) => {
+      if (!contents.isDestroyed()) contents.send(channel, payload)
+    })
+    window.once('ready-to-show', () => window?.show())
+    await window.loadURL(rendererUrl)
   })
-  window.once('ready-to-show', () => window?.show())
-  await window.loadURL(rendererUrl)
-}).catch((error: unknown) => {
-  // Without its services or its window the app can do nothing: say why and quit.
-  console.error(`RouteLLM could not start: ${errorMessage(error)}`)
-  app.exit(1)
-})
+  .catch((error: unknown) => {
+    // Without its services or its window the app can do nothing: say why and quit.
+    console.error(`RouteLLM could not start: ${errorMessage(error)}`)
+    app.exit(1)
+  })
 
 app.on('window-all-closed', () => app.quit())
 

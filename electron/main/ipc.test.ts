@@ -88,7 +88,12 @@ describe('Electron window hardening', () => {
     }
     hardenWebContents(contents as never, appUrlMatcher(APP))
     const attempt = (name: string, url?: string) => {
-      const event = { prevented: false, preventDefault() { this.prevented = true } }
+      const event = {
+        prevented: false,
+        preventDefault() {
+          this.prevented = true
+        },
+      }
       listeners.get(name)!(event, url)
       return event.prevented
     }

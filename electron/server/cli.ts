@@ -11,7 +11,18 @@ import { policyCommand } from './commands/policy'
 import { statsCommand } from './commands/stats'
 import { errorMessage } from '../../shared/errors'
 
-const commands: CliCommand[] = [serveCommand, chatCommand, keysCommand, ...engineCommands, modelsCommand, doctorCommand, probeCommand, statsCommand, policyCommand, optimizeCommand]
+const commands: CliCommand[] = [
+  serveCommand,
+  chatCommand,
+  keysCommand,
+  ...engineCommands,
+  modelsCommand,
+  doctorCommand,
+  probeCommand,
+  statsCommand,
+  policyCommand,
+  optimizeCommand,
+]
 
 function usage(): string {
   const width = Math.max(...commands.map((c) => c.name.length))

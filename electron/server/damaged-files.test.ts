@@ -20,7 +20,13 @@ const fleet = serveFleet()
 beforeAll(async () => {
   ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer.' })
   cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-big'], reply: () => 'Cloud answer.' })
-  env = { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big', ROUTELLM_STATE_SYNC_MS: '200' }
+  env = {
+    OLLAMA_HOST: ollama.url,
+    ROUTELLM_CLOUD_BASE_URL: cloud.url,
+    ROUTELLM_CLOUD_API_KEY: KEY,
+    ROUTELLM_CLOUD_MODEL: 'gpt-big',
+    ROUTELLM_STATE_SYNC_MS: '200',
+  }
 })
 afterEach(() => fleet.stopAll())
 afterAll(async () => {
@@ -33,48 +39,57 @@ const chopLastByte = (file: string) => writeFileSync(file, readFileSync(file, 'u
 const problemsOf = async (host: ServeProcess) => (await host.rpc<{ problems?: DataFileProblem[] }>('health.status')).problems ?? []
 
 describe('damaged data files fail closed', () => {
-  it('with last good copies: the cap, the offline switch and the policy hold, clusters fall back, and every problem is named', { timeout: 180_000 }, async () => {
-    const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
-    writeFileSync(join(home, 'policy.json'), JSON.stringify({ version: 1, threshold: 58 }))
-    const setup = await serve(home)
-    await setup.rpc('cost.setBudget', { dailyUsd: 0, action: 'refuse' })
-    await setup.rpc('network.setOffline', { offline: true })
-    await setup.stop()
+  it(
+    'with last good copies: the cap, the offline switch and the policy hold, clusters fall back, and every problem is named',
+    { timeout: 180_000 },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
+      writeFileSync(join(home, 'policy.json'), JSON.stringify({ version: 1, threshold: 58 }))
+      const setup = await serve(home)
+      await setup.rpc('cost.setBudget', { dailyUsd: 0, action: 'refuse' })
+      await setup.rpc('network.setOffline', { offline: true })
+      await setup.stop()
 
-    chopLastByte(join(home, 'cost.json'))
-    chopLastByte(join(home, 'network.json'))
-    chopLastByte(join(home, 'policy.json'))
-    writeFileSync(join(home, 'clusters.json'), '{"version": 1, "clusters": [{"id": "x"}]}')
-    writeFileSync(join(home, 'bandit.json'), '{"version": 1, "arms": [')
+      chopLastByte(join(home, 'cost.json'))
+      chopLastByte(join(home, 'network.json'))
+      chopLastByte(join(home, 'policy.json'))
+      writeFileSync(join(home, 'clusters.json'), '{"version": 1, "clusters": [{"id": "x"}]}')
+      writeFileSync(join(home, 'bandit.json'), '{"version": 1, "arms": [')
 
-    const host = await serve(home)
-    const report = await host.rpc<{ network: { offline: boolean } }>('health.status')
-    expect(report.network.offline).toBe(true)
-    const problems = await problemsOf(host)
-    expect(Object.fromEntries(problems.map((p) => [p.file, p.message]))).toMatchObject({
-      'cost.json': expect.stringMatching(/^cost\.json: is not valid JSON .*Using the last good copy \(cost\.json\.bak\)/),
-      'network.json': expect.stringMatching(/^network\.json: is not valid JSON .*Using the last good copy \(network\.json\.bak\)/),
-      'bandit.json': expect.stringMatching(/^bandit\.json: is not valid JSON \(it ends too early\)/),
-    })
-    // The semantic pillar keeps working on the built-in clusters.
-    await expect
-      .poll(async () => (await host.rpc<{ trace: { pillar: string; status: string }[] }>('route.decide', { prompt: PROMPT })).trace.find((v) => v.pillar === 'semantic')?.status, { timeout: 60_000 })
-      .toBe('scored')
-    expect((await problemsOf(host)).find((p) => p.file === 'clusters.json')?.message).toMatch(/Using the built-in clusters/)
-    // The policy is the last good one, and the log says so truthfully.
-    expect(await host.rpc('policy.status')).toMatchObject({ policyThreshold: 58, lastError: { message: expect.stringContaining('policy.json') } })
-    expect(host.output()).toContain('using the last good copy (policy.json.bak)')
-    // With offline off, the cap from cost.json.bak still refuses the cloud.
-    await host.rpc('network.setOffline', { offline: false })
-    const before = cloud.requests.length
-    expect((await host.complete('routellm/cloud', PROMPT)).status).not.toBe(200)
-    expect(cloud.requests.length).toBe(before)
+      const host = await serve(home)
+      const report = await host.rpc<{ network: { offline: boolean } }>('health.status')
+      expect(report.network.offline).toBe(true)
+      const problems = await problemsOf(host)
+      expect(Object.fromEntries(problems.map((p) => [p.file, p.message]))).toMatchObject({
+        'cost.json': expect.stringMatching(/^cost\.json: is not valid JSON .*Using the last good copy \(cost\.json\.bak\)/),
+        'network.json': expect.stringMatching(/^network\.json: is not valid JSON .*Using the last good copy \(network\.json\.bak\)/),
+        'bandit.json': expect.stringMatching(/^bandit\.json: is not valid JSON \(it ends too early\)/),
+      })
+      // The semantic pillar keeps working on the built-in clusters.
+      await expect
+        .poll(
+          async () =>
+            (await host.rpc<{ trace: { pillar: string; status: string }[] }>('route.decide', { prompt: PROMPT })).trace.find((v) => v.pillar === 'semantic')
+              ?.status,
+          { timeout: 60_000 },
+        )
+        .toBe('scored')
+      expect((await problemsOf(host)).find((p) => p.file === 'clusters.json')?.message).toMatch(/Using the built-in clusters/)
+      // The policy is the last good one, and the log says so truthfully.
+      expect(await host.rpc('policy.status')).toMatchObject({ policyThreshold: 58, lastError: { message: expect.stringContaining('policy.json') } })
+      expect(host.output()).toContain('using the last good copy (policy.json.bak)')
+      // With offline off, the cap from cost.json.bak still refuses the cloud.
+      await host.rpc('network.setOffline', { offline: false })
+      const before = cloud.requests.length
+      expect((await host.complete('routellm/cloud', PROMPT)).status).not.toBe(200)
+      expect(cloud.requests.length).toBe(before)
 
-    const doctor = await runCli(home, ['doctor', '--json'], env)
-    const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'data-files')!
-    expect(check.status).toBe('warn')
-    for (const file of ['cost.json', 'bandit.json', 'clusters.json']) expect(check.message).toContain(file)
-  })
+      const doctor = await runCli(home, ['doctor', '--json'], env)
+      const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'data-files')!
+      expect(check.status).toBe('warn')
+      for (const file of ['cost.json', 'bandit.json', 'clusters.json']) expect(check.message).toContain(file)
+    },
+  )
 
   it('with no good copy: offline stays on and the cloud is refused until the user saves new settings', { timeout: 180_000 }, async () => {
     const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
@@ -83,7 +98,10 @@ describe('damaged data files fail closed', () => {
 
     const doctor = await runCli(home, ['doctor', '--json'], env)
     const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks
-    expect(checks.find((c) => c.id === 'data-files')).toMatchObject({ status: 'fail', message: expect.stringMatching(/budget\.dailyUsd.*every cloud request is refused.*network\.json: offline: .*offline mode is on/) })
+    expect(checks.find((c) => c.id === 'data-files')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/budget\.dailyUsd.*every cloud request is refused.*network\.json: offline: .*offline mode is on/),
+    })
     expect(checks.find((c) => c.id === 'offline')?.message).toMatch(/^on/)
     expect(doctor.code).toBe(1)
 

@@ -37,10 +37,16 @@ export interface StreamRefusal {
 function subscription(url: URL): Set<EventName> | null | StreamRefusal {
   const raw = url.searchParams.get('events')
   if (raw === null) return null
-  const names = raw.split(',').map((s) => s.trim()).filter(Boolean)
+  const names = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
   const unknown = names.filter((n) => !(eventNames as string[]).includes(n))
   if (names.length === 0 || unknown.length > 0) {
-    const shown = unknown.slice(0, 3).map((n) => `"${n.slice(0, 40)}"`).join(', ')
+    const shown = unknown
+      .slice(0, 3)
+      .map((n) => `"${n.slice(0, 40)}"`)
+      .join(', ')
     return { status: 400, message: names.length === 0 ? 'events: name at least one event' : `events: unknown event ${shown}` }
   }
   return new Set(names as EventName[])
@@ -75,10 +81,20 @@ export function createEventStreams(bus: EventBus, limits: EventStreamLimits = DE
     const wanted = subscription(url)
     if (wanted && 'status' in wanted) return wanted
     if (clients.size >= limits.maxClients) {
-      return { status: 503, message: `too many event streams are open (${limits.maxClients}): close a dashboard tab, then retry`, headers: { 'Retry-After': '5' } }
+      return {
+        status: 503,
+        message: `too many event streams are open (${limits.maxClients}): close a dashboard tab, then retry`,
+        headers: { 'Retry-After': '5' },
+      }
     }
     const id = randomUUID()
-    res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive', [STREAM_HEADER]: id })
+    res.writeHead(200, {
+      ...headers,
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      [STREAM_HEADER]: id,
+    })
     const close = () => {
       if (!clients.delete(id)) return
       clearInterval(heartbeat)

@@ -64,7 +64,12 @@ function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; command?: st
 async function chatJson(prompt: string) {
   const run = await runCli(['chat', prompt, '--json'])
   expect(run.code, run.stderr).toBe(0)
-  const report = JSON.parse(run.stdout) as { phase: string; servedBy: { tier: string; endpoint: string } | null; answer: string; decision: { tier: string; pinned: string | null } }
+  const report = JSON.parse(run.stdout) as {
+    phase: string
+    servedBy: { tier: string; endpoint: string } | null
+    answer: string
+    decision: { tier: string; pinned: string | null }
+  }
   return { ...run, report }
 }
 
@@ -172,7 +177,12 @@ describe('routellm serve, the first prompt right after the URL is printed', () =
         body: JSON.stringify({ model: 'routellm/auto', messages: [{ role: 'user', content: prompt }] }),
       })
       const body = (await res.json()) as { choices: Array<{ message: { content: string } }> }
-      return { status: res.status, tier: res.headers.get('x-routellm-tier'), endpoint: res.headers.get('x-routellm-endpoint'), text: body.choices[0]?.message.content }
+      return {
+        status: res.status,
+        tier: res.headers.get('x-routellm-tier'),
+        endpoint: res.headers.get('x-routellm-endpoint'),
+        text: body.choices[0]?.message.content,
+      }
     }
     expect(await ask('hi!')).toEqual({ status: 200, tier: 'local', endpoint: 'ollama', text: LOCAL_ANSWER })
     expect(await ask(HARD)).toEqual({ status: 200, tier: 'cloud', endpoint: 'cloud', text: CLOUD_ANSWER })

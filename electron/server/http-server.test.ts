@@ -28,8 +28,16 @@ const handlers = {
   'route.decide': async (input: unknown) => {
     calls.push(input)
     return {
-      id: 'd1', tier: 'local', model: 'llama3.2:1b', endpoint: 'ollama', complexity: 12, threshold: 65,
-      explanation: 'ok', pinned: null, trace: [], ms: 0.2,
+      id: 'd1',
+      tier: 'local',
+      model: 'llama3.2:1b',
+      endpoint: 'ollama',
+      complexity: 12,
+      threshold: 65,
+      explanation: 'ok',
+      pinned: null,
+      trace: [],
+      ms: 0.2,
     }
   },
 } as unknown as Handlers
@@ -45,7 +53,11 @@ describe('headless HTTP host', () => {
     writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>RouteLLM</title>')
     const host = createHttpHost({ handlers, bus, token: TOKEN, staticDir })
     port = await host.listen(0, '127.0.0.1')
-    close = () => new Promise((r) => { host.server.closeAllConnections(); host.server.close(() => r()) })
+    close = () =>
+      new Promise((r) => {
+        host.server.closeAllConnections()
+        host.server.close(() => r())
+      })
   })
   afterEach(() => close())
 
@@ -137,7 +149,14 @@ describe('headless HTTP host', () => {
   it('drops an event client that stops reading once its unread bytes pass the budget, and frees its slot', async () => {
     const small = new EventBus()
     const lines: string[] = []
-    const host = createHttpHost({ handlers, bus: small, token: TOKEN, staticDir: null, eventLimits: { maxClients: 1, maxBufferedBytes: 64 * 1024 }, log: (l) => lines.push(l) })
+    const host = createHttpHost({
+      handlers,
+      bus: small,
+      token: TOKEN,
+      staticDir: null,
+      eventLimits: { maxClients: 1, maxBufferedBytes: 64 * 1024 },
+      log: (l) => lines.push(l),
+    })
     const smallPort = await host.listen(0, '127.0.0.1')
     try {
       const socket = connect({ host: '127.0.0.1', port: smallPort })

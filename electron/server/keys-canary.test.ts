@@ -122,11 +122,23 @@ describe('canary keys through every entry point', () => {
     return { code, out, err }
   }
 
-  const endpoint = () => ({ id: 'cloud', name: 'Cloud double', provider: 'custom', baseURL: cloud.url, tier: 'cloud', models: ['gpt-4o-mini'], prices: {}, enabled: true })
+  const endpoint = () => ({
+    id: 'cloud',
+    name: 'Cloud double',
+    provider: 'custom',
+    baseURL: cloud.url,
+    tier: 'cloud',
+    models: ['gpt-4o-mini'],
+    prices: {},
+    enabled: true,
+  })
 
   it('IPC: set a key, test the connection, list, check, export', async () => {
     expect((await viaIpc('endpoints.save', { endpoint: endpoint(), mode: 'create' })).ok).toBe(true)
-    expect(await viaIpc('keys.set', { endpointId: 'cloud', key: C.ipc })).toEqual({ ok: true, value: { endpointId: 'cloud', state: 'set', source: 'keychain' } })
+    expect(await viaIpc('keys.set', { endpointId: 'cloud', key: C.ipc })).toEqual({
+      ok: true,
+      value: { endpointId: 'cloud', state: 'set', source: 'keychain' },
+    })
     expect(await endpoints.apiKey('cloud')).toBe(C.ipc) // read back inside core
     expect(await viaIpc('endpoints.test', { id: 'cloud' })).toMatchObject({ ok: true, value: { ok: true, kind: 'ok', models: ['gpt-4o-mini'] } })
     expect(cloud.requestsTo('/v1/models').at(-1)?.headers.authorization).toBe(`Bearer ${C.ipc}`)
@@ -145,13 +157,25 @@ describe('canary keys through every entry point', () => {
     expect((await viaHttp('keys.set', { endpointId: 'cloud', key: `${C.httpBad} with spaces` })).status).toBe(400)
     expect((await viaHttp('keys.set', { endpointId: C.httpBad.slice(0, 30), key: C.httpBad })).status).toBe(404)
     expect((await viaHttp('keys.set', { endpointId: C.httpBad, key: C.httpBad })).status).toBe(400)
-    expect((await viaHttp('endpoints.save', { endpoint: { ...endpoint(), id: 'leaky', baseURL: `https://u:${C.httpBad}@x.example/v1?api_key=${C.httpBad}` }, mode: 'create' })).status).toBe(400)
+    expect(
+      (
+        await viaHttp('endpoints.save', {
+          endpoint: { ...endpoint(), id: 'leaky', baseURL: `https://u:${C.httpBad}@x.example/v1?api_key=${C.httpBad}` },
+          mode: 'create',
+        })
+      ).status,
+    ).toBe(400)
     const malformed = await viaHttp('keys.import', { content: `{"version": 1, "endpoints": [{"id": "openai", "apiKey": ${C.malformed}}]}` })
     expect(malformed.status).toBe(400)
     expect(JSON.stringify(malformed.body)).toMatch(/is not valid JSON \(line 1, column \d+\)/)
-    const wrongPlace = await viaHttp('keys.import', { content: JSON.stringify({ version: 1, endpoints: [{ id: 'openai', [C.malformed]: C.malformed, key: C.malformed }] }) })
+    const wrongPlace = await viaHttp('keys.import', {
+      content: JSON.stringify({ version: 1, endpoints: [{ id: 'openai', [C.malformed]: C.malformed, key: C.malformed }] }),
+    })
     expect(wrongPlace.status).toBe(400)
-    const imported = await viaHttp('keys.import', { content: JSON.stringify({ version: 1, endpoints: [{ id: 'openai', models: ['gpt-4o-mini'], apiKey: C.httpImport }] }), fileName: 'routellm-keys.json' })
+    const imported = await viaHttp('keys.import', {
+      content: JSON.stringify({ version: 1, endpoints: [{ id: 'openai', models: ['gpt-4o-mini'], apiKey: C.httpImport }] }),
+      fileName: 'routellm-keys.json',
+    })
     expect(imported.body).toMatchObject({ endpoints: ['openai'], keysStored: ['openai'], warnings: [expect.stringMatching(/still holds 1 API key/)] })
     expect(await endpoints.apiKey('openai')).toBe(C.httpImport)
     await viaHttp('endpoints.list', {})
@@ -178,7 +202,11 @@ describe('canary keys through every entry point', () => {
     const out = join(elsewhere, 'export.json')
     expect((await viaCli(['export', out])).code).toBe(0)
     record(readFileSync(out, 'utf8'))
-    expect(JSON.parse(readFileSync(out, 'utf8')).endpoints.map((e: { id: string }) => e.id).sort()).toEqual(['cloud', 'featherless', 'openai'])
+    expect(
+      JSON.parse(readFileSync(out, 'utf8'))
+        .endpoints.map((e: { id: string }) => e.id)
+        .sort(),
+    ).toEqual(['cloud', 'featherless', 'openai'])
     expect((await viaCli(['rm', 'featherless'])).out).toMatch(/removed the key for featherless/)
   })
 

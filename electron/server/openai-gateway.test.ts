@@ -31,11 +31,22 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
       keyStore: new MemoryKeyStore(),
       env: { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: CLOUD_KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big' },
     })
-    const host = createHttpHost({ handlers: createHandlers(services), bus: services.bus, token: TOKEN, staticDir: null, chat: services.chat, gatewayKey: GATEWAY_KEY })
+    const host = createHttpHost({
+      handlers: createHandlers(services),
+      bus: services.bus,
+      token: TOKEN,
+      staticDir: null,
+      chat: services.chat,
+      gatewayKey: GATEWAY_KEY,
+    })
     const port = await host.listen(0, '127.0.0.1')
     baseURL = `http://127.0.0.1:${port}/v1`
     client = new OpenAI({ apiKey: TOKEN, baseURL, maxRetries: 0 })
-    close = () => new Promise((r) => { host.server.closeAllConnections(); host.server.close(() => r()) })
+    close = () =>
+      new Promise((r) => {
+        host.server.closeAllConnections()
+        host.server.close(() => r())
+      })
   })
   afterAll(async () => {
     await close()
@@ -127,7 +138,9 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
     const url = ollama.url
     await ollama.stop()
     try {
-      const error = await client.chat.completions.create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Prove Fermat' }] }).catch((e: unknown) => e)
+      const error = await client.chat.completions
+        .create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Prove Fermat' }] })
+        .catch((e: unknown) => e)
       expect(error).toBeInstanceOf(OpenAI.APIError)
       expect((error as InstanceType<typeof OpenAI.APIError>).status).toBe(503)
       expect(String((error as Error).message)).not.toContain(CLOUD_KEY)

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
-import type { ChatTurn} from '../../shared/chat';
+import type { ChatTurn } from '../../shared/chat'
 import { MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from '../../shared/chat'
 import type { Tier } from '../../shared/decision'
 import type { ChatResult, ChatService } from '../core/chat/chat-service'
@@ -119,7 +119,14 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
   if (!request.stream) {
     let text = ''
     const result = await chat.generate(input, { signal: controller.signal, onToken: (t) => (text += t) })
-    if (result.phase !== 'done') return openAIError(res, failureStatus(result), result.error ?? 'generation stopped', result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable', 'api_error')
+    if (result.phase !== 'done')
+      return openAIError(
+        res,
+        failureStatus(result),
+        result.error ?? 'generation stopped',
+        result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable',
+        'api_error',
+      )
     res.writeHead(200, { 'Content-Type': 'application/json', ...routingHeaders(result) })
     res.end(
       JSON.stringify({

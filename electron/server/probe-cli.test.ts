@@ -48,7 +48,10 @@ describe('routellm probe (fresh process, fresh data folder)', () => {
     expect(probe.code, probe.stderr).toBe(0)
     expect(probe.stderr).toMatch(/\[ ?1\/48\] (pass|FAIL) /)
     expect(probe.stderr).toMatch(/FAIL {2}maths +maths-apples: answered 14, expected 12/)
-    const report = JSON.parse(probe.stdout) as { results: { model: string; clusters: Array<{ cluster: string; passed: number; run: number }> }; offsets: Array<{ cluster: string; points: number }> }
+    const report = JSON.parse(probe.stdout) as {
+      results: { model: string; clusters: Array<{ cluster: string; passed: number; run: number }> }
+      offsets: Array<{ cluster: string; points: number }>
+    }
     expect(report.results.model).toBe('llama3.2:3b')
     expect(report.results.clusters.find((c) => c.cluster === 'maths')).toMatchObject({ passed: 0, run: 8 })
     expect(report.offsets).toEqual([{ cluster: 'maths', points: 20, reason: 'the local model (llama3.2:3b) passed 0 of 8 maths probes' }])
@@ -68,7 +71,10 @@ describe('routellm probe (fresh process, fresh data folder)', () => {
     const home = freshHome()
     const slow = await startOllamaDouble({ models: ['llama3.2:3b'], script: probeScript([]), tokenDelayMs: 200 })
     try {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'probe'], { env: { ...process.env, ROUTELLM_HOME: home, OLLAMA_HOST: slow.url }, stdio: ['ignore', 'pipe', 'pipe'] })
+      const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', 'probe'], {
+        env: { ...process.env, ROUTELLM_HOME: home, OLLAMA_HOST: slow.url },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      })
       let stderr = ''
       let stdout = ''
       let interrupted = false

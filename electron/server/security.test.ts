@@ -54,7 +54,10 @@ async function rpc(channel: string, input: unknown): Promise<{ status: number; j
 
 /** Run the real CLI in a fresh process; stdin is closed after `input`. */
 async function runCli(args: string[], env: Record<string, string>, input = ''): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, ['--import', 'tsx', 'electron/server/bin.ts', ...args], {
+    env: { ...process.env, ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
@@ -127,7 +130,13 @@ beforeEach(() => {
 
 describe('privacy pin over the whole conversation (black-box, real serve)', () => {
   it('the cloud prompt without private data does go to the cloud (control)', async () => {
-    const out = await v1({ model: 'routellm/auto', messages: [{ role: 'user', content: 'Hello there.' }, { role: 'user', content: CLOUD_PROMPT }] })
+    const out = await v1({
+      model: 'routellm/auto',
+      messages: [
+        { role: 'user', content: 'Hello there.' },
+        { role: 'user', content: CLOUD_PROMPT },
+      ],
+    })
     expect(out.status).toBe(200)
     expect(out.json.routellm).toMatchObject({ tier: 'cloud' })
     expect(cloudChats()).toBe(1)
@@ -211,7 +220,11 @@ describe('privacy pin over the whole conversation (black-box, real serve)', () =
     const down = await startHeadlessHost({ ...cloudEnv(), OLLAMA_HOST: 'http://127.0.0.1:9' })
     try {
       const ask = async (messages: unknown[]) => {
-        const res = await fetch(`${down.origin}/v1/chat/completions`, { method: 'POST', headers: auth(down.token), body: JSON.stringify({ model: 'routellm/auto', messages }) })
+        const res = await fetch(`${down.origin}/v1/chat/completions`, {
+          method: 'POST',
+          headers: auth(down.token),
+          body: JSON.stringify({ model: 'routellm/auto', messages }),
+        })
         return { status: res.status, text: await res.text() }
       }
       // Control: without private data, Ollama down sends a local-bound prompt to the cloud.
@@ -233,7 +246,11 @@ describe('privacy pin over the whole conversation (black-box, real serve)', () =
   }, 60_000)
 
   it('the CLI chat: private data with --tier cloud stays local', async () => {
-    const { code, stdout } = await runCli(['chat', '--json', '--tier', 'cloud', '-'], { ...cloudEnv(), ROUTELLM_HOME: host.dataDir }, `Email ${EMAIL} the proof: ${CLOUD_PROMPT}`)
+    const { code, stdout } = await runCli(
+      ['chat', '--json', '--tier', 'cloud', '-'],
+      { ...cloudEnv(), ROUTELLM_HOME: host.dataDir },
+      `Email ${EMAIL} the proof: ${CLOUD_PROMPT}`,
+    )
     expect(code).toBe(0)
     const report = JSON.parse(stdout) as { servedBy: { tier: string }; decision: { pinned: string } }
     expect(report).toMatchObject({ servedBy: { tier: 'local' }, decision: { pinned: 'privacy' } })
@@ -243,7 +260,11 @@ describe('privacy pin over the whole conversation (black-box, real serve)', () =
 
 /** A password and a key inside URLs: neither may be written, listed or quoted anywhere. */
 const URL_SECRET = 'pw-7c1d9e0f4b2a'
-const CREDENTIAL_URLS = [`https://me:${URL_SECRET}@api.example.com/v1`, `https://api.example.com/v1?api_key=${URL_SECRET}`, `https://api.example.com/v1?token=${URL_SECRET}`]
+const CREDENTIAL_URLS = [
+  `https://me:${URL_SECRET}@api.example.com/v1`,
+  `https://api.example.com/v1?api_key=${URL_SECRET}`,
+  `https://api.example.com/v1?token=${URL_SECRET}`,
+]
 const customEndpoint = (baseURL: string) => ({ id: 'mine', name: 'Mine', provider: 'custom', baseURL, tier: 'cloud', models: ['m'], prices: {}, enabled: true })
 
 describe('endpoints: one base-URL check wherever they come from', () => {
@@ -568,7 +589,9 @@ describe('model loading under a connection flood', () => {
       const after = await embedder.load().then((m) => m.dimensions, (e) => e.message)
       console.log(JSON.stringify({ flood, after }))
       process.exit(0)`
-    const child = spawn('sh', ['-c', 'ulimit -n 256 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn('sh', ['-c', 'ulimit -n 256 && exec "$0" --import tsx --input-type=module -e "$1"', process.execPath, script], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     let stdout = ''
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
     expect(await new Promise((resolve) => child.once('exit', resolve))).toBe(0)

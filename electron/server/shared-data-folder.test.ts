@@ -104,47 +104,51 @@ describe('one data folder, many processes', () => {
     await expect.poll(async () => (await b.rpc<{ network: { offline: boolean } }>('health.status')).network.offline, { timeout: 15_000 }).toBe(false)
   })
 
-  it('kill -9 under load loses only what came after the last write-behind: no answer a sync wrote, no telemetry row a batch wrote, nothing counted twice', { timeout: 240_000 }, async () => {
-    const home = mkdtempSync(join(tmpdir(), 'routellm-kill-'))
-    const host = await serve(home)
-    const CONCURRENCY = 4
-    let completed = 0
-    let stop = false
-    const worker = async () => {
-      while (!stop) {
-        const r = await host.complete('routellm/cloud', PROMPT).catch(() => null)
-        if (r?.status === 200) completed++
+  it(
+    'kill -9 under load loses only what came after the last write-behind: no answer a sync wrote, no telemetry row a batch wrote, nothing counted twice',
+    { timeout: 240_000 },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'routellm-kill-'))
+      const host = await serve(home)
+      const CONCURRENCY = 4
+      let completed = 0
+      let stop = false
+      const worker = async () => {
+        while (!stop) {
+          const r = await host.complete('routellm/cloud', PROMPT).catch(() => null)
+          if (r?.status === 200) completed++
+        }
       }
-    }
-    const workers = Array.from({ length: CONCURRENCY }, worker)
-    // Under load, wait until the write-behind has put at least 20 answers and 20 telemetry rows on disk, then kill -9 at once.
-    let persisted = 0
-    let rowsOnDisk = 0
-    await expect
-      .poll(
-        () => {
-          persisted = stateOf(home).pulls
-          rowsOnDisk = telemetryRows(home)
-          return Math.min(persisted, rowsOnDisk)
-        },
-        { timeout: 60_000, interval: 50 },
-      )
-      .toBeGreaterThanOrEqual(20)
-    await host.kill9()
-    stop = true
-    await Promise.all(workers)
+      const workers = Array.from({ length: CONCURRENCY }, worker)
+      // Under load, wait until the write-behind has put at least 20 answers and 20 telemetry rows on disk, then kill -9 at once.
+      let persisted = 0
+      let rowsOnDisk = 0
+      await expect
+        .poll(
+          () => {
+            persisted = stateOf(home).pulls
+            rowsOnDisk = telemetryRows(home)
+            return Math.min(persisted, rowsOnDisk)
+          },
+          { timeout: 60_000, interval: 50 },
+        )
+        .toBeGreaterThanOrEqual(20)
+      await host.kill9()
+      stop = true
+      await Promise.all(workers)
 
-    const after = stateOf(home)
-    expect(after.pulls).toBeGreaterThanOrEqual(persisted)
-    expect(after.pulls).toBeLessThanOrEqual(completed + CONCURRENCY)
-    expect(telemetryRows(home)).toBeGreaterThanOrEqual(rowsOnDisk)
-    expect(telemetryRows(home)).toBeLessThanOrEqual(completed + CONCURRENCY)
-    // Spend is written behind on the same interval.
-    expect(after.spend).toBeGreaterThan(0)
+      const after = stateOf(home)
+      expect(after.pulls).toBeGreaterThanOrEqual(persisted)
+      expect(after.pulls).toBeLessThanOrEqual(completed + CONCURRENCY)
+      expect(telemetryRows(home)).toBeGreaterThanOrEqual(rowsOnDisk)
+      expect(telemetryRows(home)).toBeLessThanOrEqual(completed + CONCURRENCY)
+      // Spend is written behind on the same interval.
+      expect(after.spend).toBeGreaterThan(0)
 
-    // The folder is whole: a new host starts on it and keeps counting.
-    const again = await serve(home)
-    expect((await again.complete('routellm/cloud', PROMPT)).status).toBe(200)
-    await expect.poll(() => stateOf(home).pulls, { timeout: 15_000 }).toBe(after.pulls + 1)
-  })
+      // The folder is whole: a new host starts on it and keeps counting.
+      const again = await serve(home)
+      expect((await again.complete('routellm/cloud', PROMPT)).status).toBe(200)
+      await expect.poll(() => stateOf(home).pulls, { timeout: 15_000 }).toBe(after.pulls + 1)
+    },
+  )
 })

@@ -5,16 +5,7 @@
  */
 import { createHash } from 'node:crypto'
 import { buildSifGraph } from './onnx-graph'
-import {
-  DEFAULT_SIF,
-  commonDirection,
-  quantizeRow,
-  removeDirection,
-  sifWeight,
-  zipfNormaliser,
-  zipfProbability,
-  type SifParams,
-} from './sif'
+import { DEFAULT_SIF, commonDirection, quantizeRow, removeDirection, sifWeight, zipfNormaliser, zipfProbability, type SifParams } from './sif'
 import { NUMERAL, PAD, UNK, isReachableWord, tokenizerConfigJson, tokenizerJson } from './tokenizer-files'
 
 /** The source vectors: words in corpus-frequency order, and a lookup of their vectors. */
@@ -190,14 +181,14 @@ Sentence Embeddings" (ICLR 2017):
   order without counts, so p(w) comes from the rank r by a Zipf–Mandelbrot law,
   p(r) ∝ 1/(r + ${opts.sif.zipfOffset}), normalised over all ${source.words.length} source ranks;
 ${
-    opts.sif.removePrincipalComponent
-      ? `- common-component removal: the first principal direction of SIF sentence embeddings,
+  opts.sif.removePrincipalComponent
+    ? `- common-component removal: the first principal direction of SIF sentence embeddings,
   computed in closed form from the word distribution (sentence length ${opts.sif.sentenceLength}),
   is projected out of every row (linear, so per word equals per sentence);`
-      : `- no common-component removal: the build supports it (Arora et al.'s first-principal-
+    : `- no common-component removal: the build supports it (Arora et al.'s first-principal-
   component removal, in closed form), but it lowered intent separation on RouteLLM's probe
   prompts, because the common direction carries the instruction-vs-chat register;`
-  }
+}
 - storage: int8 per row, symmetric, with the SIF weight folded into the fp32 row scale.
 
 Outputs: \`last_hidden_state\` [batch, tokens, ${dim}] (each token's weighted vector, zero at

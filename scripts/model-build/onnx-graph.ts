@@ -113,10 +113,7 @@ export function buildSifGraph(g: SifGraphInput): Uint8Array {
       name: 'glove_sif',
       node: nodes,
       initializer,
-      input: [
-        tensorInfo('input_ids', INT64, ['batch_size', 'sequence_length']),
-        tensorInfo('attention_mask', INT64, ['batch_size', 'sequence_length']),
-      ],
+      input: [tensorInfo('input_ids', INT64, ['batch_size', 'sequence_length']), tensorInfo('attention_mask', INT64, ['batch_size', 'sequence_length'])],
       output: [
         tensorInfo('last_hidden_state', FLOAT, ['batch_size', 'sequence_length', g.dim]),
         tensorInfo('sentence_embedding', FLOAT, ['batch_size', g.dim]),

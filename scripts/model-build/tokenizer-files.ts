@@ -22,7 +22,10 @@ const PRE_TOKEN = new RegExp(`[^\\s${PUNCT}]+|[${PUNCT}]`, 'gu')
 
 /** Apply the normaliser and pre-tokenizer in plain JS (used by the build and the benchmark baseline). */
 export function preTokenize(text: string): string[] {
-  const norm = text.normalize('NFKC').replace(/[0-9]+/g, ` ${NUMERAL} `).toLowerCase()
+  const norm = text
+    .normalize('NFKC')
+    .replace(/[0-9]+/g, ` ${NUMERAL} `)
+    .toLowerCase()
   return norm.trim().match(PRE_TOKEN) ?? []
 }
 
@@ -52,11 +55,7 @@ export function tokenizerJson(vocab: readonly string[]): string {
     added_tokens: [special(0, PAD), special(1, UNK)],
     normalizer: {
       type: 'Sequence',
-      normalizers: [
-        { type: 'NFKC' },
-        { type: 'Replace', pattern: { Regex: '[0-9]+' }, content: ` ${NUMERAL} ` },
-        { type: 'Lowercase' },
-      ],
+      normalizers: [{ type: 'NFKC' }, { type: 'Replace', pattern: { Regex: '[0-9]+' }, content: ` ${NUMERAL} ` }, { type: 'Lowercase' }],
     },
     pre_tokenizer: { type: 'BertPreTokenizer' },
     post_processor: null,

@@ -69,7 +69,13 @@ async function main() {
     const tokens = countTokens(prompt).tokens
     const input = { prompt, tokens, policy }
     const [embedding] = await embedder.embed([prompt], { cache: false })
-    const featureInput = { prompt, tokens, rules: await standard.rules.evaluate(input), semantic: await standard.semantic!.evaluate(input), embedding: embedding! }
+    const featureInput = {
+      prompt,
+      tokens,
+      rules: await standard.rules.evaluate(input),
+      semantic: await standard.semantic!.evaluate(input),
+      embedding: embedding!,
+    }
     verdicts.push({ rules: featureInput.rules, semantic: featureInput.semantic })
     const x = extractFeatures(featureInput)
     const question = parseChoiceQuestion(prompt)
@@ -90,9 +96,12 @@ async function main() {
     const weak = Number(o.weak)
     rows.push({ id, part, group, y: weak > 0 ? 0 : 1, strong, weak, x: await featuresOf(String(o.prompt), { id, group, strong, weak }) })
   }
-  for (const r of routing.lines) rows.push({ id: String(r.id), part: 'routing', group: null, y: r.label === 'cloud' ? 1 : 0, x: await featuresOf(String(r.prompt)) })
+  for (const r of routing.lines)
+    rows.push({ id: String(r.id), part: 'routing', group: null, y: r.label === 'cloud' ? 1 : 0, x: await featuresOf(String(r.prompt)) })
   await standard.dispose()
-  console.error(`features of ${rows.length} prompts computed (${choiceRows.length} multiple-choice); cross-validating ${OPTIONS.l2.length} + ${CHOICE_OPTIONS.l2.length} penalties`)
+  console.error(
+    `features of ${rows.length} prompts computed (${choiceRows.length} multiple-choice); cross-validating ${OPTIONS.l2.length} + ${CHOICE_OPTIONS.l2.length} penalties`,
+  )
 
   const { model, chosen, candidates, heldOut } = trainCombiner(rows, OPTIONS)
   for (const c of candidates) console.error(JSON.stringify(c))
@@ -121,40 +130,49 @@ async function main() {
   const indexCv = {
     apgr: indexApgr,
     lengthApgr,
-    routing: { auroc: r4(auroc(routed) ?? 0), cloudRecall: r4(atDefault.cloudRecall ?? 0), localShare: r4(atDefault.localShare), accuracy: r4(atDefault.accuracy) },
+    routing: {
+      auroc: r4(auroc(routed) ?? 0),
+      cloudRecall: r4(atDefault.cloudRecall ?? 0),
+      localShare: r4(atDefault.localShare),
+      accuracy: r4(atDefault.accuracy),
+    },
   }
   console.error(JSON.stringify({ index: indexCv }))
-  const artefact = toArtefact(model, {
-    embeddingModel: EMBEDDING_MODEL,
-    evenOddsIndex: DEFAULT_POLICY.threshold,
-    features: featureNames(rows[0]!.x.length - featureNames(0).length),
-    training: {
-      data: [
-        { file: path.basename(values.outcomes!), sha256: outcomes.sha256, rows: outcomes.lines.length },
-        { file: path.basename(values.routing!), sha256: routing.sha256, rows: routing.lines.length },
-      ],
-      l2: chosen.l2,
-      iterations: OPTIONS.iterations,
-      labels: {
-        outcomes: 'positive when the weak model failed (weak = 0); each row weighs 1',
-        routing: `positive when labelled cloud; together the rows weigh ${OPTIONS.routingShare} of the outcome rows`,
+  const artefact = toArtefact(
+    model,
+    {
+      embeddingModel: EMBEDDING_MODEL,
+      evenOddsIndex: DEFAULT_POLICY.threshold,
+      features: featureNames(rows[0]!.x.length - featureNames(0).length),
+      training: {
+        data: [
+          { file: path.basename(values.outcomes!), sha256: outcomes.sha256, rows: outcomes.lines.length },
+          { file: path.basename(values.routing!), sha256: routing.sha256, rows: routing.lines.length },
+        ],
+        l2: chosen.l2,
+        iterations: OPTIONS.iterations,
+        labels: {
+          outcomes: 'positive when the weak model failed (weak = 0); each row weighs 1',
+          routing: `positive when labelled cloud; together the rows weigh ${OPTIONS.routingShare} of the outcome rows`,
+        },
+      },
+      crossValidated: {
+        method: 'one fold per MMLU subject; GSM8K and routing rows in folds by sha256 of the id',
+        ...chosen,
+        choiceHead: choice.chosen,
+        index: indexCv,
       },
     },
-    crossValidated: {
-      method: 'one fold per MMLU subject; GSM8K and routing rows in folds by sha256 of the id',
-      ...chosen,
-      choiceHead: choice.chosen,
-      index: indexCv,
+    {
+      model: choice.model,
+      features: choiceHeadFeatures(),
+      training: {
+        rows: choiceRows.length,
+        l2: choice.chosen.l2,
+        label: "ridge on strong − weak with each subject's mean taken out of features and label; calibrated (logistic) to weak = 0",
+      },
     },
-  }, {
-    model: choice.model,
-    features: choiceHeadFeatures(),
-    training: {
-      rows: choiceRows.length,
-      l2: choice.chosen.l2,
-      label: 'ridge on strong − weak with each subject\'s mean taken out of features and label; calibrated (logistic) to weak = 0',
-    },
-  })
+  )
   await mkdir(path.dirname(values.out!), { recursive: true })
   await writeFile(values.out!, `${JSON.stringify(artefact, null, 1)}\n`)
   console.log(`wrote ${values.out}: cross-validated index ${JSON.stringify(indexCv)}`)

@@ -164,9 +164,7 @@ export type BanditPolicy = z.infer<typeof BanditPolicy>
  */
 export const SimulationPolicy = z.strictObject({
   /** USD per million tokens of the cloud model everything would go to without routing. */
-  cloudPrice: z
-    .strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) })
-    .default({ inputPerMTok: 2.5, outputPerMTok: 10 }),
+  cloudPrice: z.strictObject({ inputPerMTok: z.number().min(0), outputPerMTok: z.number().min(0) }).default({ inputPerMTok: 2.5, outputPerMTok: 10 }),
   assumedOutputTokens: z.number().int().min(0).default(300),
 })
 export type SimulationPolicy = z.infer<typeof SimulationPolicy>

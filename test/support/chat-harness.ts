@@ -48,7 +48,8 @@ export function scriptedRouter(stack: ProviderStack, route: ScriptedRoute | ((pr
     id: 'rules',
     evaluate({ prompt }) {
       const r = typeof route === 'function' ? route(prompt) : route
-      if (r.privacy) return { pillar: 'rules', status: 'short-circuit', score: null, confidence: 1, reason: 'holds an e-mail address', ms: 0, tier: 'local', pin: 'privacy' }
+      if (r.privacy)
+        return { pillar: 'rules', status: 'short-circuit', score: null, confidence: 1, reason: 'holds an e-mail address', ms: 0, tier: 'local', pin: 'privacy' }
       return { pillar: 'rules', status: 'scored', score: r.tier === 'cloud' ? 80 : 20, confidence: 1, reason: `scripted ${r.tier} route`, ms: 0 }
     },
   }
@@ -153,6 +154,11 @@ export function ollamaEndpoint(url: string, models: string[] = []): z.input<type
   return { id: 'ollama', name: 'Ollama', provider: 'ollama', baseURL: url, tier: 'local', models }
 }
 
-export function cloudEndpoint(id: string, url: string, models: string[], prices: Record<string, { inputPerMTok: number; outputPerMTok: number }> = {}): z.input<typeof EndpointConfig> {
+export function cloudEndpoint(
+  id: string,
+  url: string,
+  models: string[],
+  prices: Record<string, { inputPerMTok: number; outputPerMTok: number }> = {},
+): z.input<typeof EndpointConfig> {
   return { id, name: id, provider: 'custom', baseURL: url, tier: 'cloud', models, prices }
 }

@@ -105,7 +105,17 @@ export function seedTelemetry(store: Recorder, rows: readonly TelemetryRow[]): v
     const ts = Date.parse(at)
     store.insert({ ...rest, ts })
     if (retriedBy !== null) {
-      store.insert({ ...rest, requestId: retriedBy, decisionId: `${row.decisionId}-retry`, ts: ts + 1000, tier: 'cloud', pinned: 'override', servedTier: 'cloud', cluster: row.cluster, retryOf: row.requestId })
+      store.insert({
+        ...rest,
+        requestId: retriedBy,
+        decisionId: `${row.decisionId}-retry`,
+        ts: ts + 1000,
+        tier: 'cloud',
+        pinned: 'override',
+        servedTier: 'cloud',
+        cluster: row.cluster,
+        retryOf: row.requestId,
+      })
     }
     if (feedback !== null) store.setFeedback(row.requestId, feedback)
   }

@@ -21,7 +21,10 @@ describe('ChatService generate flow', () => {
     await cloud.close()
   })
 
-  const endpoints = () => [ollamaEndpoint(ollama.url, ['llama3.2:1b']), cloudEndpoint('cloud', cloud.url, ['gpt-4o-mini'], { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } })]
+  const endpoints = () => [
+    ollamaEndpoint(ollama.url, ['llama3.2:1b']),
+    cloudEndpoint('cloud', cloud.url, ['gpt-4o-mini'], { 'gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } }),
+  ]
 
   it('goes analyzing → routing → generating → done and streams the local answer as tokens (events on the bus)', async () => {
     h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'local' }, ollamaUrl: ollama.url })
@@ -67,10 +70,16 @@ describe('ChatService generate flow', () => {
     h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'local' }, ollamaUrl: ollama.url })
     const controller = new AbortController()
     let text = ''
-    const done = h.chat.generate({ prompt: 'hello' }, { signal: controller.signal, onToken: (t) => {
-      text += t
-      controller.abort()
-    } })
+    const done = h.chat.generate(
+      { prompt: 'hello' },
+      {
+        signal: controller.signal,
+        onToken: (t) => {
+          text += t
+          controller.abort()
+        },
+      },
+    )
     const result = await done
     expect(result.phase).toBe('aborted')
     expect(text).not.toBe('Hi there, friend.')
@@ -85,7 +94,7 @@ describe('ChatService generate flow', () => {
     const { result } = await h.run('my mail is a@b.example')
     expect(result.phase).toBe('error')
     expect(result.error).toMatch(/private data.*not sent to the cloud/)
-    expect(result.error).toContain("connection refused")
+    expect(result.error).toContain('connection refused')
     expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(0)
   })
 

@@ -196,7 +196,11 @@ export class ChatService {
     let decision: Decision
     try {
       // Everything sent upstream is decided on: the history can pin the conversation local.
-      decision = await this.deps.router.decide(input.prompt, { ...(input.tier ? { tier: input.tier } : {}), ...(input.history?.length ? { history: input.history } : {}), signal })
+      decision = await this.deps.router.decide(input.prompt, {
+        ...(input.tier ? { tier: input.tier } : {}),
+        ...(input.history?.length ? { history: input.history } : {}),
+        signal,
+      })
     } catch (error) {
       if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
       const message = `routing failed: ${errorMessage(error)}`
@@ -207,7 +211,19 @@ export class ChatService {
     emit({ requestId, phase: 'routing', decision })
     if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
     if ('error' in plan) {
-      this.outcome(input, { requestId, decision, ok: false, aborted: false, ttftMs: null, totalMs: this.now() - started, inputTokens: 0, outputTokens: 0, servedBy: null, hops: [], costUsd: 0 })
+      this.outcome(input, {
+        requestId,
+        decision,
+        ok: false,
+        aborted: false,
+        ttftMs: null,
+        totalMs: this.now() - started,
+        inputTokens: 0,
+        outputTokens: 0,
+        servedBy: null,
+        hops: [],
+        costUsd: 0,
+      })
       return this.finish(emit, { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error })
     }
     const tried = new Set<string>()
@@ -364,7 +380,19 @@ export class ChatService {
     const { requestId, decision, hops } = gen
     const totalMs = this.now() - gen.started
     const aborted = gen.signal.aborted
-    this.outcome(gen.input, { requestId, decision, ok: false, aborted, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 })
+    this.outcome(gen.input, {
+      requestId,
+      decision,
+      ok: false,
+      aborted,
+      ttftMs: null,
+      totalMs,
+      inputTokens: 0,
+      outputTokens: 0,
+      servedBy: last,
+      hops,
+      costUsd: 0,
+    })
     if (aborted) return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
     const error = exhaustedMessage(decision, hops, this.deps.stack.gate.whyUnavailable(decision.tier))
     return this.finish(gen.emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error })

@@ -7,7 +7,18 @@ import { promptForModel, promptKeyOf } from './directive'
 
 async function decisionFor(prompt: string): Promise<Decision> {
   const verdict = await createRulesPillar().evaluate({ prompt, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY })
-  return { id: 'd', tier: verdict.tier ?? 'local', model: 'm', endpoint: 'e', complexity: 50, threshold: 65, explanation: '', pinned: null, trace: [verdict], ms: 0 }
+  return {
+    id: 'd',
+    tier: verdict.tier ?? 'local',
+    model: 'm',
+    endpoint: 'e',
+    complexity: 50,
+    threshold: 65,
+    explanation: '',
+    pinned: null,
+    trace: [verdict],
+    ms: 0,
+  }
 }
 
 describe('promptForModel', () => {
@@ -30,7 +41,7 @@ describe('promptForModel', () => {
 })
 
 describe('promptKeyOf', () => {
-  it('an @cloud re-send of a prompt has the prompt\'s key; another prompt has another; the key is a fixed-size hash, not the text', async () => {
+  it("an @cloud re-send of a prompt has the prompt's key; another prompt has another; the key is a fixed-size hash, not the text", async () => {
     const plain = promptKeyOf(promptForModel('what is 17 * 23?', await decisionFor('what is 17 * 23?')))
     const resent = promptKeyOf(promptForModel('@cloud what is 17 * 23?', await decisionFor('@cloud what is 17 * 23?')))
     expect(resent).toBe(plain)

@@ -28,7 +28,8 @@ function withOverride(decision: Decision, override: Extract<TierOverrideResult, 
     pinned: override.pinned,
     endpoint: null,
     model: null,
-    explanation: `${decision.explanation} ${TIER_NAMES[decision.tier]} is unavailable (${override.reason}), so ${TIER_NAMES[override.tier]} answers instead.`.trim(),
+    explanation:
+      `${decision.explanation} ${TIER_NAMES[decision.tier]} is unavailable (${override.reason}), so ${TIER_NAMES[override.tier]} answers instead.`.trim(),
     trace: [...decision.trace, verdict],
   }
 }

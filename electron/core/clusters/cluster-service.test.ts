@@ -13,8 +13,17 @@ import { ClusterStore, defaultClustersFile, userClustersFileOf } from '../semant
 import { createServices, type Services } from '../services'
 import { createClusterService } from './cluster-service'
 
-type Overview = { clusters: Array<{ id: string; source: string; edited: boolean; utteranceCount: number; threshold: number | null; effectiveThreshold: number; tier: string }>; disabled: string[]; editable: boolean; model: string; semantic: { state: string; utterances: number; clusters: number } | null }
-type Change = { cluster: { id: string; source: string; edited: boolean; utteranceCount: number; utterances: string[] } | null; semantic: { state: string; utterances: number; clusters: number } | null }
+type Overview = {
+  clusters: Array<{ id: string; source: string; edited: boolean; utteranceCount: number; threshold: number | null; effectiveThreshold: number; tier: string }>
+  disabled: string[]
+  editable: boolean
+  model: string
+  semantic: { state: string; utterances: number; clusters: number } | null
+}
+type Change = {
+  cluster: { id: string; source: string; edited: boolean; utteranceCount: number; utterances: string[] } | null
+  semantic: { state: string; utterances: number; clusters: number } | null
+}
 
 const codeOf = async (p: Promise<unknown>) => ((await p.catch((e: unknown) => e)) as ContractError).code
 

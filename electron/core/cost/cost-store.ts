@@ -194,12 +194,26 @@ export class CostStore {
     }
     if (dailyUsd !== null && today >= dailyUsd) {
       const short = `daily budget of ${usd(dailyUsd)} reached (${usd(today)} spent today)`
-      return { cap: 'daily', limitUsd: dailyUsd, spentUsd: today, action, short, message: `Daily budget of ${usd(dailyUsd)} reached (${usd(today)} spent today): ${then} until tomorrow. Raise the cap in the budget settings to continue.` }
+      return {
+        cap: 'daily',
+        limitUsd: dailyUsd,
+        spentUsd: today,
+        action,
+        short,
+        message: `Daily budget of ${usd(dailyUsd)} reached (${usd(today)} spent today): ${then} until tomorrow. Raise the cap in the budget settings to continue.`,
+      }
     }
     const month = this.spentThisMonth()
     if (monthlyUsd !== null && month >= monthlyUsd) {
       const short = `monthly budget of ${usd(monthlyUsd)} reached (${usd(month)} spent this month)`
-      return { cap: 'monthly', limitUsd: monthlyUsd, spentUsd: month, action, short, message: `Monthly budget of ${usd(monthlyUsd)} reached (${usd(month)} spent this month): ${then} until next month. Raise the cap in the budget settings to continue.` }
+      return {
+        cap: 'monthly',
+        limitUsd: monthlyUsd,
+        spentUsd: month,
+        action,
+        short,
+        message: `Monthly budget of ${usd(monthlyUsd)} reached (${usd(month)} spent this month): ${then} until next month. Raise the cap in the budget settings to continue.`,
+      }
     }
     return null
   }

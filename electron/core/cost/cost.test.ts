@@ -56,7 +56,11 @@ describe('CostStore', () => {
     store.record(0.7)
     clock.advance(86_400_000)
     store.record(0.4)
-    expect(store.breach()).toMatchObject({ cap: 'monthly', action: 'refuse', message: expect.stringMatching(/Monthly budget of \$1\.00 reached \(\$1\.10 spent/) })
+    expect(store.breach()).toMatchObject({
+      cap: 'monthly',
+      action: 'refuse',
+      message: expect.stringMatching(/Monthly budget of \$1\.00 reached \(\$1\.10 spent/),
+    })
   })
 
   it('persists spend, budget and prices, and the file wins over the environment', () => {
@@ -67,7 +71,11 @@ describe('CostStore', () => {
     a.setPrice('or/mine', { inputPerMTok: 4, outputPerMTok: 8 })
     a.close()
     const b = new CostStore({ dataDir: dir, env: { ROUTELLM_BUDGET_DAILY_USD: '5' } })
-    expect(b.summary()).toMatchObject({ todayUsd: 0.25, budget: { dailyUsd: 2, monthlyUsd: null, action: 'route-local' }, prices: { 'or/mine': { inputPerMTok: 4 } } })
+    expect(b.summary()).toMatchObject({
+      todayUsd: 0.25,
+      budget: { dailyUsd: 2, monthlyUsd: null, action: 'route-local' },
+      prices: { 'or/mine': { inputPerMTok: 4 } },
+    })
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([])
     b.setBudget({ dailyUsd: null })
     b.close()

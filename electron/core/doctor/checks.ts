@@ -66,7 +66,9 @@ export async function checkEmbeddingModel(f: DoctorFacts): Promise<Verdict> {
   try {
     desc = await describeModel(id, roots)
   } catch (error) {
-    return fail(`${errorMessage(error)}${id.includes('/') ? ` — routellm models fetch ${id}, or select an installed model (routellm models list)` : ''}`, { model: id })
+    return fail(`${errorMessage(error)}${id.includes('/') ? ` — routellm models fetch ${id}, or select an installed model (routellm models list)` : ''}`, {
+      model: id,
+    })
   }
   const sums = await verifyModelChecksums(desc.dir)
   const detail: Record<string, unknown> = { model: id, source: desc.source, dir: desc.dir, dtype: desc.dtype, checksums: sums.status }
@@ -99,7 +101,10 @@ export async function checkCalibration(f: DoctorFacts): Promise<Verdict> {
   if (c.calibrated) return ok(`"${c.model}": ${describeCalibration(c)}`, detail)
   const how = 'run routellm calibrate --data <labelled.jsonl> (it writes threshold-override.json)'
   if (c.source === 'uncalibrated-default') {
-    return warn(`"${c.model}": ${describeCalibration(c)} — its similarity scale differs from the bundled model's, so its semantic scores mean little until you ${how}`, detail)
+    return warn(
+      `"${c.model}": ${describeCalibration(c)} — its similarity scale differs from the bundled model's, so its semantic scores mean little until you ${how}`,
+      detail,
+    )
   }
   return warn(`"${c.model}": ${describeCalibration(c)}; ${how}`, detail)
 }
@@ -164,7 +169,7 @@ export async function checkCloudEndpoints(f: DoctorFacts): Promise<Verdict> {
   const problems = [...(e.overview.settings.problem ? [e.overview.settings.problem] : []), ...e.envProblems]
   const detail = { endpoints: e.cloud, settingsFile: e.overview.settings.file, problems }
   if (e.cloud.length === 0) {
-    const hint = 'add one in the dashboard\'s Settings, with routellm keys import, or ROUTELLM_CLOUD_BASE_URL + ROUTELLM_CLOUD_API_KEY'
+    const hint = "add one in the dashboard's Settings, with routellm keys import, or ROUTELLM_CLOUD_BASE_URL + ROUTELLM_CLOUD_API_KEY"
     return warn(`none configured: every prompt stays local (${hint})${problems.length ? `; ${problems.join('; ')}` : ''}`, detail)
   }
   const describe = (c: (typeof e.cloud)[number]) =>
@@ -181,7 +186,10 @@ export async function checkCloudEndpoints(f: DoctorFacts): Promise<Verdict> {
 export async function checkOffline(f: DoctorFacts): Promise<Verdict> {
   const n = f.network()
   if (!n.offline) return ok('off: cloud endpoints may be used', { ...n })
-  return warn(`on: ${n.reason ?? 'cloud endpoints are off'}${n.cause === 'env' ? ' (unset ROUTELLM_OFFLINE to allow the cloud)' : ' (turn it off in the dashboard)'}`, { ...n })
+  return warn(
+    `on: ${n.reason ?? 'cloud endpoints are off'}${n.cause === 'env' ? ' (unset ROUTELLM_OFFLINE to allow the cloud)' : ' (turn it off in the dashboard)'}`,
+    { ...n },
+  )
 }
 
 /** Files holding a cap, the offline switch or learned state are readable; a damaged one is named with what is in force instead. */

@@ -40,7 +40,13 @@ beforeAll(async () => {
 describe('routellm doctor checks', () => {
   let ollama: OllamaDouble
   beforeAll(async () => {
-    ollama = await startOllamaDouble({ models: [{ name: 'llama3.2:1b', size: 1_300_000_000 }, { name: 'qwen2.5:0.5b', size: 400_000_000 }], version: '0.12.6' })
+    ollama = await startOllamaDouble({
+      models: [
+        { name: 'llama3.2:1b', size: 1_300_000_000 },
+        { name: 'qwen2.5:0.5b', size: 400_000_000 },
+      ],
+      version: '0.12.6',
+    })
   })
   afterAll(async () => {
     await ollama.close()
@@ -92,13 +98,19 @@ describe('routellm doctor checks', () => {
     const dir = home()
     write(dir, 'policy.json', { version: 1, judge: { enabled: true, model: 'phi3:mini' } })
     const report = await runDoctor(healthy(dir, { env: { ...healthy(dir).env, ROUTELLM_OFFLINE: '1' } }))
-    expect(byId(report, 'calibration')).toMatchObject({ status: 'warn', message: expect.stringMatching(/"glove-sif-100d": never calibrated \(shipped defaults\); run routellm calibrate --data/) })
+    expect(byId(report, 'calibration')).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(/"glove-sif-100d": never calibrated \(shipped defaults\); run routellm calibrate --data/),
+    })
     expect(byId(report, 'judge')).toMatchObject({ status: 'warn', message: expect.stringContaining('"phi3:mini" is not installed in Ollama') })
     expect(byId(report, 'offline')).toMatchObject({ status: 'warn', message: expect.stringContaining('ROUTELLM_OFFLINE') })
     expect(report.ok).toBe(true)
 
     const down = await runDoctor(healthy(home(), { ollamaHosts: [DEAD] }))
-    expect(byId(down, 'ollama')).toMatchObject({ status: 'warn', message: `not detected; tried ${DEAD} (connection refused). Start it with \`ollama serve\` or set OLLAMA_HOST; until then every prompt goes to the cloud` })
+    expect(byId(down, 'ollama')).toMatchObject({
+      status: 'warn',
+      message: `not detected; tried ${DEAD} (connection refused). Start it with \`ollama serve\` or set OLLAMA_HOST; until then every prompt goes to the cloud`,
+    })
     expect(byId(down, 'ollama').detail).toEqual({ tried: [{ host: DEAD, ok: false, error: 'connection refused' }] })
     expect(byId(down, 'judge')).toMatchObject({ status: 'ok', message: 'off in the policy (judge.enabled is false)' })
     expect(down.ok).toBe(true)
@@ -137,7 +149,10 @@ describe('routellm doctor checks', () => {
     const missing = home()
     write(missing, 'policy.json', { version: 1, semantic: { model: 'acme/not-here' } })
     const r1 = await runDoctor(healthy(missing))
-    expect(byId(r1, 'embedding-model')).toMatchObject({ status: 'fail', message: expect.stringMatching(/"acme\/not-here" is not installed .*routellm models fetch acme\/not-here/) })
+    expect(byId(r1, 'embedding-model')).toMatchObject({
+      status: 'fail',
+      message: expect.stringMatching(/"acme\/not-here" is not installed .*routellm models fetch acme\/not-here/),
+    })
     // A model nobody calibrated gets generic thresholds: warned about.
     expect(byId(r1, 'calibration')).toMatchObject({ status: 'warn', message: expect.stringContaining('never calibrated (generic defaults)') })
 
@@ -147,7 +162,10 @@ describe('routellm doctor checks', () => {
     appendFileSync(join(dir, 'onnx', 'model.onnx'), Buffer.from([0]))
     write(corrupt, 'policy.json', { version: 1, semantic: { model: 'acme/glove-copy' } })
     const r2 = await runDoctor(healthy(corrupt))
-    expect(byId(r2, 'embedding-model')).toMatchObject({ status: 'fail', message: expect.stringContaining('"acme/glove-copy" is corrupt: onnx/model.onnx do not match SHA256SUMS') })
+    expect(byId(r2, 'embedding-model')).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('"acme/glove-copy" is corrupt: onnx/model.onnx do not match SHA256SUMS'),
+    })
 
     const unsummed = home()
     const dir3 = join(unsummed, 'models', 'acme', 'glove-copy')
@@ -155,7 +173,10 @@ describe('routellm doctor checks', () => {
     rmSync(join(dir3, 'SHA256SUMS'))
     write(unsummed, 'policy.json', { version: 1, semantic: { model: 'acme/glove-copy' } })
     const r3 = await runDoctor(healthy(unsummed))
-    expect(byId(r3, 'embedding-model')).toMatchObject({ status: 'warn', message: expect.stringMatching(/"acme\/glove-copy" \(user, fp32, 100 d\): no SHA256SUMS .* loads offline/) })
+    expect(byId(r3, 'embedding-model')).toMatchObject({
+      status: 'warn',
+      message: expect.stringMatching(/"acme\/glove-copy" \(user, fp32, 100 d\): no SHA256SUMS .* loads offline/),
+    })
   })
 
   it('an unreachable keychain fails when a configured cloud endpoint needs it, and only warns otherwise', async () => {
@@ -168,7 +189,10 @@ describe('routellm doctor checks', () => {
     expect(byId(plain, 'keychain')).toMatchObject({ status: 'warn', message: expect.stringContaining('The OS keychain is not available') })
 
     const dir = home()
-    write(dir, 'settings.json', { version: 1, endpoints: [{ id: 'openai', name: 'OpenAI', provider: 'openai', baseURL: 'https://api.openai.com/v1', tier: 'cloud', models: ['gpt-4o-mini'] }] })
+    write(dir, 'settings.json', {
+      version: 1,
+      endpoints: [{ id: 'openai', name: 'OpenAI', provider: 'openai', baseURL: 'https://api.openai.com/v1', tier: 'cloud', models: ['gpt-4o-mini'] }],
+    })
     const needed = await runDoctor(healthy(dir, { keyStore: unreachable() }))
     expect(byId(needed, 'keychain')).toMatchObject({ status: 'fail', message: expect.stringContaining('(needed for: openai)') })
     expect(byId(needed, 'cloud').message).toContain('openai: key unknown (keychain unreachable)')
@@ -185,7 +209,10 @@ describe('routellm doctor checks', () => {
 
   it('warns about a cloud endpoint without a key', async () => {
     const dir = home()
-    write(dir, 'settings.json', { version: 1, endpoints: [{ id: 'openrouter', name: 'OpenRouter', provider: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', tier: 'cloud', models: ['x/y'] }] })
+    write(dir, 'settings.json', {
+      version: 1,
+      endpoints: [{ id: 'openrouter', name: 'OpenRouter', provider: 'openrouter', baseURL: 'https://openrouter.ai/api/v1', tier: 'cloud', models: ['x/y'] }],
+    })
     const report = await runDoctor({ env: { ROUTELLM_HOME: dir }, ollamaHosts: [ollama.url], keyStore: new MemoryKeyStore() })
     expect(byId(report, 'cloud')).toMatchObject({ status: 'warn', message: 'openrouter: no key; set a key with routellm keys set openrouter' })
   })

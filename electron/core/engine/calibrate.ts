@@ -124,7 +124,14 @@ export async function calibrateCloudShare(opts: {
       if (isPromptPinned(d)) pinned++
       scores.push(effectiveScore(d))
     }
-    const achieved: CloudShareResult = { threshold, targetShare: opts.targetShare, cloudShare: cloud / opts.prompts.length, pinned, iterations: i, n: opts.prompts.length }
+    const achieved: CloudShareResult = {
+      threshold,
+      targetShare: opts.targetShare,
+      cloudShare: cloud / opts.prompts.length,
+      pinned,
+      iterations: i,
+      n: opts.prompts.length,
+    }
     if (!best || Math.abs(achieved.cloudShare - opts.targetShare) < Math.abs(best.cloudShare - opts.targetShare)) best = achieved
     const next = clamp(thresholdForCloudShare(scores, opts.targetShare), 0, 100)
     if (Math.abs(next - threshold) < 0.05) break

@@ -40,19 +40,39 @@ describe('per-cluster offsets', () => {
     const d = await route({ clusterOffsets: [probe(8, 'the local model passed 2 of 10 maths probes')] })
     expect(d.complexity).toBe(68)
     expect(d.tier).toBe('cloud')
-    expect(d.trace[0]!.detail!['clusterOffset']).toMatchObject({ clusterId: 'maths', points: 8, capped: false, before: 60, after: 68, offsets: [{ source: 'probe', points: 8 }] })
+    expect(d.trace[0]!.detail!['clusterOffset']).toMatchObject({
+      clusterId: 'maths',
+      points: 8,
+      capped: false,
+      before: 60,
+      after: 68,
+      offsets: [{ source: 'probe', points: 8 }],
+    })
     expect(d.explanation).toContain("- Cluster offset: +8 for cluster 'maths': the local model passed 2 of 10 maths probes; index 60 → 68.")
     // Other clusters are not moved.
-    const other = await createRouter({ policy: DEFAULT_POLICY, pillars: [semanticNear('small-talk', 'small talk', 60)], clusterOffsets: [probe(8, 'x')] }).decide('hi')
+    const other = await createRouter({
+      policy: DEFAULT_POLICY,
+      pillars: [semanticNear('small-talk', 'small talk', 60)],
+      clusterOffsets: [probe(8, 'x')],
+    }).decide('hi')
     expect(other.complexity).toBe(60)
   })
 
   it("add the policy's own offsets to every source, hold the sum to the cap and the index within 0–100", async () => {
     const policy = Policy.parse({ version: 1, clusterOffsets: { maths: 20 }, clusterOffsetMax: 25 })
     const d = await route({ policy, clusterOffsets: [probe(15, 'the local model failed the maths probes')] })
-    expect(d.trace[0]!.detail!['clusterOffset']).toMatchObject({ points: 25, capped: true, offsets: [{ source: 'policy', points: 20 }, { source: 'probe', points: 15 }] })
+    expect(d.trace[0]!.detail!['clusterOffset']).toMatchObject({
+      points: 25,
+      capped: true,
+      offsets: [
+        { source: 'policy', points: 20 },
+        { source: 'probe', points: 15 },
+      ],
+    })
     expect(d.complexity).toBe(85)
-    expect(d.explanation).toMatch(/\+25 for cluster 'maths': the policy sets clusterOffsets\.maths \(policy, \+20\); the local model failed the maths probes \(probe, \+15\) \(held to the cap of 25 points\)/)
+    expect(d.explanation).toMatch(
+      /\+25 for cluster 'maths': the policy sets clusterOffsets\.maths \(policy, \+20\); the local model failed the maths probes \(probe, \+15\) \(held to the cap of 25 points\)/,
+    )
     const top = await route({ policy, clusterOffsets: [probe(15, 'x')] }, MATHS_PROMPT, 90)
     expect(top.complexity).toBe(100)
     expect(() => Policy.parse({ version: 1, clusterOffsets: { maths: 31 } })).toThrow(/clusterOffsets/)

@@ -56,7 +56,8 @@ export class ClusterOffsetRegistry implements ClusterOffsetSource {
 
 /** The semantic pillar's nearest cluster (its id and name), when it scored. */
 export const nearestCluster = (trace: readonly PillarVerdict[]): { id: string; name: string } | null => {
-  const nearest = trace.find((v) => v.pillar === 'semantic' && v.status === 'scored')?.detail?.['nearest'] as { id?: unknown; name?: unknown } | null | undefined
+  const nearest = trace.find((v) => v.pillar === 'semantic' && v.status === 'scored')?.detail?.['nearest'] as
+    { id?: unknown; name?: unknown } | null | undefined
   return typeof nearest?.id === 'string' ? { id: nearest.id, name: typeof nearest.name === 'string' ? nearest.name : nearest.id } : null
 }
 
@@ -65,10 +66,17 @@ export const nearestCluster = (trace: readonly PillarVerdict[]): { id: string; n
  * held within ±`clusterOffsetMax`, the index kept within 0–100. Null when the semantic pillar
  * named no cluster or nothing offsets it (then the decision is exactly as without offsets).
  */
-export function clusterOffsetFor(index: number, trace: readonly PillarVerdict[], policy: Policy, sources: readonly ClusterOffsetSource[]): AppliedClusterOffset | null {
+export function clusterOffsetFor(
+  index: number,
+  trace: readonly PillarVerdict[],
+  policy: Policy,
+  sources: readonly ClusterOffsetSource[],
+): AppliedClusterOffset | null {
   const cluster = nearestCluster(trace)
   if (!cluster) return null
-  const offsets = [...policyClusterOffsets(policy, cluster.id), ...sources.flatMap((s) => s.offsets(cluster.id))].filter((o) => Number.isFinite(o.points) && o.points !== 0)
+  const offsets = [...policyClusterOffsets(policy, cluster.id), ...sources.flatMap((s) => s.offsets(cluster.id))].filter(
+    (o) => Number.isFinite(o.points) && o.points !== 0,
+  )
   if (offsets.length === 0) return null
   const sum = offsets.reduce((total, o) => total + o.points, 0)
   const cap = policy.clusterOffsetMax

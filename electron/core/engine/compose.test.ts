@@ -70,7 +70,8 @@ describe('composeIndex', () => {
 })
 
 describe('composeIndex with a judge', () => {
-  const judged = (rules: number, semantic: number, judge: number) => composeIndex([v('rules', rules, 0.9), v('semantic', semantic, 0.9), v('judge', judge, 1)], DEFAULT_POLICY)!
+  const judged = (rules: number, semantic: number, judge: number) =>
+    composeIndex([v('rules', rules, 0.9), v('semantic', semantic, 0.9), v('judge', judge, 1)], DEFAULT_POLICY)!
 
   it('keeps an extreme verdict from crossing the threshold against agreeing rules and semantic, and says so', () => {
     const pulledDown = judged(85, 80, 0)

@@ -73,7 +73,8 @@ function fromJson(raw: string, line: number): DatasetItem {
     const v = o[model]
     if (v === undefined) continue
     const score = typeof v === 'boolean' ? Number(v) : v
-    if (typeof score !== 'number' || !Number.isFinite(score)) throw new DatasetError(`line ${line}: "${model}" must be 1/0, true/false or a number, not ${JSON.stringify(v)}`)
+    if (typeof score !== 'number' || !Number.isFinite(score))
+      throw new DatasetError(`line ${line}: "${model}" must be 1/0, true/false or a number, not ${JSON.stringify(v)}`)
     item[model] = score
   }
   if ((item.strong === undefined) !== (item.weak === undefined)) throw new DatasetError(`line ${line}: outcome data needs both "strong" and "weak"`)

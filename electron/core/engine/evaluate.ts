@@ -90,7 +90,10 @@ export async function evaluateRouter(opts: EvaluateOptions): Promise<EvalReport>
   }
   const bySource: Record<string, SourceReport> = {}
   for (const [source, entries] of groups) {
-    const at = atThreshold(entries.map(({ item, d }) => ({ score: d.tier === 'cloud' ? 101 : -1, cloud: item.label === 'cloud' })), threshold)
+    const at = atThreshold(
+      entries.map(({ item, d }) => ({ score: d.tier === 'cloud' ? 101 : -1, cloud: item.label === 'cloud' })),
+      threshold,
+    )
     bySource[source] = {
       n: entries.length,
       cloud: entries.filter((e) => e.item.label === 'cloud').length,

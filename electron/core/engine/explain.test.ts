@@ -4,13 +4,34 @@ import { DEFAULT_POLICY } from '../../../shared/policy'
 import { composeIndex } from './compose'
 import { explain, type ExplanationInput } from './explain'
 
-const v = (pillar: PillarId, score: number, confidence: number, reason: string): PillarVerdict => ({ pillar, status: 'scored', score, confidence, reason, ms: 0 })
+const v = (pillar: PillarId, score: number, confidence: number, reason: string): PillarVerdict => ({
+  pillar,
+  status: 'scored',
+  score,
+  confidence,
+  reason,
+  ms: 0,
+})
 
 function input(trace: PillarVerdict[], over: Partial<ExplanationInput> = {}): ExplanationInput {
   const index = composeIndex(trace, DEFAULT_POLICY)
   const complexity = index?.index ?? 0
   const tier = complexity > DEFAULT_POLICY.threshold ? 'cloud' : 'local'
-  return { tier, pinned: null, complexity, threshold: DEFAULT_POLICY.threshold, index, arm: null, gate: null, requested: null, healthNote: null, chosenBeforeHealth: tier, trace, skipped: [], ...over }
+  return {
+    tier,
+    pinned: null,
+    complexity,
+    threshold: DEFAULT_POLICY.threshold,
+    index,
+    arm: null,
+    gate: null,
+    requested: null,
+    healthNote: null,
+    chosenBeforeHealth: tier,
+    trace,
+    skipped: [],
+    ...over,
+  }
 }
 
 describe('explain', () => {
@@ -30,13 +51,22 @@ describe('explain', () => {
     const lines = explain(e).split('\n')
     expect(lines[1]).toContain('Rules (score 45, leans Local')
     expect(lines[2]).toContain('Semantic (score 92, leans Cloud')
-    expect(lines[3]).toBe('- Pillars disagree: Semantic leans Cloud, Rules leans Local; pooling their log-odds weighted by confidence, the Cloud side is surer.')
+    expect(lines[3]).toBe(
+      '- Pillars disagree: Semantic leans Cloud, Rules leans Local; pooling their log-odds weighted by confidence, the Cloud side is surer.',
+    )
     expect(lines[4]).toBe('- Bandit: gpt-x is the only cloud model')
   })
 
   it('does not call a pinned decision a disagreement', () => {
     const trace = [v('rules', 80, 0.9, 'Privacy pin'), v('semantic', 20, 0.9, 'nearest "Small talk"')]
-    const text = explain(input(trace, { pinned: 'privacy', tier: 'local', chosenBeforeHealth: 'local', gate: { ...trace[0]!, status: 'short-circuit', tier: 'local', pin: 'privacy', detail: { gate: 'The prompt contains an API key.' } } }))
+    const text = explain(
+      input(trace, {
+        pinned: 'privacy',
+        tier: 'local',
+        chosenBeforeHealth: 'local',
+        gate: { ...trace[0]!, status: 'short-circuit', tier: 'local', pin: 'privacy', detail: { gate: 'The prompt contains an API key.' } },
+      }),
+    )
     expect(text).toMatch(/^Pinned to Local for privacy: the prompt contains an API key/)
     expect(text).not.toContain('disagree')
   })

@@ -55,9 +55,7 @@ function headline(e: ExplanationInput): string {
     case 'safe-list':
       return `Fast path: ${gateReason} (${idx}).`
     case 'override':
-      return e.requested
-        ? `You chose ${e.requested === 'cloud' ? 'Cloud' : 'Local'} for this prompt (${idx}).`
-        : `Override: ${gateReason} (${idx}).`
+      return e.requested ? `You chose ${e.requested === 'cloud' ? 'Cloud' : 'Local'} for this prompt (${idx}).` : `Override: ${gateReason} (${idx}).`
     default:
       if (!e.index) return `No pillar could score this prompt; staying Local by default (Edge threshold ${pct(e.threshold)}).`
       return e.chosenBeforeHealth === 'cloud'

@@ -22,7 +22,7 @@ export function auroc(items: readonly Scored[]): number | null {
   if (positives === 0 || negatives === 0) return null
   const sorted = [...items].sort((a, b) => a.score - b.score)
   let rankSumPositive = 0
-  for (let i = 0; i < sorted.length; ) {
+  for (let i = 0; i < sorted.length;) {
     let j = i
     while (j < sorted.length && sorted[j]!.score === sorted[i]!.score) j++
     const midrank = (i + 1 + j) / 2
@@ -69,7 +69,10 @@ export function atThreshold(items: readonly Scored[], threshold: number): AtThre
  * not flip the boundary prompt. Null without cloud prompts.
  */
 export function thresholdForRecall(items: readonly Scored[], targetRecall: number): number | null {
-  const cloudScores = items.filter((i) => i.cloud).map((i) => i.score).sort((a, b) => b - a)
+  const cloudScores = items
+    .filter((i) => i.cloud)
+    .map((i) => i.score)
+    .sort((a, b) => b - a)
   if (cloudScores.length === 0) return null
   const needed = Math.max(1, Math.ceil(targetRecall * cloudScores.length - 1e-9))
   const boundary = cloudScores[needed - 1]!

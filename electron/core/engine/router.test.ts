@@ -142,11 +142,16 @@ describe('router: fast path, pins and overrides', () => {
     expect(d.explanation).toMatch(/^Pinned to Local for privacy: the conversation holds an API key in turn 1 \(system message\)/)
     expect(JSON.stringify(d)).not.toContain('4fT9qLmZ')
     // Without the history the same prompt goes where it was asked to.
-    expect((await routerWith({ pillars: [createRulesPillar()] }).decide('Prove that there are infinitely many primes, step by step.', { tier: 'cloud' })).tier).toBe('cloud')
+    expect(
+      (await routerWith({ pillars: [createRulesPillar()] }).decide('Prove that there are infinitely many primes, step by step.', { tier: 'cloud' })).tier,
+    ).toBe('cloud')
   })
 
   it('withholds a pillar reason that quotes the private data', async () => {
-    const parrot: Pillar = { id: 'judge', evaluate: ({ prompt }) => ({ pillar: 'judge', status: 'scored', score: 50, confidence: 1, reason: `you wrote: ${prompt}`, ms: 0 }) }
+    const parrot: Pillar = {
+      id: 'judge',
+      evaluate: ({ prompt }) => ({ pillar: 'judge', status: 'scored', score: 50, confidence: 1, reason: `you wrote: ${prompt}`, ms: 0 }),
+    }
     const d = await routerWith({ pillars: [createRulesPillar(), parrot] }).decide('Write to jane.doe@example.com about the invoice')
     expect(d.pinned).toBe('privacy')
     expect(JSON.stringify(d)).not.toContain('jane.doe')
@@ -217,7 +222,10 @@ describe('router: bandit and bad input', () => {
 
   it('counts tokens once and reports them', async () => {
     let seen = -1
-    const probe: Pillar = { id: 'rules', evaluate: ({ tokens }) => ((seen = tokens), fixed('rules', 1).evaluate({ prompt: '', tokens, policy: DEFAULT_POLICY })) }
+    const probe: Pillar = {
+      id: 'rules',
+      evaluate: ({ tokens }) => ((seen = tokens), fixed('rules', 1).evaluate({ prompt: '', tokens, policy: DEFAULT_POLICY })),
+    }
     const d = await routerWith({ pillars: [probe] }).decide('Hello, world!')
     expect(seen).toBe(4)
     expect(d).toMatchObject({ tokens: 4, tokensExact: true })
@@ -227,10 +235,14 @@ describe('router: bandit and bad input', () => {
 describe('router: the judge only where the fast pillars are unsure', () => {
   /** A judge stand-in that counts how often it is asked. */
   function countingJudge(score: number) {
-    const judge = { asked: 0, id: 'judge' as const, evaluate: (): PillarVerdict => {
-      judge.asked += 1
-      return { pillar: 'judge', status: 'scored', score, confidence: 0.7, reason: `judge says ${score}`, ms: 0 }
-    } }
+    const judge = {
+      asked: 0,
+      id: 'judge' as const,
+      evaluate: (): PillarVerdict => {
+        judge.asked += 1
+        return { pillar: 'judge', status: 'scored', score, confidence: 0.7, reason: `judge says ${score}`, ms: 0 }
+      },
+    }
     return judge
   }
   const policy = (when: 'uncertain' | 'always') => Policy.parse({ version: 1, judge: { enabled: true, when, uncertainBand: 10 } })

@@ -311,7 +311,13 @@ export function createRouter(deps: RouterDeps): Router {
     checkPrompt(prompt)
     const policy = source.get()
     const { tokens, exact } = countTokens(prompt)
-    const input: PillarInput = { prompt, tokens, policy, ...(opts.history?.length ? { history: opts.history } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }
+    const input: PillarInput = {
+      prompt,
+      tokens,
+      policy,
+      ...(opts.history?.length ? { history: opts.history } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    }
 
     const { trace, skipped } = await runPillars(deps.pillars, deps.combiner, input, policy)
     const chosen = chooseTier(trace, opts.tier, policy, deps.clusterOffsets ?? [])

@@ -11,7 +11,14 @@ import { simulate } from './simulate'
 /** Scores a prompt by the number after "score:" in it, so tests control the index exactly. */
 const echo: Pillar = {
   id: 'semantic',
-  evaluate: ({ prompt }) => ({ pillar: 'semantic', status: 'scored', score: Number(/score:(\d+)/.exec(prompt)?.[1] ?? 0), confidence: 1, reason: 'echo', ms: 0 }),
+  evaluate: ({ prompt }) => ({
+    pillar: 'semantic',
+    status: 'scored',
+    score: Number(/score:(\d+)/.exec(prompt)?.[1] ?? 0),
+    confidence: 1,
+    reason: 'echo',
+    ms: 0,
+  }),
 }
 
 const lines = (rows: { p: string; label: 'local' | 'cloud'; source?: string }[]) =>
@@ -43,7 +50,9 @@ describe('simulate', () => {
   it('prices the cloud model a decision picked, against the all-cloud baseline', async () => {
     const policy = Policy.parse({ version: 1, simulation: { cloudPrice: { inputPerMTok: 10, outputPerMTok: 0 }, assumedOutputTokens: 0 } })
     const router = createRouter({ policy, pillars: [echo], listArms: () => [{ endpoint: 'cloud', model: 'cheap-model', tier: 'cloud' }] })
-    const report = await simulate(router, parseDataset('score:90 one\nscore:95 two'), { priceOf: (m) => (m === 'cheap-model' ? { inputPerMTok: 1, outputPerMTok: 0 } : null) })
+    const report = await simulate(router, parseDataset('score:90 one\nscore:95 two'), {
+      priceOf: (m) => (m === 'cheap-model' ? { inputPerMTok: 1, outputPerMTok: 0 } : null),
+    })
     expect(report.tiers.cloud).toBe(2)
     expect(report.cost.savedShare).toBeCloseTo(0.9)
   })
@@ -93,7 +102,10 @@ describe('calibrateThreshold', () => {
         return { pillar: 'semantic', status: 'scored', score: Math.max(0, Math.min(100, policy.threshold + margin)), confidence: 1, reason: '', ms: 0 }
       },
     }
-    const mixed: Pillar = { id: 'rules', evaluate: ({ prompt }) => ({ pillar: 'rules', status: 'scored', score: Number(/r:(\d+)/.exec(prompt)?.[1]), confidence: 1, reason: '', ms: 0 }) }
+    const mixed: Pillar = {
+      id: 'rules',
+      evaluate: ({ prompt }) => ({ pillar: 'rules', status: 'scored', score: Number(/r:(\d+)/.exec(prompt)?.[1]), confidence: 1, reason: '', ms: 0 }),
+    }
     const items = lines([
       { p: 'm:20 r:80', label: 'cloud' },
       { p: 'm:5 r:60', label: 'cloud' },

@@ -40,7 +40,9 @@ describe('health, network and cost channels', () => {
   })
 
   it('cost.setBudget, cost.setPrice and cost.summary round-trip; bad input is refused before a handler runs', async () => {
-    expect(await dispatch(handlers, 'cost.setBudget', { dailyUsd: 2, action: 'refuse' })).toMatchObject({ budget: { dailyUsd: 2, monthlyUsd: null, action: 'refuse' } })
+    expect(await dispatch(handlers, 'cost.setBudget', { dailyUsd: 2, action: 'refuse' })).toMatchObject({
+      budget: { dailyUsd: 2, monthlyUsd: null, action: 'refuse' },
+    })
     const priced = await dispatch(handlers, 'cost.setPrice', { endpoint: 'cloud', model: 'gpt-4o-mini', price: { inputPerMTok: 1, outputPerMTok: 2 } })
     expect(priced).toMatchObject({ prices: { 'cloud/gpt-4o-mini': { inputPerMTok: 1, outputPerMTok: 2 } } })
     const run = await h.run('hello')

@@ -6,15 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
-import {
-  cloudEndpoint,
-  createHarness,
-  FakeClock,
-  ollamaEndpoint,
-  type Harness,
-  type HarnessOptions,
-  type RunResult,
-} from '../../../test/support/chat-harness'
+import { cloudEndpoint, createHarness, FakeClock, ollamaEndpoint, type Harness, type HarnessOptions, type RunResult } from '../../../test/support/chat-harness'
 
 const KEY = 'sk-test-double'
 const REPLY = {
@@ -183,7 +175,10 @@ describe('fault: latency degradation (slow but not timing out)', () => {
   it('moves traffic off a slow endpoint, probes it once per interval, and returns traffic when it is fast again', async () => {
     // Answers are timed on the fake clock: each upstream moves it by its time to first token
     // when it starts answering, so "slow" does not depend on how loaded the machine is.
-    await setup({ timeAnswersWithClock: true, health: { baseCooldownMs: COOLDOWN, baselineMinSamples: 20, latencyFactor: 3, latencyFloorMs: 100, degradedProbeMs: 5000 } })
+    await setup({
+      timeAnswersWithClock: true,
+      health: { baseCooldownMs: COOLDOWN, baselineMinSamples: 20, latencyFactor: 3, latencyFloorMs: 100, degradedProbeMs: 5000 },
+    })
     let slowAnswersLeft = 0
     a.reply = () => {
       clock.advance(slowAnswersLeft > 0 ? (slowAnswersLeft--, 350) : 10)

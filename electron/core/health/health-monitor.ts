@@ -143,7 +143,8 @@ export class HealthMonitor {
     const r = this.record(endpoint)
     const now = this.now()
     const baseline = r.baselineTtft
-    const normal = timing.ttftMs === null || baseline === null || timing.ttftMs <= this.o.latencyFactor * baseline || timing.ttftMs - baseline <= this.o.latencyFloorMs
+    const normal =
+      timing.ttftMs === null || baseline === null || timing.ttftMs <= this.o.latencyFactor * baseline || timing.ttftMs - baseline <= this.o.latencyFloorMs
     // The circuit's probe came back fine: the outage is over, its failures no longer describe the endpoint.
     if (r.breaker.success(ticket)) {
       r.window.clear()

@@ -77,7 +77,11 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
     bridge: options.bridge,
     timeouts: options.timeouts ?? timeoutsFromEnv(options.env),
     ...(options.cloudFetch ? { cloudFetch: options.cloudFetch } : {}),
-    ...(options.keepAlive !== undefined ? { keepAlive: options.keepAlive } : options.env.ROUTELLM_OLLAMA_KEEP_ALIVE ? { keepAlive: options.env.ROUTELLM_OLLAMA_KEEP_ALIVE } : {}),
+    ...(options.keepAlive !== undefined
+      ? { keepAlive: options.keepAlive }
+      : options.env.ROUTELLM_OLLAMA_KEEP_ALIVE
+        ? { keepAlive: options.env.ROUTELLM_OLLAMA_KEEP_ALIVE }
+        : {}),
     log,
   })
   const offlineFile = offlineSwitchFile(options.dataDir, log)

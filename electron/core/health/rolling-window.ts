@@ -57,8 +57,14 @@ export class RollingWindow {
       samples: recent.length,
       failures,
       errorRate: recent.length ? failures / recent.length : null,
-      latencyMs: quantiles(ok.map((o) => o.latencyMs).filter((v): v is number => v !== null), P50_P95),
-      ttftMs: quantiles(ok.map((o) => o.ttftMs).filter((v): v is number => v !== null), P50_P95),
+      latencyMs: quantiles(
+        ok.map((o) => o.latencyMs).filter((v): v is number => v !== null),
+        P50_P95,
+      ),
+      ttftMs: quantiles(
+        ok.map((o) => o.ttftMs).filter((v): v is number => v !== null),
+        P50_P95,
+      ),
     }
   }
 

@@ -112,10 +112,7 @@ describe('endpoint status report', () => {
       /must not contain a user name or password/,
     )
     await setup({
-      endpoints: [
-        ollamaEndpoint(ollama.url),
-        cloudEndpoint('cloud', cloud.url, ['gpt-4o-mini']),
-      ],
+      endpoints: [ollamaEndpoint(ollama.url), cloudEndpoint('cloud', cloud.url, ['gpt-4o-mini'])],
       keys: { cloud: KEY },
     })
 
@@ -137,7 +134,16 @@ describe('the engine with the health hooks', () => {
   })
   const privacy: Pillar = {
     id: 'rules',
-    evaluate: (): PillarVerdict => ({ pillar: 'rules', status: 'short-circuit', score: null, confidence: 1, reason: 'holds an e-mail address', ms: 0, tier: 'local', pin: 'privacy' }),
+    evaluate: (): PillarVerdict => ({
+      pillar: 'rules',
+      status: 'short-circuit',
+      score: null,
+      confidence: 1,
+      reason: 'holds an e-mail address',
+      ms: 0,
+      tier: 'local',
+      pin: 'privacy',
+    }),
   }
 
   it('decides with usable arms only and lets health move the tier, except for a privacy-pinned prompt', async () => {

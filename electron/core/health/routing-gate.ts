@@ -21,9 +21,7 @@ export interface TierOverrideInput {
  * `reason` a clause for "<tier> is unavailable (<reason>)"; `error` = the prompt cannot be answered (privacy-pinned
  * and Ollama down, budget refused, nothing configured), with a message for the user.
  */
-export type TierOverrideResult =
-  | { tier: Tier; pinned: 'health' | 'offline' | 'budget'; reason: string }
-  | { error: string; pinned: Decision['pinned'] }
+export type TierOverrideResult = { tier: Tier; pinned: 'health' | 'offline' | 'budget'; reason: string } | { error: string; pinned: Decision['pinned'] }
 
 export interface RoutingGateDeps {
   registry: ProviderRegistry
@@ -67,7 +65,12 @@ export class RoutingGate {
     const endpoint = registry.endpoint(arm.endpoint)
     if (!endpoint?.enabled) return false
     if (endpoint.tier === 'cloud' && (this.cloudBlock() || registry.keyState(endpoint.id) === 'missing')) return false
-    if (endpoint.provider === 'ollama' && !registry.ollama(endpoint).detected && registry.ollama(endpoint).models.length === 0 && endpoint.models.length === 0) {
+    if (
+      endpoint.provider === 'ollama' &&
+      !registry.ollama(endpoint).detected &&
+      registry.ollama(endpoint).models.length === 0 &&
+      endpoint.models.length === 0
+    ) {
       return false
     }
     return health.available(arm.endpoint) && !health.modelMissing(arm.endpoint, arm.model)

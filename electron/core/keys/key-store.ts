@@ -32,7 +32,7 @@ export function keychainFixHint(platform: NodeJS.Platform = process.platform): s
     default:
       return (
         'On Linux, run a Secret Service keyring (gnome-keyring or KWallet) in your D-Bus session and unlock it. ' +
-        "On a server: apt-get install gnome-keyring dbus-x11, then start RouteLLM with " +
+        'On a server: apt-get install gnome-keyring dbus-x11, then start RouteLLM with ' +
         "dbus-run-session -- sh -c 'echo <password> | gnome-keyring-daemon --unlock --components=secrets; routellm serve'."
       )
   }

@@ -27,7 +27,9 @@ async function loadKeytar(): Promise<KeytarLike> {
 
 /** A short, single-line reason from a keytar/libsecret failure, with the key (if any) scrubbed. */
 function reasonOf(error: unknown, secret?: string): string {
-  let text = String((error as Error)?.message ?? error).replace(/\s+/g, ' ').trim()
+  let text = String((error as Error)?.message ?? error)
+    .replace(/\s+/g, ' ')
+    .trim()
   if (secret) text = text.split(secret).join('[redacted]')
   return (text || 'unknown keychain error').slice(0, 200)
 }
@@ -64,7 +66,13 @@ export class KeytarKeyStore implements KeyStore {
     let timer: ReturnType<typeof setTimeout> | undefined
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
-        () => reject(new KeychainUnavailableError(`no answer from the keychain within ${Math.round(this.timeoutMs / 1000)} s while trying to ${what}; is it locked behind a prompt?`, this.platform)),
+        () =>
+          reject(
+            new KeychainUnavailableError(
+              `no answer from the keychain within ${Math.round(this.timeoutMs / 1000)} s while trying to ${what}; is it locked behind a prompt?`,
+              this.platform,
+            ),
+          ),
         this.timeoutMs,
       )
       timer.unref?.()

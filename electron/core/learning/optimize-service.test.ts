@@ -35,7 +35,14 @@ async function setup(clusters: SyntheticCluster[]) {
     overrides,
     now: () => NOW,
   })
-  return { file, handWritten, store, overrides, service, setRows: (next: SyntheticCluster[]) => (rows = syntheticRows({ n: 500, now: NOW, clusters: next, seed: 2 })) }
+  return {
+    file,
+    handWritten,
+    store,
+    overrides,
+    service,
+    setRows: (next: SyntheticCluster[]) => (rows = syntheticRows({ n: 500, now: NOW, clusters: next, seed: 2 })),
+  }
 }
 
 const maths: SyntheticCluster = { id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' }
@@ -50,7 +57,12 @@ describe('Optimize Load, applied and reverted through the audited override', () 
     expect(offset).toBeGreaterThan(0)
     expect(store.get().threshold).toBe(64)
     const [entry] = await overrides.audit.list()
-    expect(entry).toMatchObject({ id: result.auditId, actor: 'optimize', patchBefore: { threshold: 64 }, patchAfter: { threshold: 64, clusterOffsets: { maths: offset } } })
+    expect(entry).toMatchObject({
+      id: result.auditId,
+      actor: 'optimize',
+      patchBefore: { threshold: 64 },
+      patchAfter: { threshold: 64, clusterOffsets: { maths: offset } },
+    })
     expect(entry!.reason).toMatch(/^Optimize Load: cluster "maths" 0 → \d/)
   })
 

@@ -7,7 +7,11 @@ import { errorMessage } from '../../../shared/errors'
 
 /** The audited policy override, as Optimize Load writes it (always as actor 'optimize'). */
 export interface OverrideWriter {
-  save(change: { actor: 'optimize'; reason: string; patch: Record<string, unknown> }): Promise<{ ok: true; entry: { id: string } } | { ok: false; issues: { path: string; message: string }[] }>
+  save(change: {
+    actor: 'optimize'
+    reason: string
+    patch: Record<string, unknown>
+  }): Promise<{ ok: true; entry: { id: string } } | { ok: false; issues: { path: string; message: string }[] }>
   revert(id: string, actor: 'optimize'): Promise<{ ok: true; entry: { id: string } } | { ok: false; issues: { path: string; message: string }[] }>
   audit: { list(limit?: number): Promise<{ id: string; actor: string; reason: string }[]> }
 }
@@ -51,13 +55,22 @@ export class OptimizeService {
     const rules = await this.deps.rules()
     const now = this.now()
     const rows = this.deps.telemetry.evidence(now - rules.windows.evidenceDays * 86_400_000, rules.windows.evidenceRows)
-    return propose({ rows, policy: this.deps.policy(), rules, conditions: this.deps.conditions(), now, ...(this.deps.offsetSources ? { offsetSources: this.deps.offsetSources } : {}) })
+    return propose({
+      rows,
+      policy: this.deps.policy(),
+      rules,
+      conditions: this.deps.conditions(),
+      now,
+      ...(this.deps.offsetSources ? { offsetSources: this.deps.offsetSources } : {}),
+    })
   }
 
   async apply(): Promise<OptimizeApplyResult> {
     const report = await this.propose()
     if (!report.patch) return { applied: false, auditId: null, report }
-    const reason = REASON_PREFIX + report.proposals.map((p) => `${p.kind === 'threshold' ? 'threshold' : `cluster "${p.cluster}"`} ${p.from} → ${p.to} (${p.reason})`).join('; ')
+    const reason =
+      REASON_PREFIX +
+      report.proposals.map((p) => `${p.kind === 'threshold' ? 'threshold' : `cluster "${p.cluster}"`} ${p.from} → ${p.to} (${p.reason})`).join('; ')
     const written = await this.deps.overrides.save({ actor: 'optimize', reason: reason.slice(0, 500), patch: report.patch })
     if (!written.ok) throw new OptimizeError(`the policy refused the change: ${written.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
     this.deps.log?.(`optimize: applied ${report.proposals.length} change(s) (audit ${written.entry.id})`)

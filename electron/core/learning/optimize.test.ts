@@ -67,13 +67,25 @@ describe('Optimize Load proposals', () => {
     const rows = syntheticRows({ n: 2000, now: NOW, clusters: [chat], recentSince: NOW - 24 * HOUR, recentLocalTtftMs: 900 })
     const slow = propose({ rows, policy: base, rules, conditions: calm, now: NOW })
     expect(slow.proposals.find((p) => p.id === 'threshold')).toMatchObject({ from: 65, to: 62 })
-    const budget = propose({ rows: syntheticRows({ n: 600, now: NOW, clusters: [chat] }), policy: base, rules, conditions: { cloudDegraded: null, budgetShare: 0.9 }, now: NOW })
+    const budget = propose({
+      rows: syntheticRows({ n: 600, now: NOW, clusters: [chat] }),
+      policy: base,
+      rules,
+      conditions: { cloudDegraded: null, budgetShare: 0.9 },
+      now: NOW,
+    })
     expect(budget.proposals.find((p) => p.id === 'threshold')).toMatchObject({ to: 68 })
     expect(budget.proposals[0]!.reason).toMatch(/90% of the spending cap/)
     const both = propose({ rows, policy: base, rules, conditions: { cloudDegraded: null, budgetShare: 0.95 }, now: NOW })
     expect(both.proposals.find((p) => p.id === 'threshold')).toBeUndefined()
     expect(both.notes.join('\n')).toMatch(/signals disagree/)
-    const degraded = propose({ rows: syntheticRows({ n: 600, now: NOW, clusters: [chat] }), policy: base, rules, conditions: { cloudDegraded: 'cloud: circuit open', budgetShare: null }, now: NOW })
+    const degraded = propose({
+      rows: syntheticRows({ n: 600, now: NOW, clusters: [chat] }),
+      policy: base,
+      rules,
+      conditions: { cloudDegraded: 'cloud: circuit open', budgetShare: null },
+      now: NOW,
+    })
     expect(degraded.proposals[0]!.reason).toMatch(/cloud is degraded \(cloud: circuit open\)/)
   })
 })
@@ -81,7 +93,12 @@ describe('Optimize Load proposals', () => {
 describe('guardrails', () => {
   it('name every change past them: a big step, too little evidence, a lowered exploration', () => {
     const rows = syntheticRows({ n: 100, now: NOW, clusters: [chat] })
-    const bad = { ...base, threshold: 70, clusterOffsets: { chat: 6, rare: 2 }, bandit: { ...base.bandit, epsilon: { ...base.bandit.epsilon, warmup: 0.1, warmupPulls: 5 } } }
+    const bad = {
+      ...base,
+      threshold: 70,
+      clusterOffsets: { chat: 6, rare: 2 },
+      bandit: { ...base.bandit, epsilon: { ...base.bandit.epsilon, warmup: 0.1, warmupPulls: 5 } },
+    }
     const found = guardrailViolations(base, bad, rows, rules).join('\n')
     expect(found).toMatch(/threshold moved 65 → 70/)
     expect(found).toMatch(/"chat" offset moved 0 → 6/)
@@ -105,9 +122,21 @@ describe('guardrails', () => {
       }))
       const tightened = TelemetryRules.parse({
         version: 1,
-        optimize: { minEvidence: 20 + Math.floor(random() * 30), maxClusterStep: 1 + random() * 4, maxThresholdStep: 0.5 + random() * 2.5, driftStep: 0.5 + random() * 2 },
+        optimize: {
+          minEvidence: 20 + Math.floor(random() * 30),
+          maxClusterStep: 1 + random() * 4,
+          maxThresholdStep: 0.5 + random() * 2.5,
+          driftStep: 0.5 + random() * 2,
+        },
       })
-      const rows = syntheticRows({ n: 50 + Math.floor(random() * 400), now: NOW, clusters, seed: runIndex, recentSince: NOW - 24 * HOUR, recentLocalTtftMs: random() < 0.3 ? 1000 : 200 })
+      const rows = syntheticRows({
+        n: 50 + Math.floor(random() * 400),
+        now: NOW,
+        clusters,
+        seed: runIndex,
+        recentSince: NOW - 24 * HOUR,
+        recentLocalTtftMs: random() < 0.3 ? 1000 : 200,
+      })
       const conditions: Conditions = { cloudDegraded: random() < 0.3 ? 'slow' : null, budgetShare: random() < 0.3 ? random() + 0.5 : null }
       const report = propose({ rows, policy, rules: tightened, conditions, now: NOW })
       const next = applied(policy, report.patch)

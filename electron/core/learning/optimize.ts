@@ -60,11 +60,17 @@ function nextOffset(current: number, c: ClusterEvidence, o: TelemetryRules['opti
     const step = Math.min(o.maxClusterStep, Math.max(1, Math.round((rate - o.failureRateLow) * 2 * o.maxClusterStep)))
     const to = Math.min(cap, current + step)
     if (to === current) return null
-    return { to, why: `${c.failedLocal} of ${c.localAnswers} local answers failed (${pct(rate)}, above ${pct(o.failureRateHigh)}): send more of this cluster to the cloud` }
+    return {
+      to,
+      why: `${c.failedLocal} of ${c.localAnswers} local answers failed (${pct(rate)}, above ${pct(o.failureRateHigh)}): send more of this cluster to the cloud`,
+    }
   }
   if (rate <= o.failureRateLow && current !== 0) {
     const step = Math.min(o.driftStep, o.maxClusterStep, Math.abs(current))
-    return { to: current - Math.sign(current) * step, why: `local answers fail again only ${pct(rate)} of the time (${c.failedLocal} of ${c.localAnswers}): drift back toward no offset` }
+    return {
+      to: current - Math.sign(current) * step,
+      why: `local answers fail again only ${pct(rate)} of the time (${c.failedLocal} of ${c.localAnswers}): drift back toward no offset`,
+    }
   }
   return null
 }
@@ -96,7 +102,8 @@ function thresholdSignals(input: OptimizeInput, split: Split): { sign: 1 | -1; w
   const [nowTtft, beforeTtft] = [ttfts(split.recent), ttfts(split.earlier)]
   if (nowTtft.length >= min && beforeTtft.length >= min) {
     const [a, b] = [median(nowTtft)!, median(beforeTtft)!]
-    if (b > 0 && a >= b * o.ttftRiseFactor) signals.push({ sign: -1, why: `local time to first token rose from ${Math.round(b)} ms to ${Math.round(a)} ms (median)` })
+    if (b > 0 && a >= b * o.ttftRiseFactor)
+      signals.push({ sign: -1, why: `local time to first token rose from ${Math.round(b)} ms to ${Math.round(a)} ms (median)` })
   }
   // Cloud price per 1k tokens paid now against before: a rise makes each cloud answer dearer.
   const perToken = (rows: TelemetryRow[]) => {
@@ -144,7 +151,10 @@ export function propose(input: OptimizeInput): OptimizeReport {
   for (const [cluster, c] of [...clusterEvidence(rows, rules.failure)].sort(([a], [b]) => a.localeCompare(b))) {
     const current = policy.clusterOffsets[cluster] ?? 0
     if (c.decisions < o.minEvidence || c.localAnswers === 0) {
-      if (c.failedLocal > 0 || current !== 0) notes.push(`cluster "${cluster}": ${c.decisions} decisions, ${c.localAnswers} answered locally; a change needs ${o.minEvidence} decisions with local answers`)
+      if (c.failedLocal > 0 || current !== 0)
+        notes.push(
+          `cluster "${cluster}": ${c.decisions} decisions, ${c.localAnswers} answered locally; a change needs ${o.minEvidence} decisions with local answers`,
+        )
       continue
     }
     const next = nextOffset(current, c, o, offsetCap(policy))
@@ -188,7 +198,10 @@ export function propose(input: OptimizeInput): OptimizeReport {
   const proposed = candidate(policy, offsets, threshold)
   const violations = guardrailViolations(policy, proposed, rows, rules)
   if (violations.length > 0) throw new Error(`Optimize Load broke its own guardrails: ${violations.join('; ')}`)
-  const patch: PolicyPatch | null = proposals.length === 0 ? null : { ...(threshold !== policy.threshold ? { threshold } : {}), ...(Object.keys(offsets).length ? { clusterOffsets: offsets } : {}) }
+  const patch: PolicyPatch | null =
+    proposals.length === 0
+      ? null
+      : { ...(threshold !== policy.threshold ? { threshold } : {}), ...(Object.keys(offsets).length ? { clusterOffsets: offsets } : {}) }
   const oldest = rows.at(-1)?.at ?? new Date(input.now).toISOString()
   return {
     at: new Date(input.now).toISOString(),

@@ -25,7 +25,10 @@ describe('replay without text', () => {
     expect(r.figures.moved).toEqual({ toCloud: 0, toLocal: 0 })
     expect(r.figures.local).toBe(local.length)
     expect(r.figures.failedLocal).toBe(local.filter((x) => x.retriedBy !== null || x.feedback === 'down').length)
-    expect(r.figures.costUsd).toBeCloseTo(rows.reduce((s, x) => s + x.costUsd, 0), 6)
+    expect(r.figures.costUsd).toBeCloseTo(
+      rows.reduce((s, x) => s + x.costUsd, 0),
+      6,
+    )
   })
 
   it('a per-cluster offset moves only that cluster cloudward, and its failed local answers go with it', () => {
@@ -41,7 +44,7 @@ describe('replay without text', () => {
     expect(chat(shifted)).toEqual(chat(today))
   })
 
-  it('a decision moved local takes its cluster\'s observed local failure rate; pinned decisions never move', () => {
+  it("a decision moved local takes its cluster's observed local failure rate; pinned decisions never move", () => {
     const pinned = rows.slice(0, 10).map((r) => ({ ...r, pinned: 'privacy', tier: 'local' as const, servedTier: 'local' as const }))
     const evidence = prepareEvidence([...pinned, ...rows.slice(10)], failure)
     const allLocal = replay(evidence, { ...policy, threshold: 100 })
@@ -55,7 +58,7 @@ describe('replay without text', () => {
     expect(maths.failedLocal).toBeCloseTo(maths.decisions * mathsRate, 0)
   })
 
-  it('offsets registered by other sources count like the policy\'s own, within the policy\'s cap', () => {
+  it("offsets registered by other sources count like the policy's own, within the policy's cap", () => {
     const evidence = prepareEvidence(rows, failure)
     const probe = { offsets: (id: string) => (id === 'maths' ? [{ points: 5, source: 'probe', reason: 'failed maths probes' }] : []) }
     const viaSource = replay(evidence, policy, [probe])
@@ -64,7 +67,7 @@ describe('replay without text', () => {
     expect(capped.figures.moved).toEqual({ toCloud: 0, toLocal: 0 })
   })
 
-  it('uses the policy\'s pooling and weights: switching the semantic pillar off changes the decisions', () => {
+  it("uses the policy's pooling and weights: switching the semantic pillar off changes the decisions", () => {
     const evidence = prepareEvidence(rows, failure)
     const withoutSemantic = replay(evidence, { ...policy, weights: { ...policy.weights, semantic: 0 } })
     expect(withoutSemantic.figures.moved.toCloud + withoutSemantic.figures.moved.toLocal).toBeGreaterThan(0)

@@ -118,7 +118,15 @@ export function prepareEvidence(rows: readonly TelemetryRow[], failure: Telemetr
  */
 export function replay(evidence: Evidence, policy: Policy, sources: readonly ClusterOffsetSource[] = []): Replay {
   const price = policy.simulation.cloudPrice
-  const figures: ReplayFigures = { decisions: evidence.rows.length, local: 0, localShare: null, failedLocal: 0, moved: { toCloud: 0, toLocal: 0 }, costUsd: 0, meanLatencyMs: null }
+  const figures: ReplayFigures = {
+    decisions: evidence.rows.length,
+    local: 0,
+    localShare: null,
+    failedLocal: 0,
+    moved: { toCloud: 0, toLocal: 0 },
+    costUsd: 0,
+    meanLatencyMs: null,
+  }
   const clusters = new Map<string, ClusterReplay>()
   let latencySum = 0
   let latencyN = 0

@@ -19,7 +19,10 @@ describe('telemetry rules', () => {
   })
 
   it('a bad file names its fields; loosening a guardrail past its ceiling is refused', () => {
-    const parsed = parseTelemetryRulesText(JSON.stringify({ version: 1, retryWindowSeconds: -1, optimize: { maxClusterStep: 9, minEvidence: 3, typo: 1 } }), 'rules.json')
+    const parsed = parseTelemetryRulesText(
+      JSON.stringify({ version: 1, retryWindowSeconds: -1, optimize: { maxClusterStep: 9, minEvidence: 3, typo: 1 } }),
+      'rules.json',
+    )
     expect(parsed.ok).toBe(false)
     if (!parsed.ok) {
       const paths = parsed.error.issues.map((i) => i.path)

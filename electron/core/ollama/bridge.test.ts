@@ -28,11 +28,7 @@ describe('Ollama host addresses', () => {
   })
 
   it('tries OLLAMA_HOST, then configured hosts, then the defaults, without duplicates', () => {
-    expect(candidateHosts({ OLLAMA_HOST: '127.0.0.1:11434' }, ['box:1'])).toEqual([
-      'http://127.0.0.1:11434',
-      'http://box:1',
-      'http://localhost:11434',
-    ])
+    expect(candidateHosts({ OLLAMA_HOST: '127.0.0.1:11434' }, ['box:1'])).toEqual(['http://127.0.0.1:11434', 'http://box:1', 'http://localhost:11434'])
   })
 })
 
@@ -56,9 +52,7 @@ describe('OllamaBridge against the Ollama API double', () => {
     if (!status.detected) return
     expect(status.host).toBe(double.url)
     expect(status.version).toBe('0.12.3')
-    expect(status.models).toEqual([
-      expect.objectContaining({ name: 'llama3.2:1b', family: 'llama', parameterSize: '1.2B', quantization: 'Q8_0' }),
-    ])
+    expect(status.models).toEqual([expect.objectContaining({ name: 'llama3.2:1b', family: 'llama', parameterSize: '1.2B', quantization: 'Q8_0' })])
   })
 
   it('streams a chat to the end and reports Ollama token counts', async () => {

@@ -90,8 +90,7 @@ export class OllamaBridge {
   }
 
   private client(host: string, timeoutMs?: number): Ollama {
-    const timedFetch: typeof fetch = (input, init) =>
-      fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs!) })
+    const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs!) })
     return new Ollama({ host, ...(timeoutMs ? { fetch: timedFetch } : {}) })
   }
 
@@ -125,10 +124,7 @@ export class OllamaBridge {
     const status = await this.detect()
     if (status.detected) return status.host
     const where = status.tried.map((t) => `${t.host} (${t.error ?? 'no answer'})`).join(', ')
-    throw new OllamaError(
-      `Ollama is not running or not reachable. Tried ${where}. Start it with \`ollama serve\` or set OLLAMA_HOST.`,
-      'unreachable',
-    )
+    throw new OllamaError(`Ollama is not running or not reachable. Tried ${where}. Start it with \`ollama serve\` or set OLLAMA_HOST.`, 'unreachable')
   }
 
   /** Stream a chat. Aborting `signal` stops the upstream request; the iterator then throws OllamaError('aborted'). */
@@ -171,9 +167,7 @@ export class OllamaBridge {
   async complete(request: Omit<OllamaChatRequest, 'keepAlive'> & { timeoutMs?: number }): Promise<string> {
     const host = await this.requireHost()
     try {
-      const signal = request.timeoutMs
-        ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), ...(request.signal ? [request.signal] : [])])
-        : request.signal
+      const signal = request.timeoutMs ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), ...(request.signal ? [request.signal] : [])]) : request.signal
       const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, ...(signal ? { signal } : {}) }) })
       const response = await client.chat({
         model: request.model,

@@ -20,7 +20,18 @@ interface Row {
 const keyOf = (arm: { endpoint: string; model: string }) => `${arm.endpoint}\n${arm.model}`
 
 function empty(arm: { endpoint: string; model: string }): ArmStats {
-  return { endpoint: arm.endpoint, model: arm.model, pulls: 0, successes: 0, rewardSum: 0, latencyMsSum: 0, costUsdSum: 0, feedbackUp: 0, feedbackDown: 0, lastAt: null }
+  return {
+    endpoint: arm.endpoint,
+    model: arm.model,
+    pulls: 0,
+    successes: 0,
+    rewardSum: 0,
+    latencyMsSum: 0,
+    costUsdSum: 0,
+    feedbackUp: 0,
+    feedbackDown: 0,
+    lastAt: null,
+  }
 }
 
 const later = (a: string | null, b: string | null) => (a === null ? b : b === null ? a : a > b ? a : b)

@@ -66,7 +66,11 @@ describe('epsilon-greedy', () => {
   })
 
   it('learns from thumbs up/down without counting a generation', () => {
-    const bandit = createBandit({ dataDir: null, policy: () => policyOf({ epsilon: { warmupPulls: 0, floor: 0 }, reward: { feedback: 5 } }), random: seededRandom(4) })
+    const bandit = createBandit({
+      dataDir: null,
+      policy: () => policyOf({ epsilon: { warmupPulls: 0, floor: 0 }, reward: { feedback: 5 } }),
+      random: seededRandom(4),
+    })
     for (const arm of LOCAL) bandit.record({ arm, success: true, latencyMs: 1000 })
     for (let i = 0; i < 5; i++) bandit.record({ arm: LOCAL[0]!, feedback: 'down' })
     expect(bandit.stats().find((s) => s.model === 'fast-3b')).toMatchObject({ pulls: 1, feedbackDown: 5 })

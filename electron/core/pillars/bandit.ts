@@ -102,7 +102,18 @@ export function seededRandom(seed: number): () => number {
 }
 
 function emptyStats(arm: Pick<Arm, 'endpoint' | 'model'>): ArmStats {
-  return { endpoint: arm.endpoint, model: arm.model, pulls: 0, successes: 0, rewardSum: 0, latencyMsSum: 0, costUsdSum: 0, feedbackUp: 0, feedbackDown: 0, lastAt: null }
+  return {
+    endpoint: arm.endpoint,
+    model: arm.model,
+    pulls: 0,
+    successes: 0,
+    rewardSum: 0,
+    latencyMsSum: 0,
+    costUsdSum: 0,
+    feedbackUp: 0,
+    feedbackDown: 0,
+    lastAt: null,
+  }
 }
 
 /** The reward of one generation, 0–1: success, speed and cheapness, weighted by the policy. */
@@ -168,7 +179,12 @@ function readLegacyFile(dataDir: string): { arms: ArmStats[] } | { problem: Data
     return { arms: parseFile(BANDIT_FILE, readFileSync(file, 'utf8'), StatsFile).arms }
   } catch (error) {
     const what = error instanceof FileFormatError ? error.message : `${BANDIT_FILE}: could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
-    return { problem: { file: BANDIT_FILE, message: `${what}. Its statistics were not imported; the model choice learns from the answers recorded in state.db. Fix or delete the file to clear this.` } }
+    return {
+      problem: {
+        file: BANDIT_FILE,
+        message: `${what}. Its statistics were not imported; the model choice learns from the answers recorded in state.db. Fix or delete the file to clear this.`,
+      },
+    }
   }
 }
 

@@ -119,8 +119,14 @@ describe('judge pillar', () => {
     const { chat, calls } = fakeChat()
     expect(await createJudgePillar({ chat }).evaluate(input('x', Policy.parse({ version: 1 })))).toMatchObject({ status: 'abstained' })
     const noModel = Policy.parse({ version: 1, judge: { enabled: true } })
-    expect(await createJudgePillar({ chat, model: () => null }).evaluate(input('x', noModel))).toMatchObject({ status: 'abstained', reason: expect.stringContaining('no judge model') })
-    expect(await createJudgePillar({ chat, model: () => 'fallback' }).evaluate(input('x', noModel))).toMatchObject({ status: 'scored', detail: { model: 'fallback' } })
+    expect(await createJudgePillar({ chat, model: () => null }).evaluate(input('x', noModel))).toMatchObject({
+      status: 'abstained',
+      reason: expect.stringContaining('no judge model'),
+    })
+    expect(await createJudgePillar({ chat, model: () => 'fallback' }).evaluate(input('x', noModel))).toMatchObject({
+      status: 'scored',
+      detail: { model: 'fallback' },
+    })
     expect(calls).toHaveLength(1)
   })
 })

@@ -17,7 +17,10 @@ const FAKES: Record<PrivacyKind, string[]> = {
     'api_key = "f3a9c2e71b8d4a6f0e5c"',
     'password: Tr0ub4dor&3xyzzy-long',
   ],
-  'private-key': ['-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx...\n-----END RSA PRIVATE KEY-----', '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk='],
+  'private-key': [
+    '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx...\n-----END RSA PRIVATE KEY-----',
+    '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXk=',
+  ],
   'card-number': ['my card is 4539 1488 0343 6467 exp 09/27', 'charge 5555-5555-5555-4444 please', 'amex 378282246310005'],
   email: ['write to jane.doe+invoices@example-mail.co.uk today'],
   phone: ['call me on +44 20 7946 0958 tonight', 'my cell is (415) 555-0132', 'reach us at 212-555-0187'],

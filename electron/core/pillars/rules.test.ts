@@ -22,7 +22,12 @@ describe('rules pillar: scores', () => {
   })
 
   it('scores simple edits, lookups and short writing well below the threshold', () => {
-    for (const prompt of ['Give me a synonym for "quick".', 'Write a haiku about spring rain.', 'What is the capital of Canada?', 'Suggest a name for a goldfish.']) {
+    for (const prompt of [
+      'Give me a synonym for "quick".',
+      'Write a haiku about spring rain.',
+      'What is the capital of Canada?',
+      'Suggest a name for a goldfish.',
+    ]) {
       expect(run(prompt).score!, prompt).toBeLessThan(DEFAULT_POLICY.threshold - 20)
     }
   })
@@ -140,7 +145,8 @@ describe('rules pillar: general mechanisms', () => {
     for (const prompt of ['what is 18% of 250', '64 / 8 = ?', 'how many millilitres in a teaspoon', 'convert 12 inches to cm']) {
       expect(kinds(prompt)!['simple'], prompt).toBeLessThan(0)
     }
-    const story = 'A baker makes 48 rolls every morning and sells them in bags of 6. On Saturday she bakes twice as many and sells 5 bags more than on Friday, when she sold 7. How many rolls are left on Saturday?'
+    const story =
+      'A baker makes 48 rolls every morning and sells them in bags of 6. On Saturday she bakes twice as many and sells 5 bags more than on Friday, when she sold 7. How many rolls are left on Saturday?'
     expect(triggers(story)).not.toContain('simple-arithmetic')
     expect(run(story).score!).toBeGreaterThan(DEFAULT_POLICY.threshold)
   })
@@ -206,7 +212,9 @@ describe('rules pillar: privacy', () => {
     const history = [{ role: 'user' as const, content: 'my number is +44 20 7946 0958' }]
     const prompt = 'and my key is AKIAIOSFODNN7EXAMPLE'
     const v = rules.evaluate({ prompt, history, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY }) as PillarVerdict
-    expect(v.detail?.gate).toBe('The prompt contains an API key and the conversation holds a phone number in turn 1 (user message), so it never leaves this machine.')
+    expect(v.detail?.gate).toBe(
+      'The prompt contains an API key and the conversation holds a phone number in turn 1 (user message), so it never leaves this machine.',
+    )
   })
 
   it('reads the history with the same kinds the policy asks for', () => {
@@ -225,7 +233,15 @@ describe('rules pillar: overrides and bad input', () => {
   })
 
   it('gives a verdict for empty, binary, emoji, right-to-left and 1 MB prompts', () => {
-    const inputs = ['', '   ', '\u0000\u0001\u0002\uFFFD\uD800', '🚀🔥😀'.repeat(50), 'שלום, איך אתה היום?', 'اكتب دالة بايثون لفرز قائمة', 'a '.repeat(500_000)]
+    const inputs = [
+      '',
+      '   ',
+      '\u0000\u0001\u0002\uFFFD\uD800',
+      '🚀🔥😀'.repeat(50),
+      'שלום, איך אתה היום?',
+      'اكتب دالة بايثون لفرز قائمة',
+      'a '.repeat(500_000),
+    ]
     for (const prompt of inputs) {
       const v = run(prompt)
       expect(['scored', 'short-circuit']).toContain(v.status)

@@ -53,15 +53,59 @@ const compiledCache = new WeakMap<RulesPolicy, CompiledRules>()
 
 const WORD = /[a-z0-9]+/g
 const NUMBER_WORDS = new Set([
-  'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'fifteen', 'twenty',
-  'thirty', 'forty', 'fifty', 'hundred', 'thousand', 'million', 'half', 'twice', 'triple', 'double', 'dozen', 'quarter',
+  'two',
+  'three',
+  'four',
+  'five',
+  'six',
+  'seven',
+  'eight',
+  'nine',
+  'ten',
+  'eleven',
+  'twelve',
+  'fifteen',
+  'twenty',
+  'thirty',
+  'forty',
+  'fifty',
+  'hundred',
+  'thousand',
+  'million',
+  'half',
+  'twice',
+  'triple',
+  'double',
+  'dozen',
+  'quarter',
 ])
 const LIST_ITEM = /^[ \t]*(?:\d{1,2}[.)]|[-*•])[ \t]+\S/gm
 /** A capitalised word: a named entity when it does not open a sentence, a quote or a line. */
 const CAPITALISED = /\b[A-Z][a-z]+\b/g
 const NOT_ENTITIES = new Set([
-  'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday', 'January', 'February', 'March',
-  'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December', 'Mr', 'Mrs', 'Ms', 'Dr',
+  'Monday',
+  'Tuesday',
+  'Wednesday',
+  'Thursday',
+  'Friday',
+  'Saturday',
+  'Sunday',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+  'Mr',
+  'Mrs',
+  'Ms',
+  'Dr',
 ])
 
 /** Drops a plural ending so "tests" matches "test"; applied alike to text and keywords. */

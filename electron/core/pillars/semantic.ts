@@ -265,7 +265,9 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       const other = nearest.tier === 'cloud' ? r.nearestLocal : r.nearestCloud
       reason =
         `nearest intent cluster "${nearest.name}" (${nearest.tier}) at similarity ${fmt(nearest.similarity)}` +
-        (other ? `; nearest ${other.tier} cluster "${other.name}" at ${fmt(other.similarity)}` : `; no ${nearest.tier === 'cloud' ? 'local' : 'cloud'} cluster matches`) +
+        (other
+          ? `; nearest ${other.tier} cluster "${other.name}" at ${fmt(other.similarity)}`
+          : `; no ${nearest.tier === 'cloud' ? 'local' : 'cloud'} cluster matches`) +
         ` (margin ${signed(r.margin)} toward ${r.margin - thresholds.center >= 0 ? 'cloud' : 'local'})`
     }
     if (!thresholds.calibrated && thresholds.source === 'uncalibrated-default') {

@@ -55,14 +55,21 @@ describe("'policy.*' channels", () => {
 
   it('keeps the other fields of an existing override (calibrated semantic thresholds)', async () => {
     const file = join(dataDir, 'threshold-override.json')
-    const semanticThresholds = { 'glove-sif-100d': { center: 0.01, scale: 0.03, minSimilarity: 0, confidenceMargin: 0.05, calibratedAt: '2026-01-01T00:00:00.000Z' } }
+    const semanticThresholds = {
+      'glove-sif-100d': { center: 0.01, scale: 0.03, minSimilarity: 0, confidenceMargin: 0.05, calibratedAt: '2026-01-01T00:00:00.000Z' },
+    }
     writeFileSync(file, JSON.stringify({ version: 1, threshold: 60, note: 'calibrated', targetRecall: 0.9, semanticThresholds }))
     await services.router.policyStore.reload()
 
     await call('policy.setThreshold', { threshold: 42 })
     const written = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>
     // Written in patch form: the threshold replaced, the fitted semantic thresholds kept.
-    expect(written).toEqual({ version: 1, patch: { threshold: 42, semantic: { thresholds: semanticThresholds } }, note: 'set from the dashboard', createdAt: expect.any(String) })
+    expect(written).toEqual({
+      version: 1,
+      patch: { threshold: 42, semantic: { thresholds: semanticThresholds } },
+      note: 'set from the dashboard',
+      createdAt: expect.any(String),
+    })
   })
 
   it('a broken policy.json is reported by field while the previous good policy stays in force', async () => {
@@ -99,7 +106,12 @@ describe("'policy.*' channels", () => {
     })
     const saved = await call<SaveOverrideResult>('policy.saveOverride', { patch: { threshold: 30, judge: { uncertainBand: 5 } }, reason: 'tighter judge' })
     if (!saved.ok) throw new Error(JSON.stringify(saved.errors))
-    expect(saved.policy).toMatchObject({ threshold: 30, patch: { threshold: 30, judge: { uncertainBand: 5 } }, effective: { threshold: 30 }, base: { threshold: 65 } })
+    expect(saved.policy).toMatchObject({
+      threshold: 30,
+      patch: { threshold: 30, judge: { uncertainBand: 5 } },
+      effective: { threshold: 30 },
+      base: { threshold: 65 },
+    })
     expect(saved.policy.diff).toEqual([
       { path: 'threshold', default: 65, value: 30, source: 'override' },
       { path: 'judge.uncertainBand', default: 15, value: 5, source: 'override' },
@@ -118,7 +130,10 @@ describe("'policy.*' channels", () => {
   it('saveOverride answers field errors for a patch that breaks the policy, and a schema error for malformed input', async () => {
     const bad = await call<SaveOverrideResult>('policy.saveOverride', { patch: { bandit: { epsilon: { warmup: 0.01 } } } })
     expect(bad).toEqual({ ok: false, errors: [{ path: 'bandit.epsilon.warmup', message: expect.stringContaining('0.1') }] })
-    await expect(call('policy.saveOverride', { patch: 'threshold=3' })).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('patch') })
+    await expect(call('policy.saveOverride', { patch: 'threshold=3' })).rejects.toMatchObject({
+      code: 'invalid-input',
+      message: expect.stringContaining('patch'),
+    })
     await expect(call('policy.revert', {})).rejects.toMatchObject({ code: 'invalid-input', message: expect.stringContaining('id') })
     expect(existsSync(join(dataDir, 'threshold-override.json'))).toBe(false)
   })
@@ -135,10 +150,11 @@ describe("'policy.*' channels", () => {
     expect(after.complexity).toBeCloseTo(before.complexity + 8, 5)
     expect(after.explanation).toContain("- Cluster offset: +8 for cluster 'Maths problems': the policy sets clusterOffsets.maths")
 
-    const remove = services.router.clusterOffsets.register({ offsets: (id) => (id === 'maths' ? [{ points: -10, source: 'probe', reason: 'the local model passed 10 of 10 maths probes' }] : []) })
+    const remove = services.router.clusterOffsets.register({
+      offsets: (id) => (id === 'maths' ? [{ points: -10, source: 'probe', reason: 'the local model passed 10 of 10 maths probes' }] : []),
+    })
     expect((await call<Decision>('route.decide', { prompt: maths })).tier).toBe('local')
     remove()
     expect((await call<Decision>('route.decide', { prompt: 'hi there' })).explanation).not.toContain('Cluster offset')
   })
 })
-

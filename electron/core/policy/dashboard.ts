@@ -27,7 +27,9 @@ export function policyStatus({ store, overrides, dataDir }: PolicyFiles): Policy
   return {
     threshold: effective.threshold,
     policyThreshold: store.base().threshold,
-    override: override ? { threshold: typeof patchThreshold === 'number' ? patchThreshold : null, note: override.note ?? null, createdAt: override.createdAt ?? null } : null,
+    override: override
+      ? { threshold: typeof patchThreshold === 'number' ? patchThreshold : null, note: override.note ?? null, createdAt: override.createdAt ?? null }
+      : null,
     policyFile,
     policyFileExists: existsSync(policyFile),
     overrideFile: overrides.file,
@@ -61,8 +63,16 @@ export async function clearOverride(files: PolicyFiles): Promise<PolicyStatus> {
   return policyStatus(files)
 }
 
-export async function saveOverride(files: PolicyFiles, input: Pick<SavePatch, 'patch' | 'replace'> & { reason?: string | undefined }): Promise<SaveOverrideResult> {
-  const write = await files.overrides.save({ patch: input.patch, actor: 'user', reason: input.reason ?? DASHBOARD_NOTE, ...(input.replace ? { replace: true } : {}) })
+export async function saveOverride(
+  files: PolicyFiles,
+  input: Pick<SavePatch, 'patch' | 'replace'> & { reason?: string | undefined },
+): Promise<SaveOverrideResult> {
+  const write = await files.overrides.save({
+    patch: input.patch,
+    actor: 'user',
+    reason: input.reason ?? DASHBOARD_NOTE,
+    ...(input.replace ? { replace: true } : {}),
+  })
   if (!write.ok) return { ok: false, errors: write.issues }
   return { ok: true, policy: policyView(files), auditId: write.entry.id }
 }

@@ -23,7 +23,6 @@ export interface PolicyDiffEntry {
   source: DiffSource
 }
 
-
 /** Whether the patch sets `path` or one of its parents (then the override decides that field). */
 function patchSets(patch: PolicyPatch, path: readonly string[]): boolean {
   let node: unknown = patch

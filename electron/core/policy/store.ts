@@ -83,7 +83,13 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   }
 
   /** Read, validate and apply one file; a bad one keeps what is in force, at start its .bak, else `fallback`. */
-  async function loadFile<T>(file: string, parse: (text: string, file: string) => Parsed<T>, apply: (value: T) => void, fallback: string, onMissing: () => void): Promise<boolean> {
+  async function loadFile<T>(
+    file: string,
+    parse: (text: string, file: string) => Parsed<T>,
+    apply: (value: T) => void,
+    fallback: string,
+    onMissing: () => void,
+  ): Promise<boolean> {
     const read = await readText(file)
     if (read.kind === 'missing') {
       onMissing()
@@ -111,12 +117,24 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   async function loadPolicy(): Promise<boolean> {
     if (!opts.file) return true
     // A deleted file is not a reason to forget a good policy; at first start it means the defaults.
-    return loadFile(opts.file, parsePolicyText, (value) => (base = value), 'the built-in defaults (no good copy was found)', () => undefined)
+    return loadFile(
+      opts.file,
+      parsePolicyText,
+      (value) => (base = value),
+      'the built-in defaults (no good copy was found)',
+      () => undefined,
+    )
   }
 
   async function loadOverride(): Promise<boolean> {
     if (!opts.overrideFile) return true
-    return loadFile(opts.overrideFile, parseOverrideText, (value) => (override = value), 'no override (no good copy was found)', () => (override = null))
+    return loadFile(
+      opts.overrideFile,
+      parseOverrideText,
+      (value) => (override = value),
+      'no override (no good copy was found)',
+      () => (override = null),
+    )
   }
 
   async function reload(): Promise<boolean> {

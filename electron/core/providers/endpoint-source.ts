@@ -60,7 +60,14 @@ export class EnvEndpointSource implements EndpointSource {
 
   constructor(env: NodeJS.ProcessEnv) {
     const localModels = list(env.ROUTELLM_LOCAL_MODEL)
-    const defaultLocal = { id: ENV_LOCAL_ID, name: 'Ollama', provider: 'ollama', baseURL: 'http://127.0.0.1:11434', tier: 'local', models: localModels } as const
+    const defaultLocal = {
+      id: ENV_LOCAL_ID,
+      name: 'Ollama',
+      provider: 'ollama',
+      baseURL: 'http://127.0.0.1:11434',
+      tier: 'local',
+      models: localModels,
+    } as const
     let local = EndpointConfig.parse(defaultLocal)
     // The value is never quoted: it may carry a user:password@.
     try {

@@ -67,9 +67,7 @@ function causeCode(error: unknown): string | undefined {
 /** A transport failure (no HTTP status): network down, refused, reset, timed out. */
 export function classifyNetworkError(error: unknown, where: string): ProviderError {
   const code = causeCode(error)
-  const what = describeNetworkError(
-    code && !(error as { cause?: { code?: string } }).cause?.code ? { ...(error as object), cause: { code } } : error,
-  )
+  const what = describeNetworkError(code && !(error as { cause?: { code?: string } }).cause?.code ? { ...(error as object), cause: { code } } : error)
   if (code && NETWORK_DOWN.has(code)) {
     return new ProviderError('offline', `${where}: the network is unreachable (${what})`)
   }

@@ -50,9 +50,7 @@ export class OpenAIProvider implements Provider {
       for await (const chunk of stream) {
         const choice = chunk.choices[0]
         const text = choice?.delta?.content ?? ''
-        const usage = chunk.usage
-          ? { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 }
-          : undefined
+        const usage = chunk.usage ? { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 } : undefined
         const finishReason = choice?.finish_reason ?? undefined
         if (text || usage || finishReason) {
           yield { text, ...(usage ? { usage } : {}), ...(finishReason ? { finishReason } : {}) }

@@ -29,7 +29,8 @@ async function failure(iterable: AsyncIterable<StreamChunk>): Promise<ProviderEr
 
 describe('OpenAIProvider against the OpenAI double', () => {
   let cloud: OpenAIDouble
-  const endpoint = (url: string) => EndpointConfig.parse({ id: 'cloud', name: 'Cloud', provider: 'custom', baseURL: url, tier: 'cloud', models: ['gpt-4o-mini'] })
+  const endpoint = (url: string) =>
+    EndpointConfig.parse({ id: 'cloud', name: 'Cloud', provider: 'custom', baseURL: url, tier: 'cloud', models: ['gpt-4o-mini'] })
   const provider = (key = KEY) => new OpenAIProvider(endpoint(cloud.url), key, { requestTimeoutMs: 2000 })
   const request = (extra: Partial<{ signal: AbortSignal; model: string; content: string }> = {}) => ({
     model: extra.model ?? 'gpt-4o-mini',
@@ -126,7 +127,9 @@ describe('OllamaProvider', () => {
     const provider = new OllamaProvider(endpoint(), new OllamaBridge({ hosts: [ollama.url] }), { keepAlive: '30m' })
     await provider.refresh()
     expect(provider.models.map((m) => m.name)).toContain('llama3.1:8b')
-    const { text, chunks } = await drain(provider.stream({ model: 'qwen2.5:0.5b', messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal }))
+    const { text, chunks } = await drain(
+      provider.stream({ model: 'qwen2.5:0.5b', messages: [{ role: 'user', content: 'hi' }], signal: new AbortController().signal }),
+    )
     expect(text).toBe('local words here')
     expect(chunks.at(-1)?.usage?.outputTokens).toBe(3)
     expect(ollama.requestsTo('/api/chat').at(-1)?.body).toMatchObject({ keep_alive: '30m' })
@@ -167,7 +170,13 @@ describe('endpoint sources', () => {
     expect(source.problems).toEqual([])
     expect(source.list()).toEqual([
       expect.objectContaining({ id: 'ollama', provider: 'ollama', baseURL: 'http://127.0.0.1:11500', tier: 'local', models: [] }),
-      expect.objectContaining({ id: 'cloud', provider: 'featherless', baseURL: 'https://api.featherless.ai/v1', tier: 'cloud', models: ['meta-llama/Llama-3.3-70B', 'qwen/Qwen3-32B'] }),
+      expect.objectContaining({
+        id: 'cloud',
+        provider: 'featherless',
+        baseURL: 'https://api.featherless.ai/v1',
+        tier: 'cloud',
+        models: ['meta-llama/Llama-3.3-70B', 'qwen/Qwen3-32B'],
+      }),
     ])
     expect(JSON.stringify(source)).not.toContain('canary')
     expect(JSON.stringify(source.list())).not.toContain('canary')
@@ -187,7 +196,10 @@ describe('endpoint sources', () => {
   })
 
   it('combined sources: the first one owns an id, keys and changes come from the owner', async () => {
-    const settings = new StaticEndpointSource([{ id: 'cloud', name: 'Mine', provider: 'openai', baseURL: 'https://api.openai.com/v1', tier: 'cloud', models: ['gpt-4o'] }], { cloud: 'sk-settings' })
+    const settings = new StaticEndpointSource(
+      [{ id: 'cloud', name: 'Mine', provider: 'openai', baseURL: 'https://api.openai.com/v1', tier: 'cloud', models: ['gpt-4o'] }],
+      { cloud: 'sk-settings' },
+    )
     const env = new EnvEndpointSource({ ROUTELLM_CLOUD_API_KEY: 'sk-env' })
     const combined = combineSources(settings, env)
     expect(combined.list().map((e) => `${e.id}:${e.name}`)).toEqual(['cloud:Mine', 'ollama:Ollama'])

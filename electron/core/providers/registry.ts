@@ -160,7 +160,11 @@ export class ProviderRegistry {
     await Promise.all(
       this.all()
         .filter((e) => e.provider === 'ollama' && e.enabled)
-        .map((e) => this.ollama(e).refresh(true).catch(() => {})),
+        .map((e) =>
+          this.ollama(e)
+            .refresh(true)
+            .catch(() => {}),
+        ),
     )
   }
 

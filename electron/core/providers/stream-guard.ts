@@ -18,10 +18,7 @@ export interface StreamGuardOptions {
  * caller aborts, it throws ProviderError('aborted') even if the client ended quietly.
  * The clocks only run while waiting on the upstream, not while the consumer handles a chunk.
  */
-export async function* guardStream(
-  open: (signal: AbortSignal) => AsyncIterable<StreamChunk>,
-  options: StreamGuardOptions,
-): AsyncGenerator<StreamChunk> {
+export async function* guardStream(open: (signal: AbortSignal) => AsyncIterable<StreamChunk>, options: StreamGuardOptions): AsyncGenerator<StreamChunk> {
   const inner = new AbortController()
   let fired: 'timeout' | 'stalled' | null = null
   let timer: NodeJS.Timeout | undefined

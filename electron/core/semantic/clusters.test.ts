@@ -11,7 +11,9 @@ describe('shipped default clusters', () => {
   it('are valid, named, tiered, and cover both tiers with enough examples', async () => {
     const file = await loadClusterFile(defaultsFile)
     const ids = file.clusters.map((c) => c.id)
-    expect(ids).toEqual(expect.arrayContaining(['coding', 'maths', 'reasoning', 'long-document', 'small-talk', 'rewriting', 'translation', 'simple-facts', 'short-creative']))
+    expect(ids).toEqual(
+      expect.arrayContaining(['coding', 'maths', 'reasoning', 'long-document', 'small-talk', 'rewriting', 'translation', 'simple-facts', 'short-creative']),
+    )
     for (const tier of ['local', 'cloud'] as const) expect(file.clusters.filter((c) => c.tier === tier).length).toBeGreaterThanOrEqual(5)
     for (const c of file.clusters) {
       expect(c.utterances.length, c.id).toBeGreaterThanOrEqual(10)
@@ -127,7 +129,14 @@ describe('cluster store', () => {
         { id: 'a', name: 'A', tier: 'local', utterances: ['x'] },
         { id: 'b', name: 'B', tier: 'cloud', utterances: ['y'] },
       ],
-      { version: 1, clusters: [{ id: 'a', name: 'A2', tier: 'cloud', utterances: ['z'] }, { id: 'c', name: 'C', tier: 'local', utterances: ['w'] }], disabled: ['b'] },
+      {
+        version: 1,
+        clusters: [
+          { id: 'a', name: 'A2', tier: 'cloud', utterances: ['z'] },
+          { id: 'c', name: 'C', tier: 'local', utterances: ['w'] },
+        ],
+        disabled: ['b'],
+      },
     )
     expect(merged.map((c) => [c.id, c.name, c.origin])).toEqual([
       ['a', 'A2', 'edited-default'],

@@ -184,7 +184,9 @@ describe('embedder errors', () => {
   })
 
   it('rejects model ids that would leave the model folders', async () => {
-    const err = (await createEmbedder({ modelId: '../../etc', modelsRoot }).load().catch((x: unknown) => x)) as SemanticModelError
+    const err = (await createEmbedder({ modelId: '../../etc', modelsRoot })
+      .load()
+      .catch((x: unknown) => x)) as SemanticModelError
     expect(err.code).toBe('invalid-id')
   })
 
@@ -195,7 +197,9 @@ describe('embedder errors', () => {
     bytes[bytes.length - 10] = bytes[bytes.length - 10]! ^ 0xff
     await writeFile(onnx, bytes)
     expect((await verifyModelChecksums(path.join(root, DEFAULT_MODEL_ID))).mismatches).toEqual(['onnx/model.onnx'])
-    const err = (await createEmbedder({ modelId: DEFAULT_MODEL_ID, modelsRoot: root }).load().catch((x: unknown) => x)) as SemanticModelError
+    const err = (await createEmbedder({ modelId: DEFAULT_MODEL_ID, modelsRoot: root })
+      .load()
+      .catch((x: unknown) => x)) as SemanticModelError
     expect(err.code).toBe('corrupt')
     expect(err.message).toMatch(/onnx\/model\.onnx do not match SHA256SUMS/)
   })

@@ -183,13 +183,11 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
     let pipe: FeaturePipeline
     try {
       // Word-lookup models (the bundled one) run without transformers.js: less memory, faster calls.
-      pipe = (await loadWordLookup(desc.dir, ONNX_FILE_BY_DTYPE[desc.dtype], { threads: opts.threads ?? 1 })) ?? (await loadWithTransformers(desc, opts.threads ?? 1))
+      pipe =
+        (await loadWordLookup(desc.dir, ONNX_FILE_BY_DTYPE[desc.dtype], { threads: opts.threads ?? 1 })) ??
+        (await loadWithTransformers(desc, opts.threads ?? 1))
     } catch (err) {
-      throw new SemanticModelError(
-        'corrupt',
-        `embedding model "${desc.id}" could not be loaded (${desc.dir}): ${errorMessage(err)}`,
-        { cause: err },
-      )
+      throw new SemanticModelError('corrupt', `embedding model "${desc.id}" could not be loaded (${desc.dir}): ${errorMessage(err)}`, { cause: err })
     }
     // One probe embedding: proves the graph runs and tells the real width.
     let dimensions: number
@@ -221,7 +219,11 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
         const passing = transientLoadReason(err)
         retryDelayMs = passing ? Math.min(retryAfterMs, TRANSIENT_RETRY_MS) : retryAfterMs
         if (passing) {
-          throw new SemanticModelError('load-failed', `embedding model "${opts.modelId}" could not be loaded just now (${passing}); it is tried again shortly`, { cause: err })
+          throw new SemanticModelError(
+            'load-failed',
+            `embedding model "${opts.modelId}" could not be loaded just now (${passing}); it is tried again shortly`,
+            { cause: err },
+          )
         }
         throw err instanceof SemanticModelError
           ? err

@@ -58,13 +58,7 @@ export function hubFileUrl(remoteHost: string, hubId: string, revision: string, 
   return `${host}/${hubId}/resolve/${encodeURIComponent(revision)}/${file}`
 }
 
-async function download(
-  url: string,
-  target: string,
-  rel: string,
-  opts: FetchModelOptions,
-  required: boolean,
-): Promise<FetchedFile | null> {
+async function download(url: string, target: string, rel: string, opts: FetchModelOptions, required: boolean): Promise<FetchedFile | null> {
   const doFetch = opts.fetch ?? globalThis.fetch
   let res: Response
   try {

@@ -77,7 +77,12 @@ describe('packed cluster index', () => {
     expect(idx.skipped).toEqual({ b: ['unknown'] })
     for (let probe = 0; probe < 5; probe++) {
       const v = vec(100 + probe)
-      for (const [aggregation, topK] of [['max', 1], ['mean-top-k', 3], ['mean-top-k', 10], ['centroid', 1]] as const) {
+      for (const [aggregation, topK] of [
+        ['max', 1],
+        ['mean-top-k', 3],
+        ['mean-top-k', 10],
+        ['centroid', 1],
+      ] as const) {
         const all = clusterSimilarities(v, idx, aggregation, topK)
         idx.clusters.forEach((c, i) => expect(all[i]).toBeCloseTo(clusterSimilarity(v, c, aggregation, topK), 12))
       }

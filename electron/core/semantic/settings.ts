@@ -1,10 +1,4 @@
-import {
-  BUNDLED_MODEL_THRESHOLDS,
-  DEFAULT_MODEL_ID,
-  ModelThresholds,
-  UNCALIBRATED_THRESHOLDS,
-  type SemanticSettings,
-} from '../../../shared/semantic-settings'
+import { BUNDLED_MODEL_THRESHOLDS, DEFAULT_MODEL_ID, ModelThresholds, UNCALIBRATED_THRESHOLDS, type SemanticSettings } from '../../../shared/semantic-settings'
 
 export {
   Aggregation,

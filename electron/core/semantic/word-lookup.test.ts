@@ -56,7 +56,10 @@ describe('word-lookup runtime for the bundled model', () => {
       const theirs = (b.data as Float32Array).subarray(row * d, (row + 1) * d)
       if (theirs.some((x) => Number.isNaN(x))) {
         // No known word: the pipeline's 0/0; ours is not finite either, and the embedder reports zero for both.
-        expect(ours.some((x) => !Number.isFinite(x)), TEXTS[row]).toBe(true)
+        expect(
+          ours.some((x) => !Number.isFinite(x)),
+          TEXTS[row],
+        ).toBe(true)
         continue
       }
       for (let j = 0; j < d; j++) expect(ours[j]).toBeCloseTo(theirs[j]!, 5)

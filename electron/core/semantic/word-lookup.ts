@@ -60,7 +60,12 @@ function compileNormalizer(n: NormalizerJson | null | undefined): ((s: string) =
     case 'Lowercase':
       return (s) => s.toLowerCase()
     case 'Replace': {
-      const p = n.pattern?.Regex !== undefined ? new RegExp(n.pattern.Regex, 'gu') : n.pattern?.String !== undefined ? new RegExp(escapeRegex(n.pattern.String), 'g') : null
+      const p =
+        n.pattern?.Regex !== undefined
+          ? new RegExp(n.pattern.Regex, 'gu')
+          : n.pattern?.String !== undefined
+            ? new RegExp(escapeRegex(n.pattern.String), 'g')
+            : null
       if (!p) return null
       const content = n.content ?? ''
       return (s) => s.replaceAll(p, content)
@@ -165,10 +170,9 @@ export async function loadWordLookup(dir: string, onnxFile: string, opts: { thre
       }
     })
     const shape = [texts.length, width]
-    const out = await session.run(
-      { input_ids: new ort.Tensor('int64', ids, shape), attention_mask: new ort.Tensor('int64', mask, shape) },
-      ['sentence_embedding'],
-    )
+    const out = await session.run({ input_ids: new ort.Tensor('int64', ids, shape), attention_mask: new ort.Tensor('int64', mask, shape) }, [
+      'sentence_embedding',
+    ])
     const pooled = out['sentence_embedding']!
     const data = new Float32Array(pooled.data as Float32Array)
     pooled.dispose()

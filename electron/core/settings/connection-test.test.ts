@@ -46,7 +46,9 @@ describe('test connection (GET /models with the openai SDK)', () => {
     const before = cloud.requests.length
     const r = await testConnection(endpoint(), KEY, { offlineReason: () => 'Offline mode is on: cloud endpoints are off' })
     expect(r).toMatchObject({ ok: false, kind: 'unreachable', httpStatus: null })
-    expect(r.message).toBe('Not tested: RouteLLM is offline (Offline mode is on: cloud endpoints are off), so it does not contact Cloud double. Turn offline mode off to test it.')
+    expect(r.message).toBe(
+      'Not tested: RouteLLM is offline (Offline mode is on: cloud endpoints are off), so it does not contact Cloud double. Turn offline mode off to test it.',
+    )
     expect(cloud.requests.length).toBe(before)
     // A local endpoint (an OpenAI-compatible server on this machine) is still tested.
     expect(await testConnection(endpoint({ tier: 'local' }), KEY, { offlineReason: () => 'offline' })).toMatchObject({ kind: 'ok' })

@@ -17,7 +17,14 @@ export interface ConnectionTestOptions {
   offlineReason?: () => string | null
 }
 
-function result(endpoint: EndpointConfig, started: number, kind: ConnectionTestKind, message: string, httpStatus: number | null = null, models: string[] = []): ConnectionTestResult {
+function result(
+  endpoint: EndpointConfig,
+  started: number,
+  kind: ConnectionTestKind,
+  message: string,
+  httpStatus: number | null = null,
+  models: string[] = [],
+): ConnectionTestResult {
   return { endpointId: endpoint.id, ok: kind === 'ok', kind, message, httpStatus, models, ms: Math.max(0, Math.round(performance.now() - started)) }
 }
 
@@ -31,7 +38,12 @@ export async function testConnection(endpoint: EndpointConfig, key: string | nul
   const where = endpoint.baseURL
   const offline = endpoint.tier === 'cloud' ? (options.offlineReason?.() ?? null) : null
   if (offline) {
-    return result(endpoint, started, 'unreachable', `Not tested: RouteLLM is offline (${offline.replace(/[.\s]+$/, '')}), so it does not contact ${endpoint.name}. Turn offline mode off to test it.`)
+    return result(
+      endpoint,
+      started,
+      'unreachable',
+      `Not tested: RouteLLM is offline (${offline.replace(/[.\s]+$/, '')}), so it does not contact ${endpoint.name}. Turn offline mode off to test it.`,
+    )
   }
   if (key === null && KEY_REQUIRED.has(endpoint.provider)) {
     return result(endpoint, started, 'no-key', `No key is set for ${endpoint.name}: set one first, then test again.`)
@@ -59,7 +71,13 @@ export async function testConnection(endpoint: EndpointConfig, key: string | nul
     }
     const data: unknown = (body as { data?: unknown } | null)?.data
     if (!Array.isArray(data)) {
-      return result(endpoint, started, 'not-openai-compatible', `${where}/models answered, but not with an OpenAI-style model list: is this an OpenAI-compatible base URL (it usually ends in /v1)?`, 200)
+      return result(
+        endpoint,
+        started,
+        'not-openai-compatible',
+        `${where}/models answered, but not with an OpenAI-style model list: is this an OpenAI-compatible base URL (it usually ends in /v1)?`,
+        200,
+      )
     }
     const models = data
       .map((m) => (typeof m === 'object' && m !== null && typeof (m as { id?: unknown }).id === 'string' ? (m as { id: string }).id : null))
@@ -90,9 +108,16 @@ function classify(endpoint: EndpointConfig, started: number, error: unknown, had
       return result(endpoint, started, hadKey ? 'bad-key' : 'no-key', message, status)
     }
     if (status === 404 || status === 405) {
-      return result(endpoint, started, 'not-openai-compatible', `${where}/models does not exist (HTTP ${status}): is this an OpenAI-compatible base URL (it usually ends in /v1)?`, status)
+      return result(
+        endpoint,
+        started,
+        'not-openai-compatible',
+        `${where}/models does not exist (HTTP ${status}): is this an OpenAI-compatible base URL (it usually ends in /v1)?`,
+        status,
+      )
     }
-    if (status === 429) return result(endpoint, started, 'rate-limited', 'The endpoint is rate-limiting requests (HTTP 429): the address answers; try again in a moment.', status)
+    if (status === 429)
+      return result(endpoint, started, 'rate-limited', 'The endpoint is rate-limiting requests (HTTP 429): the address answers; try again in a moment.', status)
     if (status >= 500) return result(endpoint, started, 'server-error', `The endpoint had a server error (HTTP ${status}): try again later.`, status)
     return result(endpoint, started, 'error', `The endpoint answered HTTP ${status} to a model list request.`, status)
   }

@@ -68,7 +68,9 @@ describe('EndpointsService', () => {
     expect(overview.endpoints[0]!.key.state).toBe('unknown')
     await expect(service.setKey('lab', 'sk-canary')).rejects.toMatchObject({ code: 'unavailable' })
     const before = readFileSync(join(dataDir, 'settings.json'), 'utf8')
-    await expect(service.importKeysFile(JSON.stringify({ version: 1, endpoints: [{ id: 'openai', apiKey: 'sk-canary' }] }))).rejects.toBeInstanceOf(KeychainUnavailableError)
+    await expect(service.importKeysFile(JSON.stringify({ version: 1, endpoints: [{ id: 'openai', apiKey: 'sk-canary' }] }))).rejects.toBeInstanceOf(
+      KeychainUnavailableError,
+    )
     expect(readFileSync(join(dataDir, 'settings.json'), 'utf8')).toBe(before)
     await expect(service.remove('lab')).rejects.toBeInstanceOf(KeychainUnavailableError)
     expect(service.find('lab')).toBeDefined()
@@ -87,7 +89,14 @@ describe('EndpointsService', () => {
   it('import moves keys into the keychain, upserts endpoints, and warns that the file still holds them', async () => {
     const { service, store, logs } = setup()
     await service.save(custom('lab', { models: ['old'] }), 'create')
-    const file = { version: 1, endpoints: [{ id: 'openai', models: ['gpt-4o-mini'], apiKey: 'sk-canary-imp-1' }, { ...custom('lab', { models: ['new'] }), apiKey: 'sk-canary-imp-2' }, { id: 'openrouter', apiKey: '' }] }
+    const file = {
+      version: 1,
+      endpoints: [
+        { id: 'openai', models: ['gpt-4o-mini'], apiKey: 'sk-canary-imp-1' },
+        { ...custom('lab', { models: ['new'] }), apiKey: 'sk-canary-imp-2' },
+        { id: 'openrouter', apiKey: '' },
+      ],
+    }
     const result = await service.importKeysFile(JSON.stringify(file), 'keys.json')
     expect(result.endpoints).toEqual(['openai', 'lab', 'openrouter'])
     expect(result.keysStored).toEqual(['openai', 'lab'])
@@ -95,7 +104,9 @@ describe('EndpointsService', () => {
     expect(store.entries.get('lab')).toBe('sk-canary-imp-2')
     expect(service.find('lab')?.models).toEqual(['new'])
     expect(JSON.stringify(result) + logs.join('\n') + service.exportKeysFile().content).not.toContain('sk-canary')
-    await expect(service.importKeysFile('{"version": 1, "endpoints": [{"id": "x"}]}', 'bad.json')).rejects.toThrow(/^bad\.json: endpoints\[0\]\.name: .*Nothing was imported\.$/)
+    await expect(service.importKeysFile('{"version": 1, "endpoints": [{"id": "x"}]}', 'bad.json')).rejects.toThrow(
+      /^bad\.json: endpoints\[0\]\.name: .*Nothing was imported\.$/,
+    )
   })
 
   it('test connection needs a configured endpoint and logs the outcome kind only', async () => {
@@ -114,7 +125,10 @@ describe('EndpointsService', () => {
     await service.save(custom('on'), 'create')
     await service.save(custom('off', { enabled: false }), 'create')
     await service.setKey('on', 'sk-canary-src')
-    expect(source.list().map((e) => [e.id, e.enabled])).toEqual([['on', true], ['off', false]])
+    expect(source.list().map((e) => [e.id, e.enabled])).toEqual([
+      ['on', true],
+      ['off', false],
+    ])
     expect(await source.apiKey('on')).toBe('sk-canary-src')
     expect(await source.apiKey('off')).toBeNull()
     expect(changes).toBe(3)

@@ -131,7 +131,10 @@ export class EndpointsService {
   async setKey(endpointId: string, key: string): Promise<KeyStatus> {
     // The id is echoed in the error cut short: someone may have typed the key where the id goes.
     if (!this.isKnownId(endpointId)) {
-      throw new ContractError(`no endpoint "${safeName(endpointId)}" is configured: add it first (the dashboard's Settings, or routellm keys import)`, 'not-found')
+      throw new ContractError(
+        `no endpoint "${safeName(endpointId)}" is configured: add it first (the dashboard's Settings, or routellm keys import)`,
+        'not-found',
+      )
     }
     const status = await this.vault.set(endpointId, key)
     this.emit({ reason: 'key-set', endpointId })

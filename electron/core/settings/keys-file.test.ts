@@ -11,13 +11,28 @@ describe('routellm-keys.json', () => {
   it('the shipped template parses: presets filled in, blank keys mean no key', () => {
     const parsed = parseKeysFile(readFileSync(TEMPLATE, 'utf8'))
     expect(parsed.endpoints.map((e) => e.id)).toEqual(['openai', 'featherless', 'openrouter', 'home-server'])
-    expect(parsed.endpoints[1]).toMatchObject({ name: 'Featherless', provider: 'featherless', baseURL: 'https://api.featherless.ai/v1', tier: 'cloud', prices: {}, enabled: true })
+    expect(parsed.endpoints[1]).toMatchObject({
+      name: 'Featherless',
+      provider: 'featherless',
+      baseURL: 'https://api.featherless.ai/v1',
+      tier: 'cloud',
+      prices: {},
+      enabled: true,
+    })
     expect(parsed.endpoints[3]).toMatchObject({ tier: 'local', enabled: false })
     expect(parsed.keys.size).toBe(0)
   })
 
   it('separates keys from the endpoints', () => {
-    const parsed = parseKeysFile(JSON.stringify({ version: 1, endpoints: [{ id: 'openai', models: ['gpt-4o-mini'], apiKey: ` ${canary} ` }, { id: 'openrouter', apiKey: null }] }))
+    const parsed = parseKeysFile(
+      JSON.stringify({
+        version: 1,
+        endpoints: [
+          { id: 'openai', models: ['gpt-4o-mini'], apiKey: ` ${canary} ` },
+          { id: 'openrouter', apiKey: null },
+        ],
+      }),
+    )
     expect(parsed.keys).toEqual(new Map([['openai', canary]]))
     expect(JSON.stringify(parsed.endpoints)).not.toContain(canary)
   })
@@ -45,12 +60,18 @@ describe('routellm-keys.json', () => {
       expect((error as Error).message).toMatch(expected)
       expect((error as Error).message).not.toContain(canary)
     }
-    expect(() => parseKeysFile(`{"version": 1, "endpoints": [{"id": "openai", "apiKey": "${canary}}]}`)).toThrow(/^routellm-keys\.json: is not valid JSON \(it ends too early\)$/)
+    expect(() => parseKeysFile(`{"version": 1, "endpoints": [{"id": "openai", "apiKey": "${canary}}]}`)).toThrow(
+      /^routellm-keys\.json: is not valid JSON \(it ends too early\)$/,
+    )
   })
 
   it('refuses base URLs with credentials, naming the field and never quoting the URL, as the settings file does', () => {
     const secret = 'hunter2-9f8e7d6c'
-    for (const baseURL of [`https://me:${secret}@api.example.com/v1`, `https://api.example.com/v1?api_key=${secret}`, `https://api.example.com/v1?x=1&Token=${secret}`]) {
+    for (const baseURL of [
+      `https://me:${secret}@api.example.com/v1`,
+      `https://api.example.com/v1?api_key=${secret}`,
+      `https://api.example.com/v1?x=1&Token=${secret}`,
+    ]) {
       const file = { version: 1, endpoints: [{ id: 'mine', name: 'Mine', provider: 'custom', baseURL, tier: 'cloud', models: ['m'] }] }
       expect(() => parseKeysFile(JSON.stringify(file)), baseURL).toThrow(/^routellm-keys\.json: endpoints\[0\]\.baseURL: the base URL must not /)
       expect(() => parseSettings(JSON.stringify({ version: 1, endpoints: file.endpoints })), baseURL).toThrow(/endpoints\[0\]\.baseURL: the base URL must not /)

@@ -67,8 +67,7 @@ function stampOf(path: string): Stamp | null {
   }
 }
 
-const sameStamp = (a: Stamp | null, b: Stamp | null) =>
-  a === b || (a !== null && b !== null && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino)
+const sameStamp = (a: Stamp | null, b: Stamp | null) => a === b || (a !== null && b !== null && a.mtimeMs === b.mtimeMs && a.size === b.size && a.ino === b.ino)
 
 export interface SettingsStoreOptions {
   dataDir: string
@@ -192,7 +191,8 @@ export class SettingsStore {
       this.good = parseSettings(readFileSync(this.path, 'utf8'))
       this.problemText = null
     } catch (error) {
-      const what = error instanceof FileFormatError ? error.message : `${SETTINGS_FILE}: could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
+      const what =
+        error instanceof FileFormatError ? error.message : `${SETTINGS_FILE}: could not be read (${(error as NodeJS.ErrnoException).code ?? 'error'})`
       let fallback: string
       if (!initial) {
         fallback = 'The settings in use before it changed stay in force'

@@ -49,7 +49,12 @@ describe('telemetry and feedback channels via dispatch', () => {
 
   it('feedback.submit: stores the rating and teaches the bandit for the arm that answered', async () => {
     store.record(outcomeOf({ requestId: 'r1', servedBy: { tier: 'local', endpoint: 'ollama', model: 'llama3.2:1b' } }))
-    expect(await dispatch(handlers, 'feedback.submit', { requestId: 'r1', rating: 'up' })).toEqual({ requestId: 'r1', rating: 'up', previous: null, learned: true })
+    expect(await dispatch(handlers, 'feedback.submit', { requestId: 'r1', rating: 'up' })).toEqual({
+      requestId: 'r1',
+      rating: 'up',
+      previous: null,
+      learned: true,
+    })
     expect(record).toHaveBeenCalledTimes(1)
     expect(record).toHaveBeenCalledWith({ arm: { endpoint: 'ollama', model: 'llama3.2:1b' }, feedback: 'up' })
     expect(store.get('r1')?.feedback).toBe('up')
@@ -100,10 +105,11 @@ describe('telemetry through createServices and the Ollama double', () => {
   })
 
   const telemetryFiles = () => readdirSync(dataDir).filter((f) => f.startsWith(TELEMETRY_FILE))
-  const leaks = () => telemetryFiles().filter((f) => {
-    const bytes = readFileSync(join(dataDir, f))
-    return bytes.includes(CANARY) || bytes.includes(ANSWER_CANARY)
-  })
+  const leaks = () =>
+    telemetryFiles().filter((f) => {
+      const bytes = readFileSync(join(dataDir, f))
+      return bytes.includes(CANARY) || bytes.includes(ANSWER_CANARY)
+    })
 
   it('records the generation, feeds a thumbs up to the bandit, and stores neither prompt nor answer', async () => {
     const handlers = createHandlers(services)

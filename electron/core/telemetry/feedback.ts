@@ -16,7 +16,8 @@ export interface FeedbackDeps {
  */
 export function submitFeedback(deps: FeedbackDeps, requestId: string, rating: FeedbackRating): Output<'feedback.submit'> {
   const result = deps.telemetry.setFeedback(requestId, rating)
-  if (!result) throw new ContractError('No recorded answer has this request id (it never finished here, or is older than the telemetry retention).', 'not-found')
+  if (!result)
+    throw new ContractError('No recorded answer has this request id (it never finished here, or is older than the telemetry retention).', 'not-found')
   const { row, previous } = result
   const learned = previous !== rating && row.endpoint !== null && row.model !== null
   if (learned && row.endpoint !== null && row.model !== null) deps.router.record({ arm: { endpoint: row.endpoint, model: row.model }, feedback: rating })

@@ -11,7 +11,11 @@ import { nearestCluster } from '../engine/cluster-offsets'
  * can quote the prompt or an upstream body, so none of them is copied — only ids, enums,
  * the user's own endpoint ids and model names, and numbers. Never spread an outcome here.
  */
-export type NewRow = Omit<TelemetryRow, 'at' | 'feedback' | 'retriedBy' | 'cluster' | 'retryOf'> & { ts: number; cluster?: string | null; retryOf?: string | null }
+export type NewRow = Omit<TelemetryRow, 'at' | 'feedback' | 'retriedBy' | 'cluster' | 'retryOf'> & {
+  ts: number
+  cluster?: string | null
+  retryOf?: string | null
+}
 
 const int = (n: number) => (Number.isFinite(n) ? Math.max(0, Math.round(n)) : 0)
 const num = (n: number) => (Number.isFinite(n) ? n : 0)

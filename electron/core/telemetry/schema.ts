@@ -72,7 +72,10 @@ export const SCHEMA_VERSION = MIGRATIONS.length
 /** Thrown when the file was written by a newer RouteLLM: it is kept, never downgraded in place. */
 export class NewerSchemaError extends Error {
   override name = 'NewerSchemaError'
-  constructor(readonly found: number, readonly supported: number) {
+  constructor(
+    readonly found: number,
+    readonly supported: number,
+  ) {
     super(`schema version ${found} is newer than this RouteLLM supports (${supported})`)
   }
 }

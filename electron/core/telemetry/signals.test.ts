@@ -31,7 +31,15 @@ afterEach(() => {
 
 const semanticTrace = (cluster: string) => [
   { pillar: 'rules' as const, status: 'scored' as const, score: 30, confidence: 0.4, reason: 'r', ms: 0.1 },
-  { pillar: 'semantic' as const, status: 'scored' as const, score: 55, confidence: 0.7, reason: 'r', ms: 1, detail: { nearest: { id: cluster, name: 'Maths', tier: 'cloud', similarity: 0.4 } } },
+  {
+    pillar: 'semantic' as const,
+    status: 'scored' as const,
+    score: 55,
+    confidence: 0.7,
+    reason: 'r',
+    ms: 1,
+    detail: { nearest: { id: cluster, name: 'Maths', tier: 'cloud', similarity: 0.4 } },
+  },
 ]
 
 describe('schema migration on an existing file', () => {

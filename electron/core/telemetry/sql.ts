@@ -139,16 +139,24 @@ export function prepare(db: Database.Database): Statements {
     // Percentiles over everything kept: count, then walk the partial indexes to the rank (no sort).
     // Latency figures are over successful answers: a failure's duration says little about speed.
     okTotalCount: db.prepare<[Tier], number>(`SELECT COUNT(*) FROM requests WHERE served_tier = ? AND outcome = 'ok'`).pluck(),
-    okTotalAt: db.prepare<[Tier, number], number>(`SELECT total_ms FROM requests WHERE served_tier = ? AND outcome = 'ok' ORDER BY total_ms LIMIT 1 OFFSET ?`).pluck(),
+    okTotalAt: db
+      .prepare<[Tier, number], number>(`SELECT total_ms FROM requests WHERE served_tier = ? AND outcome = 'ok' ORDER BY total_ms LIMIT 1 OFFSET ?`)
+      .pluck(),
     okTtftCount: db.prepare<[Tier], number>(`SELECT COUNT(*) FROM requests WHERE served_tier = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL`).pluck(),
-    okTtftAt: db.prepare<[Tier, number], number>(
-      `SELECT ttft_ms FROM requests WHERE served_tier = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL ORDER BY ttft_ms LIMIT 1 OFFSET ?`,
-    ).pluck(),
+    okTtftAt: db
+      .prepare<[Tier, number], number>(
+        `SELECT ttft_ms FROM requests WHERE served_tier = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL ORDER BY ttft_ms LIMIT 1 OFFSET ?`,
+      )
+      .pluck(),
     // …and inside a window: the window's rows by the ts index, sorted here.
-    okTotalsSince: db.prepare<[number, Tier], number>(`SELECT total_ms FROM requests INDEXED BY requests_ts WHERE ts >= ? AND served_tier = ? AND outcome = 'ok'`).pluck(),
-    okTtftsSince: db.prepare<[number, Tier], number>(
-      `SELECT ttft_ms FROM requests INDEXED BY requests_ts WHERE ts >= ? AND served_tier = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL`,
-    ).pluck(),
+    okTotalsSince: db
+      .prepare<[number, Tier], number>(`SELECT total_ms FROM requests INDEXED BY requests_ts WHERE ts >= ? AND served_tier = ? AND outcome = 'ok'`)
+      .pluck(),
+    okTtftsSince: db
+      .prepare<[number, Tier], number>(
+        `SELECT ttft_ms FROM requests INDEXED BY requests_ts WHERE ts >= ? AND served_tier = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL`,
+      )
+      .pluck(),
     pruneAge: db.prepare<[number]>('DELETE FROM requests WHERE ts < ?'),
     pruneRows: db.prepare<[number]>('DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests ORDER BY ts DESC, rowid DESC LIMIT -1 OFFSET ?)'),
   }
@@ -164,7 +172,9 @@ export function toParams(row: NewRow): Record<string, unknown> {
     pinned: row.pinned,
     complexity: row.complexity,
     threshold: row.threshold,
-    pillars: JSON.stringify(row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score, ...(p.confidence !== undefined ? { confidence: p.confidence } : {}) }))),
+    pillars: JSON.stringify(
+      row.pillars.map((p) => ({ pillar: p.pillar, status: p.status, score: p.score, ...(p.confidence !== undefined ? { confidence: p.confidence } : {}) })),
+    ),
     served_tier: row.servedTier,
     endpoint: row.endpoint,
     model: row.model,

@@ -73,7 +73,11 @@ describe('opening and migrations', () => {
     const a = store()
     a.record(outcomeOf({ requestId: 'old-row' }))
     a.close()
-    const v2: Migration = { version: SCHEMA_VERSION + 1, description: 'test: add a column', up: (db) => db.exec('ALTER TABLE requests ADD COLUMN extra INTEGER NOT NULL DEFAULT 7') }
+    const v2: Migration = {
+      version: SCHEMA_VERSION + 1,
+      description: 'test: add a column',
+      up: (db) => db.exec('ALTER TABLE requests ADD COLUMN extra INTEGER NOT NULL DEFAULT 7'),
+    }
     const b = store({ migrations: [...MIGRATIONS, v2] })
     expect(b.info().schemaVersion).toBe(SCHEMA_VERSION + 1)
     expect(b.get('old-row')?.requestId).toBe('old-row')
@@ -310,11 +314,32 @@ describe('summary', () => {
     // 10 local answers with total 100..1000 ms, ttft 10..100 ms.
     for (let i = 1; i <= 10; i++) s.record(outcomeOf({ requestId: `l${i}`, totalMs: i * 100, ttftMs: i * 10, inputTokens: 10, outputTokens: 20 }))
     // 4 cloud: 3 ok (cost 0.01 each), 1 error after failing over from the cloud to nothing.
-    for (let i = 1; i <= 3; i++) s.record(outcomeOf({ tier: 'cloud', requestId: `c${i}`, totalMs: 2000 * i, ttftMs: 500 * i, costUsd: 0.01, inputTokens: 100, outputTokens: 200 }))
-    s.record(outcomeOf({ tier: 'cloud', requestId: 'c-err', ok: false, ttftMs: null, totalMs: 99_999, hops: [hop('cloud', 'gpt-4o-mini', 'timeout')], inputTokens: 0, outputTokens: 0 }))
+    for (let i = 1; i <= 3; i++)
+      s.record(outcomeOf({ tier: 'cloud', requestId: `c${i}`, totalMs: 2000 * i, ttftMs: 500 * i, costUsd: 0.01, inputTokens: 100, outputTokens: 200 }))
+    s.record(
+      outcomeOf({
+        tier: 'cloud',
+        requestId: 'c-err',
+        ok: false,
+        ttftMs: null,
+        totalMs: 99_999,
+        hops: [hop('cloud', 'gpt-4o-mini', 'timeout')],
+        inputTokens: 0,
+        outputTokens: 0,
+      }),
+    )
     // 1 aborted local, 1 cloud decision answered locally (failover): counts as local.
     s.record(outcomeOf({ requestId: 'ab', ok: false, aborted: true, totalMs: 5 }))
-    s.record(outcomeOf({ requestId: 'fo', decision: decisionOf('cloud'), servedBy: { tier: 'local', endpoint: 'ollama', model: 'llama3.2:1b' }, hops: [hop('cloud', 'gpt-4o-mini', 'unavailable')], totalMs: 1100, ttftMs: 110 }))
+    s.record(
+      outcomeOf({
+        requestId: 'fo',
+        decision: decisionOf('cloud'),
+        servedBy: { tier: 'local', endpoint: 'ollama', model: 'llama3.2:1b' },
+        hops: [hop('cloud', 'gpt-4o-mini', 'unavailable')],
+        totalMs: 1100,
+        ttftMs: 110,
+      }),
+    )
     s.setFeedback('l1', 'up')
     s.setFeedback('l2', 'up')
     s.setFeedback('c1', 'down')
@@ -381,7 +406,12 @@ describe('retention', () => {
     expect(a.info().rows).toBe(3) // pruning runs on open, not on every insert
     a.close()
     const b = store()
-    expect(b.recent(10).map((r) => r.requestId).sort()).toEqual(['req-2', 'req-3'])
+    expect(
+      b
+        .recent(10)
+        .map((r) => r.requestId)
+        .sort(),
+    ).toEqual(['req-2', 'req-3'])
     expect(b.retention).toEqual({ maxAgeDays: 90, maxRows: 1_000_000 })
   })
 

@@ -128,7 +128,7 @@ export class TelemetryStore {
     return {
       file: this.file,
       schemaVersion: this.closed ? 0 : (this.db.pragma('user_version', { simple: true }) as number),
-      rows: this.closed ? 0 : this.s.count.get() ?? 0,
+      rows: this.closed ? 0 : (this.s.count.get() ?? 0),
       retention: this.retention,
     }
   }

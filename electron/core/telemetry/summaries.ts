@@ -42,7 +42,22 @@ function figuresOf(t: Totals, latency: Record<Tier, TierLatency>, endpoints: End
   }
 }
 
-const NO_ROWS: Totals = { n: 0, ok: 0, errors: 0, aborted: 0, local: 0, localErrors: 0, cloudErrors: 0, cost: 0, localCost: 0, cloudCost: 0, input: 0, output: 0, up: 0, down: 0 }
+const NO_ROWS: Totals = {
+  n: 0,
+  ok: 0,
+  errors: 0,
+  aborted: 0,
+  local: 0,
+  localErrors: 0,
+  cloudErrors: 0,
+  cost: 0,
+  localCost: 0,
+  cloudCost: 0,
+  input: 0,
+  output: 0,
+  up: 0,
+  down: 0,
+}
 
 /** The figures of a closed store: nothing recorded. */
 export const emptyFigures = (): Omit<TelemetrySummary, 'windowHours' | 'since'> => figuresOf(NO_ROWS, { local: nothing, cloud: nothing }, [])
@@ -58,7 +73,11 @@ export function figuresSince(s: Statements, since: number | null): Omit<Telemetr
   const totals = (all ? s.totalsAll.get() : s.totalsSince.get(since)) ?? NO_ROWS
   const endpoints = all ? s.endpointsAll.all() : s.endpointsSince.all(since)
   const latency = (tier: Tier): TierLatency => {
-    if (all) return { latencyMs: ranked(s.okTotalCount.get(tier) ?? 0, (k) => s.okTotalAt.get(tier, k)), ttftMs: ranked(s.okTtftCount.get(tier) ?? 0, (k) => s.okTtftAt.get(tier, k)) }
+    if (all)
+      return {
+        latencyMs: ranked(s.okTotalCount.get(tier) ?? 0, (k) => s.okTotalAt.get(tier, k)),
+        ttftMs: ranked(s.okTtftCount.get(tier) ?? 0, (k) => s.okTtftAt.get(tier, k)),
+      }
     return { latencyMs: quantiles(s.okTotalsSince.all(since, tier), P50_P95), ttftMs: quantiles(s.okTtftsSince.all(since, tier), P50_P95) }
   }
   return figuresOf(totals, { local: latency('local'), cloud: latency('cloud') }, endpoints)

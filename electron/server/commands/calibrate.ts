@@ -62,7 +62,11 @@ export const calibrateCommand: CliCommand = {
 }
 
 /** The fit, merged into the override as an audited patch (the audit trail sits beside the override file). */
-async function writeCalibrated(out: string, base: Policy, fit: { patch: PolicyPatch; reason: string; meta: Pick<PolicyOverride, 'targetRecall' | 'data' | 'n'> }): Promise<void> {
+async function writeCalibrated(
+  out: string,
+  base: Policy,
+  fit: { patch: PolicyPatch; reason: string; meta: Pick<PolicyOverride, 'targetRecall' | 'data' | 'n'> },
+): Promise<void> {
   const overrides = new PolicyOverrides({ file: out, audit: new PolicyAuditLog(join(dirname(out), POLICY_AUDIT_FILE)), base: () => base })
   const write = await overrides.save({ ...fit, actor: 'calibrate' })
   if (!write.ok) throw new Error(`the fitted override was rejected: ${write.issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`)
@@ -71,7 +75,8 @@ async function writeCalibrated(out: string, base: Policy, fit: { patch: PolicyPa
 
 function parseCloudShare(value: string | boolean | undefined): number {
   const n = Number(value)
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1) throw new UsageError(`--cloud-share must be a number in [0, 1], not "${String(value)}"`)
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(n) || n < 0 || n > 1)
+    throw new UsageError(`--cloud-share must be a number in [0, 1], not "${String(value)}"`)
   return n
 }
 

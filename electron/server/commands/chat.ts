@@ -89,7 +89,9 @@ export function createChatCommand(deps: ChatCommandDeps = {}): CliCommand {
               if (status.phase === 'routing' && status.decision) ctx.stderr.write(routeLine(status.decision))
               if (status.phase === 'generating' && status.hops?.length) {
                 const hop = status.hops.at(-1)!
-                ctx.stderr.write(`[failover] ${hop.endpoint} (${hop.model}) ${hop.error}: ${hop.message} → ${status.servedBy?.endpoint} (${status.servedBy?.model})\n`)
+                ctx.stderr.write(
+                  `[failover] ${hop.endpoint} (${hop.model}) ${hop.error}: ${hop.message} → ${status.servedBy?.endpoint} (${status.servedBy?.model})\n`,
+                )
               }
             },
           },
@@ -100,7 +102,8 @@ export function createChatCommand(deps: ChatCommandDeps = {}): CliCommand {
           ctx.stdout.write(answer.endsWith('\n') ? '' : '\n')
           const u = result.usage
           const s = result.servedBy
-          if (s && u) ctx.stderr.write(`[done] ${s.tier} · ${s.endpoint} · ${s.model} · ${u.inputTokens}+${u.outputTokens} tokens · $${(u.costUsd ?? 0).toFixed(6)}\n`)
+          if (s && u)
+            ctx.stderr.write(`[done] ${s.tier} · ${s.endpoint} · ${s.model} · ${u.inputTokens}+${u.outputTokens} tokens · $${(u.costUsd ?? 0).toFixed(6)}\n`)
         } else if (result.phase === 'error') {
           if (result.interrupted) ctx.stdout.write(`\n[answer interrupted: ${result.error}]\n`)
           ctx.stderr.write(`routellm chat: ${result.error}\n`)

@@ -39,7 +39,12 @@ describe('routellm eval', () => {
     expect(Object.keys(report)).toEqual(expect.arrayContaining(['n', 'auroc', 'atDefault', 'atTargetRecall', 'bySource', 'latencyMs']))
     expect(report.n).toBe(6)
     expect(report.atDefault).toEqual({ threshold: 65, cloudRecall: expect.any(Number), localShare: expect.any(Number), accuracy: expect.any(Number) })
-    expect(report.atTargetRecall).toEqual({ targetRecall: 0.95, threshold: expect.any(Number), cloudRecall: expect.any(Number), localShare: expect.any(Number) })
+    expect(report.atTargetRecall).toEqual({
+      targetRecall: 0.95,
+      threshold: expect.any(Number),
+      cloudRecall: expect.any(Number),
+      localShare: expect.any(Number),
+    })
     expect(Object.keys(report.bySource).sort()).toEqual(['chat', 'code', 'maths', 'writing'])
     expect(report.latencyMs).toEqual({ p50: expect.any(Number), p99: expect.any(Number) })
     expect(report.pillars.rules.auroc).toEqual(expect.any(Number))
@@ -80,7 +85,10 @@ describe('routellm calibrate', () => {
     const override = JSON.parse(readFileSync(join(home, 'threshold-override.json'), 'utf8'))
     expect(override.patch.semantic.thresholds['glove-sif-100d']).toMatchObject({ center: expect.any(Number), scale: expect.any(Number), samples: 6 })
     expect(override.patch.threshold).toBe(result.threshold)
-    const audit = readFileSync(join(home, 'policy-audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    const audit = readFileSync(join(home, 'policy-audit.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
     expect(audit).toEqual([expect.objectContaining({ actor: 'calibrate', patchBefore: null, patchAfter: override.patch, fileBefore: null })])
   }, 30_000)
 })
@@ -128,7 +136,11 @@ describe('routellm simulate', () => {
     const at = async (threshold: string) => {
       const { code, out } = await run('simulate', ['--data', file, '--json', '--no-semantic', '--threshold', threshold])
       expect(code).toBe(0)
-      return JSON.parse(out) as { threshold: number; tiers: { local: number; cloud: number }; decisions: Array<{ complexity: number; tier: string; pinned: string | null }> }
+      return JSON.parse(out) as {
+        threshold: number
+        tiers: { local: number; cloud: number }
+        decisions: Array<{ complexity: number; tier: string; pinned: string | null }>
+      }
     }
     const low = await at('0')
     const high = await at('100')

@@ -97,7 +97,14 @@ async function judgeSetup(flags: EngineFlags, ctx: CliContext) {
 async function discoveredEndpoints(ctx: CliContext, dataDir: string) {
   const log = (line: string) => ctx.stderr.write(`${line}\n`)
   const settings = createSettingsEndpointSource(new EndpointsService({ dataDir, env: ctx.env, host: 'headless', log }))
-  const bridge = new OllamaBridge({ env: ctx.env, configuredHosts: () => settings.list().filter((e) => e.id === 'ollama').map((e) => e.baseURL) })
+  const bridge = new OllamaBridge({
+    env: ctx.env,
+    configuredHosts: () =>
+      settings
+        .list()
+        .filter((e) => e.id === 'ollama')
+        .map((e) => e.baseURL),
+  })
   const env = new EnvEndpointSource(ctx.env)
   for (const problem of env.problems) log(`endpoint config: ${problem}`)
   const stack = createProviderStack({ env: ctx.env, dataDir: null, bridge, source: combineSources(settings, env), log })
@@ -114,7 +121,11 @@ async function discoveredEndpoints(ctx: CliContext, dataDir: string) {
  * applies, the saved threshold-override.json (and the self-check's cluster offsets from
  * probe-results.json) only with `savedOverride`.
  */
-export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { savedOverride: boolean; endpoints?: boolean; threshold?: number }): Promise<EngineSetup> {
+export async function setupEngine(
+  ctx: CliContext,
+  flags: EngineFlags,
+  opts: { savedOverride: boolean; endpoints?: boolean; threshold?: number },
+): Promise<EngineSetup> {
   const dataDir = resolveDataDir(ctx.env)
   const loaded = await loadPolicy(flags, dataDir)
   let policy = await withOverride(loaded.policy, flags, dataDir, opts.savedOverride)
@@ -125,7 +136,9 @@ export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { s
   const userClusters = join(dataDir, 'clusters.json')
   const standard = await createStandardPillars({
     policy: () => policy,
-    semantic: flags['no-semantic'] ? false : { userModelsDir: join(dataDir, 'models'), ...(existsSync(userClusters) ? { userClustersFile: userClusters } : {}) },
+    semantic: flags['no-semantic']
+      ? false
+      : { userModelsDir: join(dataDir, 'models'), ...(existsSync(userClusters) ? { userClustersFile: userClusters } : {}) },
     warmup: true,
     judge: judge ? { chat: judge.chat } : null,
     warn: (m) => ctx.stderr.write(`${m}\n`),
@@ -134,7 +147,15 @@ export async function setupEngine(ctx: CliContext, flags: EngineFlags, opts: { s
   // The last self-check's pass rates (routellm probe) move their clusters as in the hosts, where this machine's saved state applies.
   const probeResults = opts.savedOverride ? probeResultsFile(dataDir, (m) => ctx.stderr.write(`${m}\n`)).value : null
   const clusterOffsets = probeResults ? [new ProbeOffsetSource(() => probeResults)] : []
-  const router = createRouter({ policy, pillars: standard.pillars, combiner: standard.combiner, dataDir: null, clusterOffsets, warn: (m) => ctx.stderr.write(`${m}\n`), ...endpoints?.hooks })
+  const router = createRouter({
+    policy,
+    pillars: standard.pillars,
+    combiner: standard.combiner,
+    dataDir: null,
+    clusterOffsets,
+    warn: (m) => ctx.stderr.write(`${m}\n`),
+    ...endpoints?.hooks,
+  })
   return {
     router,
     policy,
@@ -172,7 +193,8 @@ export function parseThreshold(value: string | boolean | undefined): number | un
 export function parseTargetRecall(value: string | boolean | undefined): number {
   if (value === undefined) return 0.95
   const n = Number(value)
-  if (typeof value !== 'string' || !Number.isFinite(n) || n <= 0 || n > 1) throw new UsageError(`--target-recall must be a number in (0, 1], not "${String(value)}"`)
+  if (typeof value !== 'string' || !Number.isFinite(n) || n <= 0 || n > 1)
+    throw new UsageError(`--target-recall must be a number in (0, 1], not "${String(value)}"`)
   return n
 }
 

@@ -29,7 +29,12 @@ function outcomeFile(): string {
       weak: 0,
       source: 'maths',
     },
-    { prompt: 'If 3 pencils cost 1.35 dollars and 4 pens cost 5.20 dollars, how much do 7 pencils and 2 pens cost together?', strong: 1, weak: 0, source: 'maths' },
+    {
+      prompt: 'If 3 pencils cost 1.35 dollars and 4 pens cost 5.20 dollars, how much do 7 pencils and 2 pens cost together?',
+      strong: 1,
+      weak: 0,
+      source: 'maths',
+    },
     { prompt: 'Tom has 12 apples, gives a third to Ann and half of the rest to Bob. How many does he keep?', strong: 1, weak: 1, source: 'maths' },
     { prompt: 'A rectangle is 3 times as long as it is wide and its perimeter is 96 cm. What is its area?', strong: 0, weak: 0, source: 'maths' },
   ]
@@ -44,7 +49,13 @@ describe('routellm eval on outcome data', () => {
     const report = JSON.parse(out)
     expect(report.n).toBe(8)
     for (const router of ['router', 'random', 'length']) {
-      expect(report[router]).toMatchObject({ apgr: expect.any(Number), auc: expect.any(Number), cpt20: expect.any(Number), cpt50: expect.any(Number), cpt80: expect.any(Number) })
+      expect(report[router]).toMatchObject({
+        apgr: expect.any(Number),
+        auc: expect.any(Number),
+        cpt20: expect.any(Number),
+        cpt50: expect.any(Number),
+        cpt80: expect.any(Number),
+      })
       expect(report[router].curve).toHaveLength(11)
     }
     expect(report.router.strongAccuracy).toBe(87.5)

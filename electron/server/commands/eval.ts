@@ -16,10 +16,14 @@ function describe(r: EvalReport & { policy: string }): string {
     `for cloud recall ≥ ${r.atTargetRecall.targetRecall}: threshold ${f(r.atTargetRecall.threshold, 2)}, recall ${f(r.atTargetRecall.cloudRecall)}, local share ${f(r.atTargetRecall.localShare)}`,
     `decision latency: p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms`,
     'pillars alone:',
-    ...Object.entries(r.pillars).map(([p, x]) => `  ${p.padEnd(9)} AUROC ${f(x.auroc)} (scored ${x.scored}, abstained ${x.abstained}), recall ${f(x.atDefault.cloudRecall)}, local share ${f(x.atDefault.localShare)}`),
+    ...Object.entries(r.pillars).map(
+      ([p, x]) =>
+        `  ${p.padEnd(9)} AUROC ${f(x.auroc)} (scored ${x.scored}, abstained ${x.abstained}), recall ${f(x.atDefault.cloudRecall)}, local share ${f(x.atDefault.localShare)}`,
+    ),
     'by source:',
     ...Object.entries(r.bySource).map(
-      ([s, x]) => `  ${s}: n ${x.n}, mean complexity ${x.meanComplexity}, accuracy ${f(x.accuracy)}${x.cloudRecall === null ? '' : `, recall ${f(x.cloudRecall)}`}, local share ${f(x.localShare)}`,
+      ([s, x]) =>
+        `  ${s}: n ${x.n}, mean complexity ${x.meanComplexity}, accuracy ${f(x.accuracy)}${x.cloudRecall === null ? '' : `, recall ${f(x.cloudRecall)}`}, local share ${f(x.localShare)}`,
     ),
   ]
   return `${lines.join('\n')}\n`

@@ -17,7 +17,7 @@ const USAGE = [
   'keys <list|set|rm|test|import|export> …',
   '  keys list [--json]          endpoints and whether each has a key (never the key)',
   '  keys set <endpoint>         store a key in the OS keychain, read from stdin (never from the command line)',
-  '  keys rm <endpoint>          remove an endpoint\'s key from the keychain',
+  "  keys rm <endpoint>          remove an endpoint's key from the keychain",
   '  keys test <endpoint>        list the endpoint\'s models with its key ("test connection")',
   '  keys import <file|->        add the endpoints of a routellm-keys.json; its keys go into the keychain',
   '  keys export <file|->        write the endpoints as routellm-keys.json, without keys',
@@ -99,14 +99,23 @@ async function readKey(ctx: CliContext, endpointId: string): Promise<string> {
       : await readAll(ctx.stdin, MAX_STDIN_BYTES)
   const key = ApiKey.safeParse(raw)
   if (!key.success) {
-    throw new UsageError(`no usable key on stdin: ${key.error.issues[0]?.message ?? 'invalid'} (pipe it in, e.g. \`pass show openai | routellm keys set ${endpointId}\`)`)
+    throw new UsageError(
+      `no usable key on stdin: ${key.error.issues[0]?.message ?? 'invalid'} (pipe it in, e.g. \`pass show openai | routellm keys set ${endpointId}\`)`,
+    )
   }
   return key.data
 }
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 async function readFileArg(ctx: CliContext, file: string): Promise<{ text: string; name: string }> {
@@ -171,13 +180,16 @@ export function createKeysCommand(deps: KeysCommandDeps = {}): CliCommand {
           const id = endpointArg(positionals, 'set')
           const endpoints = service()
           if (!endpoints.isKnownId(id)) {
-            throw new Error(`no endpoint "${safeName(id)}" is configured: add it first (the dashboard's Settings, or routellm keys import); presets: openai, featherless, openrouter`)
+            throw new Error(
+              `no endpoint "${safeName(id)}" is configured: add it first (the dashboard's Settings, or routellm keys import); presets: openai, featherless, openrouter`,
+            )
           }
           await endpoints.vault.keychain.list() // fail on an unreachable keychain before asking for the key
           const status = await endpoints.setKey(id, await readKey(ctx, id))
           out(`stored the key for ${id} in the OS keychain`)
           if (status.source === 'env') note(`note: ${envKeyName(id)} is set in this environment and takes precedence on the headless host`)
-          if (!endpoints.find(id)) note(`note: ${id} is a preset that is not configured yet: add it in the dashboard's Settings (models, tier) or with routellm keys import`)
+          if (!endpoints.find(id))
+            note(`note: ${id} is a preset that is not configured yet: add it in the dashboard's Settings (models, tier) or with routellm keys import`)
           return 0
         }
         case 'rm':

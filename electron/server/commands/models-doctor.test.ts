@@ -32,7 +32,15 @@ type ListJson = {
   policy: string | null
   selected: string
   selectedInstalled: boolean
-  models: Array<{ id: string; source: string; selected: boolean; dtype: string | null; dimensions: number | null; problem: string | null; calibration: { calibrated: boolean; source: string } }>
+  models: Array<{
+    id: string
+    source: string
+    selected: boolean
+    dtype: string | null
+    dimensions: number | null
+    problem: string | null
+    calibration: { calibrated: boolean; source: string }
+  }>
 }
 
 describe('routellm models', () => {
@@ -60,7 +68,15 @@ describe('routellm models', () => {
     const json = JSON.parse((await cli(['models', 'list', '--json'], h)).out) as ListJson
     expect(json).toMatchObject({ policy: null, selected: 'glove-sif-100d', selectedInstalled: true })
     expect(json.models).toEqual([
-      expect.objectContaining({ id: 'glove-sif-100d', source: 'bundled', selected: true, dtype: 'fp32', dimensions: 100, problem: null, calibration: expect.objectContaining({ calibrated: false, source: 'bundled-default' }) }),
+      expect.objectContaining({
+        id: 'glove-sif-100d',
+        source: 'bundled',
+        selected: true,
+        dtype: 'fp32',
+        dimensions: 100,
+        problem: null,
+        calibration: expect.objectContaining({ calibrated: false, source: 'bundled-default' }),
+      }),
     ])
   })
 
@@ -69,7 +85,11 @@ describe('routellm models', () => {
     const got = await cli(['models', 'fetch', 'acme/glove-copy', '--remote-host', hub.url], h)
     expect(got.code).toBe(0)
     // stdout: one final line; stderr: where from, progress per file, what to do next.
-    expect(got.out).toMatch(new RegExp(`^installed acme/glove-copy \\(fp32, 4 files, [\\d.]+ MB, checksums written\\) in ${join(h, 'models', 'acme', 'glove-copy')} in [\\d.]+ s\\n$`))
+    expect(got.out).toMatch(
+      new RegExp(
+        `^installed acme/glove-copy \\(fp32, 4 files, [\\d.]+ MB, checksums written\\) in ${join(h, 'models', 'acme', 'glove-copy')} in [\\d.]+ s\\n$`,
+      ),
+    )
     expect(got.err).toContain(`fetching acme/glove-copy from ${hub.url} into ${join(h, 'models')}`)
     expect(got.err).toMatch(/ {2}onnx\/model\.onnx {2}[\d.]+ MB\n/)
     expect(got.err).toMatch(/ {2}config\.json {2}[\d.]+ (B|kB)\n/)
@@ -92,9 +112,17 @@ describe('routellm models', () => {
     expect(text.out).toContain(`* selected by ${join(h, 'policy.json')} (semantic.model)`)
 
     // The doctor loads the fetched model offline and warns that nobody calibrated it.
-    const doctor = JSON.parse((await cli(['doctor', '--json', '--ollama-host', await deadAddress()], h)).out) as { checks: Array<{ id: string; status: string; message: string }> }
-    expect(doctor.checks.find((c) => c.id === 'embedding-model')).toMatchObject({ status: 'ok', message: expect.stringContaining('"acme/glove-copy" (user, fp32, 100 d): checksums verified, loads offline') })
-    expect(doctor.checks.find((c) => c.id === 'calibration')).toMatchObject({ status: 'warn', message: expect.stringContaining('never calibrated (generic defaults)') })
+    const doctor = JSON.parse((await cli(['doctor', '--json', '--ollama-host', await deadAddress()], h)).out) as {
+      checks: Array<{ id: string; status: string; message: string }>
+    }
+    expect(doctor.checks.find((c) => c.id === 'embedding-model')).toMatchObject({
+      status: 'ok',
+      message: expect.stringContaining('"acme/glove-copy" (user, fp32, 100 d): checksums verified, loads offline'),
+    })
+    expect(doctor.checks.find((c) => c.id === 'calibration')).toMatchObject({
+      status: 'warn',
+      message: expect.stringContaining('never calibrated (generic defaults)'),
+    })
   })
 
   it('list warns when the policy selects a model that is not installed', async () => {
@@ -112,7 +140,9 @@ describe('routellm models', () => {
     const refused = await cli(['models', 'fetch', 'Xenova/all-MiniLM-L6-v2', '--remote-host', dead], h)
     expect(refused.code).toBe(1)
     expect(refused.out).toBe('')
-    expect(refused.err).toMatch(new RegExp(`\\nroutellm models: no network: cannot reach ${new URL(dead).host} \\(connection refused\\)\\. models fetch needs a network`))
+    expect(refused.err).toMatch(
+      new RegExp(`\\nroutellm models: no network: cannot reach ${new URL(dead).host} \\(connection refused\\)\\. models fetch needs a network`),
+    )
     noStack(refused.err)
     expect(existsSync(join(h, 'models', 'Xenova', 'all-MiniLM-L6-v2'))).toBe(false)
     expect(readdirSync(join(h, 'models', 'Xenova'))).toEqual([]) // no half-downloaded temp folder
@@ -157,7 +187,18 @@ describe('routellm doctor (CLI)', () => {
     expect(code).toBe(0)
     const lines = out.trimEnd().split('\n')
     const checks = lines.slice(0, lines.indexOf(''))
-    expect(checks.map((l) => l.split(/\s{2,}/)[1])).toEqual(['data folder', 'policy', 'embedding model', 'thresholds', 'ollama', 'judge', 'keychain', 'cloud endpoints', 'offline mode', 'data files'])
+    expect(checks.map((l) => l.split(/\s{2,}/)[1])).toEqual([
+      'data folder',
+      'policy',
+      'embedding model',
+      'thresholds',
+      'ollama',
+      'judge',
+      'keychain',
+      'cloud endpoints',
+      'offline mode',
+      'data files',
+    ])
     for (const line of checks) expect(line).toMatch(/^(ok {2}|warn|fail) {2}/)
     expect(out).toMatch(new RegExp(`ok {4}ollama {11}Ollama 0\\.12\\.6 at ${ollama.url.replace(/\./g, '\\.')}: 1 model \\(llama3\\.2:1b\\)`))
     expect(out).toContain('warn  thresholds')

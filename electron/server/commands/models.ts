@@ -63,7 +63,16 @@ async function modelsReport(dataDir: string, modelsRoot: string): Promise<Models
     } catch (error) {
       problem = errorMessage(error)
     }
-    models.push({ id: m.id, source: m.source, dir: m.dir, selected: m.id === settings.model, dtype, dimensions, problem, calibration: calibrationOf(settings, m.id) })
+    models.push({
+      id: m.id,
+      source: m.source,
+      dir: m.dir,
+      selected: m.id === settings.model,
+      dtype,
+      dimensions,
+      problem,
+      calibration: calibrationOf(settings, m.id),
+    })
   }
   return {
     policy: p.fileExists ? p.file : null,
@@ -78,7 +87,14 @@ async function modelsReport(dataDir: string, modelsRoot: string): Promise<Models
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((cell, i) => cell.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return rows
+    .map((r) =>
+      r
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 async function list(ctx: CliContext, args: string[], deps: ModelsCommandDeps): Promise<number> {
@@ -106,11 +122,20 @@ async function list(ctx: CliContext, args: string[], deps: ModelsCommandDeps): P
   return 0
 }
 
-const size = (bytes: number) =>
-  bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`
+const size = (bytes: number) => (bytes >= 1e6 ? `${(bytes / 1e6).toFixed(1)} MB` : bytes >= 1e3 ? `${(bytes / 1e3).toFixed(1)} kB` : `${bytes} B`)
 
 /** A download that failed because there is no way to the host: the socket error's code somewhere down the cause chain. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'ECONNRESET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET'])
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETUNREACH',
+  'EHOSTUNREACH',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_SOCKET',
+])
 function networkCause(error: unknown): unknown {
   for (let e = error, depth = 0; e && depth < 6; e = (e as { cause?: unknown }).cause, depth++) {
     const code = (e as { code?: string }).code
@@ -187,7 +212,9 @@ async function fetchCommand(ctx: CliContext, args: string[], deps: ModelsCommand
       ? `the policy selects it; thresholds: ${describeCalibration(c)}`
       : `to use it, set "semantic": { "model": "${id}" } in ${policy.file}, then run routellm calibrate --data <labelled.jsonl>`
   ctx.stderr.write(`${next}\n`)
-  ctx.stdout.write(`installed ${id} (${got.dtype}, ${got.files.length} files, ${size(bytes)}, checksums written) in ${got.dir} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`)
+  ctx.stdout.write(
+    `installed ${id} (${got.dtype}, ${got.files.length} files, ${size(bytes)}, checksums written) in ${got.dir} in ${((Date.now() - t0) / 1000).toFixed(1)} s\n`,
+  )
   return 0
 }
 

@@ -28,7 +28,11 @@ export function formatOptimize(report: OptimizeReport): string {
   const lines = [`Optimize Load · ${report.evidence.decisions} decisions since ${report.evidence.since}`, '']
   if (report.proposals.length === 0) lines.push('Nothing to change.')
   for (const p of report.proposals) {
-    lines.push(`${p.kind === 'threshold' ? 'threshold' : `cluster "${p.cluster}" offset`}: ${p.from} → ${p.to}`, `  why: ${p.reason}`, `  replay: ${replayLine(p.replay.today, p.replay.proposed)}`)
+    lines.push(
+      `${p.kind === 'threshold' ? 'threshold' : `cluster "${p.cluster}" offset`}: ${p.from} → ${p.to}`,
+      `  why: ${p.reason}`,
+      `  replay: ${replayLine(p.replay.today, p.replay.proposed)}`,
+    )
   }
   if (report.proposals.length > 1) lines.push('', `all together: ${replayLine(report.replay.today, report.replay.proposed)}`)
   if (report.notes.length > 0) lines.push('', ...report.notes.map((n) => `note: ${n}`))
@@ -49,7 +53,11 @@ export const optimizeCommand: CliCommand = {
     const hasTelemetry = existsSync(join(dataDir, TELEMETRY_FILE))
     const rulesFile = telemetryRulesFileOf(dataDir)
     const rules = await loadTelemetryRules(rulesFile, warn)
-    const telemetry = new TelemetryStore({ dataDir: hasTelemetry ? dataDir : null, retention: { ...rules.retention, ...retentionFromEnv(ctx.env, warn) }, log: warn })
+    const telemetry = new TelemetryStore({
+      dataDir: hasTelemetry ? dataDir : null,
+      retention: { ...rules.retention, ...retentionFromEnv(ctx.env, warn) },
+      log: warn,
+    })
     const costs = new CostStore({ dataDir, env: ctx.env })
     const { store, overrides } = await openPolicy(ctx)
     try {
@@ -72,7 +80,9 @@ export const optimizeCommand: CliCommand = {
       if (flags.json) writeJson(ctx, result)
       else {
         ctx.stdout.write(formatOptimize(result.report))
-        ctx.stdout.write(result.applied ? `\napplied (audit entry ${result.auditId}); undo with: routellm policy revert ${result.auditId}\n` : '\nnothing applied\n')
+        ctx.stdout.write(
+          result.applied ? `\napplied (audit entry ${result.auditId}); undo with: routellm policy revert ${result.auditId}\n` : '\nnothing applied\n',
+        )
       }
       return 0
     } finally {

@@ -1,6 +1,15 @@
 import { join } from 'node:path'
 import { resolveDataDir } from '../../core/lib/data-dir'
-import { createPolicyStore, POLICY_AUDIT_FILE, POLICY_FILE, PolicyAuditLog, PolicyOverrides, policyDiff, THRESHOLD_OVERRIDE_FILE, type PolicyStore } from '../../core/policy/index'
+import {
+  createPolicyStore,
+  POLICY_AUDIT_FILE,
+  POLICY_FILE,
+  PolicyAuditLog,
+  PolicyOverrides,
+  policyDiff,
+  THRESHOLD_OVERRIDE_FILE,
+  type PolicyStore,
+} from '../../core/policy/index'
 import { UsageError, type CliCommand, type CliContext } from './command'
 import { writeJson } from './engine-setup'
 import { parseFlags } from './flags'
@@ -45,7 +54,12 @@ async function audit(ctx: CliContext, json: boolean, limit: number | undefined):
   return 0
 }
 
-async function write(ctx: CliContext, json: boolean, change: (overrides: PolicyOverrides) => ReturnType<PolicyOverrides['clear']>, done: string): Promise<number> {
+async function write(
+  ctx: CliContext,
+  json: boolean,
+  change: (overrides: PolicyOverrides) => ReturnType<PolicyOverrides['clear']>,
+  done: string,
+): Promise<number> {
   const { store, overrides } = await openPolicy(ctx)
   try {
     const result = await change(overrides)
@@ -78,7 +92,8 @@ export const policyCommand: CliCommand = {
       case 'audit': {
         arity(0)
         const limit = flags.limit === undefined ? undefined : Number(flags.limit)
-        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1)) throw new UsageError(`--limit must be a positive whole number, not "${String(flags.limit)}"`)
+        if (limit !== undefined && (!Number.isInteger(limit) || limit < 1))
+          throw new UsageError(`--limit must be a positive whole number, not "${String(flags.limit)}"`)
         return audit(ctx, json, limit)
       }
       case 'revert': {

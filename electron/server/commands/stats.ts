@@ -19,7 +19,12 @@ const pair = (p: { p50: number; p95: number } | null): string => (p === null ? '
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ').trimEnd())
+  return rows.map((r) =>
+    r
+      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd(),
+  )
 }
 
 /** The summary as a person reads it in a terminal. */
@@ -48,7 +53,10 @@ export function formatStats(s: TelemetrySummary, file: string): string {
     ]),
   )
   if (s.endpoints.length > 0) {
-    lines.push('', ...table([['endpoint', 'model', 'tier', 'requests', 'errors'], ...s.endpoints.map((e) => [e.endpoint, e.model, e.tier, `${e.requests}`, `${e.errors}`])]))
+    lines.push(
+      '',
+      ...table([['endpoint', 'model', 'tier', 'requests', 'errors'], ...s.endpoints.map((e) => [e.endpoint, e.model, e.tier, `${e.requests}`, `${e.errors}`])]),
+    )
   }
   return `${lines.join('\n')}\n`
 }
@@ -64,7 +72,8 @@ export const statsCommand: CliCommand = {
     let windowHours: number | undefined
     if (flags.hours !== undefined) {
       const n = Number(flags.hours)
-      if (typeof flags.hours !== 'string' || !Number.isFinite(n) || n <= 0) throw new UsageError(`--hours must be a positive number, not "${String(flags.hours)}"`)
+      if (typeof flags.hours !== 'string' || !Number.isFinite(n) || n <= 0)
+        throw new UsageError(`--hours must be a positive number, not "${String(flags.hours)}"`)
       windowHours = n
     }
     const dataDir = resolveDataDir(ctx.env)

@@ -20,9 +20,7 @@ describe('toContractError', () => {
   it("strips Electron's invoke wrapper and reads a JSON-encoded error", () => {
     const plain = toContractError(new Error("Error invoking remote method 'routellm:chat.start': Error: Ollama is down"))
     expect(plain).toMatchObject({ message: 'Ollama is down', code: 'internal' })
-    const json = toContractError(
-      new Error(`Error invoking remote method 'routellm:x': Error: {"message":"nope","code":"unavailable"}`),
-    )
+    const json = toContractError(new Error(`Error invoking remote method 'routellm:x': Error: {"message":"nope","code":"unavailable"}`))
     expect(json).toMatchObject({ message: 'nope', code: 'unavailable' })
   })
 
@@ -43,23 +41,18 @@ describe('toContractError', () => {
 
 describe('codeForStatus / formatIssues / describeError', () => {
   it('maps HTTP statuses', () => {
-    expect([400, 401, 403, 404, 500, 503].map(codeForStatus)).toEqual([
-      'invalid-input',
-      'unauthorized',
-      'forbidden',
-      'not-found',
-      'internal',
-      'unavailable',
-    ])
+    expect([400, 401, 403, 404, 500, 503].map(codeForStatus)).toEqual(['invalid-input', 'unauthorized', 'forbidden', 'not-found', 'internal', 'unavailable'])
   })
 
   it('formats zod-style issues', () => {
-    expect(formatIssues([{ path: ['prompt'], message: 'too short' }, { path: [], message: 'bad' }, 'junk'])).toEqual([
-      'prompt: too short',
-      'input: bad',
-    ])
+    expect(formatIssues([{ path: ['prompt'], message: 'too short' }, { path: [], message: 'bad' }, 'junk'])).toEqual(['prompt: too short', 'input: bad'])
     expect(formatIssues(undefined)).toEqual([])
-    expect(formatIssues(Array.from({ length: 10 }, () => ({ path: [], message: 'm' })), 2)).toHaveLength(3)
+    expect(
+      formatIssues(
+        Array.from({ length: 10 }, () => ({ path: [], message: 'm' })),
+        2,
+      ),
+    ).toHaveLength(3)
   })
 
   it('adds a hint for unauthorized', () => {

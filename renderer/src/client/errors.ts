@@ -2,14 +2,7 @@ import { ContractError } from '../../../shared/client'
 
 export type ContractErrorCode = ContractError['code']
 
-const CODES: readonly ContractErrorCode[] = [
-  'invalid-input',
-  'unauthorized',
-  'forbidden',
-  'not-found',
-  'internal',
-  'unavailable',
-]
+const CODES: readonly ContractErrorCode[] = ['invalid-input', 'unauthorized', 'forbidden', 'not-found', 'internal', 'unavailable']
 
 export function isContractErrorCode(value: unknown): value is ContractErrorCode {
   return typeof value === 'string' && (CODES as readonly string[]).includes(value)
@@ -96,8 +89,7 @@ export function formatIssues(issues: unknown, limit = 8): string[] {
 }
 
 const HINTS: Partial<Record<ContractErrorCode, string>> = {
-  unauthorized:
-    'The access token is missing or was rejected. Open the dashboard with the full URL printed by `npm run serve` (it ends with #token=…).',
+  unauthorized: 'The access token is missing or was rejected. Open the dashboard with the full URL printed by `npm run serve` (it ends with #token=…).',
   forbidden: 'The host refused this origin. Open the dashboard at the 127.0.0.1 address the host printed.',
   unavailable: 'The engine or a model server could not be reached. Check the host is running and try again.',
 }

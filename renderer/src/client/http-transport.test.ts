@@ -9,8 +9,7 @@ interface Recorded {
   init: RequestInit
 }
 
-const json = (status: number, body: unknown): Response =>
-  new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
+const json = (status: number, body: unknown): Response => new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
 
 /** An SSE response whose body the test writes to, and can end or break. */
 function sseResponse() {

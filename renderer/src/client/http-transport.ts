@@ -55,9 +55,7 @@ export async function errorFromResponse(res: Response): Promise<ContractError> {
   }
   const error = (body as { error?: { message?: unknown; code?: unknown; issues?: unknown } } | null)?.error
   const message =
-    typeof error?.message === 'string' && error.message
-      ? error.message
-      : `The host answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
+    typeof error?.message === 'string' && error.message ? error.message : `The host answered HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}`
   const code = isContractErrorCode(error?.code) ? error.code : codeForStatus(res.status)
   return new ContractError(message, code, error?.issues)
 }
@@ -219,10 +217,7 @@ export function createHttpClient(options: HttpClientOptions): DashboardClient {
           cache: 'no-store',
         })
       } catch (err) {
-        throw new ContractError(
-          `Cannot reach the RouteLLM host (${toContractError(err).message}).`,
-          'unavailable',
-        )
+        throw new ContractError(`Cannot reach the RouteLLM host (${toContractError(err).message}).`, 'unavailable')
       }
       if (!res.ok) throw await errorFromResponse(res)
       let raw: unknown

@@ -82,7 +82,10 @@ describe('readSseStream', () => {
       },
     })
     const messages: SseMessage[] = []
-    await readSseStream(body, createSseParser((m) => messages.push(m)))
+    await readSseStream(
+      body,
+      createSseParser((m) => messages.push(m)),
+    )
     expect(messages).toEqual([{ event: 'chat.token', data: '{"text":"héllo ✓"}', id: null }])
   })
 
@@ -94,7 +97,11 @@ describe('readSseStream', () => {
     })
     const messages: SseMessage[] = []
     const ac = new AbortController()
-    const done = readSseStream(body, createSseParser((m) => messages.push(m)), ac.signal)
+    const done = readSseStream(
+      body,
+      createSseParser((m) => messages.push(m)),
+      ac.signal,
+    )
     await new Promise((r) => setTimeout(r, 10))
     ac.abort()
     await done

@@ -102,11 +102,7 @@ export function createSseParser(onMessage: (message: SseMessage) => void): SsePa
 }
 
 /** Pump a fetch() body through the parser until it ends or the signal aborts. */
-export async function readSseStream(
-  body: ReadableStream<Uint8Array>,
-  parser: SseParser,
-  signal?: AbortSignal,
-): Promise<void> {
+export async function readSseStream(body: ReadableStream<Uint8Array>, parser: SseParser, signal?: AbortSignal): Promise<void> {
   const reader = body.getReader()
   const decoder = new TextDecoder('utf-8')
   const cancel = (): void => {

@@ -1,13 +1,5 @@
 import { ContractError } from '../../../shared/client'
-import {
-  contract,
-  events,
-  type Channel,
-  type EventName,
-  type EventPayload,
-  type Input,
-  type Output,
-} from '../../../shared/contract'
+import { contract, events, type Channel, type EventName, type EventPayload, type Input, type Output } from '../../../shared/contract'
 
 /** Check an input before it leaves the page, so a bad one is reported the way the host would. */
 export function checkInput<C extends Channel>(channel: C, input: Input<C>): Input<C> {

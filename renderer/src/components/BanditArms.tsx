@@ -16,12 +16,24 @@ export function BanditArms({ client }: { client: DashboardClient }) {
     <div className="flex flex-col gap-2 border-t-2 border-black pt-3" data-testid="bandit-arms" aria-busy={arms.loading}>
       <div className="flex flex-wrap items-center justify-between gap-2">
         <h4 className="text-xs font-black tracking-[0.2em] uppercase">Arm values {data ? `· ${data.strategy}` : ''}</h4>
-        <button type="button" className="btn btn-secondary px-2 py-0.5 text-xs" onClick={() => void arms.reload()} disabled={arms.loading} data-testid="bandit-arms-refresh">
+        <button
+          type="button"
+          className="btn btn-secondary px-2 py-0.5 text-xs"
+          onClick={() => void arms.reload()}
+          disabled={arms.loading}
+          data-testid="bandit-arms-refresh"
+        >
           {arms.loading ? 'Loading…' : 'Refresh'}
         </button>
       </div>
-      {arms.error ? <p role="alert" className="text-sm font-bold">▲ Could not read the arms: {arms.error.message}</p> : null}
-      {data && data.arms.length === 0 ? <p className="text-sm">No arm has answered yet: every model starts equal, and the first answers teach the bandit.</p> : null}
+      {arms.error ? (
+        <p role="alert" className="text-sm font-bold">
+          ▲ Could not read the arms: {arms.error.message}
+        </p>
+      ) : null}
+      {data && data.arms.length === 0 ? (
+        <p className="text-sm">No arm has answered yet: every model starts equal, and the first answers teach the bandit.</p>
+      ) : null}
       {data && data.arms.length > 0 ? (
         <table className="table-cards w-full border-collapse text-sm">
           <TableHead columns={['Arm', ...['Value', 'Pulls', 'Success', 'Mean reward'].map((label) => ({ label, numeric: true })), 'Thumbs', 'Last']} />

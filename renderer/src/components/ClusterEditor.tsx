@@ -93,27 +93,71 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
   return (
     <div className="flex flex-col gap-3 border-t-2 border-black pt-3" data-testid="cluster-editor" aria-busy={list.loading || pending}>
       <div className="flex flex-wrap items-center justify-between gap-2">
-        <h4 className="text-xs font-black tracking-[0.2em] uppercase">Intent clusters {overview ? `· ${overview.clusters.length} · model ${overview.model}` : ''}</h4>
+        <h4 className="text-xs font-black tracking-[0.2em] uppercase">
+          Intent clusters {overview ? `· ${overview.clusters.length} · model ${overview.model}` : ''}
+        </h4>
         <div className="flex flex-wrap gap-2">
-          <input className={`${INPUT} w-40`} placeholder="filter" aria-label="Filter clusters" value={filter} onChange={(e) => setFilter(e.target.value)} data-testid="cluster-filter" />
-          <button type="button" className="btn px-3 py-1" disabled={!overview?.editable || pending} data-testid="cluster-add" onClick={() => run({ kind: 'open', draft: EMPTY_CLUSTER, editing: false })}>
+          <input
+            className={`${INPUT} w-40`}
+            placeholder="filter"
+            aria-label="Filter clusters"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+            data-testid="cluster-filter"
+          />
+          <button
+            type="button"
+            className="btn px-3 py-1"
+            disabled={!overview?.editable || pending}
+            data-testid="cluster-add"
+            onClick={() => run({ kind: 'open', draft: EMPTY_CLUSTER, editing: false })}
+          >
             Add cluster
           </button>
         </div>
       </div>
-      {list.error ? <p role="alert" className="text-sm font-bold">▲ Could not list the clusters: {list.error.message}</p> : null}
+      {list.error ? (
+        <p role="alert" className="text-sm font-bold">
+          ▲ Could not list the clusters: {list.error.message}
+        </p>
+      ) : null}
       {overview && !overview.editable ? <p className="text-xs text-gray-600">No user cluster file on this host: the shipped clusters are read-only.</p> : null}
       {state.message ? <DoneNote testId="cluster-saved">{state.message}</DoneNote> : null}
       {state.failure ? <FailedNote testId="cluster-failure">{state.failure}</FailedNote> : null}
 
       {draft ? (
-        <form action={(form) => act({ kind: 'save', form })} noValidate className="flex flex-col gap-3 border-2 border-black p-3" aria-label="Cluster" data-testid="cluster-form">
+        <form
+          action={(form) => act({ kind: 'save', form })}
+          noValidate
+          className="flex flex-col gap-3 border-2 border-black p-3"
+          aria-label="Cluster"
+          data-testid="cluster-form"
+        >
           <div key={state.attempt} className="grid grid-cols-1 gap-3 sm:grid-cols-2 lg:grid-cols-4">
             <Field name="id" label="Id" error={state.errors.id}>
-              {(id) => <input id={id} name="id" className={INPUT} defaultValue={draft.id} readOnly={state.editing} aria-invalid={state.errors.id ? true : undefined} data-testid="cluster-form-id" />}
+              {(id) => (
+                <input
+                  id={id}
+                  name="id"
+                  className={INPUT}
+                  defaultValue={draft.id}
+                  readOnly={state.editing}
+                  aria-invalid={state.errors.id ? true : undefined}
+                  data-testid="cluster-form-id"
+                />
+              )}
             </Field>
             <Field name="name" label="Name" error={state.errors.name}>
-              {(id) => <input id={id} name="name" className={INPUT} defaultValue={draft.name} aria-invalid={state.errors.name ? true : undefined} data-testid="cluster-form-name" />}
+              {(id) => (
+                <input
+                  id={id}
+                  name="name"
+                  className={INPUT}
+                  defaultValue={draft.name}
+                  aria-invalid={state.errors.name ? true : undefined}
+                  data-testid="cluster-form-name"
+                />
+              )}
             </Field>
             <Field name="tier" label="Tier" error={state.errors.tier}>
               {(id) => (
@@ -124,7 +168,17 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
               )}
             </Field>
             <Field name="threshold" label="Min similarity (empty: model default)" error={state.errors.threshold}>
-              {(id) => <input id={id} name="threshold" className={INPUT} defaultValue={draft.threshold} inputMode="decimal" aria-invalid={state.errors.threshold ? true : undefined} data-testid="cluster-form-threshold" />}
+              {(id) => (
+                <input
+                  id={id}
+                  name="threshold"
+                  className={INPUT}
+                  defaultValue={draft.threshold}
+                  inputMode="decimal"
+                  aria-invalid={state.errors.threshold ? true : undefined}
+                  data-testid="cluster-form-threshold"
+                />
+              )}
             </Field>
             <div className="sm:col-span-2 lg:col-span-4">
               <Field name="description" label="Description" error={state.errors.description}>
@@ -133,7 +187,17 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
             </div>
             <div className="sm:col-span-2 lg:col-span-4">
               <Field name="utterances" label="Example prompts (one per line)" error={state.errors.utterances}>
-                {(id) => <textarea id={id} name="utterances" rows={5} className={INPUT} defaultValue={draft.utterances} aria-invalid={state.errors.utterances ? true : undefined} data-testid="cluster-form-utterances" />}
+                {(id) => (
+                  <textarea
+                    id={id}
+                    name="utterances"
+                    rows={5}
+                    className={INPUT}
+                    defaultValue={draft.utterances}
+                    aria-invalid={state.errors.utterances ? true : undefined}
+                    data-testid="cluster-form-utterances"
+                  />
+                )}
               </Field>
             </div>
           </div>
@@ -157,16 +221,37 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
                 <td className="cell" data-label="Cluster">
                   <span className="font-bold">{c.id}</span> <span className="text-gray-600">{c.name}</span>
                 </td>
-                <td className="cell" data-label="Tier">{c.tier}</td>
-                <td className="cell" data-label="Source">{c.source}{c.edited ? ' (edited)' : ''}</td>
-                <td className="cell text-right tabular-nums" data-label="Prompts">{c.utteranceCount}</td>
-                <td className="cell text-right tabular-nums" data-label="Min sim.">{c.effectiveThreshold}</td>
+                <td className="cell" data-label="Tier">
+                  {c.tier}
+                </td>
+                <td className="cell" data-label="Source">
+                  {c.source}
+                  {c.edited ? ' (edited)' : ''}
+                </td>
+                <td className="cell text-right tabular-nums" data-label="Prompts">
+                  {c.utteranceCount}
+                </td>
+                <td className="cell text-right tabular-nums" data-label="Min sim.">
+                  {c.effectiveThreshold}
+                </td>
                 <td className="cell" data-label="">
                   <span className="flex flex-wrap gap-1">
-                    <button type="button" className="btn btn-secondary px-2 py-0.5 text-xs" disabled={!overview.editable || pending} onClick={() => run({ kind: 'edit', id: c.id })} data-testid={`cluster-edit-${c.id}`}>
+                    <button
+                      type="button"
+                      className="btn btn-secondary px-2 py-0.5 text-xs"
+                      disabled={!overview.editable || pending}
+                      onClick={() => run({ kind: 'edit', id: c.id })}
+                      data-testid={`cluster-edit-${c.id}`}
+                    >
                       Edit
                     </button>
-                    <button type="button" className="btn btn-secondary px-2 py-0.5 text-xs" disabled={!overview.editable || pending} onClick={() => run({ kind: 'remove', cluster: c })} data-testid={`cluster-remove-${c.id}`}>
+                    <button
+                      type="button"
+                      className="btn btn-secondary px-2 py-0.5 text-xs"
+                      disabled={!overview.editable || pending}
+                      onClick={() => run({ kind: 'remove', cluster: c })}
+                      data-testid={`cluster-remove-${c.id}`}
+                    >
                       {c.source === 'default' ? 'Turn off' : 'Delete'}
                     </button>
                   </span>

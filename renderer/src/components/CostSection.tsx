@@ -62,12 +62,30 @@ function Spend({ term, spent, cap, reached, testId }: { term: string; spent: num
         <strong className="text-2xl font-black tabular-nums">{formatUsd(spent)}</strong>
         <span className="text-sm text-gray-700">{cap === null ? 'no cap' : `of ${formatUsd(cap)} cap`}</span>
       </p>
-      {share !== null ? <CapBar label={`${term} spend against its cap`} share={share} /> : <div className="h-3 border-2 border-dashed border-gray-400" aria-hidden="true" />}
+      {share !== null ? (
+        <CapBar label={`${term} spend against its cap`} share={share} />
+      ) : (
+        <div className="h-3 border-2 border-dashed border-gray-400" aria-hidden="true" />
+      )}
     </div>
   )
 }
 
-function Field({ id, label, error, hint, field, children }: { id: string; label: string; error: string | undefined; hint: string; field: BudgetField; children: ReactNode }) {
+function Field({
+  id,
+  label,
+  error,
+  hint,
+  field,
+  children,
+}: {
+  id: string
+  label: string
+  error: string | undefined
+  hint: string
+  field: BudgetField
+  children: ReactNode
+}) {
   return (
     <div className="flex min-w-0 flex-col gap-1">
       <label htmlFor={id} className="label">
@@ -150,7 +168,13 @@ export function CostSection({ summary, loading, error, form, enabled, onChange, 
               </Field>
             ))}
           </div>
-          <Field id={id('action')} field="action" label="When a cap is reached" error={fieldErrors.action} hint="Local answers cost nothing and are never capped.">
+          <Field
+            id={id('action')}
+            field="action"
+            label="When a cap is reached"
+            error={fieldErrors.action}
+            hint="Local answers cost nothing and are never capped."
+          >
             <select id={id('action')} data-testid="budget-action" className={INPUT} value={draft.action} onChange={(e) => onChange('action', e.target.value)}>
               {BudgetAction.options.map((a) => (
                 <option key={a} value={a}>

@@ -79,9 +79,15 @@ function TraceTable({ trace }: { trace: Decision['trace'] }) {
                   {v.status === 'short-circuit' ? <span className="bg-black px-1 text-white">{v.status}</span> : v.status}
                   {v.tier ? <span className="block text-xs">→ {v.tier}</span> : null}
                 </td>
-                <td data-label="Score" className="cell text-right tabular-nums">{formatScore(v.score)}</td>
-                <td data-label="Reason" className="cell break-words whitespace-pre-wrap">{v.reason}</td>
-                <td data-label="ms" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(v.ms)}</td>
+                <td data-label="Score" className="cell text-right tabular-nums">
+                  {formatScore(v.score)}
+                </td>
+                <td data-label="Reason" className="cell break-words whitespace-pre-wrap">
+                  {v.reason}
+                </td>
+                <td data-label="ms" className="cell text-right whitespace-nowrap tabular-nums">
+                  {formatMs(v.ms)}
+                </td>
               </tr>
             ))
           )}
@@ -137,14 +143,9 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
   const d = run.decision
   const waiting = run.phase === 'simulating' || run.phase === 'starting' || run.phase === 'analyzing' || run.phase === 'routing'
   return (
-    <Panel
-      title={run.mode === 'simulate' ? 'Decision (simulated)' : 'Decision'}
-      className={className}
-    >
+    <Panel title={run.mode === 'simulate' ? 'Decision (simulated)' : 'Decision'} className={className}>
       {d === null ? (
-        <p className="text-sm text-gray-600 uppercase">
-          {waiting ? 'Deciding…' : 'No decision yet. Type a prompt, then ROUTE & RUN or SIMULATE.'}
-        </p>
+        <p className="text-sm text-gray-600 uppercase">{waiting ? 'Deciding…' : 'No decision yet. Type a prompt, then ROUTE & RUN or SIMULATE.'}</p>
       ) : (
         <div className="flex flex-col gap-4">
           <div className="flex flex-wrap items-stretch gap-4">
@@ -183,7 +184,8 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
             <div className="flex justify-between text-xs font-bold tracking-widest uppercase">
               <span>Complexity index</span>
               <span>
-                ┃ Threshold {formatScore(d.threshold)} · {d.complexity > d.threshold ? 'index above' : d.complexity === d.threshold ? 'index at' : 'index below'}
+                ┃ Threshold {formatScore(d.threshold)} ·{' '}
+                {d.complexity > d.threshold ? 'index above' : d.complexity === d.threshold ? 'index at' : 'index below'}
               </span>
             </div>
             <ComplexityBar complexity={d.complexity} threshold={d.threshold} />

@@ -12,9 +12,7 @@ export function ErrorBanner({ errors, onDismiss, onClear }: ErrorBannerProps) {
   return (
     <div role="alert" data-testid="error-banner" className="on-dark border-4 border-black bg-black p-3 text-white">
       <div className="mb-2 flex items-center justify-between gap-2">
-        <p className="text-sm font-black tracking-[0.2em] uppercase">
-          ▲ {errors.length === 1 ? 'Error' : `${errors.length} errors`}
-        </p>
+        <p className="text-sm font-black tracking-[0.2em] uppercase">▲ {errors.length === 1 ? 'Error' : `${errors.length} errors`}</p>
         {errors.length > 1 ? (
           <button type="button" className="btn-bar" onClick={onClear}>
             Dismiss all
@@ -23,12 +21,7 @@ export function ErrorBanner({ errors, onDismiss, onClear }: ErrorBannerProps) {
       </div>
       <ul className="flex flex-col gap-2">
         {errors.map((e) => (
-          <li
-            key={e.id}
-            data-code={e.code}
-            data-source={e.source}
-            className="flex items-start justify-between gap-3 border-2 border-white p-2"
-          >
+          <li key={e.id} data-code={e.code} data-source={e.source} className="flex items-start justify-between gap-3 border-2 border-white p-2">
             <div className="min-w-0 flex-1">
               <p className="break-words">
                 <span className="mr-2 bg-white px-1 text-xs font-bold tracking-widest text-black uppercase">
@@ -48,12 +41,7 @@ export function ErrorBanner({ errors, onDismiss, onClear }: ErrorBannerProps) {
               ) : null}
               {e.hint ? <p className="mt-1 text-sm text-gray-200">{e.hint}</p> : null}
             </div>
-            <button
-              type="button"
-              className="btn-bar shrink-0"
-              onClick={() => onDismiss(e.id)}
-              aria-label={`Dismiss error: ${e.message}`}
-            >
+            <button type="button" className="btn-bar shrink-0" onClick={() => onDismiss(e.id)} aria-label={`Dismiss error: ${e.message}`}>
               Dismiss
             </button>
           </li>

@@ -68,7 +68,13 @@ export function FeedbackButtons({ client, run, onRated }: FeedbackButtonsProps) 
   }
 
   return (
-    <div role="group" aria-label="Rate this answer" data-testid="feedback" data-rating={view.rating ?? ''} className="flex flex-wrap items-center gap-2 border-t-2 border-black px-4 py-2">
+    <div
+      role="group"
+      aria-label="Rate this answer"
+      data-testid="feedback"
+      data-rating={view.rating ?? ''}
+      className="flex flex-wrap items-center gap-2 border-t-2 border-black px-4 py-2"
+    >
       <span className="label">Rate this answer</span>
       {button('up', '▲')}
       {button('down', '▼')}

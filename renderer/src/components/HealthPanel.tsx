@@ -59,7 +59,11 @@ function EndpointRow({ endpoint: e, cooldownMs }: { endpoint: EndpointStatus; co
   const alarm = isAlarm(e.state)
   const cooling = cooldownMs !== null && cooldownMs > 0
   return (
-    <li data-testid={`health-row-${e.id}`} data-state={e.state} className={`flex min-w-0 flex-col gap-3 p-3 ${alarm ? 'border-4 border-black' : 'border-2 border-black'}`}>
+    <li
+      data-testid={`health-row-${e.id}`}
+      data-state={e.state}
+      className={`flex min-w-0 flex-col gap-3 p-3 ${alarm ? 'border-4 border-black' : 'border-2 border-black'}`}
+    >
       <div className="flex flex-wrap items-start justify-between gap-2">
         <div className="min-w-0">
           <p className="flex flex-wrap items-baseline gap-x-2">
@@ -221,7 +225,14 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
         title="Endpoints · health"
         className="lg:col-span-8"
         actions={
-          <button type="button" className="btn-bar" data-testid="health-refresh" onClick={() => void reloadHealth({ refresh: true })} disabled={!enabled || health.loading} aria-label="Refresh endpoint health">
+          <button
+            type="button"
+            className="btn-bar"
+            data-testid="health-refresh"
+            onClick={() => void reloadHealth({ refresh: true })}
+            disabled={!enabled || health.loading}
+            aria-label="Refresh endpoint health"
+          >
             {health.loading ? 'Checking…' : 'Refresh'}
           </button>
         }
@@ -243,8 +254,8 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
               <DataFileProblems problems={report.problems ?? []} />
               {report.endpoints.length === 0 ? (
                 <p className="border-2 border-dashed border-black p-3 text-sm" data-testid="health-empty">
-                  No endpoints are configured. Start Ollama for local answers, and add a cloud endpoint in Settings (or set ROUTELLM_CLOUD_BASE_URL, ROUTELLM_CLOUD_API_KEY and
-                  ROUTELLM_CLOUD_MODEL for the host).
+                  No endpoints are configured. Start Ollama for local answers, and add a cloud endpoint in Settings (or set ROUTELLM_CLOUD_BASE_URL,
+                  ROUTELLM_CLOUD_API_KEY and ROUTELLM_CLOUD_MODEL for the host).
                 </p>
               ) : (
                 <ul className="flex flex-col gap-3" data-testid="health-list" aria-live="polite">
@@ -254,7 +265,8 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
                 </ul>
               )}
               <p className="label">
-                {report.endpoints.length} endpoint{report.endpoints.length === 1 ? '' : 's'} · {alarms === 0 ? 'all healthy' : `${alarms} need${alarms === 1 ? 's' : ''} attention`}
+                {report.endpoints.length} endpoint{report.endpoints.length === 1 ? '' : 's'} ·{' '}
+                {alarms === 0 ? 'all healthy' : `${alarms} need${alarms === 1 ? 's' : ''} attention`}
                 {health.updatedAt !== null ? ` · updated ${formatClock(health.updatedAt)}` : ''}
               </p>
             </>

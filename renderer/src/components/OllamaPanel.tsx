@@ -39,7 +39,14 @@ export function OllamaPanel({ status, loading, checkedAt, health, onRefresh, cla
   // On phones the panel folds to its one-line verdict so the answer is not pushed down; desktop always shows it all.
   const [expanded, setExpanded] = useState(false)
   const detailsId = useId()
-  const verdict = status === null ? 'unknown' : failing ? 'not responding' : status.detected ? `detected · ${status.models.length} model${status.models.length === 1 ? '' : 's'}` : 'not detected'
+  const verdict =
+    status === null
+      ? 'unknown'
+      : failing
+        ? 'not responding'
+        : status.detected
+          ? `detected · ${status.models.length} model${status.models.length === 1 ? '' : 's'}`
+          : 'not detected'
   return (
     <Panel
       title="Ollama"
@@ -56,14 +63,7 @@ export function OllamaPanel({ status, loading, checkedAt, health, onRefresh, cla
           >
             {expanded ? 'Hide' : 'Show'}
           </button>
-          <button
-            type="button"
-            className="btn-bar"
-            data-testid="ollama-refresh"
-            onClick={onRefresh}
-            disabled={loading}
-            aria-label="Refresh Ollama status"
-          >
+          <button type="button" className="btn-bar" data-testid="ollama-refresh" onClick={onRefresh} disabled={loading} aria-label="Refresh Ollama status">
             {loading ? 'Probing…' : 'Refresh'}
           </button>
         </>
@@ -134,8 +134,7 @@ export function OllamaPanel({ status, loading, checkedAt, health, onRefresh, cla
           <>
             <p className="self-start border-4 border-black px-2 py-1 text-lg font-black tracking-widest">NOT DETECTED</p>
             <p className="text-sm">
-              Local models are unavailable. Install Ollama (ollama.com) and start it, or set OLLAMA_HOST for the host
-              process, then refresh.
+              Local models are unavailable. Install Ollama (ollama.com) and start it, or set OLLAMA_HOST for the host process, then refresh.
             </p>
             <span className="label">Addresses tried</span>
             <Tried tried={status.tried} />

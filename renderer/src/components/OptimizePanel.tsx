@@ -106,8 +106,8 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
     <Panel title="Optimize Load" className={className}>
       <div className="flex flex-col gap-4" data-testid="optimize-panel">
         <p className="text-sm">
-          Learns from what happened on this machine (thumbs, Retry in the cloud, stopped answers, latency, cost): small, bounded changes with their
-          evidence, replayed on recent decisions before you apply them.
+          Learns from what happened on this machine (thumbs, Retry in the cloud, stopped answers, latency, cost): small, bounded changes with their evidence,
+          replayed on recent decisions before you apply them.
         </p>
         <div className="flex flex-wrap gap-3">
           <button type="button" className="btn" data-testid="optimize-propose" disabled={!enabled || busy} onClick={() => void onPropose()}>
@@ -116,7 +116,13 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
           <button type="button" className="btn" data-testid="optimize-apply" disabled={!enabled || busy || !report?.patch} onClick={() => void onApply()}>
             Apply
           </button>
-          <button type="button" className="btn btn-secondary" data-testid="optimize-revert" disabled={!enabled || busy || !hasOptimizeWrite} onClick={() => void onRevert()}>
+          <button
+            type="button"
+            className="btn btn-secondary"
+            data-testid="optimize-revert"
+            disabled={!enabled || busy || !hasOptimizeWrite}
+            onClick={() => void onRevert()}
+          >
             Revert
           </button>
         </div>

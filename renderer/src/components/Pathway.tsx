@@ -21,10 +21,18 @@ function PhaseSteps({ run, shown, visited }: { run: RunState; shown: number; vis
         const here = step === current && !TERMINAL.includes(step)
         const skipped = !reached && TERMINAL.includes(current ?? 'idle')
         const measured = reached && (!here || TERMINAL.includes(step)) ? ms[step as keyof typeof ms] : undefined
-        const cls = here ? 'path-step-in border-black bg-black text-white' : reached ? 'path-step-in border-black' : skipped ? 'border-dashed border-gray-300 text-gray-400 line-through' : 'border-dashed border-gray-400 text-gray-500'
+        const cls = here
+          ? 'path-step-in border-black bg-black text-white'
+          : reached
+            ? 'path-step-in border-black'
+            : skipped
+              ? 'border-dashed border-gray-300 text-gray-400 line-through'
+              : 'border-dashed border-gray-400 text-gray-500'
         return (
           <li key={step} className="flex items-center" data-step={step} data-state={here ? 'current' : reached ? 'done' : skipped ? 'skipped' : 'pending'}>
-            {i > 0 ? <span aria-hidden="true" className={`path-link mx-1 w-4 sm:w-8 ${reached ? 'path-link-on' : ''} ${here ? 'path-link-live' : ''}`} /> : null}
+            {i > 0 ? (
+              <span aria-hidden="true" className={`path-link mx-1 w-4 sm:w-8 ${reached ? 'path-link-on' : ''} ${here ? 'path-link-live' : ''}`} />
+            ) : null}
             <span className={`flex flex-col border-2 px-2 py-0.5 ${cls}`}>
               <span>{step}</span>
               <span className="text-[0.65rem] font-normal tabular-nums" data-testid={`pathway-ms-${step}`}>
@@ -42,7 +50,8 @@ const TIER_LABEL: Record<Tier, string> = { local: 'LOCAL', cloud: 'CLOUD' }
 
 function RouteNode({ node, live }: { node: PathNode; live: boolean }) {
   const mark = node.state === 'failed' ? '✕' : node.state === 'served' ? '■' : '□'
-  const cls = node.state === 'served' ? 'border-black bg-black text-white' : node.state === 'failed' ? 'border-dashed border-black' : 'border-dashed border-black'
+  const cls =
+    node.state === 'served' ? 'border-black bg-black text-white' : node.state === 'failed' ? 'border-dashed border-black' : 'border-dashed border-black'
   return (
     <li className="flex items-center" data-testid="pathway-node" data-tier={node.tier} data-state={node.state}>
       <span aria-hidden="true" className={`path-link path-link-on mx-1 w-4 sm:w-8 ${live ? 'path-link-live' : ''}`} />
@@ -98,8 +107,13 @@ export function Pathway({ run }: { run: RunState }) {
         <div className="flex flex-wrap items-center gap-y-2 text-xs uppercase" data-testid="pathway-route" aria-label="Route taken">
           <span className="label mr-1">Path</span>
           <span className="border-2 border-black px-2 py-0.5 font-bold tracking-widest">Prompt</span>
-          <span aria-hidden="true" className={`path-link mx-1 w-4 sm:w-8 ${routed || active ? 'path-link-on' : ''} ${active && !routed ? 'path-link-live' : ''}`} />
-          <span className={`border-2 px-2 py-0.5 font-bold tracking-widest ${routed ? 'border-black' : 'border-dashed border-gray-400 text-gray-500'}`}>Router</span>
+          <span
+            aria-hidden="true"
+            className={`path-link mx-1 w-4 sm:w-8 ${routed || active ? 'path-link-on' : ''} ${active && !routed ? 'path-link-live' : ''}`}
+          />
+          <span className={`border-2 px-2 py-0.5 font-bold tracking-widest ${routed ? 'border-black' : 'border-dashed border-gray-400 text-gray-500'}`}>
+            Router
+          </span>
           <ol className="flex flex-wrap items-center gap-y-2">
             {path.map((node, i) => (
               <RouteNode key={`${node.tier}-${node.endpoint}-${i}`} node={node} live={active && i === path.length - 1} />

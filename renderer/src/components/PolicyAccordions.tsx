@@ -23,7 +23,14 @@ interface PolicyAccordionsProps {
  */
 export function PolicyAccordions({ client, view, save, disabled }: PolicyAccordionsProps) {
   const editing: PolicyEditing = useMemo(
-    () => ({ base: view.base, patch: view.patch ?? {}, view: withSemanticDefaults(view.effective), changedPaths: new Set(view.diff.map((d) => d.path)), save, disabled }),
+    () => ({
+      base: view.base,
+      patch: view.patch ?? {},
+      view: withSemanticDefaults(view.effective),
+      changedPaths: new Set(view.diff.map((d) => d.path)),
+      save,
+      disabled,
+    }),
     [view, save, disabled],
   )
   const changedIn = (prefixes: string[]) => [...editing.changedPaths].filter((p) => prefixes.some((x) => p === x || p.startsWith(`${x}.`))).length
@@ -58,7 +65,8 @@ export function PolicyAccordions({ client, view, save, disabled }: PolicyAccordi
               {section.id === 'bandit' ? <BanditArms client={client} /> : null}
               {section.id === 'budgets' ? (
                 <p className="text-xs text-gray-600">
-                  Spending caps (daily, monthly, and what happens once one is reached) and the endpoints&apos; health are set in the HEALTH &amp; COST panel, where spend is shown against them.
+                  Spending caps (daily, monthly, and what happens once one is reached) and the endpoints&apos; health are set in the HEALTH &amp; COST panel,
+                  where spend is shown against them.
                 </p>
               ) : null}
             </Accordion.Content>

@@ -66,15 +66,18 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
     [client, replace],
   )
 
-  const [reset, resetAction, resetting] = useActionState(async (): Promise<{ message: string | null; failure: ErrorReport | null }> => {
-    try {
-      const status = await client.call('policy.clearOverride', {})
-      await reload()
-      return { message: `Override cleared: back to the policy file (threshold ${formatThreshold(status.threshold)}).`, failure: null }
-    } catch (err) {
-      return { message: null, failure: describeError(err) }
-    }
-  }, { message: null, failure: null })
+  const [reset, resetAction, resetting] = useActionState(
+    async (): Promise<{ message: string | null; failure: ErrorReport | null }> => {
+      try {
+        const status = await client.call('policy.clearOverride', {})
+        await reload()
+        return { message: `Override cleared: back to the policy file (threshold ${formatThreshold(status.threshold)}).`, failure: null }
+      } catch (err) {
+        return { message: null, failure: describeError(err) }
+      }
+    },
+    { message: null, failure: null },
+  )
 
   const source = view ? thresholdSource(view) : null
 
@@ -83,7 +86,14 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
       title="Routing policy"
       className={className}
       actions={
-        <button type="button" className="btn-bar" data-testid="policy-refresh" onClick={() => void reload()} disabled={!enabled || policy.loading} aria-label="Reload the routing policy">
+        <button
+          type="button"
+          className="btn-bar"
+          data-testid="policy-refresh"
+          onClick={() => void reload()}
+          disabled={!enabled || policy.loading}
+          aria-label="Reload the routing policy"
+        >
           {policy.loading ? 'Loading…' : 'Refresh'}
         </button>
       }
@@ -102,7 +112,10 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
                 <span data-testid="policy-threshold" data-value={view.threshold} data-source={source} className="text-2xl font-black">
                   {formatThreshold(view.threshold)}
                 </span>
-                <span className={`ml-2 px-1 text-xs tracking-widest uppercase ${source === 'override' ? 'bg-black text-white' : 'border-2 border-black'}`} data-testid="policy-threshold-source">
+                <span
+                  className={`ml-2 px-1 text-xs tracking-widest uppercase ${source === 'override' ? 'bg-black text-white' : 'border-2 border-black'}`}
+                  data-testid="policy-threshold-source"
+                >
                   {SOURCE_LABEL[source]}
                 </span>
               </Metric>
@@ -127,7 +140,12 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
               <div className="flex flex-wrap items-center justify-between gap-2">
                 <h3 className="text-xs font-black tracking-[0.2em] uppercase">Differs from the defaults · {view.diff.length}</h3>
                 <form action={resetAction}>
-                  <button type="submit" className="btn btn-secondary px-3 py-1" data-testid="policy-reset" disabled={!enabled || resetting || view.patch === null}>
+                  <button
+                    type="submit"
+                    className="btn btn-secondary px-3 py-1"
+                    data-testid="policy-reset"
+                    disabled={!enabled || resetting || view.patch === null}
+                  >
                     {resetting ? 'Resetting…' : 'Reset to policy file'}
                   </button>
                 </form>
@@ -138,8 +156,8 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
             </section>
 
             <p className="text-xs text-gray-600" data-testid="policy-apgr-note">
-              Measure a threshold with <code>routellm eval</code> on outcome data: APGR is the share of the cloud model&apos;s quality gain the
-              router recovers, averaged over every cloud share (0.5 = random routing, 1 = perfect).
+              Measure a threshold with <code>routellm eval</code> on outcome data: APGR is the share of the cloud model&apos;s quality gain the router recovers,
+              averaged over every cloud share (0.5 = random routing, 1 = perfect).
             </p>
             <p className="text-xs break-all text-gray-600" data-testid="policy-file">
               <span className="label">Policy file</span> {view.policyFile}

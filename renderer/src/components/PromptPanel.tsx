@@ -55,14 +55,7 @@ export function PromptPanel(props: PromptPanelProps) {
           className="min-h-36 w-full resize-y border-2 border-black bg-white p-3 font-mono text-base leading-relaxed text-black placeholder:text-gray-500"
         />
         <div className="flex flex-wrap items-center gap-3">
-          <button
-            type="button"
-            data-testid="run-button"
-            className="btn"
-            onClick={onRun}
-            disabled={busy || empty}
-            aria-keyshortcuts="Control+Enter Meta+Enter"
-          >
+          <button type="button" data-testid="run-button" className="btn" onClick={onRun} disabled={busy || empty} aria-keyshortcuts="Control+Enter Meta+Enter">
             Route &amp; Run
           </button>
           <button
@@ -75,14 +68,7 @@ export function PromptPanel(props: PromptPanelProps) {
           >
             Simulate
           </button>
-          <button
-            type="button"
-            data-testid="stop-button"
-            className="btn btn-secondary"
-            onClick={onStop}
-            disabled={!canStop}
-            aria-keyshortcuts="Escape"
-          >
+          <button type="button" data-testid="stop-button" className="btn btn-secondary" onClick={onStop} disabled={!canStop} aria-keyshortcuts="Escape">
             {stopping ? 'Stopping…' : 'Stop'}
           </button>
           <p id={hintId} className="label ml-auto">

@@ -2,7 +2,9 @@ import type { RunState } from '../state/dashboard'
 
 /** Whether a finished run was answered on this machine, so it can be asked again in the cloud. */
 export function canRetryInCloud(run: RunState): boolean {
-  return run.mode === 'run' && run.requestId !== null && run.servedBy?.tier === 'local' && (run.phase === 'done' || run.phase === 'error' || run.phase === 'aborted')
+  return (
+    run.mode === 'run' && run.requestId !== null && run.servedBy?.tier === 'local' && (run.phase === 'done' || run.phase === 'error' || run.phase === 'aborted')
+  )
 }
 
 /**

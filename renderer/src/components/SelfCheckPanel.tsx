@@ -63,10 +63,22 @@ export function SelfCheckPanel({ client, enabled, className = '' }: SelfCheckPan
     <Panel title="Self-check" className={className}>
       <div className="flex flex-col gap-3">
         <div className="flex flex-wrap items-center gap-2">
-          <button type="button" className="btn px-3 py-1" data-testid="self-check-run" disabled={!enabled || status === null || running} onClick={() => void send('probe.start')}>
+          <button
+            type="button"
+            className="btn px-3 py-1"
+            data-testid="self-check-run"
+            disabled={!enabled || status === null || running}
+            onClick={() => void send('probe.start')}
+          >
             Run self-check
           </button>
-          <button type="button" className="btn btn-secondary px-3 py-1" data-testid="self-check-stop" disabled={status?.state !== 'running'} onClick={() => void send('probe.stop')}>
+          <button
+            type="button"
+            className="btn btn-secondary px-3 py-1"
+            data-testid="self-check-stop"
+            disabled={status?.state !== 'running'}
+            onClick={() => void send('probe.stop')}
+          >
             Stop
           </button>
           <p className="text-sm" data-testid="self-check-state" aria-live="polite">

@@ -120,7 +120,11 @@ export function SettingsEndpointRow({ client, endpoint: e, keychainWritable, onE
         {confirmRemove ? (
           <>
             <span className="text-sm font-bold">Remove {e.id} and its key?</span>
-            <button type="button" className="btn px-3 py-1" data-testid={`endpoint-remove-confirm-${e.id}`} onClick={() => {
+            <button
+              type="button"
+              className="btn px-3 py-1"
+              data-testid={`endpoint-remove-confirm-${e.id}`}
+              onClick={() => {
                 setConfirmRemove(false)
                 act(runRemove)
               }}
@@ -132,7 +136,13 @@ export function SettingsEndpointRow({ client, endpoint: e, keychainWritable, onE
             </button>
           </>
         ) : (
-          <button type="button" className="btn btn-secondary px-3 py-1" data-testid={`endpoint-remove-${e.id}`} onClick={() => setConfirmRemove(true)} disabled={removing}>
+          <button
+            type="button"
+            className="btn btn-secondary px-3 py-1"
+            data-testid={`endpoint-remove-${e.id}`}
+            onClick={() => setConfirmRemove(true)}
+            disabled={removing}
+          >
             {removing ? 'Removing…' : 'Remove'}
           </button>
         )}

@@ -53,14 +53,22 @@ export function SettingsEndpoints({ client, overview }: { client: DashboardClien
       ) : (
         <ul className="flex flex-col gap-3" data-testid="endpoint-list">
           {overview.endpoints.map((e) => (
-            <SettingsEndpointRow key={e.id} client={client} endpoint={e} keychainWritable={keychainWritable} onEdit={() => open('update', draftFromEndpoint(e))} />
+            <SettingsEndpointRow
+              key={e.id}
+              client={client}
+              endpoint={e}
+              keychainWritable={keychainWritable}
+              onEdit={() => open('update', draftFromEndpoint(e))}
+            />
           ))}
         </ul>
       )}
       {form ? (
         <SettingsEndpointForm
           form={{ mode: form.mode, draft: form.draft, fieldErrors: visibleErrors, saving, error: saved.error }}
-          onChange={(field: DraftField, value) => setForm({ ...form, draft: { ...form.draft, [field]: value } as EndpointDraft, touched: new Set([...form.touched, field]) })}
+          onChange={(field: DraftField, value) =>
+            setForm({ ...form, draft: { ...form.draft, [field]: value } as EndpointDraft, touched: new Set([...form.touched, field]) })
+          }
           onSave={() => {
             const submitted = { ...form, touched: new Set<DraftField>() }
             setForm(submitted)
@@ -74,7 +82,13 @@ export function SettingsEndpoints({ client, overview }: { client: DashboardClien
           {overview.presets
             .filter((p) => !overview.endpoints.some((e) => e.id === p.id))
             .map((p) => (
-              <button key={p.id} type="button" className="btn btn-secondary px-3 py-1" data-testid={`settings-preset-${p.id}`} onClick={() => open('create', draftFromEndpoint(p))}>
+              <button
+                key={p.id}
+                type="button"
+                className="btn btn-secondary px-3 py-1"
+                data-testid={`settings-preset-${p.id}`}
+                onClick={() => open('create', draftFromEndpoint(p))}
+              >
                 {p.name}
               </button>
             ))}

@@ -48,7 +48,11 @@ export function SettingsKeyField({ endpointId, endpointName, status, op, writabl
         <span
           data-testid={`endpoint-key-status-${endpointId}`}
           data-state={status.state}
-          className={status.state === 'set' ? 'bg-black px-2 py-0.5 text-sm font-black tracking-widest text-white' : 'border-2 border-black px-2 py-0.5 text-sm font-black tracking-widest'}
+          className={
+            status.state === 'set'
+              ? 'bg-black px-2 py-0.5 text-sm font-black tracking-widest text-white'
+              : 'border-2 border-black px-2 py-0.5 text-sm font-black tracking-widest'
+          }
         >
           {keyLabel(status)}
         </span>

@@ -65,7 +65,11 @@ export function SettingsTransferReport({ transfer }: { transfer: KeysTransfer })
   const { message, warnings, error } = transfer.state
   if (!message && !error && warnings.length === 0) return null
   return (
-    <div data-testid="settings-transfer" role={error || warnings.length > 0 ? 'alert' : 'status'} className="flex items-start justify-between gap-3 border-2 border-black p-2 text-sm">
+    <div
+      data-testid="settings-transfer"
+      role={error || warnings.length > 0 ? 'alert' : 'status'}
+      className="flex items-start justify-between gap-3 border-2 border-black p-2 text-sm"
+    >
       <div className="flex min-w-0 flex-col gap-1">
         {message ? <p className="font-bold">{message}</p> : null}
         {warnings.map((w, i) => (

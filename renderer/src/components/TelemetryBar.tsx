@@ -42,7 +42,13 @@ export function TelemetryBar({ summary, cost, health, perMinute }: BarInputs & {
         <Figure
           term="Breakers"
           testId="bar-breakers"
-          value={breakers === null ? '—' : breakers.open + breakers.halfOpen === 0 ? `all closed (${breakers.total})` : `${breakers.open} open · ${breakers.halfOpen} probing`}
+          value={
+            breakers === null
+              ? '—'
+              : breakers.open + breakers.halfOpen === 0
+                ? `all closed (${breakers.total})`
+                : `${breakers.open} open · ${breakers.halfOpen} probing`
+          }
         />
       </dl>
     </section>

@@ -4,16 +4,7 @@ import type { DashboardClient } from '../client'
 import { useContractQuery } from '../data/useContractQuery'
 import { formatClock, formatMs, formatScore } from '../format'
 import { formatUsd } from '../state/health'
-import {
-  armLabel,
-  endsGeneration,
-  formatShare,
-  outcomeLabel,
-  RECENT_ROWS,
-  SUMMARY_WINDOW_HOURS,
-  tierLabel,
-  withRating,
-} from '../state/telemetry'
+import { armLabel, endsGeneration, formatShare, outcomeLabel, RECENT_ROWS, SUMMARY_WINDOW_HOURS, tierLabel, withRating } from '../state/telemetry'
 import type { Rated } from './FeedbackButtons'
 import { Panel } from './Panel'
 import { TableHead } from './TableHead'
@@ -152,19 +143,33 @@ function RecentTable({ rows }: { rows: readonly TelemetryRow[] }) {
             const failed = r.outcome !== 'ok'
             return (
               <tr key={r.requestId} data-testid="telemetry-row" data-request-id={r.requestId} data-outcome={r.outcome} data-feedback={r.feedback ?? ''}>
-                <td data-label="Time" className="cell whitespace-nowrap tabular-nums">{formatClock(Date.parse(r.at))}</td>
+                <td data-label="Time" className="cell whitespace-nowrap tabular-nums">
+                  {formatClock(Date.parse(r.at))}
+                </td>
                 <td data-label="Tier" className="cell whitespace-nowrap uppercase">
                   {tierLabel(r)}
                   {r.pinned ? <span className="block text-xs text-gray-600 normal-case">pinned: {r.pinned}</span> : null}
                 </td>
-                <td data-label="Complexity" className="cell text-right tabular-nums">{formatScore(Math.round(r.complexity * 10) / 10)}</td>
+                <td data-label="Complexity" className="cell text-right tabular-nums">
+                  {formatScore(Math.round(r.complexity * 10) / 10)}
+                </td>
                 <td data-label="Endpoint · model" className="cell max-w-[22rem] truncate" title={armLabel(r)}>
                   {armLabel(r)}
-                  {r.hops > 0 ? <span className="block text-xs text-gray-600">after {r.hops} failover{r.hops === 1 ? '' : 's'}: {r.hopErrors.join(', ')}</span> : null}
+                  {r.hops > 0 ? (
+                    <span className="block text-xs text-gray-600">
+                      after {r.hops} failover{r.hops === 1 ? '' : 's'}: {r.hopErrors.join(', ')}
+                    </span>
+                  ) : null}
                 </td>
-                <td data-label="TTFT" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.ttftMs)}</td>
-                <td data-label="Total" className="cell text-right whitespace-nowrap tabular-nums">{formatMs(r.totalMs)}</td>
-                <td data-label="Outcome" className="cell whitespace-nowrap uppercase">{failed ? <span className="bg-black px-1 text-white">{outcomeLabel(r)}</span> : outcomeLabel(r)}</td>
+                <td data-label="TTFT" className="cell text-right whitespace-nowrap tabular-nums">
+                  {formatMs(r.ttftMs)}
+                </td>
+                <td data-label="Total" className="cell text-right whitespace-nowrap tabular-nums">
+                  {formatMs(r.totalMs)}
+                </td>
+                <td data-label="Outcome" className="cell whitespace-nowrap uppercase">
+                  {failed ? <span className="bg-black px-1 text-white">{outcomeLabel(r)}</span> : outcomeLabel(r)}
+                </td>
                 <td data-label="Rating" className="cell text-center font-bold whitespace-nowrap" aria-label={r.feedback ? `rated ${r.feedback}` : 'not rated'}>
                   {r.feedback === 'up' ? '▲ up' : r.feedback === 'down' ? '▼ down' : '—'}
                 </td>
@@ -224,11 +229,17 @@ export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, c
           <span className="text-xs font-bold tracking-widest text-gray-300 uppercase">
             Last {SUMMARY_WINDOW_HOURS} h{loadedAt !== null ? ` · ${formatClock(loadedAt)}` : ''}
           </span>
-          <button type="button" className="btn-bar" data-testid="telemetry-refresh" onClick={() => {
+          <button
+            type="button"
+            className="btn-bar"
+            data-testid="telemetry-refresh"
+            onClick={() => {
               void reloadSummary()
               void reloadRecent()
             }}
-            disabled={!enabled || loading} aria-label="Refresh telemetry">
+            disabled={!enabled || loading}
+            aria-label="Refresh telemetry"
+          >
             {loading ? 'Loading…' : 'Refresh'}
           </button>
         </>

@@ -4,7 +4,17 @@ import { useContractQuery } from '../data/useContractQuery'
 import { formatScore } from '../format'
 import { formatUsd } from '../state/health'
 import { formatShare } from '../state/telemetry'
-import { outcomeFigures, parsePrompts, pinnedByPrompt, priceFromPolicy, tierAt, whatIf, type CloudPrice, type OutcomeFigures, type Routed } from '../state/whatif'
+import {
+  outcomeFigures,
+  parsePrompts,
+  pinnedByPrompt,
+  priceFromPolicy,
+  tierAt,
+  whatIf,
+  type CloudPrice,
+  type OutcomeFigures,
+  type Routed,
+} from '../state/whatif'
 import { Metric } from './Metric'
 import { Panel } from './Panel'
 import { TableHead } from './TableHead'
@@ -112,7 +122,11 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
             className="text-xs file:mr-2 file:border-2 file:border-black file:bg-white file:px-2 file:py-1 file:font-bold file:uppercase"
             onChange={(e) => void e.target.files?.[0]?.text().then(setText)}
           />
-          {skipped > 0 ? <span className="label">{skipped} line{skipped === 1 ? '' : 's'} skipped (not a prompt)</span> : null}
+          {skipped > 0 ? (
+            <span className="label">
+              {skipped} line{skipped === 1 ? '' : 's'} skipped (not a prompt)
+            </span>
+          ) : null}
         </div>
         {error ? (
           <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="whatif-error">
@@ -160,7 +174,12 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
               <Metric term="Saved" large testId="whatif-saved">
                 {formatShare(figures.savedShare)}
               </Metric>
-              <Metric term="Label agreement" large testId="whatif-accuracy" sub={figures.labelled ? `cloud recall ${formatShare(figures.cloudRecall)} · ${figures.labelled} labelled` : 'no labels in the file'}>
+              <Metric
+                term="Label agreement"
+                large
+                testId="whatif-accuracy"
+                sub={figures.labelled ? `cloud recall ${formatShare(figures.cloudRecall)} · ${figures.labelled} labelled` : 'no labels in the file'}
+              >
                 {formatShare(figures.accuracy)}
               </Metric>
             </dl>
@@ -176,7 +195,8 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
 function PriceLine({ price }: { price: CloudPrice }) {
   return (
     <p className="ml-auto text-xs text-gray-600" data-testid="whatif-price">
-      All-cloud priced at ${price.inputPerMTok} in / ${price.outputPerMTok} out per Mtok, {price.outputTokens} answer tokens (policy · simulation; edit under Health and budgets).
+      All-cloud priced at ${price.inputPerMTok} in / ${price.outputPerMTok} out per Mtok, {price.outputTokens} answer tokens (policy · simulation; edit under
+      Health and budgets).
     </p>
   )
 }
@@ -189,7 +209,12 @@ function OutcomeMetrics({ figures }: { figures: OutcomeFigures }) {
       <Metric term="APGR" large testId="whatif-apgr" sub={`${figures.n} prompts with outcomes · 0.5 ≈ random`}>
         {figures.apgr.toFixed(3)}
       </Metric>
-      <Metric term="Quality at threshold" large testId="whatif-quality" sub={`cloud-only ${pct(figures.strongAccuracy)} · local-only ${pct(figures.weakAccuracy)}`}>
+      <Metric
+        term="Quality at threshold"
+        large
+        testId="whatif-quality"
+        sub={`cloud-only ${pct(figures.strongAccuracy)} · local-only ${pct(figures.weakAccuracy)}`}
+      >
         {pct(figures.accuracyAt)}
       </Metric>
       <Metric term="Gap recovered" large testId="whatif-gap">
@@ -206,9 +231,7 @@ function PromptTable({ routed, threshold }: { routed: Routed[]; threshold: numbe
   return (
     <div className="max-h-96 overflow-auto">
       <table data-testid="whatif-table" className="table-cards w-full min-w-[40rem] border-collapse border-2 border-black text-sm">
-        <caption className="label pb-1 text-left">
-          Per prompt{routed.length > TABLE_ROWS ? ` (first ${TABLE_ROWS} of ${routed.length})` : ''}
-        </caption>
+        <caption className="label pb-1 text-left">Per prompt{routed.length > TABLE_ROWS ? ` (first ${TABLE_ROWS} of ${routed.length})` : ''}</caption>
         <TableHead columns={['#', 'Prompt', { label: 'Cx', numeric: true }, 'Pinned', 'Tier', 'Label']} />
         <tbody>
           {routed.slice(0, TABLE_ROWS).map((r, i) => {

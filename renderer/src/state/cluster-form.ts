@@ -27,7 +27,14 @@ export function draftFromCluster(c: ClusterDetail): ClusterDraft {
 
 export function draftFromForm(form: FormData): ClusterDraft {
   const text = (key: keyof ClusterDraft) => String(form.get(key) ?? '')
-  return { id: text('id').trim(), name: text('name').trim(), tier: text('tier'), description: text('description').trim(), threshold: text('threshold').trim(), utterances: text('utterances') }
+  return {
+    id: text('id').trim(),
+    name: text('name').trim(),
+    tier: text('tier'),
+    description: text('description').trim(),
+    threshold: text('threshold').trim(),
+    utterances: text('utterances'),
+  }
 }
 
 export function checkCluster(draft: ClusterDraft): { ok: true; cluster: ClusterDef } | { ok: false; errors: FieldErrors } {
@@ -38,7 +45,10 @@ export function checkCluster(draft: ClusterDraft): { ok: true; cluster: ClusterD
     tier: draft.tier,
     ...(draft.description ? { description: draft.description } : {}),
     ...(threshold === undefined ? {} : { threshold }),
-    utterances: draft.utterances.split('\n').map((u) => u.trim()).filter(Boolean),
+    utterances: draft.utterances
+      .split('\n')
+      .map((u) => u.trim())
+      .filter(Boolean),
   })
   if (result.success) return { ok: true, cluster: result.data }
   const errors: FieldErrors = {}

@@ -186,12 +186,7 @@ describe('dashboardReducer: stop', () => {
 
 describe('dashboardReducer: simulate', () => {
   it('shows the decision and never accepts generation events', () => {
-    const s = reduce([
-      { type: 'simulate/requested' },
-      token('r1', 'x'),
-      { type: 'simulate/succeeded', decision },
-      status('r1', 'generating'),
-    ])
+    const s = reduce([{ type: 'simulate/requested' }, token('r1', 'x'), { type: 'simulate/succeeded', decision }, status('r1', 'generating')])
     expect(s.run).toMatchObject({ mode: 'simulate', phase: 'simulated', answer: '', requestId: null })
     expect(s.run.decision).toEqual(decision)
     expect(canStop(s.run)).toBe(false)
@@ -211,9 +206,15 @@ describe('dashboardReducer: simulate', () => {
 
 describe('dashboardReducer: ollama, info, connection, errors', () => {
   it("a panel's errors stay until its data arrives, then clear; other panels' stay", () => {
-    let s = reduce([{ type: 'error/raised', source: 'ollama', error: report('down', 'unavailable') }, { type: 'error/raised', source: 'app', error: report('no info') }])
+    let s = reduce([
+      { type: 'error/raised', source: 'ollama', error: report('down', 'unavailable') },
+      { type: 'error/raised', source: 'app', error: report('no info') },
+    ])
     s = reduce([{ type: 'error/raised', source: 'ollama', error: report('down', 'unavailable') }], s)
-    expect(s.errors.map((e) => [e.source, e.count])).toEqual([['app', 1], ['ollama', 2]])
+    expect(s.errors.map((e) => [e.source, e.count])).toEqual([
+      ['app', 1],
+      ['ollama', 2],
+    ])
     s = reduce([{ type: 'errors/resolved', source: 'ollama' }], s)
     expect(s.errors.map((e) => e.source)).toEqual(['app'])
   })

@@ -171,7 +171,11 @@ export function phaseDurations(run: RunState): Partial<Record<ChatPhase, number>
   order.forEach((phase, i) => {
     const from = run.phaseAt[phase]
     if (from === undefined) return
-    const next = order.slice(i + 1).map((p) => run.phaseAt[p]).find((at) => at !== undefined) ?? end
+    const next =
+      order
+        .slice(i + 1)
+        .map((p) => run.phaseAt[p])
+        .find((at) => at !== undefined) ?? end
     if (next !== undefined) out[phase] = Math.max(0, next - from)
   })
   if (end !== undefined) {

@@ -4,7 +4,18 @@ import type { Hop } from '../../../shared/health'
 import { initialRun, type RunState } from './dashboard'
 import { outcomeSentence, pathwayColumns, routePath, shownPhase, visitedSteps } from './pathway'
 
-const decision = { id: 'd', tier: 'cloud', model: 'gpt-4o-mini', endpoint: 'cloud', complexity: 80, threshold: 65, explanation: 'hard', pinned: null, trace: [], ms: 1 } as Decision
+const decision = {
+  id: 'd',
+  tier: 'cloud',
+  model: 'gpt-4o-mini',
+  endpoint: 'cloud',
+  complexity: 80,
+  threshold: 65,
+  explanation: 'hard',
+  pinned: null,
+  trace: [],
+  ms: 1,
+} as Decision
 const hop: Hop = { endpoint: 'cloud', model: 'gpt-4o-mini', tier: 'cloud', error: 'unavailable', message: 'cloud: server error 500' }
 const local = { tier: 'local' as const, endpoint: 'ollama', model: 'llama3.2:3b' }
 const run = (over: Partial<RunState>): RunState => ({ ...initialRun, mode: 'run', ...over })
@@ -52,7 +63,13 @@ describe('pathway: the route and the footer sentence', () => {
   })
 
   it('when every attempt failed, the last arm is not drawn twice', () => {
-    const r = run({ phase: 'error', decision, servedBy: { tier: 'cloud', endpoint: 'cloud', model: 'gpt-4o-mini' }, hops: [hop], failure: { message: 'No endpoint could answer.', interrupted: false } })
+    const r = run({
+      phase: 'error',
+      decision,
+      servedBy: { tier: 'cloud', endpoint: 'cloud', model: 'gpt-4o-mini' },
+      hops: [hop],
+      failure: { message: 'No endpoint could answer.', interrupted: false },
+    })
     expect(routePath(r).map((n) => [n.tier, n.state])).toEqual([['cloud', 'failed']])
     expect(outcomeSentence(r)).toBe('No answer: cloud cloud (gpt-4o-mini) failed: unavailable.')
   })

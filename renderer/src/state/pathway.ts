@@ -58,7 +58,14 @@ export function routePath(run: RunState): PathNode[] {
   const repeatsLastHop = last !== undefined && last.endpoint === s.endpoint && last.model === s.model && run.phase === 'error' && !run.failure?.interrupted
   if (!repeatsLastHop) {
     const failed = run.phase === 'error'
-    nodes.push({ tier: s.tier, state: failed ? 'failed' : 'served', endpoint: s.endpoint, model: s.model, error: null, message: failed ? (run.failure?.message ?? null) : null })
+    nodes.push({
+      tier: s.tier,
+      state: failed ? 'failed' : 'served',
+      endpoint: s.endpoint,
+      model: s.model,
+      error: null,
+      message: failed ? (run.failure?.message ?? null) : null,
+    })
   }
   return nodes
 }
@@ -78,7 +85,8 @@ export function outcomeSentence(run: RunState): string | null {
       return `${served}, as routed.`
     }
     case 'error':
-      if (run.failure?.interrupted) return `Interrupted: ${s ? `${s.tier} ${s.endpoint} (${s.model})` : 'the model'} stopped mid-answer. The text above is incomplete.`
+      if (run.failure?.interrupted)
+        return `Interrupted: ${s ? `${s.tier} ${s.endpoint} (${s.model})` : 'the model'} stopped mid-answer. The text above is incomplete.`
       return run.hops.length > 0 ? `No answer: ${hops}.` : 'No answer: see the error above.'
     case 'aborted':
       return `Stopped by you${s ? ` while ${s.tier} ${s.endpoint} (${s.model}) was answering` : ''}.`

@@ -12,7 +12,13 @@ describe('policy form', () => {
   })
 
   it('an edit inside an array patches the whole array, copied from the policy in force', () => {
-    const patch = patchFor(defaults, new Map<string, unknown>([['rules.triggers.1.weight', 7], ['bandit.epsilon.floor', 0.2]]))
+    const patch = patchFor(
+      defaults,
+      new Map<string, unknown>([
+        ['rules.triggers.1.weight', 7],
+        ['bandit.epsilon.floor', 0.2],
+      ]),
+    )
     const triggers = (patch.rules as { triggers: Array<{ id: string; weight: number }> }).triggers
     expect(triggers).toHaveLength(defaults.rules.triggers.length)
     expect(triggers[1]!.weight).toBe(7)
@@ -34,7 +40,10 @@ describe('policy form', () => {
     form.set('rules.overrides.cloud', '@cloud, #cloud, @big')
     const { changed, errors } = readSection(specs, form, defaults)
     expect(errors).toEqual({})
-    expect([...changed]).toEqual([['threshold', 40], ['rules.overrides.cloud', ['@cloud', '#cloud', '@big']]]) // judge stays off: unchecked box
+    expect([...changed]).toEqual([
+      ['threshold', 40],
+      ['rules.overrides.cloud', ['@cloud', '#cloud', '@big']],
+    ]) // judge stays off: unchecked box
     form.set('threshold', 'forty')
     expect(readSection(specs, form, defaults).errors).toEqual({ threshold: '"forty" is not a number' })
   })

@@ -111,7 +111,13 @@ export function parseField(spec: FieldSpec, raw: FormDataEntryValue | null): { o
     case 'optional-text':
       return { ok: true, value: text === '' ? null : text }
     case 'list':
-      return { ok: true, value: text.split(',').map((s) => s.trim()).filter(Boolean) }
+      return {
+        ok: true,
+        value: text
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+      }
     case 'text':
       return { ok: true, value: text }
   }

@@ -49,7 +49,9 @@ export const POLICY_SECTIONS: readonly PolicySection[] = [
       { path: 'rules.overrides.local', label: 'Local directives', kind: 'list' },
       ...rows(effective, 'rules.triggers').flatMap((t, i): FieldSpec[] => [
         num(`rules.triggers.${i}.weight`, `Trigger ${t.id} · weight`, t.label),
-        ...(readPath(effective, `rules.triggers.${i}.words`) ? [{ path: `rules.triggers.${i}.words`, label: `Trigger ${t.id} · words`, kind: 'list' as const }] : []),
+        ...(readPath(effective, `rules.triggers.${i}.words`)
+          ? [{ path: `rules.triggers.${i}.words`, label: `Trigger ${t.id} · words`, kind: 'list' as const }]
+          : []),
       ]),
       { path: 'rules.safeList.enabled', label: 'Safe list on', kind: 'boolean' },
       num('rules.safeList.vetoPoints', 'Safe-list veto (points)'),

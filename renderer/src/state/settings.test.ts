@@ -18,7 +18,19 @@ describe('draftToEndpoint', () => {
 
   it('turns the typed form into an endpoint: models per line or comma, prices per line', () => {
     const out = draftToEndpoint({ ...emptyDraft, id: 'lab', name: 'Lab', baseURL: ' http://10.0.0.2:8000/v1 ', models: 'a, b\nc', prices: 'a 0.1 0.2\n' })
-    expect(out).toEqual({ ok: true, endpoint: { id: 'lab', name: 'Lab', provider: 'custom', baseURL: 'http://10.0.0.2:8000/v1', tier: 'cloud', models: ['a', 'b', 'c'], prices: { a: { inputPerMTok: 0.1, outputPerMTok: 0.2 } }, enabled: true } })
+    expect(out).toEqual({
+      ok: true,
+      endpoint: {
+        id: 'lab',
+        name: 'Lab',
+        provider: 'custom',
+        baseURL: 'http://10.0.0.2:8000/v1',
+        tier: 'cloud',
+        models: ['a', 'b', 'c'],
+        prices: { a: { inputPerMTok: 0.1, outputPerMTok: 0.2 } },
+        enabled: true,
+      },
+    })
   })
 
   it('reports each bad field, including a key smuggled into the base URL', () => {

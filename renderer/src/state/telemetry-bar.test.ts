@@ -9,8 +9,22 @@ const summary = (local: ReturnType<typeof tier>, cloud: ReturnType<typeof tier>)
 describe('telemetry bar figures', () => {
   it('counts each request that ended in the last minute once, rows and live events alike', () => {
     const now = 1_000_000
-    let ends = mergeEnds(new Map(), [['a', now - 70_000], ['b', now - 30_000]], now)
-    ends = mergeEnds(ends, [['b', now - 29_000], ['c', now]], now) // b seen again live: still one request
+    let ends = mergeEnds(
+      new Map(),
+      [
+        ['a', now - 70_000],
+        ['b', now - 30_000],
+      ],
+      now,
+    )
+    ends = mergeEnds(
+      ends,
+      [
+        ['b', now - 29_000],
+        ['c', now],
+      ],
+      now,
+    ) // b seen again live: still one request
     expect(requestsPerMinute(ends, now)).toBe(2)
     // A minute later both have aged out, and the map forgets them.
     const later = now + RATE_WINDOW_MS
@@ -25,7 +39,10 @@ describe('telemetry bar figures', () => {
 
   it('counts breakers that are open or probing over the enabled endpoints', () => {
     const e = (id: string, state: EndpointsReport['endpoints'][number]['state']) => ({ id, state }) as EndpointsReport['endpoints'][number]
-    const report = { network: { offline: false, cause: null, reason: null, since: null }, endpoints: [e('a', 'open'), e('b', 'half-open'), e('c', 'healthy'), e('d', 'disabled')] }
+    const report = {
+      network: { offline: false, cause: null, reason: null, since: null },
+      endpoints: [e('a', 'open'), e('b', 'half-open'), e('c', 'healthy'), e('d', 'disabled')],
+    }
     expect(breakerCount(report)).toEqual({ open: 1, halfOpen: 1, total: 3 })
     expect(breakerCount(null)).toBeNull()
   })

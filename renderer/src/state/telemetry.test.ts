@@ -2,18 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { ContractError, type ContractClient } from '../../../shared/client'
 import type { TelemetryRow, TelemetrySummary } from '../../../shared/telemetry'
 import { initialRun, type RunState } from './dashboard'
-import {
-  armLabel,
-  canRate,
-  endsGeneration,
-  feedbackFor,
-  formatShare,
-  initialFeedback,
-  outcomeLabel,
-  tierLabel,
-  withRating,
-  submitRating,
-} from './telemetry'
+import { armLabel, canRate, endsGeneration, feedbackFor, formatShare, initialFeedback, outcomeLabel, tierLabel, withRating, submitRating } from './telemetry'
 
 const tier = { requests: 0, errors: 0, latencyMs: null, ttftMs: null, costUsd: 0 }
 const summary = (over: Partial<TelemetrySummary> = {}): TelemetrySummary => ({

@@ -3,7 +3,12 @@ import { outcomeMetrics } from '../../../shared/outcome-metrics'
 import { Policy } from '../../../shared/policy'
 import { outcomeFigures, parsePrompts, priceFromPolicy, tierAt, whatIf, type Routed } from './whatif'
 
-const routed = (complexity: number, label: 'local' | 'cloud' | null = null, pinned: Routed['decision']['pinned'] = null, outcome: Routed['item']['outcome'] = null): Routed => ({
+const routed = (
+  complexity: number,
+  label: 'local' | 'cloud' | null = null,
+  pinned: Routed['decision']['pinned'] = null,
+  outcome: Routed['item']['outcome'] = null,
+): Routed => ({
   item: { prompt: `p${complexity}`, label, outcome },
   decision: { tier: pinned ? 'local' : complexity > 65 ? 'cloud' : 'local', complexity, pinned, tokens: 100, threshold: 65 },
 })

@@ -44,7 +44,13 @@ export async function checkAlignment(semantic: SemanticPillar | null, policy: Po
   const share = prompts.length ? tierAgree / prompts.length : 0
   const pct = (x: number) => `${Math.round(x * 100)}%`
   const clusters = clusterTagged ? `; nearest cluster exact for ${clusterAgree} of ${clusterTagged} (${pct(clusterAgree / clusterTagged)})` : ''
-  const detail = { source, prompts: prompts.length, tierAgreement: Math.round(share * 1000) / 1000, clusterAgreement: clusterTagged ? Math.round((clusterAgree / clusterTagged) * 1000) / 1000 : null, thresholds: TIER_AGREEMENT }
+  const detail = {
+    source,
+    prompts: prompts.length,
+    tierAgreement: Math.round(share * 1000) / 1000,
+    clusterAgreement: clusterTagged ? Math.round((clusterAgree / clusterTagged) * 1000) / 1000 : null,
+    thresholds: TIER_AGREEMENT,
+  }
   const summary = `${source}: nearest cluster in the expected tier for ${tierAgree} of ${prompts.length} prompts (${pct(share)})${clusters}`
   const advice = `(e.g. ${misses.join(', ')}): add utterances to those clusters or calibrate (routellm calibrate)`
   if (share < TIER_AGREEMENT.fail) return fail(`${summary}, under ${pct(TIER_AGREEMENT.fail)} ${advice}`, detail)

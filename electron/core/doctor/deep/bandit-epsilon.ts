@@ -28,7 +28,13 @@ export function checkBanditEpsilon(policy: Policy = DEFAULT_POLICY): Verdict {
   const share = worsePicks / ROUNDS
   const explored = Math.round(share * 2 * 1000) / 1000
   const needed = MIN_EPSILON / 2
-  const detail = { strategy: policy.bandit.strategy, pullsPerArm: FEW_PULLS, worseArmShare: Math.round(share * 1000) / 1000, effectiveEpsilon: explored, minEpsilon: MIN_EPSILON }
+  const detail = {
+    strategy: policy.bandit.strategy,
+    pullsPerArm: FEW_PULLS,
+    worseArmShare: Math.round(share * 1000) / 1000,
+    effectiveEpsilon: explored,
+    minEpsilon: MIN_EPSILON,
+  }
   const what = `${policy.bandit.strategy}: with ${FEW_PULLS} pulls per arm the worse of two arms was tried in ${(share * 100).toFixed(1)}% of ${ROUNDS} choices (exploration ≈ ${explored})`
   if (share < needed) {
     return fail(`${what}, under the ${MIN_EPSILON} exploration new arms need: raise bandit.epsilon.warmup or warmupPulls in the policy`, detail)

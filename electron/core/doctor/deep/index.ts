@@ -55,7 +55,12 @@ export async function runDeepChecks(options: DoctorOptions & { dataDir: string }
   verdicts.set(
     'embedding-alignment',
     await guarded(async () => {
-      const standard = await createStandardPillars({ policy: () => policy, semantic: { userModelsDir: join(options.dataDir, 'models') }, warmup: true, combiner: false })
+      const standard = await createStandardPillars({
+        policy: () => policy,
+        semantic: { userModelsDir: join(options.dataDir, 'models') },
+        warmup: true,
+        combiner: false,
+      })
       try {
         return await checkAlignment(standard.semantic, policy, deep.labelled.prompts, deep.labelled.source)
       } finally {

@@ -42,7 +42,12 @@ const realJudge: JudgeFactory = (chat) => createJudgePillar({ chat, cacheSize: 0
 /** The request kept the prompt inside one data block: one marker line each, the system prompt untouched. */
 function wellWrapped(req: JudgeChatRequest): boolean {
   const lines = req.prompt.split('\n')
-  return req.system === JUDGE_SYSTEM && lines.filter((l) => l === DATA_START).length === 1 && lines.filter((l) => l === DATA_END).length === 1 && req.temperature === 0
+  return (
+    req.system === JUDGE_SYSTEM &&
+    lines.filter((l) => l === DATA_START).length === 1 &&
+    lines.filter((l) => l === DATA_END).length === 1 &&
+    req.temperature === 0
+  )
 }
 
 /**
@@ -61,7 +66,8 @@ export async function checkJudgeStress(policy: Policy = DEFAULT_POLICY, makeJudg
     })
     const verdict = await judge.evaluate({ prompt: c.prompt, tokens: 0, policy: judged })
     const expected = c === CONTROL ? 'scored' : 'abstained'
-    if (verdict.status !== expected) wrong.push(`${c.name}: ${verdict.status}${verdict.score !== null ? ` (score ${verdict.score})` : ''}, expected ${expected}`)
+    if (verdict.status !== expected)
+      wrong.push(`${c.name}: ${verdict.status}${verdict.score !== null ? ` (score ${verdict.score})` : ''}, expected ${expected}`)
     if (request && !wellWrapped(request)) wrong.push(`${c.name}: the prompt escaped its data block or the system prompt changed`)
   }
   const detail = { cases: STRESS_CASES.length + 1, wrong }

@@ -55,11 +55,15 @@ export async function checkLatency(stack: DeepStack, limits: LatencyLimits = DEF
   const local = await ttft(stack, 'local')
   const cloud = await ttft(stack, 'cloud')
   const detail = { decisionMs: decision, local, cloud, limits }
-  const describe = (name: string, r: typeof local) => ('ms' in r ? `${name} TTFT ${r.ms} ms (${r.model})` : `${name}: ${r.missing ? 'no endpoint' : `failed (${r.error})`}`)
+  const describe = (name: string, r: typeof local) =>
+    'ms' in r ? `${name} TTFT ${r.ms} ms (${r.model})` : `${name}: ${r.missing ? 'no endpoint' : `failed (${r.error})`}`
   const line = `decision p50 ${decision.p50} ms, p95 ${decision.p95} ms; ${describe('local', local)}; ${describe('cloud', cloud)}`
   const problems: string[] = []
   if (decision.p95 > limits.decisionP95Ms) problems.push(`decisions are slow (p95 over ${limits.decisionP95Ms} ms)`)
-  for (const [name, r, limit] of [['local', local, limits.localTtftMs], ['cloud', cloud, limits.cloudTtftMs]] as const) {
+  for (const [name, r, limit] of [
+    ['local', local, limits.localTtftMs],
+    ['cloud', cloud, limits.cloudTtftMs],
+  ] as const) {
     if ('ms' in r && r.ms > limit) problems.push(`${name} first token over ${limit} ms`)
     if ('error' in r && !r.missing) problems.push(`${name} did not answer`)
   }

@@ -59,7 +59,8 @@ export const CHOICE_FEATURES = [
 
 const count = (text: string, re: RegExp) => text.match(re)?.length ?? 0
 const FIGURE = /\d+(?:[.,]\d+)*/g
-const QUANTITY_WORD = /\b(?:each|per|times|twice|half|double|triple|percent|total|remaining|left|more than|less than|fewer|every|average|profit|discount|rate|hours?|minutes?)\b|%/g
+const QUANTITY_WORD =
+  /\b(?:each|per|times|twice|half|double|triple|percent|total|remaining|left|more than|less than|fewer|every|average|profit|discount|rate|hours?|minutes?)\b|%/g
 
 function norm(v: ArrayLike<number>): number {
   let s = 0

@@ -97,7 +97,13 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
     verdict(input, choice) {
       const t0 = performance.now()
       const x = extractFeatures(input)
-      if (head && choice) return choiceVerdict(head, artefact.evenOddsIndex, [...x.subarray(0, scalarCount), ...choiceFeatures(choice.question, choice.embeddings, input.prompt.length)], t0)
+      if (head && choice)
+        return choiceVerdict(
+          head,
+          artefact.evenOddsIndex,
+          [...x.subarray(0, scalarCount), ...choiceFeatures(choice.question, choice.embeddings, input.prompt.length)],
+          t0,
+        )
       let z = bias
       const pushes = new Map<string, number>()
       for (let j = 0; j < weights.length; j++) {
@@ -147,7 +153,13 @@ function choiceVerdict(head: ChoiceHeadArtefact, evenOddsIndex: number, x: reado
   return {
     ...verdict,
     reason: `multiple-choice question ranked within its kind: ${verdict.reason}`,
-    detail: { head: 'multiple-choice', placesIndex: true, probability: round3(p), ranking: round3(ranking), top: top.map(([feature, push]) => ({ feature, push: round3(push) })) },
+    detail: {
+      head: 'multiple-choice',
+      placesIndex: true,
+      probability: round3(p),
+      ranking: round3(ranking),
+      top: top.map(([feature, push]) => ({ feature, push: round3(push) })),
+    },
   }
 }
 
@@ -165,7 +177,8 @@ export async function loadCombiner(file = defaultCombinerFile()): Promise<Combin
     throw new Error(`learned combiner ${file} unreadable: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error })
   }
   const parsed = CombinerArtefact.safeParse(raw)
-  if (!parsed.success) throw new Error(`learned combiner ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
+  if (!parsed.success)
+    throw new Error(`learned combiner ${file} is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
   return createCombiner(parsed.data)
 }
 

@@ -36,7 +36,10 @@ describe('the combiner step', () => {
     const { embedded, calls, run } = setup(true)
     await run(QUESTION)
     expect(embedded).toEqual([QUESTION, 'Which is a mammal?', 'shark', 'whale', 'trout', 'eel'])
-    expect(calls[0]).toMatchObject({ question: { stem: 'Which is a mammal?', options: ['shark', 'whale', 'trout', 'eel'] }, embeddings: { options: expect.any(Array) } })
+    expect(calls[0]).toMatchObject({
+      question: { stem: 'Which is a mammal?', options: ['shark', 'whale', 'trout', 'eel'] },
+      embeddings: { options: expect.any(Array) },
+    })
   })
 
   it('embeds only the prompt for other prompts, or when the combiner has no head', async () => {

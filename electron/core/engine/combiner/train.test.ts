@@ -48,7 +48,13 @@ beforeAll(async () => {
     rows.push({ id: `q${i}`, part: 'quiz', group: subject, y: weak ? 0 : 1, strong, weak, x })
     const question = parseChoiceQuestion(prompt)!
     const [stem, ...options] = await pillars.semantic!.embedder().embed([question.stem, ...question.options], { cache: false })
-    choiceRows.push({ id: `q${i}`, group: subject, strong, weak, x: [...x.subarray(0, featureNames(0).length), ...choiceFeatures(question, { stem: stem!, options }, prompt.length)] })
+    choiceRows.push({
+      id: `q${i}`,
+      group: subject,
+      strong,
+      weak,
+      x: [...x.subarray(0, featureNames(0).length), ...choiceFeatures(question, { stem: stem!, options }, prompt.length)],
+    })
   }
   for (const [i, [prompt, label]] of ROUTING.entries()) rows.push({ id: `r${i}`, part: 'routing', group: null, y: label, x: await features(prompt) })
 }, 30_000)
@@ -60,13 +66,17 @@ const OPTIONS = { l2: [0.01, 0.1], routingShare: 0.5, iterations: 8, hashFolds: 
 function artefactOf(data: readonly LabelledRow[], choices: readonly ChoiceRow[] = choiceRows): string {
   const { model, chosen } = trainCombiner(data, OPTIONS)
   const choice = trainChoiceHead(choices, { l2: [0.01, 0.1], iterations: 8 })
-  const artefact = toArtefact(model, {
-    embeddingModel: 'glove-sif-100d',
-    evenOddsIndex: 65,
-    features: featureNames(data[0]!.x.length - featureNames(0).length),
-    training: { data: [], l2: chosen.l2, iterations: OPTIONS.iterations, labels: {} },
-    crossValidated: { ...chosen, choiceHead: choice.chosen },
-  }, { model: choice.model, features: choiceHeadFeatures(), training: {} })
+  const artefact = toArtefact(
+    model,
+    {
+      embeddingModel: 'glove-sif-100d',
+      evenOddsIndex: 65,
+      features: featureNames(data[0]!.x.length - featureNames(0).length),
+      training: { data: [], l2: chosen.l2, iterations: OPTIONS.iterations, labels: {} },
+      crossValidated: { ...chosen, choiceHead: choice.chosen },
+    },
+    { model: choice.model, features: choiceHeadFeatures(), training: {} },
+  )
   return JSON.stringify(artefact, null, 1)
 }
 
@@ -74,9 +84,14 @@ describe('combiner training', () => {
   it('gives the same artefact bytes for the same data, and different ones for other data', () => {
     const first = artefactOf(rows)
     expect(artefactOf(rows)).toBe(first)
-    expect(artefactOf(rows.map((r, i) => (i === 0 ? { ...r, y: 1 - r.y } as LabelledRow : r)))).not.toBe(first)
+    expect(artefactOf(rows.map((r, i) => (i === 0 ? ({ ...r, y: 1 - r.y } as LabelledRow) : r)))).not.toBe(first)
     // The multiple-choice head is part of the artefact: other outcomes, other bytes.
-    expect(artefactOf(rows, choiceRows.map((r, i) => (i === 2 ? { ...r, weak: 1 } : r)))).not.toBe(first)
+    expect(
+      artefactOf(
+        rows,
+        choiceRows.map((r, i) => (i === 2 ? { ...r, weak: 1 } : r)),
+      ),
+    ).not.toBe(first)
   })
 
   it('ranks multiple-choice questions by the head, whose verdict places the index', () => {

@@ -167,7 +167,12 @@ function measure(rows: readonly LabelledRow[], p: Float64Array, l2: number): Cro
 export function trainCombiner(
   rows: readonly LabelledRow[],
   opts: TrainOptions,
-): { model: LogisticModel; chosen: CrossValidated; candidates: CrossValidated[]; /** Per row, the probability from the model that never saw its fold. */ heldOut: Float64Array } {
+): {
+  model: LogisticModel
+  chosen: CrossValidated
+  candidates: CrossValidated[]
+  /** Per row, the probability from the model that never saw its fold. */ heldOut: Float64Array
+} {
   const groups = [...new Set(rows.flatMap((r) => (r.group === null ? [] : [r.group])))].sort()
   const folds = Math.max(opts.hashFolds, groups.length)
   const groupFold = groupFolds(groups, folds)
@@ -209,8 +214,14 @@ export interface ChoiceHeadModel extends RankingModel {
 
 /** The within-subject ranking, then its score calibrated to the chance that the weak model fails. */
 function fitChoiceHead(rows: readonly ChoiceRow[], l2: number, iterations: number): ChoiceHeadModel {
-  const ranking = fitWithinGroups(rows.map((r) => ({ x: r.x, group: r.group, target: r.strong - r.weak })), l2)
-  const calib = fitLogistic(rows.map((r) => ({ x: [rankingScore(ranking, r.x)], y: r.weak > 0 ? 0 : 1 })), { l2: 0, iterations })
+  const ranking = fitWithinGroups(
+    rows.map((r) => ({ x: r.x, group: r.group, target: r.strong - r.weak })),
+    l2,
+  )
+  const calib = fitLogistic(
+    rows.map((r) => ({ x: [rankingScore(ranking, r.x)], y: r.weak > 0 ? 0 : 1 })),
+    { l2: 0, iterations },
+  )
   const slope = calib.weights[0]! / calib.scale[0]!
   return { ...ranking, calibration: { bias: calib.bias - slope * calib.mean[0]!, slope } }
 }

@@ -25,7 +25,10 @@ export interface RankingModel {
 export function fitWithinGroups(rows: readonly GroupedRow[], l2: number): RankingModel {
   if (rows.length === 0) throw new Error('no training rows')
   const dims = rows[0]!.x.length
-  const { mean, scale } = standardiser(rows.map((r) => ({ x: r.x, y: 0 })), dims)
+  const { mean, scale } = standardiser(
+    rows.map((r) => ({ x: r.x, y: 0 })),
+    dims,
+  )
   const z = rows.map((r) => Float64Array.from({ length: dims }, (_, j) => (r.x[j]! - mean[j]!) / scale[j]!))
   const byGroup = new Map<string, number[]>()
   rows.forEach((r, i) => {

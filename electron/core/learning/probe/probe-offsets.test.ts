@@ -15,7 +15,12 @@ const results = (clusters: Array<[string, number, number]>): ProbeResults => ({
 
 describe('probeOffset', () => {
   it('moves a failed cluster cloudward in proportion to the failures beyond the tolerance, up to the cap', () => {
-    const r = results([['maths', 1, 8], ['all-wrong', 0, 5], ['edge', 3, 4], ['half', 2, 4]])
+    const r = results([
+      ['maths', 1, 8],
+      ['all-wrong', 0, 5],
+      ['edge', 3, 4],
+      ['half', 2, 4],
+    ])
     expect(probeOffset(r, 'maths')).toEqual({ points: 17, source: 'probe', reason: 'the local model (llama3.2:3b) passed 1 of 8 maths probes' })
     expect(probeOffset(r, 'all-wrong')?.points).toBe(PROBE_OFFSET.maxPoints)
     expect(probeOffset(r, 'edge')).toBeNull() // 25 % failed: within the tolerance
@@ -23,7 +28,10 @@ describe('probeOffset', () => {
   })
 
   it('leaves a passed cluster, a cluster with too few answers, an unprobed cluster and no results alone', () => {
-    const r = results([['small-talk', 4, 4], ['thin', 0, 2]])
+    const r = results([
+      ['small-talk', 4, 4],
+      ['thin', 0, 2],
+    ])
     expect(probeOffset(r, 'small-talk')).toBeNull()
     expect(probeOffset(r, 'thin')).toBeNull()
     expect(probeOffset(r, 'coding')).toBeNull()

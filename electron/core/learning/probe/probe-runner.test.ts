@@ -10,7 +10,14 @@ import { interleaveByCluster, runProbe, type ProbeChat } from './probe-runner'
 import { ProbeService } from './probe-service'
 import { loadProbeSet, type ProbeItem } from './probe-set'
 
-const item = (id: string, cluster: string): ProbeItem => ({ id, cluster, prompt: `${id}?`, check: { kind: 'number', value: 1, tolerance: 0 }, reference: '1', wrong: '2' })
+const item = (id: string, cluster: string): ProbeItem => ({
+  id,
+  cluster,
+  prompt: `${id}?`,
+  check: { kind: 'number', value: 1, tolerance: 0 },
+  reference: '1',
+  wrong: '2',
+})
 const model = { name: 'm:3b', digest: 'd1', modifiedAt: null }
 const home = () => mkdtempSync(join(tmpdir(), 'routellm-probe-'))
 
@@ -25,9 +32,22 @@ describe('runProbe (a scripted chat, a fake clock)', () => {
   it('counts passes per cluster and reports each probe as progress', async () => {
     const chat: ProbeChat = async ({ prompt }) => (prompt.startsWith('a') ? '1' : 'I think 2')
     const progress: string[] = []
-    const run = await runProbe({ chat, model, items: [item('a1', 'a'), item('a2', 'a'), item('b1', 'b')], onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.itemId} ${p.passed} ${p.note}`) })
+    const run = await runProbe({
+      chat,
+      model,
+      items: [item('a1', 'a'), item('a2', 'a'), item('b1', 'b')],
+      onProgress: (p) => progress.push(`${p.done}/${p.total} ${p.itemId} ${p.passed} ${p.note}`),
+    })
     expect(run.cutShort).toBeNull()
-    expect(run.results).toMatchObject({ model: 'm:3b', digest: 'd1', partial: false, clusters: [{ cluster: 'a', passed: 2, run: 2, skipped: 0 }, { cluster: 'b', passed: 0, run: 1, skipped: 0 }] })
+    expect(run.results).toMatchObject({
+      model: 'm:3b',
+      digest: 'd1',
+      partial: false,
+      clusters: [
+        { cluster: 'a', passed: 2, run: 2, skipped: 0 },
+        { cluster: 'b', passed: 0, run: 1, skipped: 0 },
+      ],
+    })
     expect(progress).toEqual(['1/3 a1 true answered 1', '2/3 b1 false answered 2, expected 1', '3/3 a2 true answered 1'])
   })
 

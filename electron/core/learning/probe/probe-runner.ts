@@ -66,7 +66,9 @@ async function bounded<T>(work: (signal: AbortSignal) => Promise<T>, ms: number,
       reject(new ItemTimeout())
     }, ms)
   })
-  const aborted = new Promise<never>((_, reject) => controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }))
+  const aborted = new Promise<never>((_, reject) =>
+    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
+  )
   try {
     // The race matters when a chat ignores its signal: the run never waits past its bound.
     return await Promise.race([work(controller.signal), timeout, aborted])

@@ -23,18 +23,25 @@ export interface ProbeServiceOptions {
 /** The model a self-check runs on: the one named, else the one the local tier picks when none is loaded. */
 export function chooseProbeModel(status: OllamaStatus, requested?: string): ProbeModel {
   if (!status.detected) {
-    throw new Error(`Ollama is not running or not reachable (tried ${status.tried.map((t) => t.host).join(', ')}). Start it with \`ollama serve\` or set OLLAMA_HOST.`)
+    throw new Error(
+      `Ollama is not running or not reachable (tried ${status.tried.map((t) => t.host).join(', ')}). Start it with \`ollama serve\` or set OLLAMA_HOST.`,
+    )
   }
   const name = requested ?? chooseDefaultLocalModel(status.models, [])
   const model = status.models.find((m) => m.name === name || m.name === `${name}:latest`)
   if (!model) {
     const installed = status.models.map((m) => m.name).join(', ') || 'none'
-    throw new Error(requested ? `model "${requested}" is not installed in Ollama (installed: ${installed})` : 'Ollama has no chat model installed: pull one, e.g. `ollama pull llama3.2:3b`')
+    throw new Error(
+      requested
+        ? `model "${requested}" is not installed in Ollama (installed: ${installed})`
+        : 'Ollama has no chat model installed: pull one, e.g. `ollama pull llama3.2:3b`',
+    )
   }
   return { name: model.name, digest: model.digest ?? null, modifiedAt: model.modifiedAt }
 }
 
-const sameBuild = (results: ProbeResults, model: ProbeModel) => results.model === model.name && results.digest === model.digest && results.modifiedAt === model.modifiedAt
+const sameBuild = (results: ProbeResults, model: ProbeModel) =>
+  results.model === model.name && results.digest === model.digest && results.modifiedAt === model.modifiedAt
 
 /**
  * The local self-check behind `probe.start` / `probe.stop` / `probe.status`: one run at a

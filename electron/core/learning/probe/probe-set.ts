@@ -12,8 +12,14 @@ export const ProbeCheck = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('number'), value: z.number(), tolerance: z.number().nonnegative().default(1e-9) }),
   z.object({
     kind: z.literal('regex'),
-    pattern: z.string().min(1).refine((p) => isRegExp(p), 'not a valid regular expression'),
-    flags: z.string().regex(/^[imsu]*$/).optional(),
+    pattern: z
+      .string()
+      .min(1)
+      .refine((p) => isRegExp(p), 'not a valid regular expression'),
+    flags: z
+      .string()
+      .regex(/^[imsu]*$/)
+      .optional(),
   }),
   z.object({ kind: z.literal('json'), equals: Expected }),
 ])
