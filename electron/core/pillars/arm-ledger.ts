@@ -19,7 +19,8 @@ interface Row {
 
 const keyOf = (arm: { endpoint: string; model: string }) => `${arm.endpoint}\n${arm.model}`
 
-function empty(arm: { endpoint: string; model: string }): ArmStats {
+/** The statistics of an arm that was never pulled. */
+export function emptyArmStats(arm: { endpoint: string; model: string }): ArmStats {
   return {
     endpoint: arm.endpoint,
     model: arm.model,
@@ -89,7 +90,7 @@ export class ArmLedger {
     const key = keyOf(arm)
     let mine = this.pending.get(key)
     if (!mine) {
-      mine = empty(arm)
+      mine = emptyArmStats(arm)
       this.pending.set(key, mine)
     }
     for (const c of COUNTERS) mine[c] += delta[c] ?? 0

@@ -17,7 +17,7 @@ import type { DataFileProblem } from '../../../shared/health'
 import type { BanditPolicy } from '../../../shared/policy'
 import { FileFormatError, parseFile } from '../lib/json-errors'
 import { DEFAULT_SYNC_MS, importOnce, openStateDb } from '../state/state-db'
-import { ArmLedger } from './arm-ledger'
+import { ArmLedger, emptyArmStats } from './arm-ledger'
 import { errorMessage } from '../../../shared/errors'
 import { round } from '../../../shared/numbers'
 
@@ -98,21 +98,6 @@ export function seededRandom(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
-function emptyStats(arm: Pick<Arm, 'endpoint' | 'model'>): ArmStats {
-  return {
-    endpoint: arm.endpoint,
-    model: arm.model,
-    pulls: 0,
-    successes: 0,
-    rewardSum: 0,
-    latencyMsSum: 0,
-    costUsdSum: 0,
-    feedbackUp: 0,
-    feedbackDown: 0,
-    lastAt: null,
   }
 }
 
@@ -273,7 +258,7 @@ export function createBandit(opts: BanditOptions): Bandit {
       const arm = candidates[0]!
       return { arm, verdict: verdict(`${arm.model} is the only ${tier} model`, 1, { arm: { endpoint: arm.endpoint, model: arm.model }, explored: false }) }
     }
-    const known = candidates.map((arm) => ({ arm, s: ledger.get(arm) ?? emptyStats(arm) }))
+    const known = candidates.map((arm) => ({ arm, s: ledger.get(arm) ?? emptyArmStats(arm) }))
     if (p.strategy === 'thompson') {
       const draws = known.map((k) => ({ ...k, draw: sampledValue(k.s, p, random) }))
       const best = draws.reduce((a, b) => (b.draw > a.draw ? b : a))
