@@ -83,7 +83,7 @@ export const NetworkStatus = z.object({
 })
 export type NetworkStatus = z.infer<typeof NetworkStatus>
 
-/** A damaged data file (cost.json, network.json, bandit.json, clusters.json) and what is in force instead. */
+/** A damaged data file (cost.json, network.json, probe-results.json, bandit.json, clusters.json) and what is in force instead. */
 export const DataFileProblem = z.object({
   /** The file's name in the data folder. */
   file: z.string(),

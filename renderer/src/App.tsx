@@ -84,6 +84,7 @@ export function App({ client, hasToken }: AppProps) {
   useBannerErrors(info, 'app', dispatch)
   useBannerErrors(ollama, 'ollama', dispatch)
   const reloadOllama = ollama.reload
+  // Never rejects: a failure reaches the banner through useBannerErrors.
   const refreshOllama = useCallback(() => void reloadOllama({ refresh: true }), [reloadOllama])
 
   // STOP pressed before chat.start returned: send chat.stop as soon as the requestId is known.
@@ -122,6 +123,7 @@ export function App({ client, hasToken }: AppProps) {
   const onRetryInCloud = useCallback(
     (retryOf: string) => {
       if (busy || runPrompt.current === '') return
+      // start never rejects: a failure becomes the run's error state.
       void start({ prompt: runPrompt.current, tier: 'cloud', retryOf })
     },
     [busy, start],
@@ -206,6 +208,7 @@ export function App({ client, hasToken }: AppProps) {
           inputRef={promptRef}
           prompt={prompt}
           onPromptChange={setPrompt}
+          // Neither rejects: a failure becomes the run's or the simulation's error state.
           onRun={() => void onRun()}
           onSimulate={() => void onSimulate()}
           onStop={onStop}

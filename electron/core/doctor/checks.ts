@@ -195,7 +195,7 @@ export async function checkOffline(f: DoctorFacts): Promise<Verdict> {
 /** Files holding a cap, the offline switch or learned state are readable; a damaged one is named with what is in force instead. */
 export async function checkDataFiles(f: DoctorFacts): Promise<Verdict> {
   const problems = await f.dataFiles()
-  if (problems.length === 0) return ok('cost.json, network.json, bandit.json and clusters.json are readable (or not created yet)')
+  if (problems.length === 0) return ok('cost.json, network.json, probe-results.json, bandit.json and clusters.json are readable (or not created yet)')
   const detail = { problems: problems.map(({ file, message, failClosed }) => ({ file, message, failClosed })) }
   const message = problems.map((p) => p.message).join(' ')
   // Protections are on either way; with no good copy the strictest setting holds until the user acts.

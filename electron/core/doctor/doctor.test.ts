@@ -145,6 +145,15 @@ describe('routellm doctor checks', () => {
     expect(report.ok).toBe(false)
   })
 
+  it('warns about a damaged self-check results file, naming it and what applies instead', async () => {
+    const dir = home()
+    write(dir, 'probe-results.json', '{"version": 1, "models": [')
+    const report = await runDoctor(healthy(dir))
+    const check = byId(report, 'data-files')
+    expect(check).toMatchObject({ status: 'warn', message: expect.stringMatching(/^probe-results\.json: .*no self-check results apply/) })
+    expect(check.detail).toEqual({ problems: [expect.objectContaining({ file: 'probe-results.json', failClosed: false })] })
+  })
+
   it('fails when the selected embedding model is missing or corrupt, warns when it has no checksums', async () => {
     const missing = home()
     write(missing, 'policy.json', { version: 1, semantic: { model: 'acme/not-here' } })

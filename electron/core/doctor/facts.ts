@@ -19,6 +19,7 @@ import { EnvEndpointSource } from '../providers/endpoint-source'
 import { offlineSwitchFile } from '../health/provider-stack'
 import { costFileOf } from '../cost/cost-store'
 import { banditFileProblem } from '../pillars/bandit'
+import { probeResultsFile } from '../learning/probe/probe-results-file'
 import { ClusterStore, defaultClustersFile, userClustersFileOf } from '../semantic/clusters'
 import { EndpointsService } from '../settings/endpoints-service'
 
@@ -122,12 +123,15 @@ export async function loadPolicyFacts(dataDir: string): Promise<PolicyFacts> {
   return { policy: merged.ok ? merged.value : base, file, fileExists: text !== null, overrideFile, override, errors }
 }
 
-/** cost.json, network.json, bandit.json and clusters.json read as the hosts read them; nothing is changed. */
+/** cost.json, network.json, probe-results.json, bandit.json and clusters.json read as the hosts read them; nothing is changed. */
 async function dataFileFacts(dataDir: string): Promise<DataFileFact[]> {
   const facts: DataFileFact[] = []
   for (const file of [costFileOf(dataDir), offlineSwitchFile(dataDir)]) {
     if (file.problem) facts.push({ ...file.problem, failClosed: file.source === 'fail-closed' })
   }
+  // Learned state, not a protection: with no good copy, routing goes on as without a self-check.
+  const probe = probeResultsFile(dataDir).problem
+  if (probe) facts.push({ ...probe, failClosed: false })
   const bandit = banditFileProblem(dataDir)
   if (bandit) facts.push({ ...bandit, failClosed: false })
   const clusters = new ClusterStore({ defaultsFile: defaultClustersFile(), userFile: userClustersFileOf(dataDir) })

@@ -12,6 +12,7 @@ import { detectPrivateData } from '../pillars/privacy'
 import { countTokens } from './tokens'
 import { errorMessage } from '../../../shared/errors'
 import { msSince } from '../lib/elapsed'
+import { withTimeout } from '../lib/with-timeout'
 
 /** Anything that hands out the current policy (a fixed one, or the hot-reloading store). */
 export interface PolicySource {
@@ -87,6 +88,8 @@ function isSource(p: Policy | PolicySource): p is PolicySource {
 
 const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
 
+class PillarTimeout extends Error {}
+
 /** Runs one pillar; whatever it does (throw, hang, garbage), the engine gets a verdict in time. */
 function runPillar(pillar: Pillar, input: PillarInput, timeoutMs: number): PillarVerdict | Promise<PillarVerdict> {
   const t0 = performance.now()
@@ -99,19 +102,9 @@ function runPillar(pillar: Pillar, input: PillarInput, timeoutMs: number): Pilla
     return failed(error)
   }
   if (!(result instanceof Promise)) return result
-  return new Promise<PillarVerdict>((resolve) => {
-    const timer = setTimeout(() => resolve(abstain(pillar.id, `no answer within ${timeoutMs} ms`, elapsed())), timeoutMs)
-    result.then(
-      (v) => {
-        clearTimeout(timer)
-        resolve(v)
-      },
-      (error: unknown) => {
-        clearTimeout(timer)
-        resolve(failed(error))
-      },
-    )
-  })
+  return withTimeout(result, timeoutMs, () => new PillarTimeout()).catch((error: unknown) =>
+    error instanceof PillarTimeout ? abstain(pillar.id, `no answer within ${timeoutMs} ms`, elapsed()) : failed(error),
+  )
 }
 
 /** A model-written reason (the judge's) may quote the prompt: never let it carry private data out. */

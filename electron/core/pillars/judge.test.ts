@@ -103,6 +103,20 @@ describe('judge pillar', () => {
     expect(signal?.aborted).toBe(true)
   })
 
+  it('stops waiting when the decision is aborted, even for a chat that ignores its signal', async () => {
+    const decision = new AbortController()
+    const judge = createJudgePillar({
+      chat: () => {
+        queueMicrotask(() => decision.abort())
+        return new Promise<string>(() => {})
+      },
+      // Far beyond the test's own timeout: only the abort can end the wait.
+      timeoutMs: 600_000,
+    })
+    const v = await judge.evaluate({ ...input('anything'), signal: decision.signal })
+    expect(v).toMatchObject({ status: 'abstained', reason: 'decision aborted while the judge was thinking' })
+  })
+
   it('abstains on garbage, out-of-range or failing answers, and does not cache them', async () => {
     for (const reply of ['not json', '{"difficulty": 11, "reason": "x"}', '{"difficulty": "7"}', '{"difficulty": 4']) {
       const { chat, calls } = fakeChat(() => reply)

@@ -15,6 +15,7 @@ import type { PillarVerdict } from '../../../shared/decision'
 import { abstain, type Pillar, type PillarInput } from './pillar'
 import { errorMessage } from '../../../shared/errors'
 import { msSince } from '../lib/elapsed'
+import { withTimeout } from '../lib/with-timeout'
 
 export const JUDGE_SCHEMA = {
   type: 'object',
@@ -115,25 +116,13 @@ export function createJudgePillar(opts: JudgePillarOptions): JudgePillar {
   const cache = new LRUCache<string, CachedJudgement>({ max: Math.max(1, opts.cacheSize ?? 500) })
   const cacheEnabled = (opts.cacheSize ?? 500) > 0
 
-  async function ask(model: string, prompt: string, timeoutMs: number, outer?: AbortSignal): Promise<string> {
-    const controller = new AbortController()
-    const onAbort = () => controller.abort(outer?.reason)
-    outer?.addEventListener('abort', onAbort, { once: true })
-    let timer: NodeJS.Timeout | undefined
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        controller.abort(new JudgeTimeout())
-        reject(new JudgeTimeout())
-      }, timeoutMs)
-    })
-    try {
-      // The race matters when a chat function ignores the signal: the decision never waits.
-      const call = opts.chat({ model, system: JUDGE_SYSTEM, prompt: wrapPromptAsData(prompt), format: JUDGE_SCHEMA, temperature: 0, signal: controller.signal })
-      return await Promise.race([call, timeout])
-    } finally {
-      clearTimeout(timer)
-      outer?.removeEventListener('abort', onAbort)
-    }
+  function ask(model: string, prompt: string, timeoutMs: number, outer?: AbortSignal): Promise<string> {
+    return withTimeout(
+      (signal) => opts.chat({ model, system: JUDGE_SYSTEM, prompt: wrapPromptAsData(prompt), format: JUDGE_SCHEMA, temperature: 0, signal }),
+      timeoutMs,
+      () => new JudgeTimeout(),
+      outer,
+    )
   }
 
   async function evaluate(input: PillarInput): Promise<PillarVerdict> {

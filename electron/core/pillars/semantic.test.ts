@@ -159,7 +159,7 @@ describe('semantic pillar failure modes', () => {
     await pillar.dispose()
   })
 
-  it('abstains when the decision is aborted before the model is ready', async () => {
+  it('abstains when the decision is aborted before the model is ready, or was aborted already', async () => {
     const never: Embedder = {
       modelId: 'never',
       model: null,
@@ -174,5 +174,11 @@ describe('semantic pillar failure modes', () => {
     const pending = pillar.evaluate({ ...input('anything'), signal: ac.signal })
     ac.abort()
     expect(await pending).toMatchObject({ status: 'abstained', reason: expect.stringMatching(/aborted/) })
+    // Already aborted: no wait for the load timeout (an hour here) at all.
+    const slow = createSemanticPillar({ settings: { model: 'never', loadTimeoutMs: 3_600_000 }, embedderFactory: () => never })
+    expect(await slow.evaluate({ ...input('anything'), signal: ac.signal })).toMatchObject({
+      status: 'abstained',
+      reason: 'decision aborted before the embedding was ready',
+    })
   })
 })

@@ -15,6 +15,7 @@ import { SemanticSettings, thresholdsFor, type SemanticSettingsInput } from '../
 import { errorMessage } from '../../../shared/errors'
 import { round } from '../../../shared/numbers'
 import { msSince } from '../lib/elapsed'
+import { withTimeout } from '../lib/with-timeout'
 
 export interface SemanticPillarOptions {
   /** Bundled models root (resources/models); default: found from this file or process.resourcesPath. */
@@ -90,18 +91,6 @@ const signed = (s: number) => (s >= 0 ? '+' : '') + s.toFixed(2)
 const brief = (m: ClusterMatch | null) => (m ? { id: m.id, name: m.name, tier: m.tier, similarity: round(m.similarity, 3) } : null)
 
 class Timeout extends Error {}
-
-function within<T>(p: Promise<T>, ms: number, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Timeout()), ms)
-    const onAbort = () => reject(new Error('aborted'))
-    signal?.addEventListener('abort', onAbort, { once: true })
-    p.then(resolve, reject).finally(() => {
-      clearTimeout(timer)
-      signal?.removeEventListener('abort', onAbort)
-    })
-  })
-}
 
 export function createSemanticPillar(opts: SemanticPillarOptions = {}): SemanticPillar {
   const modelsRoot = opts.modelsRoot ?? defaultModelsRoot()
@@ -226,13 +215,13 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
     const rt = runtimeOf(modelId, s)
     let index: ClusterIndex
     try {
-      index = await within(ready(rt), s.loadTimeoutMs, input.signal)
+      index = await withTimeout(ready(rt), s.loadTimeoutMs, () => new Timeout(), input.signal)
     } catch (err) {
       if (err instanceof Timeout) {
         return abstain('semantic', `embedding model "${modelId}" is still loading (waited ${s.loadTimeoutMs} ms)`, ms(), { model: modelId })
       }
+      if (input.signal?.aborted) return abstain('semantic', 'decision aborted before the embedding was ready', ms(), { model: modelId })
       const msg = errorMessage(err)
-      if (msg === 'aborted') return abstain('semantic', 'decision aborted before the embedding was ready', ms(), { model: modelId })
       return abstain('semantic', `semantic router unavailable: ${msg}`, ms(), {
         model: modelId,
         error: (err as { code?: string }).code ?? 'error',

@@ -169,6 +169,7 @@ export function createHttpClient(options: HttpClientOptions): DashboardClient {
     if (stream) return
     const controller = new AbortController()
     stream = controller
+    // runStream never rejects: a failure becomes the connection state (retrying or unauthorized).
     void runStream(controller.signal).finally(() => {
       if (stream === controller) stream = null
     })

@@ -19,6 +19,7 @@ export function BanditArms({ client }: { client: DashboardClient }) {
         <button
           type="button"
           className="btn btn-secondary px-2 py-0.5 text-xs"
+          // Never rejects: a failure shows as "Could not read the arms".
           onClick={() => void arms.reload()}
           disabled={arms.loading}
           data-testid="bandit-arms-refresh"

@@ -69,11 +69,13 @@ export function ClusterEditor({ client }: { client: DashboardClient }) {
           const checked = checkCluster(draft)
           if (!checked.ok) return { ...next, draft, errors: checked.errors }
           const change = await client.call('clusters.save', { cluster: checked.cluster })
+          // reload never rejects: a failure shows as the list's error ("Could not list the clusters").
           void list.reload()
           return { ...CLOSED, attempt: next.attempt, message: `Saved ${checked.cluster.id}; ${reembedded(change.semantic)}.` }
         }
         case 'remove': {
           const change = await client.call('clusters.remove', { id: intent.cluster.id })
+          // As after a save: a failed reload shows as the list's error.
           void list.reload()
           const what = intent.cluster.source === 'default' ? 'Turned off' : 'Deleted'
           return { ...CLOSED, attempt: next.attempt, message: `${what} ${intent.cluster.id}; ${reembedded(change.semantic)}.` }

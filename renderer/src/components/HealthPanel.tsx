@@ -184,6 +184,7 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
   useEffect(() => {
     if (!enabled) return
     // There is no cost event: spend changes when an answer ends.
+    // reloadCost never rejects: a failure shows in the cost panel's error line.
     return client.on('chat.status', (s) => {
       if (s.phase === 'done' || s.phase === 'error') void reloadCost()
     })
@@ -201,6 +202,7 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
   useEffect(() => {
     if (!enabled || health.updatedAt === null || askedAfterCooldown.current === health.updatedAt || !ended) return
     askedAfterCooldown.current = health.updatedAt
+    // reloadHealth never rejects: a failure shows as "Could not load endpoint health".
     void reloadHealth()
   }, [enabled, ended, health.updatedAt, reloadHealth])
 
@@ -229,6 +231,7 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
             type="button"
             className="btn-bar"
             data-testid="health-refresh"
+            // Never rejects: a failure shows as "Could not load endpoint health".
             onClick={() => void reloadHealth({ refresh: true })}
             disabled={!enabled || health.loading}
             aria-label="Refresh endpoint health"
@@ -285,6 +288,7 @@ export function HealthPanel({ client, enabled, onReport, onCost, className = '' 
         onChange={budget.change}
         onSave={budget.save}
         onReset={budget.reset}
+        // Never rejects: a failure reaches the section as `error`.
         onRefresh={() => void reloadCost()}
       />
     </div>

@@ -110,6 +110,7 @@ export function OptimizePanel({ client, enabled, className }: OptimizePanelProps
           replayed on recent decisions before you apply them.
         </p>
         <div className="flex flex-wrap gap-3">
+          {/* Each action goes through act, which never rejects: a failure shows in the alert line below. */}
           <button type="button" className="btn" data-testid="optimize-propose" disabled={!enabled || busy} onClick={() => void onPropose()}>
             Propose
           </button>

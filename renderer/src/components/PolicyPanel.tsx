@@ -90,6 +90,7 @@ export function PolicyPanel({ client, enabled, className = '' }: PolicyPanelProp
           type="button"
           className="btn-bar"
           data-testid="policy-refresh"
+          // Never rejects: a failure shows as "Could not load the routing policy".
           onClick={() => void reload()}
           disabled={!enabled || policy.loading}
           aria-label="Reload the routing policy"

@@ -68,6 +68,7 @@ export function SelfCheckPanel({ client, enabled, className = '' }: SelfCheckPan
             className="btn px-3 py-1"
             data-testid="self-check-run"
             disabled={!enabled || status === null || running}
+            // send never rejects: a failure shows in the panel's error line.
             onClick={() => void send('probe.start')}
           >
             Run self-check
@@ -77,6 +78,7 @@ export function SelfCheckPanel({ client, enabled, className = '' }: SelfCheckPan
             className="btn btn-secondary px-3 py-1"
             data-testid="self-check-stop"
             disabled={status?.state !== 'running'}
+            // As for Run: a failure shows in the panel's error line.
             onClick={() => void send('probe.stop')}
           >
             Stop

@@ -35,7 +35,14 @@ export function SettingsPanel({ client, enabled, className }: SettingsPanelProps
           <button type="button" className="btn-bar" data-testid="settings-export" onClick={transfer.exportFile} disabled={!enabled || transfer.busy}>
             Export
           </button>
-          <button type="button" className="btn-bar" data-testid="settings-refresh" onClick={() => void list.reload()} disabled={!enabled || list.loading}>
+          <button
+            type="button"
+            className="btn-bar"
+            data-testid="settings-refresh"
+            // Never rejects: a failure shows as "Could not load the settings".
+            onClick={() => void list.reload()}
+            disabled={!enabled || list.loading}
+          >
             {list.loading ? 'Loading…' : 'Refresh'}
           </button>
         </>

@@ -198,12 +198,14 @@ export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, c
     if (!enabled) return
     return client.on('chat.status', (s) => {
       if (!endsGeneration(s)) return
+      // Reloads never reject: a failure shows as the panel's error line.
       void reloadSummary()
       void reloadRecent()
     })
   }, [client, enabled, reloadSummary, reloadRecent])
   useEffect(() => {
     if (!enabled || !lastRating) return
+    // Reloads never reject: a failure shows as the panel's error line.
     void reloadSummary()
     void reloadRecent()
   }, [enabled, lastRating, reloadSummary, reloadRecent])
@@ -234,6 +236,7 @@ export function TelemetryPanel({ client, enabled, lastRating = null, onLoaded, c
             className="btn-bar"
             data-testid="telemetry-refresh"
             onClick={() => {
+              // Reloads never reject: a failure shows as the panel's error line.
               void reloadSummary()
               void reloadRecent()
             }}

@@ -43,7 +43,8 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
   // The policy panel reads the same channel: one shared query, one call at load.
   const policy = useContractQuery(client, 'policy.get', {}, { enabled, refreshOn: ['policy.changed'] })
   const price = priceFromPolicy(policy.data?.effective)
-  const [error, setError] = useState<ErrorReport | null>(null)
+  // What failed (routing the batch or reading a file) and why: one alert line.
+  const [error, setError] = useState<{ failed: string; report: ErrorReport } | null>(null)
   const [skipped, setSkipped] = useState(0)
   const run = useRef(0)
 
@@ -75,18 +76,30 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
       // The slider starts where the policy stands (every decision carries the threshold in force).
       setThreshold((t) => t ?? out[0]?.decision.threshold ?? null)
     } catch (err) {
-      if (run.current === mine) setError(describeError(err))
+      if (run.current === mine) setError({ failed: 'The batch could not be routed', report: describeError(err) })
     } finally {
       if (run.current === mine) setProgress(null)
     }
   }, [client, text])
 
-  const onDrop = useCallback(async (e: DragEvent<HTMLTextAreaElement>) => {
-    const file = e.dataTransfer.files[0]
-    if (!file) return
-    e.preventDefault()
-    setText(await file.text())
+  // A file the browser cannot read (moved, no permission) shows in the alert line instead of vanishing.
+  const loadFile = useCallback(async (file: File) => {
+    try {
+      setText(await file.text())
+    } catch (err) {
+      setError({ failed: `${file.name} could not be read`, report: describeError(err) })
+    }
   }, [])
+
+  const onDrop = useCallback(
+    (e: DragEvent<HTMLTextAreaElement>) => {
+      const file = e.dataTransfer.files[0]
+      if (!file) return
+      e.preventDefault()
+      void loadFile(file)
+    },
+    [loadFile],
+  )
 
   const t = threshold ?? routed[0]?.decision.threshold ?? 0
   const figures = routed.length && price ? whatIf(routed, t, price) : null
@@ -105,13 +118,20 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
           value={text}
           onChange={(e) => setText(e.target.value)}
           onDragOver={(e) => e.preventDefault()}
-          onDrop={(e) => void onDrop(e)}
+          onDrop={onDrop}
           rows={4}
           spellCheck={false}
           className="w-full resize-y border-2 border-black bg-white p-2 font-mono text-sm"
         />
         <div className="flex flex-wrap items-center gap-3">
-          <button type="button" className="btn" data-testid="whatif-route" disabled={!enabled || busy || text.trim() === ''} onClick={() => void onRoute()}>
+          <button
+            type="button"
+            className="btn"
+            data-testid="whatif-route"
+            disabled={!enabled || busy || text.trim() === ''}
+            // onRoute never rejects: a failure goes to the alert line.
+            onClick={() => void onRoute()}
+          >
             {busy ? `Routing ${progress.done}/${progress.total}…` : 'Route batch'}
           </button>
           <input
@@ -120,7 +140,11 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
             aria-label="Load a prompts file"
             data-testid="whatif-file"
             className="text-xs file:mr-2 file:border-2 file:border-black file:bg-white file:px-2 file:py-1 file:font-bold file:uppercase"
-            onChange={(e) => void e.target.files?.[0]?.text().then(setText)}
+            onChange={(e) => {
+              const file = e.target.files?.[0]
+              // loadFile never rejects: a read failure goes to the alert line.
+              if (file) void loadFile(file)
+            }}
           />
           {skipped > 0 ? (
             <span className="label">
@@ -130,7 +154,7 @@ export function WhatIfPanel({ client, enabled, className }: WhatIfPanelProps) {
         </div>
         {error ? (
           <p role="alert" className="border-4 border-black p-2 text-sm font-bold" data-testid="whatif-error">
-            ▲ The batch could not be routed: {error.message}
+            ▲ {error.failed}: {error.report.message}
           </p>
         ) : null}
         {figures ? (

@@ -49,6 +49,7 @@ export class ContractQuery<C extends Channel> {
 
   /** Load now and follow the events; returns the stop function. */
   start(): () => void {
+    // Each reload here never rejects: a failure becomes the snapshot's error, which the panel shows.
     void this.reload()
     this.stops = [
       ...(this.options.refreshOn ?? []).map((event) => this.client.on(event, () => void this.reload())),
@@ -78,7 +79,10 @@ export class ContractQuery<C extends Channel> {
     }
   }
 
-  /** Call the channel again; `input` replaces the query's own for this call (e.g. a refresh that asks the engine to probe anew). */
+  /**
+   * Call the channel again; `input` replaces the query's own for this call (e.g. a refresh that
+   * asks the engine to probe anew). Never rejects: a failure becomes the snapshot's error.
+   */
   reload = async (input: Input<C> = this.input): Promise<void> => {
     const call = ++this.issued
     this.set({ ...this.snapshot, loading: true })

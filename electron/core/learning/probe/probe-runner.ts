@@ -2,6 +2,7 @@ import type { ProbeClusterResult, ProbeProgress, ProbeResults } from '../../../.
 import type { OllamaBridge } from '../../ollama/bridge'
 import { checkAnswer, type ProbeItem } from './probe-set'
 import { errorMessage } from '../../../../shared/errors'
+import { withTimeout } from '../../lib/with-timeout'
 
 /** One non-streamed answer from the local model; must stop when `signal` aborts. */
 export type ProbeChat = (req: { model: string; prompt: string; maxTokens: number; signal: AbortSignal }) => Promise<string>
@@ -54,30 +55,6 @@ export function interleaveByCluster(items: readonly ProbeItem[]): ProbeItem[] {
   return out
 }
 
-/** Waits for `work`, giving up after `ms` or when `outer` aborts; the inner signal tells the chat to stop. */
-async function bounded<T>(work: (signal: AbortSignal) => Promise<T>, ms: number, outer: AbortSignal): Promise<T> {
-  const controller = new AbortController()
-  const onAbort = () => controller.abort(outer.reason)
-  outer.addEventListener('abort', onAbort, { once: true })
-  let timer: NodeJS.Timeout | undefined
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      controller.abort(new ItemTimeout())
-      reject(new ItemTimeout())
-    }, ms)
-  })
-  const aborted = new Promise<never>((_, reject) =>
-    controller.signal.addEventListener('abort', () => reject(controller.signal.reason as Error), { once: true }),
-  )
-  try {
-    // The race matters when a chat ignores its signal: the run never waits past its bound.
-    return await Promise.race([work(controller.signal), timeout, aborted])
-  } finally {
-    clearTimeout(timer)
-    outer.removeEventListener('abort', onAbort)
-  }
-}
-
 /**
  * Runs the probe set on one local model at temperature 0, one probe at a time, each within
  * its timeout and all within the run's budget, and counts passes per cluster. Never throws
@@ -109,7 +86,12 @@ export async function runProbe(options: ProbeRunOptions): Promise<ProbeRun> {
     let passed = false
     let note: string
     try {
-      const answer = await bounded((signal) => options.chat({ model: options.model.name, prompt: item.prompt, maxTokens, signal }), limit, stop)
+      const answer = await withTimeout(
+        (signal) => options.chat({ model: options.model.name, prompt: item.prompt, maxTokens, signal }),
+        limit,
+        () => new ItemTimeout(),
+        stop,
+      )
       ;({ passed, note } = checkAnswer(item.check, answer))
     } catch (error) {
       if (stop.aborted) {
