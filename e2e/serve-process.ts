@@ -85,14 +85,25 @@ export async function startServe(home: string, env: Record<string, string> = {})
   }
 }
 
-/** One CLI run (`routellm <args…>`) in a fresh process. */
-export function runCli(home: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [...BIN, ...args], { env: { ...process.env, ...env, ROUTELLM_HOME: home }, stdio: ['ignore', 'pipe', 'pipe'] })
+/** One CLI run (`routellm <args…>`) in a fresh process; `signal` ends it (SIGTERM) if it is still running. */
+export function runCli(
+  home: string,
+  args: string[],
+  env: Record<string, string> = {},
+  signal?: AbortSignal,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [...BIN, ...args], {
+    env: { ...process.env, ...env, ROUTELLM_HOME: home },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(signal ? { signal } : {}),
+  })
   let stdout = ''
   let stderr = ''
   child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-  return exited(child).then((code) => ({ code, stdout, stderr }))
+  // A process that could not start fails the run; the abort's own error is not a failure (its exit follows).
+  const failed = new Promise<never>((_, reject) => child.once('error', (error) => (signal?.aborted ? undefined : reject(error))))
+  return Promise.race([exited(child).then((code) => ({ code, stdout, stderr })), failed])
 }
 
 /** `serve` processes started for one test file; stopAll() after each test ends every one still running. */

@@ -3,7 +3,7 @@
 // frame pump that streams replies while honouring those knobs.
 // Test-only code: product code must never import anything under e2e/.
 import http from 'node:http'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { errorMessage } from '../../shared/errors'
 
@@ -146,7 +146,13 @@ export interface DoubleServer {
  * stop as soon as the client aborts or the double stops.
  */
 export async function serve(handler: Handler, internalError: (message: string) => unknown, port = 0): Promise<DoubleServer> {
+  const sockets = new Set<Socket>()
+  /** Sockets with a response under way; the others are idle keep-alive connections. */
+  const busy = new Set<Socket>()
   const server = http.createServer((req, res) => {
+    const socket = req.socket
+    busy.add(socket)
+    res.once('close', () => busy.delete(socket))
     const closed = new AbortController()
     res.once('close', () => closed.abort())
     handler(req, res, closed.signal).catch((err: unknown) => {
@@ -154,6 +160,10 @@ export async function serve(handler: Handler, internalError: (message: string) =
       if (res.headersSent) res.destroy()
       else sendJson(res, 500, internalError(`test double failed: ${errorMessage(err)}`))
     })
+  })
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket)
+    socket.once('close', () => sockets.delete(socket))
   })
   let running = false
   const listen = (onPort: number) =>
@@ -172,13 +182,21 @@ export async function serve(handler: Handler, internalError: (message: string) =
     stop: async () => {
       if (!running) return
       running = false
+      // A reply under way is cut off. An idle keep-alive connection is ended, and closes
+      // only once the client has seen that and closed its side: its next request then opens
+      // a new connection and is refused (ECONNREFUSED) instead of racing a half-closed
+      // socket ("other side closed"), however loaded the machine. (server.close() would
+      // destroy idle connections at once, so it comes after.)
+      const open = [...sockets]
+      const gone = Promise.all(open.map((socket) => new Promise((resolve) => socket.once('close', resolve))))
+      for (const socket of open) {
+        if (busy.has(socket)) socket.destroy()
+        else socket.end()
+      }
+      await gone
       const done = new Promise<void>((resolve) => server.close(() => resolve()))
-      server.closeAllConnections()
+      server.closeAllConnections() // any connection opened meanwhile
       await done
-      // Let an in-process client see its pooled keep-alive sockets close, so
-      // its next request is refused (ECONNREFUSED) instead of racing a
-      // half-closed socket ("other side closed").
-      await sleep(10)
     },
     restart: async () => {
       if (!running) await listen(boundPort)

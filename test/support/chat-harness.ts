@@ -29,6 +29,14 @@ export class FakeClock {
   }
 }
 
+/** Waits `ms` by moving `clock` (at once), or rejects as a real wait would if `signal` already aborted. */
+function waitOnClock(clock: FakeClock): (ms: number, signal: AbortSignal) => Promise<void> {
+  return async (ms, signal) => {
+    signal.throwIfAborted()
+    clock.advance(ms)
+  }
+}
+
 export interface ScriptedRoute {
   tier: Tier
   /** The prompt holds private data: pin it to local, as the rules pillar's privacy gate does. */
@@ -126,6 +134,8 @@ export function createHarness(o: HarnessOptions): Harness {
       ...(o.maxAttempts ? { maxAttempts: o.maxAttempts } : {}),
       ...(o.maxRateLimitWaitMs !== undefined ? { maxRateLimitWaitMs: o.maxRateLimitWaitMs } : {}),
       ...(o.timeAnswersWithClock && o.clock ? { now: o.clock.now } : {}),
+      // A Retry-After is waited out on the fake clock the health monitor reads, without a real timer.
+      ...(o.clock ? { waitForRetry: waitOnClock(o.clock) } : {}),
     },
   })
   return {

@@ -41,6 +41,12 @@ export interface ChatServiceOptions {
   maxRateLimitWaitMs?: number
   /** The clock that times answers (latency, time to first token); tests pass a fake one. Default performance.now. */
   now?: () => number
+  /**
+   * Waits out a Retry-After before the same arm is tried again; rejects when `signal` aborts.
+   * Default a real timer; tests pass one that moves the health monitor's fake clock, so the
+   * cooldown and the wait are measured on the same clock.
+   */
+  waitForRetry?: (ms: number, signal: AbortSignal) => Promise<void>
 }
 
 export interface ChatServiceDeps {
@@ -116,11 +122,13 @@ export class ChatService {
   private readonly maxAttempts: number
   private readonly maxRateLimitWaitMs: number
   private readonly now: () => number
+  private readonly waitForRetry: (ms: number, signal: AbortSignal) => Promise<void>
 
   constructor(private readonly deps: ChatServiceDeps) {
     this.maxAttempts = deps.options?.maxAttempts ?? 4
     this.maxRateLimitWaitMs = deps.options?.maxRateLimitWaitMs ?? 10_000
     this.now = deps.options?.now ?? (() => performance.now())
+    this.waitForRetry = deps.options?.waitForRetry ?? ((ms, signal) => sleep(ms, undefined, { signal }))
   }
 
   start(input: ChatStart): { requestId: string } {
@@ -277,7 +285,7 @@ export class ChatService {
         if (wait <= this.maxRateLimitWaitMs) {
           waitedForRateLimit = true
           try {
-            await sleep(wait, undefined, { signal: gen.signal })
+            await this.waitForRetry(wait, gen.signal)
           } catch {
             break // stopped while waiting
           }

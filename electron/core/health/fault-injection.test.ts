@@ -1,8 +1,9 @@
 // Fault injection: one scenario per fault, against the Ollama and OpenAI protocol doubles.
 // For each: every request ends with an answer or a clear error (none lost, none hanging),
 // the breaker opens and half-opens as specified, a cooling endpoint costs at most one failed
-// try, and recovery returns traffic. Breaker time runs on a fake clock; stream timeouts run
-// on short real timers (no assertion is about how long anything took).
+// try, and recovery returns traffic. Breaker time and the wait for a Retry-After run on a
+// fake clock; stream timeouts run on short real timers (no assertion is about how long
+// anything took).
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
@@ -148,12 +149,14 @@ describe('fault: 429 with Retry-After', () => {
   })
 
   it('with no other arm, waits a short Retry-After once and retries the same endpoint', async () => {
-    // Real clock here: the retry happens after the real Retry-After.
-    h = createHarness({ endpoints: [cloudEndpoint('a', a.url, ['model-a'])], keys: { a: KEY }, route: { tier: 'cloud' }, timeouts: TIMEOUTS })
+    // The wait runs on the fake clock the breaker reads: the retry comes exactly when the cooldown ends.
+    h = createHarness({ endpoints: [cloudEndpoint('a', a.url, ['model-a'])], keys: { a: KEY }, route: { tier: 'cloud' }, clock, timeouts: TIMEOUTS })
     a.setFault({ kind: 'rateLimit', retryAfterSeconds: 1, times: 1 })
+    const started = clock.now()
     const run = await h.run('what is recursion?')
     expectAnswered(run, 'a')
     expect(run.result.hops).toMatchObject([{ endpoint: 'a', error: 'rate-limited', retryAfterMs: 1000 }])
+    expect(clock.now() - started).toBe(1000)
     expect(chats(a)).toBe(2)
   })
 

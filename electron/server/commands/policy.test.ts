@@ -3,10 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../../../e2e/serve-process'
+import { runCli as runCliProcess } from '../../../e2e/serve-process'
+
+// Six fresh processes one after another, each loading the CLI through tsx: about 1.3 s of CPU
+// each, but 6–14 s of wall time at load average 13, so the bound is generous. A process still running
+// when the test times out is ended with it, not left behind in the worker.
+const SLOW = 360_000
 
 describe('routellm policy', () => {
-  it('diff names each changed field and its source; reset is audited and revert restores the file byte for byte', { timeout: 120_000 }, async () => {
+  it('diff names each changed field and its source; reset is audited and revert restores the file byte for byte', { timeout: SLOW }, async ({ signal }) => {
+    const runCli = (home: string, args: string[]) => runCliProcess(home, args, {}, signal)
     const home = mkdtempSync(join(tmpdir(), 'routellm-policy-cli-'))
     const overrideFile = join(home, 'threshold-override.json')
     writeFileSync(join(home, 'policy.json'), JSON.stringify({ version: 1, weights: { judge: 0 } }))
