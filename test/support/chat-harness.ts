@@ -29,11 +29,16 @@ export class FakeClock {
   }
 }
 
-/** Waits `ms` by moving `clock` (at once), or rejects as a real wait would if `signal` already aborted. */
-function waitOnClock(clock: FakeClock): (ms: number, signal: AbortSignal) => Promise<void> {
+/**
+ * Waits `ms` by moving `clock` (at once), or rejects as a real wait would if `signal` already aborted.
+ * `earlyMs` ends the first wait that much before `ms`, as a real timer can against `Date.now()`.
+ */
+function waitOnClock(clock: FakeClock, earlyMs = 0): (ms: number, signal: AbortSignal) => Promise<void> {
+  let early = earlyMs
   return async (ms, signal) => {
     signal.throwIfAborted()
-    clock.advance(ms)
+    clock.advance(Math.max(0, ms - early))
+    early = 0
   }
 }
 
@@ -80,6 +85,8 @@ export interface HarnessOptions {
   dataDir?: string | null
   maxAttempts?: number
   maxRateLimitWaitMs?: number
+  /** The first Retry-After wait on `clock` ends this many ms early (a timer that beats the clock it is checked against). */
+  retryWaitEarlyMs?: number
   log?: (line: string) => void
   /** Time answers (latency, time to first token) with `clock` instead of the real clock. */
   timeAnswersWithClock?: boolean
@@ -135,7 +142,7 @@ export function createHarness(o: HarnessOptions): Harness {
       ...(o.maxRateLimitWaitMs !== undefined ? { maxRateLimitWaitMs: o.maxRateLimitWaitMs } : {}),
       ...(o.timeAnswersWithClock && o.clock ? { now: o.clock.now } : {}),
       // A Retry-After is waited out on the fake clock the health monitor reads, without a real timer.
-      ...(o.clock ? { waitForRetry: waitOnClock(o.clock) } : {}),
+      ...(o.clock ? { waitForRetry: waitOnClock(o.clock, o.retryWaitEarlyMs) } : {}),
     },
   })
   return {

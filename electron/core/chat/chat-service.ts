@@ -286,6 +286,9 @@ export class ChatService {
           waitedForRateLimit = true
           try {
             await this.waitForRetry(wait, gen.signal)
+            // The cooldown ends on the health monitor's clock, which a timer can beat by a millisecond: wait out the rest once.
+            const left = health.health(arm.endpoint).cooldownRemainingMs
+            if (left) await this.waitForRetry(left, gen.signal)
           } catch {
             break // stopped while waiting
           }

@@ -160,6 +160,24 @@ describe('fault: 429 with Retry-After', () => {
     expect(chats(a)).toBe(2)
   })
 
+  it('retries the same endpoint even when the wait ends a moment before its cooldown does', async () => {
+    // A real timer can fire a millisecond before Date.now() reaches the end of the breaker's cooldown.
+    h = createHarness({
+      endpoints: [cloudEndpoint('a', a.url, ['model-a'])],
+      keys: { a: KEY },
+      route: { tier: 'cloud' },
+      clock,
+      retryWaitEarlyMs: 1,
+      timeouts: TIMEOUTS,
+    })
+    a.setFault({ kind: 'rateLimit', retryAfterSeconds: 1, times: 1 })
+    const started = clock.now()
+    const run = await h.run('what is recursion?')
+    expectAnswered(run, 'a')
+    expect(clock.now() - started).toBe(1000)
+    expect(chats(a)).toBe(2)
+  })
+
   it('with a long Retry-After and no other cloud arm, answers locally and does not retry early', async () => {
     await setup({ endpoints: [ollamaEndpoint(ollama.url), cloudEndpoint('a', a.url, ['model-a'])] })
     a.setFault({ kind: 'rateLimit', retryAfterSeconds: 120, times: 1 })
