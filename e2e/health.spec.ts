@@ -1,7 +1,7 @@
-import { expect, test, type Page } from '@playwright/test'
-import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
-import { startOpenAIDouble, type OpenAIDouble } from './doubles/openai-double'
-import { startHeadlessHost, type RunningHost } from './headless-host'
+import { expect, test } from '@playwright/test'
+import type { OpenAIDouble } from './doubles/openai-double'
+import type { RunningHost } from './headless-host'
+import { ask, CLOUD_ANSWER, CLOUD_PROMPT, LOCAL_ANSWER, startTwoTierStack, type TwoTierStack } from './two-tier-stack'
 
 /**
  * ENDPOINTS · HEALTH and COST against the real headless host, configured the quick way
@@ -9,44 +9,21 @@ import { startHeadlessHost, type RunningHost } from './headless-host'
  * double starts failing, its circuit opens and the panel shows it live; then offline mode
  * keeps every request away from the cloud, and the decision says so.
  */
-const KEY = 'sk-test-double'
-const LOCAL_ANSWER = 'Answered on this machine by the local model.'
-const CLOUD_ANSWER = 'Answered by the cloud model.'
-/** Mathematics + proof: the rules and semantic pillars send this to the cloud. */
-const CLOUD_PROMPT =
-  'Prove that the square root of 2 is irrational, then generalise the proof to any non-square integer and relate it to the fundamental theorem of arithmetic.'
-
-async function ask(page: Page, prompt: string): Promise<void> {
-  await page.getByTestId('prompt-input').fill(prompt)
-  await page.getByTestId('run-button').click()
-  await expect(page.getByTestId('status-line')).toHaveAttribute('data-phase', /^(done|error)$/, { timeout: 20_000 })
-}
 
 test.describe('endpoint health, offline mode and budget on the headless host', () => {
   test.describe.configure({ mode: 'serial' })
 
-  let ollama: OllamaDouble
+  let stack: TwoTierStack
   let cloud: OpenAIDouble
   let host: RunningHost
 
   test.beforeAll(async () => {
-    ollama = await startOllamaDouble({
-      models: [{ name: 'llama3.2:3b', family: 'llama', parameterSize: '3.2B', quantization: 'Q4_K_M' }],
-      reply: () => LOCAL_ANSWER,
-    })
-    cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-4o-mini'], reply: () => CLOUD_ANSWER })
-    host = await startHeadlessHost({
-      OLLAMA_HOST: ollama.url,
-      ROUTELLM_CLOUD_BASE_URL: cloud.url,
-      ROUTELLM_CLOUD_API_KEY: KEY,
-      ROUTELLM_CLOUD_MODEL: 'gpt-4o-mini',
-    })
+    stack = await startTwoTierStack()
+    ;({ cloud, host } = stack)
   })
 
   test.afterAll(async () => {
-    await host?.stop()
-    await cloud?.close()
-    await ollama?.close()
+    await stack?.stop()
   })
 
   test('both endpoints healthy; the failing cloud opens its circuit; offline mode keeps everything local', async ({ page }) => {

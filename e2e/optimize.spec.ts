@@ -5,9 +5,8 @@ import type { PolicyView } from '../shared/policy-contract'
 import type { TelemetryRow } from '../shared/telemetry'
 import { TelemetryStore } from '../electron/core/telemetry/store'
 import { seedTelemetry, syntheticRows } from '../test/support/synthetic-telemetry'
-import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
-import { startOpenAIDouble, type OpenAIDouble } from './doubles/openai-double'
-import { startHeadlessHost, type RunningHost } from './headless-host'
+import type { RunningHost } from './headless-host'
+import { CLOUD_ANSWER, LOCAL_ANSWER, startTwoTierStack, type TwoTierStack } from './two-tier-stack'
 
 /**
  * OPTIMIZE LOAD and RETRY IN THE CLOUD on the real headless host with the doubles: telemetry
@@ -16,52 +15,39 @@ import { startHeadlessHost, type RunningHost } from './headless-host'
  * back byte for byte; a local answer retried in the cloud is answered by the cloud and
  * recorded as a failed local answer.
  */
-const KEY = 'sk-e2e-optimize-5b1c'
-const LOCAL_ANSWER = 'Answered on this machine.'
-const CLOUD_ANSWER = 'Answered in the cloud.'
 // A hand-written override already in place: Revert must bring back exactly these bytes.
 const OVERRIDE_BEFORE = '{\n  "version": 1,\n  "patch": { "threshold": 64 },\n  "note": "set by hand"\n}\n'
 
 test.describe('Optimize Load and Retry in the cloud on the headless host', () => {
   test.describe.configure({ mode: 'serial' })
 
-  let ollama: OllamaDouble
-  let cloud: OpenAIDouble
+  let stack: TwoTierStack
   let host: RunningHost
 
   test.beforeAll(async () => {
-    ollama = await startOllamaDouble({
-      models: [{ name: 'llama3.2:3b', family: 'llama', parameterSize: '3.2B', quantization: 'Q4_K_M' }],
+    stack = await startTwoTierStack({
       tokenDelayMs: 5,
-      reply: () => LOCAL_ANSWER,
-    })
-    cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-4o-mini'], reply: () => CLOUD_ANSWER })
-    host = await startHeadlessHost(
-      { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: KEY, ROUTELLM_CLOUD_MODEL: 'gpt-4o-mini' },
-      {
-        prepare: (dataDir) => {
-          writeFileSync(join(dataDir, 'threshold-override.json'), OVERRIDE_BEFORE)
-          // Yesterday's traffic: half the local maths answers were retried in the cloud, small talk was fine.
-          const store = new TelemetryStore({ dataDir })
-          const rows = syntheticRows({
-            n: 300,
-            now: Date.now() - 60_000,
-            clusters: [
-              { id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' },
-              { id: 'chat', weight: 1, score: 20, failRate: 0 },
-            ],
-          })
-          seedTelemetry(store, rows)
-          store.close()
-        },
+      prepare: (dataDir) => {
+        writeFileSync(join(dataDir, 'threshold-override.json'), OVERRIDE_BEFORE)
+        // Yesterday's traffic: half the local maths answers were retried in the cloud, small talk was fine.
+        const store = new TelemetryStore({ dataDir })
+        const rows = syntheticRows({
+          n: 300,
+          now: Date.now() - 60_000,
+          clusters: [
+            { id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' },
+            { id: 'chat', weight: 1, score: 20, failRate: 0 },
+          ],
+        })
+        seedTelemetry(store, rows)
+        store.close()
       },
-    )
+    })
+    host = stack.host
   })
 
   test.afterAll(async () => {
-    await host?.stop()
-    await cloud?.close()
-    await ollama?.close()
+    await stack?.stop()
   })
 
   const rpc = async <T>(channel: string, body: unknown): Promise<T> => {

@@ -1,7 +1,8 @@
 import { expect, test, type Page } from '@playwright/test'
 import { startOllamaDouble, type OllamaDouble } from './doubles/ollama-double'
-import { startOpenAIDouble, type OpenAIDouble } from './doubles/openai-double'
+import type { OpenAIDouble } from './doubles/openai-double'
 import { startHeadlessHost, type RunningHost } from './headless-host'
+import { ask, CLOUD_PROMPT, LOCAL_ANSWER, startTwoTierStack, type TwoTierStack } from './two-tier-stack'
 
 /**
  * The pathway and visible failover, against the real headless host with an Ollama double
@@ -10,13 +11,7 @@ import { startHeadlessHost, type RunningHost } from './headless-host'
  * panel and the answer footer telling the same story, the header's OFFLINE / DEGRADED, the
  * Ollama panel following health, stale errors clearing, and Esc and phone layout.
  */
-const KEY = 'sk-test-double'
-const LOCAL_ANSWER = 'Answered on this machine by the local model.'
-const CLOUD_ANSWER = 'Answered by the cloud model.'
 const LOCAL_PROMPT = 'hello there!'
-/** Mathematics + proof: the rules and semantic pillars send this to the cloud. */
-const CLOUD_PROMPT =
-  'Prove that the square root of 2 is irrational, then generalise the proof to any non-square integer and relate it to the fundamental theorem of arithmetic.'
 
 /** Record every value the status line shows, in order, from now on (a script: this file has no DOM types). */
 async function recordPhases(page: Page): Promise<void> {
@@ -32,38 +27,21 @@ async function recordPhases(page: Page): Promise<void> {
 
 const phasesSeen = (page: Page) => page.evaluate('window.phasesSeen') as Promise<string[]>
 
-async function ask(page: Page, prompt: string): Promise<void> {
-  await page.getByTestId('prompt-input').fill(prompt)
-  await page.getByTestId('run-button').click()
-  await expect(page.getByTestId('status-line')).toHaveAttribute('data-phase', /^(done|error)$/, { timeout: 20_000 })
-}
-
 test.describe('pathway, failover and health where the user looks', () => {
   test.describe.configure({ mode: 'serial' })
 
+  let stack: TwoTierStack
   let ollama: OllamaDouble
   let cloud: OpenAIDouble
   let host: RunningHost
 
   test.beforeAll(async () => {
-    ollama = await startOllamaDouble({
-      models: [{ name: 'llama3.2:3b', family: 'llama', parameterSize: '3.2B', quantization: 'Q4_K_M' }],
-      tokenDelayMs: 10,
-      reply: () => LOCAL_ANSWER,
-    })
-    cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-4o-mini'], reply: () => CLOUD_ANSWER })
-    host = await startHeadlessHost({
-      OLLAMA_HOST: ollama.url,
-      ROUTELLM_CLOUD_BASE_URL: cloud.url,
-      ROUTELLM_CLOUD_API_KEY: KEY,
-      ROUTELLM_CLOUD_MODEL: 'gpt-4o-mini',
-    })
+    stack = await startTwoTierStack({ tokenDelayMs: 10 })
+    ;({ ollama, cloud, host } = stack)
   })
 
   test.afterAll(async () => {
-    await host?.stop()
-    await cloud?.close()
-    await ollama?.close()
+    await stack?.stop()
   })
 
   test('a run shows every phase with its measured time and the path to LOCAL', async ({ page }) => {
