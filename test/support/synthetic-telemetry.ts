@@ -1,5 +1,6 @@
 // Synthetic telemetry for the learning loop's tests and bench: no prompt text, known failure rates.
 import type { TelemetryRow } from '../../shared/telemetry'
+import { seededRandom } from '../../electron/core/pillars/bandit'
 
 export interface SyntheticCluster {
   id: string
@@ -24,21 +25,9 @@ export interface SyntheticOptions {
   recentLocalTtftMs?: number
 }
 
-/** A small deterministic generator (mulberry32), so a failing case can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** Rows newest first, as the telemetry store's evidence() returns them. */
 export function syntheticRows(opts: SyntheticOptions): TelemetryRow[] {
-  const random = rng(opts.seed ?? 1)
+  const random = seededRandom(opts.seed ?? 1)
   const threshold = opts.threshold ?? 65
   const total = opts.clusters.reduce((s, c) => s + c.weight, 0)
   const rows: TelemetryRow[] = []

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY } from '../../../shared/policy'
 import { DEFAULT_TELEMETRY_RULES, TelemetryRules } from '../../../shared/telemetry-rules'
-import { rng, syntheticRows, type SyntheticCluster } from '../../../test/support/synthetic-telemetry'
+import { syntheticRows, type SyntheticCluster } from '../../../test/support/synthetic-telemetry'
+import { seededRandom } from '../pillars/bandit'
 import { guardrailViolations, propose, type Conditions, type OptimizeInput } from './optimize'
 
 const NOW = Date.UTC(2026, 5, 1)
@@ -108,7 +109,7 @@ describe('guardrails', () => {
   })
 
   it('hold over many runs on random traffic, random conditions and tightened rules (property)', () => {
-    const random = rng(20260601)
+    const random = seededRandom(20260601)
     // A tight cap, so the runs reach it.
     let policy: P = { ...base, clusterOffsetMax: 12 }
     const made = { cluster: 0, threshold: 0, drift: 0 }
