@@ -6,6 +6,7 @@ import { lookupTableFrom, type LookupTable } from './lookup-graph'
 import { defaultModelsRoot } from './models'
 import { readOnnxGraph } from './onnx-reader'
 import { DEFAULT_MODEL_ID } from './settings'
+import { buildSifGraph } from '../../../scripts/model-build/onnx-graph'
 
 const modelFile = path.join(defaultModelsRoot(), DEFAULT_MODEL_ID, 'onnx', 'model.onnx')
 
@@ -80,6 +81,26 @@ describe('lookup-and-mean graph in JavaScript', () => {
   it('refuses a token id outside the table', () => {
     expect(() => table.pool([Int32Array.of(table.vocabSize)])).toThrow(/outside the model's table/)
     expect(() => table.pool([Int32Array.of(-1)])).toThrow(/outside the model's table/)
+  })
+
+  it('pools rows whose width is not a multiple of four as onnxruntime does', async () => {
+    const vocabSize = 6
+    const dim = 7
+    const bytes = buildSifGraph({
+      table: Int8Array.from({ length: vocabSize * dim }, (_, i) => ((i * 37) % 255) - 127),
+      scales: Float32Array.from({ length: vocabSize }, (_, i) => 0.01 * (i + 1)),
+      vocabSize,
+      dim,
+      metadata: {},
+    })
+    const small = lookupTableFrom(bytes)!
+    expect(small.dims).toBe(dim)
+    const texts = [Int32Array.of(0, 1, 2, 3, 4, 5), Int32Array.of(5, 5), Int32Array.of(3)]
+    const onOrt = await ort.InferenceSession.create(bytes)
+    const want = await reference(onOrt, texts)
+    await onOrt.release()
+    const got = small.pool(texts)
+    for (let i = 0; i < want.length; i++) expect(got[i]).toBeCloseTo(want[i]!, 5)
   })
 
   it('leaves any other graph to onnxruntime', () => {
