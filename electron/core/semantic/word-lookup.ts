@@ -14,6 +14,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { lookupTableFrom } from './lookup-graph'
+import { packVocabulary } from './packed-vocabulary'
 
 /** What the embedder calls: texts in, [batch, dims] pooled vectors out (the pipeline's shape). */
 export interface PooledOutput {
@@ -89,8 +90,7 @@ export function wordTokenizerFrom(json: TokenizerJson, maxTokens: number): WordT
   if (json.post_processor || json.truncation || json.padding) return null
   const normalize = compileNormalizer(json.normalizer)
   if (!normalize) return null
-  const vocab = new Map<string, number>()
-  for (const word in model.vocab) vocab.set(word, model.vocab[word]!)
+  const vocab = packVocabulary(model.vocab)
   const unk = model.unk_token !== undefined ? vocab.get(model.unk_token) : undefined
   if (unk === undefined) return null
   // Added (special) tokens are matched in the raw text first, as transformers.js does.
