@@ -101,10 +101,15 @@ export function lookupTableFrom(file: Uint8Array): LookupTable | null {
       for (let row = 0; row < encoded.length; row++) {
         const ids = encoded[row]!
         sum.fill(0)
-        for (let k = 0; k < ids.length; k++) {
-          const id = ids[k]!
+        // The sum does not depend on order: sorted, a word that occurs n times is one row times n × its scale.
+        const sorted = ids.slice().sort()
+        for (let k = 0; k < sorted.length;) {
+          const id = sorted[k]!
+          let times = 1
+          while (sorted[k + times] === id) times++
+          k += times
           if (id < 0 || id >= vocabSize) throw new Error(`token id ${id} is outside the model's table of ${vocabSize} rows`)
-          const s = scales[id]!
+          const s = scales[id]! * times
           let p = id * dims
           let j = 0
           for (; j < body; j += 4, p += 4) {
