@@ -92,7 +92,6 @@ async function main() {
   const dir = path.join(modelsRoot, DEFAULT_MODEL_ID)
   const rss0 = rssMB()
 
-
   const embedder = createEmbedder({ modelId: DEFAULT_MODEL_ID, modelsRoot, cacheSize: 0 })
   const t0 = performance.now()
   const info = await embedder.load()
@@ -130,7 +129,9 @@ async function main() {
   console.log(`\n${'case'.padEnd(28)}${'p50 ms'.padStart(8)}${'p99 ms'.padStart(9)}${'ms/prompt'.padStart(11)}`)
   for (const r of rows) console.log(`${r.case.padEnd(28)}${f(r.p50)} ${f(r.p99)} ${f(r.perPrompt).padStart(10)}`)
   const b1 = rows[0]!.p50
-  console.log(`\nbatch-1 p50 ${b1.toFixed(3)} ms per prompt: ${b1 <= 1 ? 'meets' : 'MISSES'} the 1 ms target; cosine(embedder, plain JS) = ${agreement.toFixed(6)}`)
+  console.log(
+    `\nbatch-1 p50 ${b1.toFixed(3)} ms per prompt: ${b1 <= 1 ? 'meets' : 'MISSES'} the 1 ms target; cosine(embedder, plain JS) = ${agreement.toFixed(6)}`,
+  )
   await embedder.dispose()
 }
 
