@@ -1,14 +1,18 @@
 import OpenAI from 'openai'
 import type { EndpointConfig } from '../../../shared/endpoints'
 import { classifyOpenAIError } from './errors'
+import { createPooledFetch } from './pooled-fetch'
 import { ProviderError, type Provider, type StreamChunk, type StreamRequest } from './types'
 
 export interface OpenAIProviderOptions {
   /** Time allowed until the response headers (the SDK's own timeout); the stream guard covers the body. */
   requestTimeoutMs: number
-  /** Replaces global fetch (tests inject network failures with it). */
+  /** Replaces the pooled keep-alive fetch (tests inject network failures with it). */
   fetch?: typeof fetch
 }
+
+/** One connection pool for every cloud client of the process: a client rebuilt after a key change keeps the warm connections. */
+let sharedFetch: typeof fetch | null = null
 
 /**
  * Any OpenAI-compatible endpoint (OpenAI, Featherless, OpenRouter, a custom server) through
@@ -36,7 +40,7 @@ export class OpenAIProvider implements Provider {
       project: null,
       // The SDK's logger would print chunks and request details; errors reach us as exceptions.
       logLevel: 'off',
-      ...(options.fetch ? { fetch: options.fetch } : {}),
+      fetch: options.fetch ?? (sharedFetch ??= createPooledFetch()),
     })
   }
 
