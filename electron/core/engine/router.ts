@@ -181,7 +181,12 @@ interface PillarRun {
  * nothing to decide: only the privacy check, which can still pin the prompt local, is run —
  * the rules pillar. The other pillars and the combiner are named in the trace as not run.
  */
-async function runPrivacyCheckOnly(pillars: readonly Pillar[], combiner: CombinerStep | null | undefined, input: PillarInput, policy: Policy): Promise<PillarRun> {
+async function runPrivacyCheckOnly(
+  pillars: readonly Pillar[],
+  combiner: CombinerStep | null | undefined,
+  input: PillarInput,
+  policy: Policy,
+): Promise<PillarRun> {
   const notRun = (id: PillarId) => abstain(id, 'not run: the request pinned the tier, so only the privacy check ran', 0)
   const trace = await Promise.all(pillars.map((p) => (p.id === 'rules' ? runPillar(p, input, policy.pillarTimeoutMs) : notRun(p.id))))
   if (combiner) trace.push(notRun('learned'))

@@ -1,7 +1,9 @@
 import OpenAI from 'openai'
+import type { ChatCompletionChunk } from 'openai/resources/chat/completions'
 import type { EndpointConfig } from '../../../shared/endpoints'
 import { classifyOpenAIError } from './errors'
 import { createPooledFetch } from './pooled-fetch'
+import { sseEventBatches } from './sse-events'
 import { ProviderError, type Provider, type StreamChunk, type StreamRequest } from './types'
 
 export interface OpenAIProviderOptions {
@@ -44,26 +46,50 @@ export class OpenAIProvider implements Provider {
     })
   }
 
+  /**
+   * The SDK sends the request and raises HTTP errors; the event stream is read here, one step
+   * per network read: the deltas that arrived together leave as one chunk (the SDK's own
+   * iterator costs several async steps per event, most of a small answer's CPU time).
+   */
   async *stream(request: StreamRequest): AsyncGenerator<StreamChunk> {
     const { signal } = request
     try {
-      const stream = await this.client.chat.completions.create(
-        { model: request.model, messages: request.messages, stream: true, stream_options: { include_usage: true } },
-        { signal },
-      )
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0]
-        const text = choice?.delta?.content ?? ''
-        const usage = chunk.usage ? { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 } : undefined
-        const finishReason = choice?.finish_reason ?? undefined
-        if (text || usage || finishReason) {
-          yield { text, ...(usage ? { usage } : {}), ...(finishReason ? { finishReason } : {}) }
+      const response = await this.client.chat.completions
+        .create({ model: request.model, messages: request.messages, stream: true, stream_options: { include_usage: true } }, { signal })
+        .asResponse()
+      if (!response.body) throw new ProviderError('unavailable', `${this.endpoint.id}: the answer had no body`)
+      let done = false
+      for await (const events of sseEventBatches(response.body as unknown as AsyncIterable<Uint8Array>)) {
+        let text = ''
+        let usage: StreamChunk['usage']
+        let finishReason: string | undefined
+        let broken: unknown = null
+        for (const { data } of events) {
+          if (done || data.startsWith('[DONE]')) {
+            done = true
+            continue
+          }
+          try {
+            const chunk = JSON.parse(data) as Partial<ChatCompletionChunk> & { error?: unknown }
+            // An error sent inside the stream, raised the way the SDK raises it.
+            if (chunk.error) throw new OpenAI.APIError(undefined, chunk.error as object, undefined, response.headers)
+            const choice = chunk.choices?.[0]
+            text += choice?.delta?.content ?? ''
+            if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens ?? 0, outputTokens: chunk.usage.completion_tokens ?? 0 }
+            finishReason = choice?.finish_reason ?? finishReason
+          } catch (error) {
+            broken = error
+            break
+          }
         }
+        if (text || usage || finishReason) yield { text, ...(usage ? { usage } : {}), ...(finishReason ? { finishReason } : {}) }
+        // The text that came before a broken event still reaches the user first.
+        if (broken) throw broken
       }
     } catch (error) {
-      throw classifyOpenAIError(error, this.endpoint, this.secrets, signal)
+      throw error instanceof ProviderError ? error : classifyOpenAIError(error, this.endpoint, this.secrets, signal)
     }
-    // openai-node ends an aborted stream quietly: our own signal tells us it did not finish.
+    // A stop can end the body quietly: our own signal tells us it did not finish.
     if (signal.aborted) throw new ProviderError('aborted', 'generation stopped')
   }
 

@@ -39,7 +39,10 @@ export function createPooledFetch(): typeof fetch {
         const headers = responseHeaders(res)
         const streamed = status >= 200 && status < 300 && (res.headers['content-type'] ?? '').startsWith('text/event-stream')
         if (streamed) return resolve(withNodeBody(new Response(null, { status, statusText: res.statusMessage ?? '', headers }), res))
-        readAll(res).then((bytes) => resolve(new Response(nullBodyStatus(status) ? null : bytes, { status, statusText: res.statusMessage ?? '', headers })), reject)
+        readAll(res).then(
+          (bytes) => resolve(new Response(nullBodyStatus(status) ? null : bytes, { status, statusText: res.statusMessage ?? '', headers })),
+          reject,
+        )
       })
       request.end(body ?? undefined)
     })
@@ -65,10 +68,11 @@ function readAll(res: IncomingMessage): Promise<Buffer> {
   })
 }
 
-function headerRecord(init: HeadersInit | undefined): Record<string, string> {
+function headerRecord(init: RequestInit['headers']): Record<string, string> {
   const record: Record<string, string> = {}
   if (!init) return record
-  const entries = init instanceof Headers || Array.isArray(init) ? init : Object.entries(init)
+  const entries: Iterable<[string, string]> =
+    init instanceof Headers ? init : Array.isArray(init) ? (init as [string, string][]) : Object.entries(init as Record<string, string>)
   for (const [name, value] of entries) record[name.toLowerCase()] = value
   return record
 }
