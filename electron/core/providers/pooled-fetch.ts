@@ -15,8 +15,12 @@ import type { IncomingMessage } from 'node:http'
  * closed, the body iteration ends with an error, and the upstream sees the disconnect.
  */
 export function createPooledFetch(): typeof fetch {
-  // No cap on sockets per host: a gateway at c=32 needs 32 upstream connections, kept alive between requests.
-  const agents = { 'http:': new http.Agent({ keepAlive: true }), 'https:': new https.Agent({ keepAlive: true }) }
+  // No cap on sockets per host: a gateway at c=32 needs 32 upstream connections, kept alive
+  // between requests. An idle one is closed after 4 s, or a second before the server's own
+  // `Keep-Alive: timeout=` (node's agent honours that hint only under a timeout of its own),
+  // so a request is not sent on a connection the server is closing (undici's default too).
+  const options = { keepAlive: true, timeout: 4_000 }
+  const agents = { 'http:': new http.Agent(options), 'https:': new https.Agent(options) }
 
   return (input, init = {}) => {
     const url = new URL(input instanceof Request ? input.url : input)
