@@ -120,4 +120,39 @@ describe('damaged data files fail closed', () => {
     expect((await host.complete('routellm/cloud', PROMPT)).status).toBe(200)
     expect(await problemsOf(host)).toEqual([])
   })
+
+  it(
+    'route, simulate and doctor in a fresh process: a damaged policy.json gives way to its .bak, a damaged override to none, with warnings',
+    { timeout: 180_000 },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
+      writeFileSync(join(home, 'policy.json.bak'), JSON.stringify({ version: 1, threshold: 58 }))
+      writeFileSync(join(home, 'policy.json'), '{"version": 1, "threshold": ')
+      writeFileSync(join(home, 'threshold-override.json'), '{"version": 1, "patch": {')
+      const data = join(home, 'prompts.txt')
+      writeFileSync(data, `${PROMPT}\nHello!\n`)
+      const warnings = [
+        /policy\.json: not valid JSON .*\); using the last good copy \(policy\.json\.bak\)/,
+        /threshold-override\.json: not valid JSON .*\); using no override/,
+      ]
+
+      const route = await runCli(home, ['route', PROMPT, '--json'], env)
+      expect(route.code, route.stderr).toBe(0)
+      expect((JSON.parse(route.stdout) as { threshold: number }).threshold).toBe(58)
+      for (const warning of warnings) expect(route.stderr).toMatch(warning)
+
+      const simulated = await runCli(home, ['simulate', '--data', data, '--json', '--no-semantic'], env)
+      expect(simulated.code, simulated.stderr).toBe(0)
+      expect(JSON.parse(simulated.stdout)).toMatchObject({ n: 2, threshold: 58 })
+      for (const warning of warnings) expect(simulated.stderr).toMatch(warning)
+
+      const doctor = await runCli(home, ['doctor', '--json'], env)
+      const policy = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'policy')!
+      // The override has no good copy, so what the user tuned is not in force: a failure, not a warning.
+      expect(policy.status).toBe('fail')
+      expect(policy.message).toMatch(/the hosts use the last good copy \(policy\.json\.bak\).*the hosts use no override.*routing threshold 58$/)
+      // Reading changed nothing: the damaged files are still there for the user to fix.
+      expect(readFileSync(join(home, 'policy.json'), 'utf8')).toBe('{"version": 1, "threshold": ')
+    },
+  )
 })
