@@ -156,3 +156,30 @@ describe('damaged data files fail closed', () => {
     },
   )
 })
+
+describe('clusters.json edited while a host runs', () => {
+  it('a valid edit takes effect without a restart; an invalid one keeps the clusters in force and shows in health.status', { timeout: 180_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'routellm-clusters-edit-'))
+    const host = await serve(home)
+    const prompt = 'Fill in the quarterly TPS cover sheet for the Initech audit.'
+    const nearest = async () => {
+      const d = await host.rpc<{ trace: { pillar: string; detail?: { nearest?: { id: string } | null } }[] }>('route.decide', { prompt })
+      return d.trace.find((v) => v.pillar === 'semantic')?.detail?.nearest?.id ?? null
+    }
+    const cluster = {
+      id: 'office-forms',
+      name: 'Office forms',
+      tier: 'cloud',
+      utterances: ['Fill in the TPS report cover sheet.', 'Complete the Initech audit form.'],
+    }
+    writeFileSync(join(home, 'clusters.json'), JSON.stringify({ version: 1, clusters: [cluster], disabled: [] }))
+    await expect.poll(nearest, { timeout: 60_000 }).toBe('office-forms')
+
+    writeFileSync(join(home, 'clusters.json'), JSON.stringify({ version: 1, clusters: [{ ...cluster, tier: 'remote' }], disabled: [] }))
+    await expect
+      .poll(async () => (await problemsOf(host)).find((p) => p.file === 'clusters.json')?.message, { timeout: 60_000 })
+      .toMatch(/clusters\.0\.tier: .*The clusters in use before the change stay in force/)
+    expect(await nearest()).toBe('office-forms')
+    expect(host.output()).toContain('The clusters in use before the change stay in force')
+  })
+})

@@ -1,8 +1,8 @@
-import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
 import { writeFileAtomic } from '../lib/atomic-file'
+import { watchFolderFiles, type FolderWatch } from '../lib/folder-watch'
 import { applyOverride, parseOverrideText, parsePolicyText, PolicyError, type Parsed } from './parse'
 import { errorMessage } from '../../../shared/errors'
 
@@ -67,7 +67,7 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   let override: PolicyOverride | null = null
   let effective: Policy = DEFAULT_POLICY
   let lastError: PolicyError | null = null
-  const watchers: FSWatcher[] = []
+  const watchers: FolderWatch[] = []
   let timer: NodeJS.Timeout | undefined
   let closed = false
   let started = false
@@ -175,24 +175,14 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   }
 
   if (opts.watch ?? true) {
-    // Watch folders, not files: editors save by writing a new file and renaming it over the old one.
-    const byDir = new Map<string, Set<string>>()
+    const byDir = new Map<string, string[]>()
     for (const f of [opts.file, opts.overrideFile]) {
-      if (!f) continue
-      const names = byDir.get(dirname(f)) ?? new Set<string>()
-      names.add(basename(f))
-      byDir.set(dirname(f), names)
+      if (f) byDir.set(dirname(f), [...(byDir.get(dirname(f)) ?? []), basename(f)])
     }
+    // No folder yet (or no watch support): the policy still works, reload() picks up changes.
     for (const [dir, names] of byDir) {
-      try {
-        const w = watch(dir, { persistent: false }, (_event, name) => {
-          if (!name || names.has(name.toString())) scheduleReload()
-        })
-        w.on('error', () => undefined)
-        watchers.push(w)
-      } catch {
-        // No folder yet (or no watch support): the policy still works, reload() picks up changes.
-      }
+      const w = watchFolderFiles(dir, names, scheduleReload)
+      if (w) watchers.push(w)
     }
   }
 

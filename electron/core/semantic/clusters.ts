@@ -81,6 +81,11 @@ export async function loadUserClusterFile(file: string): Promise<UserClusterFile
   } catch {
     return { version: 1, clusters: [], disabled: [] }
   }
+  return parseUserClusterText(text, file)
+}
+
+/** Checks the text of a user cluster file; the error names the bad fields. */
+export function parseUserClusterText(text: string, file: string): UserClusterFile {
   let raw: unknown
   try {
     raw = JSON.parse(text)
