@@ -103,4 +103,3 @@ describe('CircuitBreaker', () => {
     expect(b.state(3000)).toBe('closed')
   })
 })
-
