@@ -63,6 +63,9 @@ describe('clusters.json edited outside the app, with the host running', () => {
       ),
     })
     expect(await nearest()).toBe('office-forms')
+    // The dashboard's list shows the same clusters the router uses, and the same problem.
+    expect((await pillar.store.list()).map((c) => c.id)).toContain('office-forms')
+    expect(pillar.store.problem()?.message).toMatch(/The clusters in use before the change stay in force/)
   })
 
   it('clears the problem and re-embeds when the file is fixed', async () => {
