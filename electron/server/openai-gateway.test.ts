@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import OpenAI from 'openai'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
 import { MemoryKeyStore } from '../../test/support/memory-key-store'
@@ -131,6 +131,41 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
     })()
     await expect(read).rejects.toThrow(/interrupted/i)
     expect('Cloud answer here.'.startsWith(text)).toBe(true)
+  })
+
+  it('a pinned tier runs only the privacy check, still pins private data local, and records every request', async () => {
+    const before = services.telemetry.evidence(0, 1000).length
+    const { data } = await client.chat.completions
+      .create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Explain the CAP theorem' }] })
+      .withResponse()
+    const routing = (data as unknown as { routellm: { tier: string; explanation: string } }).routellm
+    expect(routing.tier).toBe('cloud')
+    expect(routing.explanation).toMatch(/^You chose Cloud for this prompt, so only the privacy check ran/)
+    expect(routing.explanation).toContain('not run: the request pinned the tier')
+
+    const secret = await client.chat.completions.create({
+      model: 'routellm/cloud',
+      messages: [{ role: 'user', content: 'Email jane.doe@example.com the invoice' }],
+    })
+    expect(secret.choices[0]!.message.content).toBe('Local answer here.')
+
+    await vi.waitFor(() => expect(services.telemetry.evidence(0, 1000).length).toBe(before + 2))
+    expect(services.telemetry.evidence(0, 2).map((r) => [r.tier, r.pinned, r.outcome])).toEqual([
+      ['local', 'privacy', 'ok'],
+      ['cloud', 'override', 'ok'],
+    ])
+  })
+
+  it('a client that goes away mid-stream stops the upstream request (recorded as aborted)', async () => {
+    cloud.setFault({ kind: 'stall', afterChunks: 2, times: 1 })
+    const stopped = new AbortController()
+    const stream = await client.chat.completions.create(
+      { model: 'routellm/cloud', messages: [{ role: 'user', content: 'Explain Paxos' }], stream: true },
+      { signal: stopped.signal },
+    )
+    for await (const chunk of stream) if (chunk.choices[0]?.delta.content) break // leaving the loop closes the connection
+    // The upstream stalls forever: only an abort that reached it ends the generation and records it.
+    await vi.waitFor(() => expect(services.telemetry.evidence(0, 1)[0]).toMatchObject({ tier: 'cloud', outcome: 'aborted' }), { timeout: 5000 })
   })
 
   it('answers 503 with the reason when no endpoint can serve, and never leaks the cloud key', async () => {

@@ -55,7 +55,10 @@ function headline(e: ExplanationInput): string {
     case 'safe-list':
       return `Fast path: ${gateReason} (${idx}).`
     case 'override':
-      return e.requested ? `You chose ${e.requested === 'cloud' ? 'Cloud' : 'Local'} for this prompt (${idx}).` : `Override: ${gateReason} (${idx}).`
+      // A requested tier runs only the rules pillar (the privacy check): its index is the rules' alone.
+      return e.requested
+        ? `You chose ${e.requested === 'cloud' ? 'Cloud' : 'Local'} for this prompt, so only the privacy check ran (rules' complexity ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}).`
+        : `Override: ${gateReason} (${idx}).`
     default:
       if (!e.index) return `No pillar could score this prompt; staying Local by default (Edge threshold ${pct(e.threshold)}).`
       return e.chosenBeforeHealth === 'cloud'

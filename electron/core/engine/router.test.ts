@@ -6,6 +6,7 @@ import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
 import { createBandit, seededRandom, type Arm } from '../pillars/bandit'
 import { abstain, type Pillar } from '../pillars/pillar'
 import { createRulesPillar } from '../pillars/rules'
+import type { CombinerStep } from './combiner/step'
 import { createRouter, PromptError, type RouterDeps } from './router'
 
 /** A scoring pillar that always says the same thing. */
@@ -162,6 +163,37 @@ describe('router: fast path, pins and overrides', () => {
     const d = await routerWith({ pillars: [fixed('rules', 10)] }).decide('x', { tier: 'cloud' })
     expect(d).toMatchObject({ tier: 'cloud', pinned: 'override', model: 'gpt-4o-mini' })
     expect(d.explanation).toMatch(/^You chose Cloud for this prompt/)
+  })
+
+  it('runs only the privacy check when the request pins the tier, and says so in the trace', async () => {
+    const ran: PillarId[] = []
+    const counted = (pillar: Pillar): Pillar => ({ id: pillar.id, evaluate: (input) => (ran.push(pillar.id), pillar.evaluate(input)) })
+    const combiner: CombinerStep = { evaluate: async (input) => (ran.push('learned'), fixed('learned', 90).evaluate(input)) }
+    const router = routerWith({ pillars: [counted(createRulesPillar()), counted(fixed('semantic', 90)), counted(fixed('judge', 90))], combiner })
+
+    const pinned = await router.decide('Prove that there are infinitely many primes, step by step.', { tier: 'local' })
+    expect(ran).toEqual(['rules'])
+    expect(pinned).toMatchObject({ tier: 'local', pinned: 'override' })
+    expect(pinned.trace.map((v) => [v.pillar, v.status])).toEqual([
+      ['rules', 'scored'],
+      ['semantic', 'abstained'],
+      ['judge', 'abstained'],
+      ['learned', 'abstained'],
+      ['bandit', 'scored'],
+    ])
+    expect(pinned.trace[1]!.reason).toBe('not run: the request pinned the tier, so only the privacy check ran')
+    expect(pinned.explanation).toMatch(/^You chose Local for this prompt, so only the privacy check ran \(rules' complexity \d+%, Edge threshold 65%\)/)
+
+    // The privacy check still pins a pinned-cloud prompt local.
+    ran.length = 0
+    const secret = await router.decide('Write to jane.doe@example.com about the invoice', { tier: 'cloud' })
+    expect(secret).toMatchObject({ tier: 'local', pinned: 'privacy' })
+    expect(ran).toEqual(['rules'])
+
+    // Without a requested tier every pillar and the combiner run as before.
+    ran.length = 0
+    await router.decide('Prove that there are infinitely many primes, step by step.')
+    expect(ran).toEqual(['rules', 'semantic', 'judge', 'learned'])
   })
 
   it('lets health move the tier and says why', async () => {

@@ -177,6 +177,23 @@ interface PillarRun {
 }
 
 /**
+ * A tier the request chose (a pinned gateway model, the user's pick) leaves the scores
+ * nothing to decide: only the privacy check, which can still pin the prompt local, is run —
+ * the rules pillar. The other pillars and the combiner are named in the trace as not run.
+ */
+async function runPrivacyCheckOnly(
+  pillars: readonly Pillar[],
+  combiner: CombinerStep | null | undefined,
+  input: PillarInput,
+  policy: Policy,
+): Promise<PillarRun> {
+  const notRun = (id: PillarId) => abstain(id, 'not run: the request pinned the tier, so only the privacy check ran', 0)
+  const trace = await Promise.all(pillars.map((p) => (p.id === 'rules' ? runPillar(p, input, policy.pillarTimeoutMs) : notRun(p.id))))
+  if (combiner) trace.push(notRun('learned'))
+  return { trace, skipped: [] }
+}
+
+/**
  * Runs the scoring pillars, the combiner and (in 'uncertain' mode) the judge, and returns
  * their verdicts in that order.
  */
@@ -312,7 +329,7 @@ export function createRouter(deps: RouterDeps): Router {
       ...(opts.signal ? { signal: opts.signal } : {}),
     }
 
-    const { trace, skipped } = await runPillars(deps.pillars, deps.combiner, input, policy)
+    const { trace, skipped } = await (opts.tier ? runPrivacyCheckOnly : runPillars)(deps.pillars, deps.combiner, input, policy)
     const chosen = chooseTier(trace, opts.tier, policy, deps.clusterOffsets ?? [])
     const { tier, pinned, healthNote } = await applyHealth(deps.tierOverride, chosen, deps.warn)
     const choice = bandit.choose(tier, await armsOf(tier))

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it, vi } from 'vitest'
 import { guardStream } from './stream-guard'
 import type { StreamChunk } from './types'
 
@@ -41,5 +41,50 @@ describe('guardStream', () => {
     }
     await expect(read()).rejects.toMatchObject({ errorClass: 'aborted' })
     expect(up.signal().aborted).toBe(true)
+  })
+
+  describe('clocks (fake time)', () => {
+    afterEach(() => {
+      vi.useRealTimers()
+    })
+
+    /** Text chunks after the given gaps (ms) on the faked global timers, stopped by the guard's abort as a real request is. */
+    const paced = (gaps: number[]) =>
+      async function* (signal: AbortSignal) {
+        for (const [i, gap] of gaps.entries()) {
+          await new Promise((resolve, reject) => {
+            const timer = setTimeout(resolve, gap)
+            signal.addEventListener('abort', () => (clearTimeout(timer), reject(new Error('aborted'))), { once: true })
+          })
+          yield { text: `t${i}` }
+        }
+      }
+
+    async function outcome(gaps: number[], limits: { firstTokenTimeoutMs: number; idleTimeoutMs: number }, runMs: number) {
+      vi.useFakeTimers()
+      const texts: string[] = []
+      const read = (async () => {
+        for await (const chunk of guardStream(paced(gaps), { ...limits, label: 'test endpoint', signal: new AbortController().signal })) texts.push(chunk.text)
+        return 'done'
+      })().catch((error: { errorClass?: string }) => error.errorClass)
+      await vi.advanceTimersByTimeAsync(runMs)
+      // Still reading after `runMs` of fake time is an answer too (a clock that did not fire).
+      return { result: await Promise.race([read, Promise.resolve('still reading')]), texts }
+    }
+
+    it('lets a stream whose every gap is under the idle timeout run for far longer than it', async () => {
+      expect(await outcome(Array(10).fill(60), { firstTokenTimeoutMs: 1000, idleTimeoutMs: 100 }, 1000)).toEqual({
+        result: 'done',
+        texts: Array.from({ length: 10 }, (_, i) => `t${i}`),
+      })
+    })
+
+    it('stalls at the idle timeout after the first text, even when the first-token wait had longer to run', async () => {
+      expect(await outcome([0, 5000], { firstTokenTimeoutMs: 1000, idleTimeoutMs: 100 }, 150)).toEqual({ result: 'stalled', texts: ['t0'] })
+    })
+
+    it('times out when the first text does not come in time', async () => {
+      expect(await outcome([5000], { firstTokenTimeoutMs: 200, idleTimeoutMs: 100 }, 250)).toEqual({ result: 'timeout', texts: [] })
+    })
   })
 })

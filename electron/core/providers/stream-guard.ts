@@ -21,13 +21,34 @@ export interface StreamGuardOptions {
 export async function* guardStream(open: (signal: AbortSignal) => AsyncIterable<StreamChunk>, options: StreamGuardOptions): AsyncGenerator<StreamChunk> {
   const inner = new AbortController()
   let fired: 'timeout' | 'stalled' | null = null
+  // One timer per stream, not one per chunk: each chunk only moves the deadline, and the timer,
+  // when it fires early, sleeps again for what is left (chunks often come a few ms apart).
+  let kind: 'timeout' | 'stalled' = 'timeout'
+  let deadline = 0
+  let waiting = false
   let timer: NodeJS.Timeout | undefined
-  const arm = (kind: 'timeout' | 'stalled', ms: number) => {
-    clearTimeout(timer)
-    timer = setTimeout(() => {
-      fired = kind
-      inner.abort(new Error(kind))
-    }, ms)
+  let timerAt = 0
+  const check = () => {
+    timer = undefined
+    if (!waiting) return // the consumer has the chunk: the clock restarts when it asks for the next
+    const left = deadline - Date.now()
+    if (left > 0) return schedule(left)
+    fired = kind
+    inner.abort(new Error(kind))
+  }
+  const schedule = (ms: number) => {
+    timerAt = Date.now() + ms
+    timer = setTimeout(check, ms)
+  }
+  const wait = (next: 'timeout' | 'stalled', ms: number) => {
+    kind = next
+    deadline = Date.now() + ms
+    waiting = true
+    if (timer && timerAt > deadline) {
+      clearTimeout(timer)
+      timer = undefined
+    }
+    if (!timer) schedule(ms)
   }
   const onCallerAbort = () => inner.abort(options.signal.reason)
   if (options.signal.aborted) throw new ProviderError('aborted', 'generation stopped')
@@ -46,16 +67,16 @@ export async function* guardStream(open: (signal: AbortSignal) => AsyncIterable<
     return null
   }
 
-  arm('timeout', options.firstTokenTimeoutMs)
+  wait('timeout', options.firstTokenTimeoutMs)
   let drained = false
   try {
     for await (const chunk of open(inner.signal)) {
-      clearTimeout(timer)
+      waiting = false
       if (fired) break
       if (chunk.text) sawText = true
       yield chunk
-      if (sawText) arm('stalled', options.idleTimeoutMs)
-      else arm('timeout', Math.max(1, options.firstTokenTimeoutMs - (Date.now() - started)))
+      if (sawText) wait('stalled', options.idleTimeoutMs)
+      else wait('timeout', Math.max(1, options.firstTokenTimeoutMs - (Date.now() - started)))
     }
     drained = !fired
   } catch (error) {
