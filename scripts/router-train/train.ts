@@ -27,9 +27,18 @@ import { DEFAULT_POLICY } from '../../shared/policy'
 import { choiceFeatures, parseChoiceQuestion } from '../../electron/core/engine/combiner/choice-question'
 import { choiceHeadFeatures, placeWordProblem, probabilityVerdict } from '../../electron/core/engine/combiner/combiner'
 import { extractFeatures, featureNames } from '../../electron/core/engine/combiner/features'
-import { toArtefact, trainChoiceHead, trainCombiner, trainWordProblemHead, type HeadRow, type LabelledRow } from '../../electron/core/engine/combiner/train'
+import {
+  toArtefact,
+  trainChoiceHead,
+  trainCombiner,
+  trainWordProblemHead,
+  type HeadRow,
+  type LabelledRow,
+  type WordProblemRow,
+} from '../../electron/core/engine/combiner/train'
 import { rankingScore } from '../../electron/core/engine/combiner/within-group'
-import { isWordProblem, WORD_PROBLEM_FEATURES, wordProblemFeatures } from '../../electron/core/engine/combiner/word-problem'
+import { isWordProblem, WORD_PROBLEM_FEATURES, wordProblemFeatures, wordProblemInput } from '../../electron/core/engine/combiner/word-problem'
+import { topicNames } from '../../electron/core/engine/combiner/topic-axes'
 import { logistic } from '../../shared/numbers'
 import { composeIndex } from '../../electron/core/engine/compose'
 import { atThreshold, auroc } from '../../electron/core/engine/metrics'
@@ -40,7 +49,7 @@ import { countTokens } from '../../electron/core/engine/tokens'
 const EMBEDDING_MODEL = 'glove-sif-100d'
 const OPTIONS = { l2: [0.001, 0.01], routingShare: 0.5, iterations: 12, hashFolds: 5 }
 const CHOICE_OPTIONS = { l2: [0.0003, 0.001, 0.003, 0.01], iterations: 12 }
-const WORD_PROBLEM_OPTIONS = { l2: [0.01, 0.1, 1], iterations: 12, folds: 10, seeds: 8 }
+const WORD_PROBLEM_OPTIONS = { l2: [0.01, 0.1, 1], topics: [0, 2, 4, 6], iterations: 12, folds: 10, seeds: 8 }
 const r4 = (x: number) => Math.round(x * 10_000) / 10_000
 
 type Line = Record<string, unknown>
@@ -72,8 +81,8 @@ async function main() {
   const verdicts: { rules: PillarVerdict; semantic: PillarVerdict }[] = []
   const choiceRows: (HeadRow & { row: number })[] = []
   // Word problems with outcomes train the word-problem head; the routing ones are placed by it.
-  const wordRows: (HeadRow & { row: number })[] = []
-  const routingWordRows: { x: number[]; row: number }[] = []
+  const wordRows: (WordProblemRow & { row: number })[] = []
+  const routingWordRows: { story: number[]; embedding: Float32Array; row: number }[] = []
   const featuresOf = async (prompt: string, outcome?: { id: string; group: string | null; strong: number; weak: number }) => {
     const tokens = countTokens(prompt).tokens
     const input = { prompt, tokens, policy }
@@ -94,8 +103,8 @@ async function main() {
       choiceRows.push({ id: outcome.id, group: outcome.group, x: head, strong: outcome.strong, weak: outcome.weak, row: verdicts.length - 1 })
     }
     if (!question && isWordProblem(prompt)) {
-      const word = { x: wordProblemFeatures(prompt), row: verdicts.length - 1 }
-      if (outcome) wordRows.push({ ...word, id: outcome.id, group: 'word-problems', strong: outcome.strong, weak: outcome.weak })
+      const word = { story: wordProblemFeatures(prompt), embedding: embedding!, row: verdicts.length - 1 }
+      if (outcome) wordRows.push({ ...word, id: outcome.id, strong: outcome.strong, weak: outcome.weak })
       else routingWordRows.push(word)
     }
     return x
@@ -114,7 +123,7 @@ async function main() {
     rows.push({ id: String(r.id), part: 'routing', group: null, y: r.label === 'cloud' ? 1 : 0, x: await featuresOf(String(r.prompt)) })
   await standard.dispose()
   console.error(
-    `features of ${rows.length} prompts computed (${choiceRows.length} multiple-choice, ${wordRows.length} + ${routingWordRows.length} word problems); cross-validating ${OPTIONS.l2.length} + ${CHOICE_OPTIONS.l2.length} + ${WORD_PROBLEM_OPTIONS.l2.length} penalties`,
+    `features of ${rows.length} prompts computed (${choiceRows.length} multiple-choice, ${wordRows.length} + ${routingWordRows.length} word problems); cross-validating ${OPTIONS.l2.length} + ${CHOICE_OPTIONS.l2.length} + ${WORD_PROBLEM_OPTIONS.l2.length * WORD_PROBLEM_OPTIONS.topics.length} candidates`,
   )
 
   const { model, chosen, candidates, heldOut } = trainCombiner(rows, OPTIONS)
@@ -130,8 +139,11 @@ async function main() {
   const placing = (p: number) => ({ ...probabilityVerdict(p, policy.threshold, [], 0), detail: { placesIndex: true } })
   choiceRows.forEach((c, i) => learned.set(c.row, placing(choice.heldOut[i]!)))
   // Routing prompts were not in the head's training: the final head places them.
-  const { calibration } = word.model
-  for (const w of routingWordRows) learned.set(w.row, placing(placeWordProblem(logistic(calibration.bias + calibration.slope * rankingScore(word.model, w.x)))))
+  const { calibration, topics } = word.model
+  for (const w of routingWordRows) {
+    const ranking = rankingScore(word.model, wordProblemInput(topics, w.story, w.embedding))
+    learned.set(w.row, placing(placeWordProblem(logistic(calibration.bias + calibration.slope * ranking))))
+  }
   /** The index with the word problems placed by the held-out head of one seed's folds. */
   const indexFor = (seed: number) => {
     wordRows.forEach((w, i) => learned.set(w.row, placing(placeWordProblem(word.heldOut[seed]![i]!))))
@@ -217,8 +229,13 @@ async function main() {
       },
       wordProblem: {
         model: word.model,
-        features: [...WORD_PROBLEM_FEATURES],
-        training: { rows: wordRows.length, l2: word.chosen.l2, label: 'ridge on strong − weak; calibrated (logistic) to weak = 0' },
+        features: [...WORD_PROBLEM_FEATURES, ...topicNames(topics.axes.length)],
+        training: {
+          rows: wordRows.length,
+          l2: word.chosen.l2,
+          topics: topics.axes.length,
+          label: 'ridge on strong − weak over the story features and the embedding on its principal axes; calibrated (logistic) to weak = 0',
+        },
       },
     },
   )

@@ -16,7 +16,8 @@ import { errorMessage } from '../../../../shared/errors'
 import { msSince } from '../../lib/elapsed'
 import { CHOICE_FEATURES, choiceFeatures, type ChoiceEmbeddings, type ChoiceQuestion } from './choice-question'
 import { rankingScore } from './within-group'
-import { isWordProblem, WORD_PROBLEM_FEATURES, wordProblemFeatures } from './word-problem'
+import { isWordProblem, WORD_PROBLEM_FEATURES, wordProblemFeatures, wordProblemInput } from './word-problem'
+import { topicNames } from './topic-axes'
 
 const Numbers = z.array(z.number().finite())
 
@@ -25,19 +26,29 @@ const Numbers = z.array(z.number().finite())
  * on outcome data (which prompts the weak model gets wrong and the strong one right), and a
  * calibration of its score to the chance that the local model falls short.
  */
-const Head = z
-  .object({
-    features: z.array(z.string()),
-    mean: Numbers,
-    scale: Numbers,
-    weights: Numbers,
-    calibration: z.object({ bias: z.number().finite(), slope: z.number().finite() }),
-    training: z.record(z.string(), z.unknown()),
+const headFields = {
+  features: z.array(z.string()),
+  mean: Numbers,
+  scale: Numbers,
+  weights: Numbers,
+  calibration: z.object({ bias: z.number().finite(), slope: z.number().finite() }),
+  training: z.record(z.string(), z.unknown()),
+}
+type HeadFields = z.infer<z.ZodObject<typeof headFields>>
+const sameLengths = (h: HeadFields) => h.mean.length === h.features.length && h.scale.length === h.features.length && h.weights.length === h.features.length
+const positiveScales = (h: HeadFields) => h.scale.every((s) => s > 0)
+const LENGTHS = { message: 'head: features, mean, scale and weights must have the same length' }
+const SCALES = { message: 'head: every scale must be positive' }
+const Head = z.object(headFields).refine(sameLengths, LENGTHS).refine(positiveScales, SCALES)
+
+/** The word-problem head also reads where the prompt's embedding lies on a few topic axes. */
+const WordProblemHead = z
+  .object({ ...headFields, topics: z.object({ mean: Numbers, axes: z.array(Numbers) }) })
+  .refine(sameLengths, LENGTHS)
+  .refine(positiveScales, SCALES)
+  .refine((h) => h.topics.axes.every((a) => a.length === h.topics.mean.length), {
+    message: 'word-problem head: every topic axis must have the length of the mean',
   })
-  .refine((h) => h.mean.length === h.features.length && h.scale.length === h.features.length && h.weights.length === h.features.length, {
-    message: 'head: features, mean, scale and weights must have the same length',
-  })
-  .refine((h) => h.scale.every((s) => s > 0), { message: 'head: every scale must be positive' })
 
 export const CombinerArtefact = z
   .object({
@@ -53,7 +64,7 @@ export const CombinerArtefact = z
     training: z.record(z.string(), z.unknown()),
     crossValidated: z.record(z.string(), z.unknown()),
     choiceHead: Head.optional(),
-    wordProblemHead: Head.optional(),
+    wordProblemHead: WordProblemHead.optional(),
   })
   .refine((a) => a.mean.length === a.features.length && a.scale.length === a.features.length && a.weights.length === a.features.length, {
     message: 'features, mean, scale and weights must have the same length',
@@ -95,7 +106,7 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
   const head = artefact.choiceHead
   if (head && head.features.join() !== choiceHeadFeatures().join()) throw new Error('the choice head was trained on other features than this version computes')
   const wordHead = artefact.wordProblemHead
-  if (wordHead && wordHead.features.join() !== WORD_PROBLEM_FEATURES.join())
+  if (wordHead && wordHead.features.join() !== [...WORD_PROBLEM_FEATURES, ...topicNames(wordHead.topics.axes.length)].join())
     throw new Error('the word-problem head was trained on other features than this version computes')
   const scalarCount = featureNames(0).length
   return {
@@ -104,9 +115,15 @@ export function createCombiner(artefact: CombinerArtefact): Combiner {
     ranksChoiceQuestions: head !== undefined,
     verdict(input, choice) {
       const t0 = performance.now()
-      // The word-problem head reads the story alone: the pillars' verdicts tell kinds of task apart, not word problems from each other.
+      // The word-problem head reads the story and its topic: the pillars' verdicts tell kinds of task apart, not word problems from each other.
       if (wordHead && !choice && isWordProblem(input.prompt))
-        return headVerdict(WORD_PROBLEM_HEAD, wordHead, artefact.evenOddsIndex, wordProblemFeatures(input.prompt), t0)
+        return headVerdict(
+          WORD_PROBLEM_HEAD,
+          wordHead,
+          artefact.evenOddsIndex,
+          wordProblemInput(wordHead.topics, wordProblemFeatures(input.prompt), input.embedding),
+          t0,
+        )
       const x = extractFeatures(input)
       if (head && choice)
         return headVerdict(

@@ -5,7 +5,8 @@ import { countTokens } from '../tokens'
 import { choiceFeatures, parseChoiceQuestion } from './choice-question'
 import { choiceHeadFeatures, createCombiner, CombinerArtefact } from './combiner'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
-import { toArtefact, trainChoiceHead, trainCombiner, trainWordProblemHead, type HeadRow, type LabelledRow } from './train'
+import { toArtefact, trainChoiceHead, trainCombiner, trainWordProblemHead, type HeadRow, type LabelledRow, type WordProblemRow } from './train'
+import { topicNames } from './topic-axes'
 import { isWordProblem, WORD_PROBLEM_FEATURES, wordProblemFeatures } from './word-problem'
 import { composeIndex } from '../compose'
 import { probabilityToIndex } from '../../../../shared/complexity'
@@ -60,7 +61,8 @@ const WORD_PROBLEMS: [string, number, number][] = [
 let pillars: StandardPillars
 let rows: LabelledRow[]
 let choiceRows: HeadRow[]
-const wordRows: HeadRow[] = WORD_PROBLEMS.map(([prompt, strong, weak], i) => ({ id: `w${i}`, group: 'word', x: wordProblemFeatures(prompt), strong, weak }))
+let wordRows: WordProblemRow[]
+const wordEmbeddings = new Map<string, Float32Array>()
 const inputs = new Map<string, FeatureInput>()
 
 beforeAll(async () => {
@@ -88,15 +90,23 @@ beforeAll(async () => {
     })
   }
   for (const [i, [prompt, label]] of ROUTING.entries()) rows.push({ id: `r${i}`, part: 'routing', group: null, y: label, x: await features(prompt) })
+  const embedded = await pillars.semantic!.embedder().embed(
+    WORD_PROBLEMS.map(([prompt]) => prompt),
+    { cache: false },
+  )
+  wordRows = WORD_PROBLEMS.map(([prompt, strong, weak], i) => {
+    wordEmbeddings.set(prompt, embedded[i]!)
+    return { id: `w${i}`, story: wordProblemFeatures(prompt), embedding: embedded[i]!, strong, weak }
+  })
 }, 30_000)
 
 afterAll(() => pillars.dispose())
 
 const OPTIONS = { l2: [0.01, 0.1], routingShare: 0.5, iterations: 8, hashFolds: 2 }
 
-const WORD_OPTIONS = { l2: [0.01, 0.1], iterations: 8, folds: 3, seeds: 2 }
+const WORD_OPTIONS = { l2: [0.01, 0.1], topics: [0, 2], iterations: 8, folds: 3, seeds: 2 }
 
-function artefactOf(data: readonly LabelledRow[], choices: readonly HeadRow[] = choiceRows, words: readonly HeadRow[] = wordRows): string {
+function artefactOf(data: readonly LabelledRow[], choices: readonly HeadRow[] = choiceRows, words: readonly WordProblemRow[] = wordRows): string {
   const { model, chosen } = trainCombiner(data, OPTIONS)
   const choice = trainChoiceHead(choices, { l2: [0.01, 0.1], iterations: 8 })
   const word = trainWordProblemHead(words, WORD_OPTIONS)
@@ -111,7 +121,7 @@ function artefactOf(data: readonly LabelledRow[], choices: readonly HeadRow[] = 
     },
     {
       choice: { model: choice.model, features: choiceHeadFeatures(), training: {} },
-      wordProblem: { model: word.model, features: [...WORD_PROBLEM_FEATURES], training: {} },
+      wordProblem: { model: word.model, features: [...WORD_PROBLEM_FEATURES, ...topicNames(word.model.topics.axes.length)], training: {} },
     },
   )
   return JSON.stringify(artefact, null, 1)
@@ -141,7 +151,12 @@ describe('combiner training', () => {
 
   it('scores the word-problem head by repeated cross-validation: a mean and spread over seeds', () => {
     const trained = trainWordProblemHead(wordRows, WORD_OPTIONS)
-    expect(trained.candidates.map((c) => c.l2)).toEqual(WORD_OPTIONS.l2)
+    expect(trained.candidates.map((c) => [c.topics, c.l2])).toEqual([
+      [0, 0.01],
+      [0, 0.1],
+      [2, 0.01],
+      [2, 0.1],
+    ])
     for (const c of trained.candidates) {
       expect(c.apgr.perSeed).toHaveLength(WORD_OPTIONS.seeds)
       expect(c.apgr.mean).toBeCloseTo(c.apgr.perSeed.reduce((a, b) => a + b, 0) / WORD_OPTIONS.seeds, 3)
@@ -153,7 +168,8 @@ describe('combiner training', () => {
 
   it('keeps word problems in the cloud band and ranks them by the head, whatever rules and semantic say', () => {
     const combiner = createCombiner(CombinerArtefact.parse(JSON.parse(artefactOf(rows))))
-    const verdictOf = (prompt: string) => combiner.verdict({ prompt, tokens: countTokens(prompt).tokens, rules: null, semantic: null, embedding: [] })
+    const verdictOf = (prompt: string) =>
+      combiner.verdict({ prompt, tokens: countTokens(prompt).tokens, rules: null, semantic: null, embedding: wordEmbeddings.get(prompt)! })
     const [short, cents, fractions] = [WORD_PROBLEMS[0]![0], WORD_PROBLEMS[4]![0], WORD_PROBLEMS[6]![0]].map(verdictOf)
     for (const v of [short!, cents!, fractions!]) {
       expect(v).toMatchObject({ pillar: 'learned', status: 'scored', detail: { head: 'word-problem', placesIndex: true } })

@@ -10,6 +10,8 @@ import { outcomeMetrics } from '../../../../shared/outcome-metrics'
 import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
 import { logistic, round } from '../../../../shared/numbers'
 import { fitWithinGroups, rankingScore, type RankingModel } from './within-group'
+import { fitTopicAxes, type TopicAxes } from './topic-axes'
+import { wordProblemInput } from './word-problem'
 
 export interface Example extends TrainingRow {
   /** Cross-validation fold, 0 … folds − 1. */
@@ -67,7 +69,7 @@ export interface CombinerArtefact {
   /** The multiple-choice head, when trained. */
   choiceHead?: HeadArtefact
   /** The word-problem head, when trained. */
-  wordProblemHead?: HeadArtefact
+  wordProblemHead?: HeadArtefact & { topics: TopicAxes }
 }
 
 /** A head as shipped: its ranking, the calibration of its score and how it was trained. */
@@ -103,7 +105,7 @@ function headArtefact(head: HeadInput): HeadArtefact {
 export function toArtefact(
   model: LogisticModel,
   meta: Omit<CombinerArtefact, 'version' | 'mean' | 'scale' | 'weights' | 'bias' | 'choiceHead' | 'wordProblemHead'>,
-  heads: { choice?: HeadInput; wordProblem?: HeadInput } = {},
+  heads: { choice?: HeadInput; wordProblem?: HeadInput & { model: WordProblemHeadModel } } = {},
 ): CombinerArtefact {
   return {
     version: 1,
@@ -117,7 +119,14 @@ export function toArtefact(
     training: meta.training,
     crossValidated: meta.crossValidated,
     ...(heads.choice ? { choiceHead: headArtefact(heads.choice) } : {}),
-    ...(heads.wordProblem ? { wordProblemHead: headArtefact(heads.wordProblem) } : {}),
+    ...(heads.wordProblem
+      ? {
+          wordProblemHead: {
+            ...headArtefact(heads.wordProblem),
+            topics: { mean: rounded(heads.wordProblem.model.topics.mean), axes: heads.wordProblem.model.topics.axes.map(rounded) },
+          },
+        }
+      : {}),
   }
 }
 
@@ -288,16 +297,32 @@ export function trainChoiceHead(rows: readonly HeadRow[], opts: { l2: readonly n
 
 export interface RepeatedCv {
   l2: number
+  /** How many topic axes of the embedding the head reads (0: the story's surface alone). */
+  topics: number
   /** APGR of the held-out ranking, mean and standard deviation over the seeds. */
   apgr: { mean: number; sd: number; perSeed: number[] }
 }
 
+/** A word problem with outcomes: the story's surface features and its embedding. */
+export interface WordProblemRow {
+  id: string
+  story: readonly number[]
+  embedding: ArrayLike<number>
+  strong: number
+  weak: number
+}
+
+export interface WordProblemHeadModel extends HeadModel {
+  /** The topic axes whose projections follow the story's features in the head's input. */
+  topics: TopicAxes
+}
+
 export interface WordProblemHeadTrained {
-  model: HeadModel
+  model: WordProblemHeadModel
   chosen: RepeatedCv
   candidates: RepeatedCv[]
   /**
-   * Per seed, per row: the probability from the ranking that never saw the row, placed by the
+   * Per seed, per row: the probability from the head that never saw the row, placed by the
    * final calibration (monotone, so it changes no ranking; see {@link ChoiceHeadTrained}).
    */
   heldOut: Float64Array[]
@@ -305,39 +330,67 @@ export interface WordProblemHeadTrained {
 
 /**
  * Trains the word-problem head: its rows are one pool (no subjects to hold out), so each
- * candidate penalty is scored by repeated K-fold cross-validation — folds from a hash of the
- * seed and the row's id, deterministic — and the one with the best mean held-out APGR is
- * fitted on all rows. One split alone would pick a penalty by its luck; the spread over
- * seeds says how far the figure can be trusted.
+ * candidate (penalty × number of topic axes) is scored by repeated K-fold cross-validation —
+ * folds from a hash of the seed and the row's id, deterministic; the topic axes are fitted on
+ * the training folds only — and the one with the best mean held-out APGR is fitted on all
+ * rows. One split alone would pick a candidate by its luck; the spread over seeds says how far
+ * the figure can be trusted.
  */
 export function trainWordProblemHead(
-  rows: readonly HeadRow[],
-  opts: { l2: readonly number[]; iterations: number; folds: number; seeds: number },
+  rows: readonly WordProblemRow[],
+  opts: { l2: readonly number[]; topics: readonly number[]; iterations: number; folds: number; seeds: number },
 ): WordProblemHeadTrained {
-  const seeds = Array.from({ length: opts.seeds }, (_, s) => s)
-  const heldOutRanking = (l2: number, seed: number) => {
-    const fold = rows.map((r) => hashFold(`${seed}/${r.id}`, opts.folds))
-    const out = new Float64Array(rows.length)
-    for (let k = 0; k < opts.folds; k++) {
-      const train = rows.filter((_, i) => fold[i] !== k)
-      if (train.length === rows.length) continue
-      const model = fitWithinGroups(train.map(gainRow), l2)
-      rows.forEach((r, i) => {
-        if (fold[i] === k) out[i] = rankingScore(model, r.x)
-      })
-    }
-    return out
+  const maxTopics = Math.max(0, ...opts.topics)
+  const inputs = (topics: TopicAxes, count: number) => {
+    const t = { mean: topics.mean, axes: topics.axes.slice(0, count) }
+    return rows.map((r) => ({ id: r.id, group: 'word-problems', x: wordProblemInput(t, r.story, r.embedding), strong: r.strong, weak: r.weak }))
   }
-  const apgrOf = (ranking: Float64Array) => outcomeMetrics(rows.map((r, i) => ({ score: ranking[i]!, strong: r.strong, weak: r.weak }))).apgr
-  const runs = opts.l2.map((l2) => {
-    const rankings = seeds.map((seed) => heldOutRanking(l2, seed))
-    const perSeed = rankings.map(apgrOf)
-    const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length
-    const sd = Math.sqrt(perSeed.reduce((a, b) => a + (b - mean) ** 2, 0) / perSeed.length)
-    return { cv: { l2, apgr: { mean: r4(mean), sd: r4(sd), perSeed: perSeed.map(r4) } }, rankings }
+  // Per seed and fold: the training rows and the topic axes fitted on them (the most any candidate reads).
+  const splits = Array.from({ length: opts.seeds }, (_, seed) => {
+    const fold = rows.map((r) => hashFold(`${seed}/${r.id}`, opts.folds))
+    return Array.from({ length: opts.folds }, (_, k) => {
+      const train = rows.flatMap((r, i) => (fold[i] !== k ? [i] : []))
+      return {
+        k,
+        fold,
+        train,
+        topics: fitTopicAxes(
+          train.map((i) => rows[i]!.embedding),
+          maxTopics,
+        ),
+      }
+    })
   })
+  const apgrOf = (ranking: Float64Array) => outcomeMetrics(rows.map((r, i) => ({ score: ranking[i]!, strong: r.strong, weak: r.weak }))).apgr
+  const runs = opts.topics.flatMap((topics) =>
+    opts.l2.map((l2) => {
+      const rankings = splits.map((folds) => {
+        const out = new Float64Array(rows.length)
+        for (const { k, fold, train, topics: axes } of folds) {
+          if (train.length === rows.length) continue
+          const x = inputs(axes, topics)
+          const model = fitWithinGroups(
+            train.map((i) => gainRow(x[i]!)),
+            l2,
+          )
+          x.forEach((r, i) => {
+            if (fold[i] === k) out[i] = rankingScore(model, r.x)
+          })
+        }
+        return out
+      })
+      const perSeed = rankings.map(apgrOf)
+      const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length
+      const sd = Math.sqrt(perSeed.reduce((a, b) => a + (b - mean) ** 2, 0) / perSeed.length)
+      return { cv: { l2, topics, apgr: { mean: r4(mean), sd: r4(sd), perSeed: perSeed.map(r4) } }, rankings }
+    }),
+  )
   const best = runs.reduce((a, b) => (b.cv.apgr.mean > a.cv.apgr.mean ? b : a))
-  const model = fitRankingHead(rows, best.cv.l2, opts.iterations)
+  const topics = fitTopicAxes(
+    rows.map((r) => r.embedding),
+    best.cv.topics,
+  )
+  const model = { ...fitRankingHead(inputs(topics, best.cv.topics), best.cv.l2, opts.iterations), topics }
   const { bias, slope } = model.calibration
   return {
     model,

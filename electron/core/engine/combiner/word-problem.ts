@@ -3,8 +3,10 @@
  * GSM8K): a kind of task the outcome data lets us rank prompts inside. All of them need
  * several arithmetic steps, so they belong in the cloud band; which of them the cloud model
  * answers better than a small local one depends on how long the story is and on the kind of
- * numbers in it, which is what these signals count.
+ * numbers in it, which is what these signals count, and on what the story is about (where
+ * its embedding lies on a few topic axes).
  */
+import { projectTopics, type TopicAxes } from './topic-axes'
 
 /** Longer prompts are not read as word problems: a grade-school story fits well within this. */
 const MAX_CHARS = 1200
@@ -53,3 +55,6 @@ export function wordProblemFeatures(prompt: string): number[] {
   const text = prompt.trim()
   return [Math.log1p(text.split(/\s+/).filter(Boolean).length), count(text, DECIMAL), count(text, FRACTION)]
 }
+
+/** The head's input for one word problem: the story's features, then where its embedding lies on each topic axis. */
+export const wordProblemInput = (topics: TopicAxes, story: readonly number[], embedding: ArrayLike<number>) => [...story, ...projectTopics(topics, embedding)]
