@@ -55,7 +55,7 @@ function describeOutcomes(r: OutcomeReport & { policy: string }): string {
 }
 
 /** The honest figures for a file the combiner was trained on: every prompt scored by models that never saw its fold. */
-function describeCrossValidated(cv: CrossValidatedFigures | null): string {
+export function describeCrossValidated(cv: CrossValidatedFigures | null): string {
   if (!cv) return ''
   const parts = Object.entries(cv.apgr).map(([part, apgr]) => {
     const spread = cv.apgrOverSeeds?.[part]
