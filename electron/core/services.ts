@@ -5,6 +5,7 @@ import { removeStaleTempFiles } from './lib/atomic-file'
 import { findUp } from './lib/bundled-resource'
 import { ChatService } from './chat/chat-service'
 import { createClusterService, type ClusterService } from './clusters/cluster-service'
+import { watchClustersFile } from './clusters/clusters-file-watch'
 import { resolveDataDir } from './lib/data-dir'
 import { createEngine } from './engine/engine'
 import type { DecideOptions } from './engine/router'
@@ -140,17 +141,20 @@ export async function createServices(options: ServicesOptions): Promise<Services
     ...routerHooks(providers.gate),
   })
   providers.addProblemSource(() => router.bandit.problem())
-  providers.addProblemSource(() => router.standard.semantic?.store.problem() ?? null)
   // A crash between writing a temp file and renaming it leaves the temp file behind. Cleaned in the
   // background; never rejects (a file it cannot list or remove is left alone).
   void removeStaleTempFiles(dataDir).then((names) => {
     if (names.length > 0) log(`removed ${names.length} temp file(s) left by an earlier crash: ${names.join(', ')}`)
   })
+  const semantic = router.standard.semantic
   const clusters = createClusterService({
-    store: router.standard.semantic?.store ?? new ClusterStore({ defaultsFile: defaultClustersFile(), userFile: userClustersFile }),
-    pillar: router.standard.semantic,
+    store: semantic?.store ?? new ClusterStore({ defaultsFile: defaultClustersFile(), userFile: userClustersFile }),
+    pillar: semantic,
     policy: () => router.policyStore.get(),
   })
+  // A hand-edited clusters.json is picked up while running; an invalid edit leaves the clusters in force (and says why).
+  const clustersFile = semantic ? watchClustersFile({ file: userClustersFile, store: semantic.store, reload: () => semantic.reloadClusters(), log }) : null
+  providers.addProblemSource(() => clustersFile?.problem() ?? semantic?.store.problem() ?? null)
   // The telemetry rules (retention, the retry window, Optimize Load's guardrails): re-read before each Optimize run.
   const rulesFile = telemetryRulesFileOf(dataDir)
   let rules = await loadTelemetryRules(rulesFile, log)
@@ -220,6 +224,7 @@ export async function createServices(options: ServicesOptions): Promise<Services
       clearInterval(probeTimer)
       clearInterval(probeFollow)
       probe.stop()
+      clustersFile?.close()
       // Generations end first: their outcomes still reach telemetry and the bandit.
       await chat.close()
       await probe.idle()

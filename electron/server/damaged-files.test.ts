@@ -3,37 +3,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import type { DataFileProblem } from '../../shared/health'
-import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
-import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
-import { runCli, serveFleet, type ServeProcess } from '../../e2e/serve-process'
+import type { ServeProcess } from '../../e2e/serve-process'
+import { useServeStack } from '../../test/support/serve-stack'
 
 const KEY = 'sk-damaged-files-double'
 const PROMPT = 'Compare two approaches to caching in a web service.'
 
-let ollama: OllamaDouble
-let cloud: OpenAIDouble
-let env: Record<string, string>
-const fleet = serveFleet()
-
-beforeAll(async () => {
-  ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer.' })
-  cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-big'], reply: () => 'Cloud answer.' })
-  env = {
-    OLLAMA_HOST: ollama.url,
-    ROUTELLM_CLOUD_BASE_URL: cloud.url,
-    ROUTELLM_CLOUD_API_KEY: KEY,
-    ROUTELLM_CLOUD_MODEL: 'gpt-big',
-    ROUTELLM_STATE_SYNC_MS: '200',
-  }
-})
-afterEach(() => fleet.stopAll())
-afterAll(async () => {
-  await Promise.all([ollama.close(), cloud.close()])
-})
-
-const serve = (home: string): Promise<ServeProcess> => fleet.start(home, env)
+const stack = useServeStack({ key: KEY, cloudReply: 'Cloud answer.', syncMs: 200 })
+const serve = stack.serve
 
 const chopLastByte = (file: string) => writeFileSync(file, readFileSync(file, 'utf8').trimEnd().slice(0, -1))
 const problemsOf = async (host: ServeProcess) => (await host.rpc<{ problems?: DataFileProblem[] }>('health.status')).problems ?? []
@@ -80,11 +59,11 @@ describe('damaged data files fail closed', () => {
       expect(host.output()).toContain('using the last good copy (policy.json.bak)')
       // With offline off, the cap from cost.json.bak still refuses the cloud.
       await host.rpc('network.setOffline', { offline: false })
-      const before = cloud.requests.length
+      const before = stack.cloud.requests.length
       expect((await host.complete('routellm/cloud', PROMPT)).status).not.toBe(200)
-      expect(cloud.requests.length).toBe(before)
+      expect(stack.cloud.requests.length).toBe(before)
 
-      const doctor = await runCli(home, ['doctor', '--json'], env)
+      const doctor = await stack.cli(home, ['doctor', '--json'])
       const check = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'data-files')!
       expect(check.status).toBe('warn')
       for (const file of ['cost.json', 'bandit.json', 'clusters.json']) expect(check.message).toContain(file)
@@ -96,7 +75,7 @@ describe('damaged data files fail closed', () => {
     writeFileSync(join(home, 'cost.json'), '{"version": 1, "budget": {"dailyUsd": "five"}}')
     writeFileSync(join(home, 'network.json'), '{"offline": "no"}')
 
-    const doctor = await runCli(home, ['doctor', '--json'], env)
+    const doctor = await stack.cli(home, ['doctor', '--json'])
     const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks
     expect(checks.find((c) => c.id === 'data-files')).toMatchObject({
       status: 'fail',
@@ -110,14 +89,76 @@ describe('damaged data files fail closed', () => {
     expect((await problemsOf(host)).map((p) => p.file).sort()).toEqual(['cost.json', 'network.json'])
     expect(host.output()).toContain('No good copy was found, so every cloud request is refused')
     await host.rpc('network.setOffline', { offline: false })
-    const before = cloud.requests.length
+    const before = stack.cloud.requests.length
     const refused = await host.complete('routellm/cloud', PROMPT)
     expect(refused.status).not.toBe(200)
     expect(JSON.stringify(refused.body)).toContain('cost.json')
-    expect(cloud.requests.length).toBe(before)
+    expect(stack.cloud.requests.length).toBe(before)
     // Saving a budget replaces the damaged file (kept aside) and lifts the refusal.
     await host.rpc('cost.setBudget', { dailyUsd: 5 })
     expect((await host.complete('routellm/cloud', PROMPT)).status).toBe(200)
     expect(await problemsOf(host)).toEqual([])
+  })
+
+  it(
+    'route, simulate and doctor in a fresh process: a damaged policy.json gives way to its .bak, a damaged override to none, with warnings',
+    { timeout: 180_000 },
+    async () => {
+      const home = mkdtempSync(join(tmpdir(), 'routellm-damaged-'))
+      writeFileSync(join(home, 'policy.json.bak'), JSON.stringify({ version: 1, threshold: 58 }))
+      writeFileSync(join(home, 'policy.json'), '{"version": 1, "threshold": ')
+      writeFileSync(join(home, 'threshold-override.json'), '{"version": 1, "patch": {')
+      const data = join(home, 'prompts.txt')
+      writeFileSync(data, `${PROMPT}\nHello!\n`)
+      const warnings = [
+        /policy\.json: not valid JSON .*\); using the last good copy \(policy\.json\.bak\)/,
+        /threshold-override\.json: not valid JSON .*\); using no override/,
+      ]
+
+      const route = await stack.cli(home, ['route', PROMPT, '--json'])
+      expect(route.code, route.stderr).toBe(0)
+      expect((JSON.parse(route.stdout) as { threshold: number }).threshold).toBe(58)
+      for (const warning of warnings) expect(route.stderr).toMatch(warning)
+
+      const simulated = await stack.cli(home, ['simulate', '--data', data, '--json', '--no-semantic'])
+      expect(simulated.code, simulated.stderr).toBe(0)
+      expect(JSON.parse(simulated.stdout)).toMatchObject({ n: 2, threshold: 58 })
+      for (const warning of warnings) expect(simulated.stderr).toMatch(warning)
+
+      const doctor = await stack.cli(home, ['doctor', '--json'])
+      const policy = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string; message: string }[] }).checks.find((c) => c.id === 'policy')!
+      // The override has no good copy, so what the user tuned is not in force: a failure, not a warning.
+      expect(policy.status).toBe('fail')
+      expect(policy.message).toMatch(/the hosts use the last good copy \(policy\.json\.bak\).*the hosts use no override.*routing threshold 58$/)
+      // Reading changed nothing: the damaged files are still there for the user to fix.
+      expect(readFileSync(join(home, 'policy.json'), 'utf8')).toBe('{"version": 1, "threshold": ')
+    },
+  )
+})
+
+describe('clusters.json edited while a host runs', () => {
+  it('a valid edit takes effect without a restart; an invalid one keeps the clusters in force and shows in health.status', { timeout: 180_000 }, async () => {
+    const home = mkdtempSync(join(tmpdir(), 'routellm-clusters-edit-'))
+    const host = await serve(home)
+    const prompt = 'Fill in the quarterly TPS cover sheet for the Initech audit.'
+    const nearest = async () => {
+      const d = await host.rpc<{ trace: { pillar: string; detail?: { nearest?: { id: string } | null } }[] }>('route.decide', { prompt })
+      return d.trace.find((v) => v.pillar === 'semantic')?.detail?.nearest?.id ?? null
+    }
+    const cluster = {
+      id: 'office-forms',
+      name: 'Office forms',
+      tier: 'cloud',
+      utterances: ['Fill in the TPS report cover sheet.', 'Complete the Initech audit form.'],
+    }
+    writeFileSync(join(home, 'clusters.json'), JSON.stringify({ version: 1, clusters: [cluster], disabled: [] }))
+    await expect.poll(nearest, { timeout: 60_000 }).toBe('office-forms')
+
+    writeFileSync(join(home, 'clusters.json'), JSON.stringify({ version: 1, clusters: [{ ...cluster, tier: 'remote' }], disabled: [] }))
+    await expect
+      .poll(async () => (await problemsOf(host)).find((p) => p.file === 'clusters.json')?.message, { timeout: 60_000 })
+      .toMatch(/clusters\.0\.tier: .*The clusters in use before the change stay in force/)
+    expect(await nearest()).toBe('office-forms')
+    expect(host.output()).toContain('The clusters in use before the change stay in force')
   })
 })

@@ -4,37 +4,16 @@ import Database from 'better-sqlite3'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
-import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
-import { runCli, serveFleet, type ServeProcess } from '../../e2e/serve-process'
+import { describe, expect, it } from 'vitest'
+import type { ServeProcess } from '../../e2e/serve-process'
+import { useServeStack } from '../../test/support/serve-stack'
 
 const KEY = 'sk-shared-folder-double'
 const PROMPT = 'Compare two approaches to caching in a web service.'
 const SYNC_MS = 200
 
-let ollama: OllamaDouble
-let cloud: OpenAIDouble
-let env: Record<string, string>
-const fleet = serveFleet()
-
-beforeAll(async () => {
-  ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer.' })
-  cloud = await startOpenAIDouble({ apiKey: KEY, models: ['gpt-big'], reply: () => 'A cloud answer of a few tokens.' })
-  env = {
-    OLLAMA_HOST: ollama.url,
-    ROUTELLM_CLOUD_BASE_URL: cloud.url,
-    ROUTELLM_CLOUD_API_KEY: KEY,
-    ROUTELLM_CLOUD_MODEL: 'gpt-big',
-    ROUTELLM_STATE_SYNC_MS: String(SYNC_MS),
-  }
-})
-afterEach(() => fleet.stopAll())
-afterAll(async () => {
-  await Promise.all([ollama.close(), cloud.close()])
-})
-
-const serve = (home: string): Promise<ServeProcess> => fleet.start(home, env)
+const stack = useServeStack({ key: KEY, cloudReply: 'A cloud answer of a few tokens.', syncMs: SYNC_MS })
+const serve = stack.serve
 
 /** What state.db holds, read as another process would. */
 function stateOf(home: string): { pulls: number; spend: number } {
@@ -63,14 +42,14 @@ describe('one data folder, many processes', () => {
   it('two hosts plus CLI runs record every answer’s spend and pull, and share caps and the offline switch', { timeout: 240_000 }, async () => {
     const home = mkdtempSync(join(tmpdir(), 'routellm-shared-'))
     // One answer's cost, from a CLI run (the first process on the folder).
-    const first = await runCli(home, ['chat', PROMPT, '--tier', 'cloud', '--json'], env)
+    const first = await stack.cli(home, ['chat', PROMPT, '--tier', 'cloud', '--json'])
     expect(first.code).toBe(0)
     const unit = (JSON.parse(first.stdout) as { costUsd: number }).costUsd
     expect(unit).toBeGreaterThan(0)
 
     const [a, b] = await Promise.all([serve(home), serve(home)])
     const load = (host: ServeProcess, n: number) => Promise.all(Array.from({ length: n }, () => host.complete('routellm/cloud', PROMPT)))
-    const [fromA, fromB, cli] = await Promise.all([load(a, 15), load(b, 15), runCli(home, ['chat', PROMPT, '--tier', 'cloud', '--json'], env)])
+    const [fromA, fromB, cli] = await Promise.all([load(a, 15), load(b, 15), stack.cli(home, ['chat', PROMPT, '--tier', 'cloud', '--json'])])
     for (const r of [...fromA, ...fromB]) expect(r.status).toBe(200)
     expect(cli.code).toBe(0)
     const answers = 1 + 15 + 15 + 1
@@ -85,21 +64,21 @@ describe('one data folder, many processes', () => {
     // A cap set through one host holds in the other and in a CLI run.
     await a.rpc('cost.setBudget', { dailyUsd: unit, action: 'refuse' })
     await expect.poll(async () => (await b.rpc<{ exceeded: string | null }>('cost.summary')).exceeded, { timeout: 15_000 }).toBe('daily')
-    const before = cloud.requests.length
+    const before = stack.cloud.requests.length
     expect((await b.complete('routellm/cloud', PROMPT)).status).not.toBe(200)
-    const refused = await runCli(home, ['chat', PROMPT, '--tier', 'cloud'], env)
+    const refused = await stack.cli(home, ['chat', PROMPT, '--tier', 'cloud'])
     expect(refused.code).toBe(1)
     expect(refused.stderr).toMatch(/budget/i)
-    expect(cloud.requests.length).toBe(before)
+    expect(stack.cloud.requests.length).toBe(before)
     await b.rpc('cost.setBudget', { dailyUsd: null })
     await expect.poll(async () => (await a.rpc<{ exceeded: string | null }>('cost.summary')).exceeded, { timeout: 15_000 }).toBeNull()
 
     // The offline switch flipped in one host is on in the other and in a CLI run.
     await b.rpc('network.setOffline', { offline: true })
     await expect.poll(async () => (await a.rpc<{ network: { offline: boolean } }>('health.status')).network.offline, { timeout: 15_000 }).toBe(true)
-    const offline = await runCli(home, ['chat', PROMPT, '--json'], env)
+    const offline = await stack.cli(home, ['chat', PROMPT, '--json'])
     expect((JSON.parse(offline.stdout) as { servedBy: { tier: string } }).servedBy.tier).toBe('local')
-    expect(cloud.requests.length).toBe(before)
+    expect(stack.cloud.requests.length).toBe(before)
     await a.rpc('network.setOffline', { offline: false })
     await expect.poll(async () => (await b.rpc<{ network: { offline: boolean } }>('health.status')).network.offline, { timeout: 15_000 }).toBe(false)
   })

@@ -40,15 +40,18 @@ export async function checkDataDir(f: DoctorFacts): Promise<Verdict> {
   return ok(`${f.dataDir} (${from}) is writable`, { dataDir: f.dataDir })
 }
 
-/** policy.json and threshold-override.json parse; which file is in force. */
+/**
+ * policy.json and threshold-override.json parse; which file is in force. A rejected file the
+ * hosts replace by its last good copy warns; one with no good copy (the defaults, or no
+ * override, route instead of what the user wrote) fails.
+ */
 export async function checkPolicy(f: DoctorFacts): Promise<Verdict> {
   const p = await f.policy()
   const detail = { file: p.fileExists ? p.file : null, override: p.override ? p.overrideFile : null, threshold: p.policy.threshold }
-  if (p.errors.length > 0) {
-    return fail(`${p.errors.map((e) => e.message).join('; ')} — the hosts ignore a rejected file (the defaults or the last good copy apply)`, {
-      ...detail,
-      errors: p.errors.map((e) => ({ file: e.file, issues: e.issues })),
-    })
+  if (p.problems.length > 0) {
+    const message = `${p.problems.map(({ error, kept }) => `${error.message}; the hosts use ${kept} until it is fixed`).join('; ')}; routing threshold ${p.policy.threshold}`
+    const errors = p.problems.map(({ error, kept }) => ({ file: error.file, issues: error.issues, kept }))
+    return p.problems.every((x) => x.fallback === 'backup') ? warn(message, { ...detail, errors }) : fail(message, { ...detail, errors })
   }
   const source = p.fileExists ? p.file : `the defaults (no ${p.file})`
   const fields = p.override ? Object.entries(p.override.patch).map(([key, value]) => (typeof value === 'object' ? key : `${key} ${String(value)}`)) : []

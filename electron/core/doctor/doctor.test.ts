@@ -145,6 +145,18 @@ describe('routellm doctor checks', () => {
     expect(report.ok).toBe(false)
   })
 
+  it('warns about a damaged policy that the hosts replace by its last good copy, and routes with that copy', async () => {
+    const dir = home()
+    write(dir, 'policy.json.bak', { version: 1, threshold: 57 })
+    write(dir, 'policy.json', '{"version": 1, "threshold": ')
+    const report = await runDoctor(healthy(dir))
+    const policy = byId(report, 'policy')
+    expect(policy.status).toBe('warn')
+    expect(policy.message).toMatch(
+      /policy\.json: not valid JSON .*the hosts use the last good copy \(policy\.json\.bak\) until it is fixed; routing threshold 57$/,
+    )
+  })
+
   it('warns about a damaged self-check results file, naming it and what applies instead', async () => {
     const dir = home()
     write(dir, 'probe-results.json', '{"version": 1, "models": [')

@@ -3,9 +3,9 @@
  * it, Ollama's detection, the endpoints with their key states. Each fact is computed on first
  * use, so checks that need the same fact run it once.
  */
-import { readFileSync } from 'node:fs'
+import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
+import type { Policy, PolicyOverride } from '../../../shared/policy'
 import type { EndpointsOverview } from '../../../shared/keys'
 import type { DataFileProblem, NetworkStatus } from '../../../shared/health'
 import type { OllamaStatus } from '../../../shared/ollama'
@@ -14,7 +14,7 @@ import { NetworkMonitor } from '../health/network'
 import type { KeyStore } from '../keys/key-store'
 import { KeytarKeyStore } from '../keys/keytar-store'
 import { OllamaBridge } from '../ollama/bridge'
-import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE, type PolicyError } from '../policy/index'
+import { POLICY_FILE, readPolicyFiles, THRESHOLD_OVERRIDE_FILE, type PolicyFilesRead } from '../policy/index'
 import { EnvEndpointSource } from '../providers/endpoint-source'
 import { offlineSwitchFile } from '../health/provider-stack'
 import { costFileOf } from '../cost/cost-store'
@@ -47,8 +47,8 @@ export interface PolicyFacts {
   fileExists: boolean
   overrideFile: string
   override: PolicyOverride | null
-  /** Problems with policy.json and threshold-override.json (the hosts would ignore that file). */
-  errors: PolicyError[]
+  /** Problems with policy.json and threshold-override.json: the hosts ignore that file and use `kept` instead. */
+  problems: PolicyFilesRead['problems']
 }
 
 export interface CloudEndpointFact {
@@ -90,37 +90,12 @@ function once<T>(make: () => Promise<T>): () => Promise<T> {
   return () => (value ??= make())
 }
 
-function readText(file: string): string | null {
-  try {
-    return readFileSync(file, 'utf8')
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null
-    throw error
-  }
-}
-
-/** The same parsing and layering the hosts' policy store does, keeping every problem. */
+/** The policy exactly as a host starting now would load it (last good copies included), keeping every problem. */
 export async function loadPolicyFacts(dataDir: string): Promise<PolicyFacts> {
   const file = join(dataDir, POLICY_FILE)
   const overrideFile = join(dataDir, THRESHOLD_OVERRIDE_FILE)
-  const errors: PolicyError[] = []
-  let base: Policy = DEFAULT_POLICY
-  const text = readText(file)
-  if (text !== null) {
-    const parsed = parsePolicyText(text, file)
-    if (parsed.ok) base = parsed.value
-    else errors.push(parsed.error)
-  }
-  let override: PolicyOverride | null = null
-  const overrideText = readText(overrideFile)
-  if (overrideText !== null) {
-    const parsed = parseOverrideText(overrideText, overrideFile)
-    if (parsed.ok) override = parsed.value
-    else errors.push(parsed.error)
-  }
-  const merged = applyOverride(base, override, overrideFile)
-  if (!merged.ok) errors.push(merged.error)
-  return { policy: merged.ok ? merged.value : base, file, fileExists: text !== null, overrideFile, override, errors }
+  const read = await readPolicyFiles({ file, overrideFile })
+  return { policy: read.policy, file, fileExists: existsSync(file), overrideFile, override: read.override, problems: read.problems }
 }
 
 /** cost.json, network.json, probe-results.json, bandit.json and clusters.json read as the hosts read them; nothing is changed. */

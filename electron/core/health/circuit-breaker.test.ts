@@ -87,4 +87,19 @@ describe('CircuitBreaker', () => {
     expect(b.state(0)).toBe('closed')
     expect(b.isMisconfigured).toBe(false)
   })
+
+  it('adopts another process’s opening: never a shorter one, never over its own probe, never one that is over', () => {
+    const b = new CircuitBreaker(opts)
+    expect(b.adopt(100, 100, 'elsewhere')).toBe(false)
+    expect(b.adopt(100, 3000, 'elsewhere')).toBe(true)
+    expect(b.state(2999)).toBe('open')
+    expect(b.reason).toBe('elsewhere')
+    expect(b.adopt(200, 2000, 'shorter')).toBe(false)
+    expect(b.cooldownRemaining(200)).toBe(2800)
+    const probe = b.acquire(3000)!
+    expect(probe.probe).toBe(true)
+    expect(b.adopt(3000, 9000, 'while probing')).toBe(false)
+    expect(b.success(probe)).toBe(true)
+    expect(b.state(3000)).toBe('closed')
+  })
 })

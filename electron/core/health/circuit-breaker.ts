@@ -114,6 +114,19 @@ export class CircuitBreaker {
     if (this.raw === 'closed') this.open(now, { immediate: true, reason })
   }
 
+  /**
+   * Another process saw this endpoint fail and opened its circuit until `openUntil`: wait
+   * that out here too. Not while this process's probe is out (its answer decides) or when the
+   * circuit is already open at least as long. True when the circuit opened (or stays open longer).
+   */
+  adopt(now: number, openUntil: number, reason: string): boolean {
+    if (openUntil <= now || this.probeOut) return false
+    if (this.raw === 'open' && this.openUntil >= openUntil) return false
+    this.open(now, { immediate: true, reason })
+    this.openUntil = openUntil
+    return true
+  }
+
   reset(): void {
     this.close()
     this.cooldownMs = this.options.baseCooldownMs

@@ -34,6 +34,19 @@ export interface HealthOptions extends Partial<BreakerOptions> {
 
 /** Failure classes that say nothing about the endpoint's health. */
 const NEUTRAL: ReadonlySet<ErrorClass> = new Set(['aborted', 'context-length', 'bad-request', 'model-missing', 'offline'])
+/**
+ * Failures that may be this process's own (a rejected key, a rate limit on a key another
+ * process may not use): the circuit they open is not offered to other processes.
+ */
+const OWN: ReadonlySet<ErrorClass> = new Set(['misconfigured', 'rate-limited'])
+
+/** A circuit this process opened because the endpoint itself failed (other processes may wait it out too). */
+export interface CircuitOpening {
+  endpoint: string
+  /** On the monitor's clock. */
+  openUntil: number
+  reason: string
+}
 
 /** Whether an endpoint may be tried and how it ranks: what routing asks on every request. */
 export interface EndpointCondition {
@@ -89,6 +102,7 @@ export class HealthMonitor {
   private readonly records = new Map<string, EndpointRecord>()
   private readonly missing = new Map<string, number>()
   private readonly listeners = new Set<() => void>()
+  private readonly openingListeners = new Set<(opening: CircuitOpening) => void>()
   private readonly signatures = new Map<string, string>()
   readonly now: () => number
   private readonly o: Required<Omit<HealthOptions, 'now' | keyof BreakerOptions>>
@@ -174,6 +188,7 @@ export class HealthMonitor {
       return
     }
     r.lastError = { error: error.errorClass, message: error.message, at: now }
+    const wasOpen = r.breaker.state(now) === 'open'
     r.window.push({ at: now, ok: false, error: error.errorClass, latencyMs: timing.latencyMs, ttftMs: null })
     r.breaker.failure(ticket, now, {
       immediate: error.unreachable || error.errorClass === 'rate-limited',
@@ -185,7 +200,24 @@ export class HealthMonitor {
     if (stats.samples >= this.o.tripMinSamples && (stats.errorRate ?? 0) >= this.o.tripErrorRate) {
       r.breaker.trip(now, `${Math.round((stats.errorRate ?? 0) * 100)}% of the last ${stats.samples} requests failed`)
     }
+    if (wasOpen === false && r.breaker.state(now) === 'open' && !OWN.has(error.errorClass)) {
+      const opening = { endpoint, openUntil: now + (r.breaker.cooldownRemaining(now) ?? 0), reason: r.breaker.reason ?? error.message }
+      for (const listener of this.openingListeners) listener(opening)
+    }
     this.changed(endpoint)
+  }
+
+  /** Hears each circuit this process opens because the endpoint failed (not for a rejected key or a rate limit). */
+  onOpened(listener: (opening: CircuitOpening) => void): () => void {
+    this.openingListeners.add(listener)
+    return () => this.openingListeners.delete(listener)
+  }
+
+  /** Another process opened this endpoint's circuit until `openUntil`: wait it out here too. True when it changed anything. */
+  adoptOpening(endpoint: string, openUntil: number, reason: string): boolean {
+    if (!this.record(endpoint).breaker.adopt(this.now(), openUntil, `${reason} (seen by another RouteLLM process)`)) return false
+    this.changed(endpoint)
+    return true
   }
 
   /** The attempt ended without a verdict on the endpoint (e.g. never started). */

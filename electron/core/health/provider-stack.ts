@@ -5,7 +5,8 @@ import { NetworkMonitor, type NetworkProbe } from './network'
 import { RoutingGate } from './routing-gate'
 import type { EndpointsReport } from '../../../shared/health'
 import { GuardedJsonFile, type FileProblem } from '../state/guarded-file'
-import { syncIntervalFromEnv } from '../state/state-db'
+import { openStateDb, syncIntervalFromEnv } from '../state/state-db'
+import { BreakerShare } from './breaker-share'
 import type { OllamaBridge } from '../ollama/bridge'
 import { EnvEndpointSource, type EndpointSource } from '../providers/endpoint-source'
 import { ProviderRegistry, timeoutsFromEnv, type Timeouts } from '../providers/registry'
@@ -123,6 +124,7 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
     for (const id of changed) health.reset(id)
     health.resetMisconfigured()
   })
+  const breakers = shareBreakers({ dataDir: options.dataDir, health, registry, now, log, syncMs })
   const reportListeners = new Set<(report: EndpointsReport) => void>()
   let reportTimer: NodeJS.Timeout | undefined
   const scheduleReport = () => {
@@ -161,7 +163,57 @@ export function createProviderStack(options: ProviderStackOptions): ProviderStac
       clearInterval(followOfflineSwitch)
       registry.close()
       network.stop()
+      breakers.close()
       costs.close()
+    },
+  }
+}
+
+/**
+ * Circuits opened for dead endpoints, shared with the other processes on the data folder
+ * through state.db: read at start (a new process knows the outages others already saw), then
+ * written and read once per sync interval, never on the request path.
+ */
+function shareBreakers(o: {
+  dataDir: string | null
+  health: HealthMonitor
+  registry: ProviderRegistry
+  now: () => number
+  log: (line: string) => void
+  syncMs: number
+}): { close(): void } {
+  let db: ReturnType<typeof openStateDb> | null = null
+  try {
+    db = o.dataDir ? openStateDb(o.dataDir) : null
+  } catch (error) {
+    o.log(`circuit breakers are not shared with other processes (state.db cannot be opened): ${errorMessage(error)}`)
+  }
+  const share = new BreakerShare(db)
+  const baseURLOf = (id: string) => o.registry.endpoint(id)?.baseURL
+  const unsubscribe = o.health.onOpened((opening) => {
+    const baseURL = baseURLOf(opening.endpoint)
+    if (baseURL) share.record({ ...opening, baseURL }, o.now())
+  })
+  let failures = 0
+  const sync = () => {
+    try {
+      // Only an endpoint this process knows at the same address: the same id may name another server here.
+      for (const opening of share.sync(o.now(), (x) => baseURLOf(x.endpoint) === x.baseURL)) {
+        o.health.adoptOpening(opening.endpoint, opening.openUntil, opening.reason)
+      }
+      failures = 0
+    } catch (error) {
+      if (failures++ % 100 === 0) o.log(`could not share circuit breakers through state.db (retried): ${errorMessage(error)}`)
+    }
+  }
+  sync()
+  const timer = setInterval(sync, o.syncMs).unref()
+  return {
+    close() {
+      clearInterval(timer)
+      unsubscribe()
+      sync()
+      db?.close()
     },
   }
 }

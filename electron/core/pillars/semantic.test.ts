@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { PillarVerdict } from '../../../shared/decision'
 import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
-import type { Embedder } from '../semantic/embedder'
+import { createEmbedder, type Embedder } from '../semantic/embedder'
 import { defaultModelsRoot } from '../semantic/models'
 import { DEFAULT_MODEL_ID } from '../semantic/settings'
 import { createSemanticPillar, type SemanticPillar } from './semantic'
@@ -76,11 +76,50 @@ describe('semantic pillar with the bundled model', () => {
       tier: 'cloud',
       utterances: ['Fill in the TPS report cover sheet.', 'Complete the Initech audit form for this quarter.'],
     })
+    await pillar.warmup()
     const v = await pillar.evaluate(input(p))
     expect((v.detail as { nearest: { id: string } }).nearest.id).toBe('office-forms')
     await pillar.store.removeCluster('office-forms')
+    await pillar.warmup()
     const after = await pillar.evaluate(input(p))
     expect((after.detail as { nearest: { id: string } }).nearest.id).not.toBe('office-forms')
+  })
+
+  it('keeps deciding with the clusters in force while a change is re-embedded, and uses the new ones once it is', async () => {
+    const p = 'Fill in the quarterly TPS cover sheet for the Initech audit.'
+    const utterance = 'Fill in the TPS report cover sheet.'
+    let release!: () => void
+    const held = new Promise<void>((resolve) => (release = resolve))
+    // The real embedder, except that embedding the new cluster waits until the test lets it go.
+    const gated = (real: Embedder): Embedder => ({
+      modelId: real.modelId,
+      get model() {
+        return real.model
+      },
+      load: () => real.load(),
+      embed: async (texts, o) => {
+        if (texts.includes(utterance)) await held
+        return real.embed(texts, o)
+      },
+      cacheStats: () => real.cacheStats(),
+      clearCache: () => real.clearCache(),
+      dispose: () => real.dispose(),
+    })
+    const own = createSemanticPillar({
+      userModelsDir: path.join(dir, 'models'),
+      userClustersFile: path.join(dir, 'gated-clusters.json'),
+      settings: { loadTimeoutMs: 3_600_000 },
+      embedderFactory: (o) => gated(createEmbedder(o)),
+    })
+    await own.warmup()
+    await own.store.upsertCluster({ id: 'office-forms', name: 'Office forms', tier: 'cloud', utterances: [utterance] })
+    const during = await own.evaluate(input(p))
+    expect(during.status).toBe('scored')
+    expect((during.detail as { nearest: { id: string } }).nearest.id).not.toBe('office-forms')
+    release()
+    await own.warmup()
+    expect(((await own.evaluate(input(p))).detail as { nearest: { id: string } }).nearest.id).toBe('office-forms')
+    await own.dispose()
   })
 
   it('abstains with a reason when the prompt has no known word, or is empty', async () => {

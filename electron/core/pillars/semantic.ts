@@ -215,7 +215,9 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
     const rt = runtimeOf(modelId, s)
     let index: ClusterIndex
     try {
-      index = await withTimeout(ready(rt), s.loadTimeoutMs, () => new Timeout(), input.signal)
+      // After a cluster change the index is rebuilt in the background: decisions keep the one in force meanwhile.
+      const next = ready(rt)
+      index = rt.indexed ?? (await withTimeout(next, s.loadTimeoutMs, () => new Timeout(), input.signal))
     } catch (err) {
       if (err instanceof Timeout) {
         return abstain('semantic', `embedding model "${modelId}" is still loading (waited ${s.loadTimeoutMs} ms)`, ms(), { model: modelId })

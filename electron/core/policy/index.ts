@@ -1,5 +1,5 @@
-export { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, PolicyError, type PolicyIssue } from './parse'
-export { createPolicyStore, type PolicyStore, type PolicyStoreOptions } from './store'
+export { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, PolicyError, type Parsed, type PolicyIssue } from './parse'
+export { createPolicyStore, readPolicyFiles, type PolicyFallback, type PolicyFilesRead, type PolicyStore, type PolicyStoreOptions } from './store'
 export { mergePatch, policyDiff, type PolicyDiffEntry } from './patch'
 export { POLICY_AUDIT_FILE, PolicyAuditLog } from './audit'
 export { PolicyOverrides, type OverrideChange, type OverrideWrite, type SavePatch } from './overrides'

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
 import { applyOverride, parseOverrideText, parsePolicy, parsePolicyText, type PolicyError } from './index'
-import { createPolicyStore, type PolicyStore } from './store'
+import { createPolicyStore, readPolicyFiles, type PolicyStore } from './store'
 
 const TEMPLATES = join(import.meta.dirname, '../../../resources/templates')
 
@@ -190,5 +190,34 @@ describe('policy store', () => {
     expect(await store.reload()).toBe(false)
     expect(store.get().threshold).toBe(70)
     expect(errors[0]!.issues[0]!.path).toBe('threshold')
+  })
+})
+
+describe('reading the policy files once (CLI engine commands, doctor)', () => {
+  const dir = () => mkdtempSync(join(tmpdir(), 'routellm-policy-once-'))
+
+  it('reads like a host at start: a damaged file gives way to its .bak, a damaged override with none to no override', async () => {
+    const d = dir()
+    const file = join(d, 'policy.json')
+    const overrideFile = join(d, 'threshold-override.json')
+    writeFileSync(`${file}.bak`, JSON.stringify({ version: 1, threshold: 52 }))
+    writeFileSync(file, '{"version": 1, "threshold": ')
+    writeFileSync(overrideFile, '{"version": 1, "patch": {')
+    const read = await readPolicyFiles({ file, overrideFile })
+    expect(read.policy.threshold).toBe(52)
+    expect(read.override).toBeNull()
+    expect(read.problems.map(({ error, kept, fallback }) => ({ file: error.file, kept, fallback }))).toEqual([
+      { file, kept: 'the last good copy (policy.json.bak)', fallback: 'backup' },
+      { file: overrideFile, kept: 'no override (no good copy was found)', fallback: 'none' },
+    ])
+  })
+
+  it('changes nothing in the folder: no .bak is written beside a good file', async () => {
+    const d = dir()
+    const file = join(d, 'policy.json')
+    writeFileSync(file, JSON.stringify({ version: 1, threshold: 61 }))
+    const read = await readPolicyFiles({ file, overrideFile: null })
+    expect(read).toMatchObject({ policy: { threshold: 61 }, problems: [] })
+    expect(readdirSync(d)).toEqual(['policy.json'])
   })
 })

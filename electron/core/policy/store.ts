@@ -1,8 +1,8 @@
-import { watch, type FSWatcher } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
 import { DEFAULT_POLICY, type Policy, type PolicyOverride } from '../../../shared/policy'
 import { writeFileAtomic } from '../lib/atomic-file'
+import { watchFolderFiles, type FolderWatch } from '../lib/folder-watch'
 import { applyOverride, parseOverrideText, parsePolicyText, PolicyError, type Parsed } from './parse'
 import { errorMessage } from '../../../shared/errors'
 
@@ -15,10 +15,16 @@ export interface PolicyStoreOptions {
   watch?: boolean
   debounceMs?: number
   /**
-   * A file that cannot be used. `kept` says what is in force instead: the policy in force
-   * before the change, at start the last good copy (<file>.bak), or with none the defaults.
+   * Keep an identical <file>.bak beside each file after a good load (default true). A reader
+   * that must not change the data folder (the doctor) turns it off.
    */
-  onError?: (error: PolicyError, kept: string) => void
+  keepBackup?: boolean
+  /**
+   * A file that cannot be used. `kept` says what is in force instead: the policy in force
+   * before the change, at start the last good copy (<file>.bak), or with none the defaults;
+   * `fallback` says the same for code.
+   */
+  onError?: (error: PolicyError, kept: string, fallback: PolicyFallback) => void
   /** The effective policy changed (after a reload). */
   onChange?: (policy: Policy) => void
 }
@@ -35,6 +41,9 @@ export interface PolicyStore {
   reload(): Promise<boolean>
   close(): void
 }
+
+/** What replaced a rejected file: the policy already in force, its last good copy, or no copy at all (defaults / no override). */
+export type PolicyFallback = 'in-force' | 'backup' | 'none'
 
 type Read = { kind: 'missing' } | { kind: 'text'; text: string } | { kind: 'error'; error: PolicyError }
 
@@ -58,14 +67,14 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   let override: PolicyOverride | null = null
   let effective: Policy = DEFAULT_POLICY
   let lastError: PolicyError | null = null
-  const watchers: FSWatcher[] = []
+  const watchers: FolderWatch[] = []
   let timer: NodeJS.Timeout | undefined
   let closed = false
   let started = false
 
-  const report = (error: PolicyError, kept: string) => {
+  const report = (error: PolicyError, kept: string, fallback: PolicyFallback) => {
     lastError = error
-    opts.onError?.(error, kept)
+    opts.onError?.(error, kept, fallback)
   }
 
   /**
@@ -73,6 +82,7 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
    * differs), so a file damaged while RouteLLM was not running still has its last good copy.
    */
   async function keepBackup(file: string, text: string): Promise<void> {
+    if (opts.keepBackup === false) return
     const backup = `${file}.bak`
     if ((await readFile(backup, 'utf8').catch(() => null)) === text) return
     try {
@@ -101,16 +111,16 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
       if (read.kind === 'text') await keepBackup(file, read.text)
       return true
     }
-    let kept = 'the policy in force before the change'
-    if (!started) {
-      const backup = await readText(`${file}.bak`)
-      const good = backup.kind === 'text' ? parse(backup.text, `${file}.bak`) : null
-      if (good?.ok) {
-        apply(good.value)
-        kept = `the last good copy (${basename(file)}.bak)`
-      } else kept = fallback
+    if (started) {
+      report(parsed.error, 'the policy in force before the change', 'in-force')
+      return false
     }
-    report(parsed.error, kept)
+    const backup = await readText(`${file}.bak`)
+    const good = backup.kind === 'text' ? parse(backup.text, `${file}.bak`) : null
+    if (good?.ok) {
+      apply(good.value)
+      report(parsed.error, `the last good copy (${basename(file)}.bak)`, 'backup')
+    } else report(parsed.error, fallback, 'none')
     return false
   }
 
@@ -144,7 +154,8 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
     const merged = applyOverride(base, override, opts.overrideFile ?? 'override')
     if (!merged.ok) {
       okOverride = false
-      report(merged.error, started ? 'the policy in force before the change' : 'the policy file without the override')
+      if (started) report(merged.error, 'the policy in force before the change', 'in-force')
+      else report(merged.error, 'the policy file without the override', 'none')
     }
     const next = merged.ok ? merged.value : started ? effective : base
     const changed = JSON.stringify(next) !== JSON.stringify(effective)
@@ -164,24 +175,14 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
   }
 
   if (opts.watch ?? true) {
-    // Watch folders, not files: editors save by writing a new file and renaming it over the old one.
-    const byDir = new Map<string, Set<string>>()
+    const byDir = new Map<string, string[]>()
     for (const f of [opts.file, opts.overrideFile]) {
-      if (!f) continue
-      const names = byDir.get(dirname(f)) ?? new Set<string>()
-      names.add(basename(f))
-      byDir.set(dirname(f), names)
+      if (f) byDir.set(dirname(f), [...(byDir.get(dirname(f)) ?? []), basename(f)])
     }
+    // No folder yet (or no watch support): the policy still works, reload() picks up changes.
     for (const [dir, names] of byDir) {
-      try {
-        const w = watch(dir, { persistent: false }, (_event, name) => {
-          if (!name || names.has(name.toString())) scheduleReload()
-        })
-        w.on('error', () => undefined)
-        watchers.push(w)
-      } catch {
-        // No folder yet (or no watch support): the policy still works, reload() picks up changes.
-      }
+      const w = watchFolderFiles(dir, names, scheduleReload)
+      if (w) watchers.push(w)
     }
   }
 
@@ -197,4 +198,30 @@ export async function createPolicyStore(opts: PolicyStoreOptions): Promise<Polic
       for (const w of watchers) w.close()
     },
   }
+}
+
+export interface PolicyFilesRead {
+  /** The policy to route with, as a host starting now would: the file's (or its fallback) with the override merged over it. */
+  policy: Policy
+  base: Policy
+  override: PolicyOverride | null
+  /** Every rejected file, with what is used instead. */
+  problems: { error: PolicyError; kept: string; fallback: PolicyFallback }[]
+}
+
+/**
+ * The policy files read once, exactly as a host reads them at start (a damaged file gives way
+ * to its last good copy, else the defaults or no override), for the one-shot readers: the
+ * CLI's engine commands and the doctor. Writes nothing, watches nothing.
+ */
+export async function readPolicyFiles(files: Pick<PolicyStoreOptions, 'file' | 'overrideFile'>): Promise<PolicyFilesRead> {
+  const problems: PolicyFilesRead['problems'] = []
+  const store = await createPolicyStore({
+    ...files,
+    watch: false,
+    keepBackup: false,
+    onError: (error, kept, fallback) => problems.push({ error, kept, fallback }),
+  })
+  store.close()
+  return { policy: store.get(), base: store.base(), override: store.override(), problems }
 }

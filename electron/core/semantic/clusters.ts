@@ -81,6 +81,11 @@ export async function loadUserClusterFile(file: string): Promise<UserClusterFile
   } catch {
     return { version: 1, clusters: [], disabled: [] }
   }
+  return parseUserClusterText(text, file)
+}
+
+/** Checks the text of a user cluster file; the error names the bad fields. */
+export function parseUserClusterText(text: string, file: string): UserClusterFile {
   let raw: unknown
   try {
     raw = JSON.parse(text)
@@ -126,6 +131,8 @@ export class ClusterStore {
   private queue: Promise<unknown> = Promise.resolve()
   revision = 0
   private damaged: string | null = null
+  /** The user's file as last read whole: it stays in force when a later edit breaks the file. */
+  private lastGood: UserClusterFile | null = null
 
   constructor(readonly opts: ClusterStoreOptions) {}
 
@@ -141,8 +148,9 @@ export class ClusterStore {
 
   /**
    * The effective clusters. A damaged user file never switches the semantic pillar off: the
-   * built-in clusters stand in until it is fixed (edits are refused until then, so the
-   * user's file is never overwritten), and `problem()` says why.
+   * user's clusters last read whole stay in force, or with none the built-in clusters stand
+   * in, until it is fixed (edits are refused until then, so the user's file is never
+   * overwritten), and `problem()` says why.
    */
   async list(): Promise<Cluster[]> {
     const defaults = await this.defaultClusters()
@@ -151,8 +159,10 @@ export class ClusterStore {
     if (this.opts.userFile) {
       try {
         user = await loadUserClusterFile(this.opts.userFile)
+        this.lastGood = user
       } catch (err) {
-        damaged = `${errorMessage(err)}. Using the built-in clusters until the file is fixed.`
+        if (this.lastGood) user = this.lastGood
+        damaged = `${errorMessage(err)}. ${this.lastGood ? 'The clusters in use before the change stay in force' : 'Using the built-in clusters'} until the file is fixed.`
       }
     }
     if (damaged !== this.damaged) this.opts.log?.(damaged ?? `${this.opts.userFile} is readable again; your clusters are in use`)

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import type { EndpointConfig } from '../../../shared/endpoints'
 import { SettingsStore, serializeSettings } from './settings-store'
+import { endpointConfig as endpoint } from '../../../test/support/endpoint-config'
 
 // Counts the store's file checks: a watched store must not stat on every read.
 const stats = vi.hoisted(() => ({ count: 0 }))
@@ -17,17 +17,6 @@ vi.mock('node:fs', async (importOriginal) => {
       return fs.statSync(...args)
     },
   }
-})
-
-const endpoint = (id: string): EndpointConfig => ({
-  id,
-  name: id.toUpperCase(),
-  provider: 'custom',
-  baseURL: `https://${id}.example/v1`,
-  tier: 'cloud',
-  models: ['m1'],
-  prices: {},
-  enabled: true,
 })
 
 describe('settings store watching its folder', () => {

@@ -5,18 +5,7 @@ import { describe, expect, it } from 'vitest'
 import type { EndpointConfig } from '../../../shared/endpoints'
 import { parseJsonFile } from '../lib/json-errors'
 import { SettingsStore, serializeSettings } from './settings-store'
-
-const endpoint = (id: string, extra: Partial<EndpointConfig> = {}): EndpointConfig => ({
-  id,
-  name: id.toUpperCase(),
-  provider: 'custom',
-  baseURL: `https://${id}.example/v1`,
-  tier: 'cloud',
-  models: ['m1'],
-  prices: {},
-  enabled: true,
-  ...extra,
-})
+import { endpointConfig as endpoint } from '../../../test/support/endpoint-config'
 
 const fresh = () => mkdtempSync(join(tmpdir(), 'routellm-settings-'))
 

@@ -1,9 +1,10 @@
-import { existsSync, readFileSync, renameSync, statSync, watch, type FSWatcher } from 'node:fs'
+import { existsSync, readFileSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { ContractError } from '../../../shared/client'
 import { EndpointConfig } from '../../../shared/endpoints'
 import { writeFileAtomic } from '../lib/atomic-file'
+import { watchFolderFiles, type FolderWatch } from '../lib/folder-watch'
 import { describeIssues, FileFormatError, parseJsonFile } from '../lib/json-errors'
 
 export const SETTINGS_FILE = 'settings.json'
@@ -95,7 +96,7 @@ export class SettingsStore {
   private problemText: string | null = null
   private seen: Stamp | null = null
   private readonly listeners = new Set<() => void>()
-  private watcher: FSWatcher | null = null
+  private watcher: FolderWatch | null = null
   /** Set by the folder watch when the file may have changed since it was last checked. */
   private stale = false
 
@@ -126,15 +127,12 @@ export class SettingsStore {
   }
 
   private watchFolder(dir: string): void {
-    try {
-      // The folder, not the file: writers replace the file by renaming a new one over it.
-      this.watcher = watch(dir, { persistent: false }, (_event, name) => {
-        if (!name || name.toString() === SETTINGS_FILE) this.stale = true
-      })
-      this.watcher.on('error', () => this.close())
-    } catch {
-      this.watcher = null
-    }
+    this.watcher = watchFolderFiles(
+      dir,
+      [SETTINGS_FILE],
+      () => (this.stale = true),
+      () => (this.watcher = null),
+    )
   }
 
   private refreshIfChanged(): void {

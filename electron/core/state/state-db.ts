@@ -18,7 +18,8 @@ export function syncIntervalFromEnv(env: NodeJS.ProcessEnv): number {
 
 /**
  * <data folder>/state.db: the learned state every process on one data folder shares (the
- * desktop app, `serve`, CLI one-shots). Rows only ever change by deltas
+ * desktop app, `serve`, CLI one-shots): spend, bandit statistics, and the circuits opened
+ * for dead endpoints. Rows only ever change by deltas
  * (`SET usd = usd + ?`), so two processes adding at once both count. WAL with
  * synchronous=NORMAL: a commit never waits for fsync (the WAL is synced at checkpoints), and
  * a crash loses at most the last commits, never the file.
@@ -43,6 +44,11 @@ export function openStateDb(dataDir: string): Database.Database {
         PRIMARY KEY (endpoint, model)
       );
       CREATE TABLE IF NOT EXISTS imported (file TEXT PRIMARY KEY, at TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS breaker_openings (
+        endpoint TEXT NOT NULL, base_url TEXT NOT NULL,
+        open_until INTEGER NOT NULL, reason TEXT NOT NULL, opened_at INTEGER NOT NULL, owner TEXT NOT NULL,
+        PRIMARY KEY (endpoint, base_url)
+      );
     `)
     return db
   } catch (error) {

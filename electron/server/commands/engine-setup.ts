@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { Tier } from '../../../shared/decision'
-import { DEFAULT_POLICY, type Policy } from '../../../shared/policy'
+import type { Policy } from '../../../shared/policy'
 import { ThresholdInput } from '../../../shared/policy-contract'
 import { resolveDataDir } from '../../core/lib/data-dir'
 import { ProbeOffsetSource } from '../../core/learning/probe/probe-offsets'
@@ -11,7 +11,7 @@ import { createRouter, type Router } from '../../core/engine/router'
 import { createStandardPillars, judgeChatViaBridge, type StandardPillars } from '../../core/engine/standard-pillars'
 import { routerHooks } from '../../core/health/router-hooks'
 import { OllamaBridge } from '../../core/ollama/bridge'
-import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, THRESHOLD_OVERRIDE_FILE } from '../../core/policy/index'
+import { applyOverride, parseOverrideText, parsePolicyText, POLICY_FILE, readPolicyFiles, THRESHOLD_OVERRIDE_FILE, type Parsed } from '../../core/policy/index'
 import { combineSources, EnvEndpointSource } from '../../core/providers/endpoint-source'
 import { createProviderStack } from '../../core/health/provider-stack'
 import { createSettingsEndpointSource } from '../../core/settings/endpoint-store'
@@ -42,31 +42,39 @@ export interface EngineSetup {
   close(): Promise<void>
 }
 
-async function loadPolicy(flags: EngineFlags, dataDir: string): Promise<{ policy: Policy; source: string }> {
-  const explicit = typeof flags.policy === 'string' ? flags.policy : null
-  const file = explicit ?? join(dataDir, POLICY_FILE)
-  if (!explicit && !existsSync(file)) return { policy: DEFAULT_POLICY, source: 'default' }
+async function readStrict<T>(file: string, parse: (text: string, file: string) => Parsed<T>): Promise<T> {
   let text: string
   try {
     text = await readFile(file, 'utf8')
   } catch (error) {
-    throw new Error(`cannot read policy ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error })
+    throw new Error(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? errorMessage(error)}`, { cause: error })
   }
-  const parsed = parsePolicyText(text, file)
+  const parsed = parse(text, file)
   if (!parsed.ok) throw parsed.error
-  return { policy: parsed.value, source: file }
+  return parsed.value
 }
 
-async function withOverride(policy: Policy, flags: EngineFlags, dataDir: string, useSaved: boolean): Promise<Policy> {
-  const explicit = typeof flags.override === 'string' ? flags.override : null
-  if (!explicit && !useSaved) return policy
-  const file = explicit ?? join(dataDir, THRESHOLD_OVERRIDE_FILE)
-  if (!explicit && !existsSync(file)) return policy
-  const parsed = parseOverrideText(await readFile(file, 'utf8'), file)
-  if (!parsed.ok) throw parsed.error
-  const merged = applyOverride(policy, parsed.value, file)
+/**
+ * A file named by --policy / --override must be good (it is what the run was asked to use);
+ * the data folder's own files are read as a host reads them at start: a damaged one gives way
+ * to its last good copy (or the defaults, or no override) with a warning.
+ */
+async function loadPolicy(flags: EngineFlags, dataDir: string, useSaved: boolean, warn: (line: string) => void): Promise<{ policy: Policy; source: string }> {
+  const policyFlag = typeof flags.policy === 'string' ? flags.policy : null
+  const overrideFlag = typeof flags.override === 'string' ? flags.override : null
+  const savedFile = join(dataDir, POLICY_FILE)
+  const saved = await readPolicyFiles({
+    file: policyFlag ? null : savedFile,
+    overrideFile: useSaved && !overrideFlag ? join(dataDir, THRESHOLD_OVERRIDE_FILE) : null,
+  })
+  for (const p of saved.problems) warn(`policy rejected (${p.error.message}); using ${p.kept} until it is fixed`)
+  const source = policyFlag ?? (existsSync(savedFile) ? savedFile : 'default')
+  if (!policyFlag && !overrideFlag) return { policy: saved.policy, source }
+  const base = policyFlag ? await readStrict(policyFlag, parsePolicyText) : saved.base
+  const override = overrideFlag ? await readStrict(overrideFlag, parseOverrideText) : saved.override
+  const merged = applyOverride(base, override, overrideFlag ?? THRESHOLD_OVERRIDE_FILE)
   if (!merged.ok) throw merged.error
-  return merged.value
+  return { policy: merged.value, source }
 }
 
 /** Turns the judge on only when asked for and when Ollama answers with that model. */
@@ -127,8 +135,8 @@ export async function setupEngine(
   opts: { savedOverride: boolean; endpoints?: boolean; threshold?: number },
 ): Promise<EngineSetup> {
   const dataDir = resolveDataDir(ctx.env)
-  const loaded = await loadPolicy(flags, dataDir)
-  let policy = await withOverride(loaded.policy, flags, dataDir, opts.savedOverride)
+  const loaded = await loadPolicy(flags, dataDir, opts.savedOverride, (m) => ctx.stderr.write(`${m}\n`))
+  let policy = loaded.policy
   // A what-if threshold for this run only (simulate --threshold): wins over every file, writes none.
   if (opts.threshold !== undefined) policy = { ...policy, threshold: opts.threshold }
   const judge = await judgeSetup(flags, ctx)

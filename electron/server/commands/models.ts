@@ -76,7 +76,7 @@ async function modelsReport(dataDir: string, modelsRoot: string): Promise<Models
   }
   return {
     policy: p.fileExists ? p.file : null,
-    policyProblems: p.errors.map((e) => e.message),
+    policyProblems: p.problems.map(({ error, kept }) => `${error.message}; using ${kept}`),
     selected: settings.model,
     selectedInstalled: models.some((m) => m.selected),
     userModelsDir: roots.userModelsDir,
