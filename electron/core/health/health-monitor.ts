@@ -166,10 +166,12 @@ export class HealthMonitor {
     }
     if (r.degradedProbeOut) {
       r.degradedProbeOut = false
-      // A degraded endpoint answered at its usual speed: forget the evidence against it.
+      // A degraded endpoint answered at its usual speed: forget the evidence against it. An
+      // answer with no first-token time (a whole, non-streamed one) clears the failures only:
+      // it says nothing of how fast the endpoint starts, so a slow start stays on record.
       if (normal) {
         r.window.clear()
-        r.recentTtft.length = 0
+        if (timing.ttftMs !== null) r.recentTtft.length = 0
       }
     }
     r.window.push({ at: now, ok: true, error: null, latencyMs: timing.latencyMs, ttftMs: timing.ttftMs })
