@@ -114,6 +114,21 @@ describe('HealthMonitor', () => {
     expect(m.health('a').degraded).toBe(false)
   })
 
+  it('its condition follows every change made at the same instant, and the clock moving on', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { baseCooldownMs: 1000 })
+    expect(m.condition('a')).toMatchObject({ breaker: 'closed', degraded: false })
+    m.failure('a', m.acquire('a')!, new ProviderError('unavailable', 'refused', { unreachable: true }))
+    expect(m.condition('a').breaker).toBe('open')
+    clock.advance(1000)
+    expect(m.condition('a').breaker).toBe('half-open')
+    succeed(m, 'a', 100)
+    expect(m.condition('a').breaker).toBe('closed')
+    for (let i = 0; i < 2; i++) m.failure('a', m.acquire('a')!, unavailable())
+    for (let i = 0; i < 3; i++) succeed(m, 'a', 100)
+    expect(m.condition('a').degraded).toBe(true)
+  })
+
   it('opens the circuit when the window error rate crosses the trip threshold', () => {
     const m = monitor(new FakeClock(), { tripMinSamples: 10, tripErrorRate: 0.5 })
     for (let i = 0; i < 5; i++) succeed(m, 'a', 10)
