@@ -60,7 +60,7 @@ export async function createStandardPillars(opts: StandardPillarsOptions): Promi
     try {
       const loaded = await loadCombiner(...(typeof opts.combiner === 'string' ? [opts.combiner] : []))
       const embedder = semantic.embedder(loaded.embeddingModel)
-      combiner = createCombinerStep({ combiner: loaded, embed: async (prompt) => (await embedder.embed([prompt]))[0]! })
+      combiner = createCombinerStep({ combiner: loaded, embed: (texts) => embedder.embed(texts) })
     } catch (error) {
       opts.warn?.(`learned combiner not loaded, routing on rules and semantic: ${errorMessage(error)}`)
     }

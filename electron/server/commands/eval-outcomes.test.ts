@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { UsageError, type CliContext } from './command'
 import { engineCommands } from './index'
+import { describeCrossValidated } from './eval'
 import { captureIo } from '../../../test/support/cli-io'
 
 const command = (name: string) => engineCommands.find((c) => c.name === name)!
@@ -97,5 +98,20 @@ describe('routellm calibrate --cloud-share', () => {
   it('refuses a share outside [0, 1] and a recall target next to it', async () => {
     await expect(run('calibrate', ['--data', outcomeFile(), '--cloud-share', '1.5'])).rejects.toThrow(UsageError)
     await expect(run('calibrate', ['--data', outcomeFile(), '--cloud-share', '0.3', '--target-recall', '0.9'])).rejects.toThrow(UsageError)
+  })
+})
+
+describe('the cross-validated figures eval prints under a training file', () => {
+  it('shows each part against prompt length, and for word problems the mean and spread over seeds of folds', () => {
+    const text = describeCrossValidated({
+      apgr: { mmlu: 0.618, gsm8k: 0.69 },
+      apgrOverSeeds: { gsm8k: { mean: 0.684, sd: 0.005, seeds: 8 } },
+      lengthApgr: { mmlu: 0.586, gsm8k: 0.593 },
+      routing: { auroc: 0.9998, cloudRecall: 0.99, localShare: 0.53, accuracy: 0.99 },
+      method: 'one fold per MMLU subject',
+      trainedOn: 'outcomes-dev.jsonl',
+    })
+    expect(text).toContain('trained on outcomes-dev.jsonl')
+    expect(text).toContain('mmlu APGR 0.618 (length 0.586), gsm8k APGR 0.690 (length 0.593; 0.684 ± 0.005 over 8 seeds of folds)')
   })
 })

@@ -55,9 +55,13 @@ function describeOutcomes(r: OutcomeReport & { policy: string }): string {
 }
 
 /** The honest figures for a file the combiner was trained on: every prompt scored by models that never saw its fold. */
-function describeCrossValidated(cv: CrossValidatedFigures | null): string {
+export function describeCrossValidated(cv: CrossValidatedFigures | null): string {
   if (!cv) return ''
-  const parts = Object.entries(cv.apgr).map(([part, apgr]) => `${part} APGR ${f(apgr)} (length ${f(cv.lengthApgr[part] ?? null)})`)
+  const parts = Object.entries(cv.apgr).map(([part, apgr]) => {
+    const spread = cv.apgrOverSeeds?.[part]
+    const seeds = spread ? `; ${f(spread.mean)} ± ${f(spread.sd)} over ${spread.seeds} seeds of folds` : ''
+    return `${part} APGR ${f(apgr)} (length ${f(cv.lengthApgr[part] ?? null)}${seeds})`
+  })
   const r = cv.routing
   return [
     `cross-validated (the combiner was trained on ${cv.trainedOn}, so the figures above are in-sample; ${cv.method}):`,

@@ -11,6 +11,8 @@ import { defaultCombinerFile } from './combiner'
 
 const Figures = z.object({
   apgr: z.record(z.string(), z.number()),
+  /** Parts whose folds are drawn by seed (word problems): the APGR's mean and spread over the seeds; `apgr` holds the first seed's. */
+  apgrOverSeeds: z.record(z.string(), z.object({ mean: z.number(), sd: z.number(), seeds: z.number() })).optional(),
   lengthApgr: z.record(z.string(), z.number()),
   routing: z.object({ auroc: z.number(), cloudRecall: z.number(), localShare: z.number(), accuracy: z.number() }),
 })

@@ -5,7 +5,11 @@ import { countTokens } from '../tokens'
 import { choiceFeatures, parseChoiceQuestion } from './choice-question'
 import { choiceHeadFeatures, createCombiner, CombinerArtefact } from './combiner'
 import { extractFeatures, featureNames, type FeatureInput } from './features'
-import { toArtefact, trainChoiceHead, trainCombiner, type ChoiceRow, type LabelledRow } from './train'
+import { toArtefact, trainChoiceHead, trainCombiner, trainWordProblemHead, type HeadRow, type LabelledRow, type WordProblemRow } from './train'
+import { topicNames } from './topic-axes'
+import { isWordProblem, WORD_PROBLEM_FEATURES, wordProblemFeatures } from './word-problem'
+import { composeIndex } from '../compose'
+import { probabilityToIndex } from '../../../../shared/complexity'
 
 // A small fixture written for this test: two "subjects" of outcome rows and a few routing rows.
 const OUTCOMES: [string, string, number, number][] = [
@@ -27,9 +31,38 @@ const ROUTING: [string, 0 | 1][] = [
   ['What is 7 times 8?', 0],
 ]
 
+// Word problems written for this test, with outcomes in which the long stories with fractions are
+// the ones the weak model fails and the strong one solves, and those with prices in cents trip both.
+const WORD_PROBLEMS: [string, number, number][] = [
+  ['Ben has 4 apples and buys 3 more. How many apples does he have?', 1, 1],
+  ['A pen costs $1.25 and a pad $2.40. How much do 2 pens and a pad cost?', 0, 1],
+  ['Sara walks 2 miles a day for 5 days. How far does she walk?', 1, 1],
+  ['A cake is cut into 8 slices and Tom eats 3. How many slices are left?', 1, 1],
+  ['Milk costs $0.99 a litre. How much do 3.5 litres cost?', 0, 0],
+  [
+    'A tank holds 120 litres. On Monday a third of it is used, on Tuesday half of what remains, and on Wednesday a quarter of the rest leaks out. Then 15 litres are added. How many litres are in the tank now?',
+    1,
+    0,
+  ],
+  [
+    'Lena earns 240 dollars a week and saves two fifths of it. Her brother saves half as much as she does, and their cousin saves 3/4 of what the brother saves. How many dollars do the three save in 6 weeks?',
+    1,
+    0,
+  ],
+  [
+    'A baker makes 3 dozen rolls. He sells two thirds of them in the morning and half of the rest at noon, then gives a quarter of what is left to a neighbour. How many rolls does he keep?',
+    1,
+    0,
+  ],
+  ['There are 6 rows of 7 chairs in a hall. How many chairs are there?', 1, 1],
+  ['Jo buys 2 shirts at $12.50 and a hat at $7.25. How much does she spend?', 0, 1],
+]
+
 let pillars: StandardPillars
 let rows: LabelledRow[]
-let choiceRows: ChoiceRow[]
+let choiceRows: HeadRow[]
+let wordRows: WordProblemRow[]
+const wordEmbeddings = new Map<string, Float32Array>()
 const inputs = new Map<string, FeatureInput>()
 
 beforeAll(async () => {
@@ -57,15 +90,26 @@ beforeAll(async () => {
     })
   }
   for (const [i, [prompt, label]] of ROUTING.entries()) rows.push({ id: `r${i}`, part: 'routing', group: null, y: label, x: await features(prompt) })
+  const embedded = await pillars.semantic!.embedder().embed(
+    WORD_PROBLEMS.map(([prompt]) => prompt),
+    { cache: false },
+  )
+  wordRows = WORD_PROBLEMS.map(([prompt, strong, weak], i) => {
+    wordEmbeddings.set(prompt, embedded[i]!)
+    return { id: `w${i}`, story: wordProblemFeatures(prompt), embedding: embedded[i]!, strong, weak }
+  })
 }, 30_000)
 
 afterAll(() => pillars.dispose())
 
 const OPTIONS = { l2: [0.01, 0.1], routingShare: 0.5, iterations: 8, hashFolds: 2 }
 
-function artefactOf(data: readonly LabelledRow[], choices: readonly ChoiceRow[] = choiceRows): string {
+const WORD_OPTIONS = { l2: [0.01, 0.1], topics: [0, 2], iterations: 8, folds: 3, seeds: 2 }
+
+function artefactOf(data: readonly LabelledRow[], choices: readonly HeadRow[] = choiceRows, words: readonly WordProblemRow[] = wordRows): string {
   const { model, chosen } = trainCombiner(data, OPTIONS)
   const choice = trainChoiceHead(choices, { l2: [0.01, 0.1], iterations: 8 })
+  const word = trainWordProblemHead(words, WORD_OPTIONS)
   const artefact = toArtefact(
     model,
     {
@@ -73,9 +117,12 @@ function artefactOf(data: readonly LabelledRow[], choices: readonly ChoiceRow[] 
       evenOddsIndex: 65,
       features: featureNames(data[0]!.x.length - featureNames(0).length),
       training: { data: [], l2: chosen.l2, iterations: OPTIONS.iterations, labels: {} },
-      crossValidated: { ...chosen, choiceHead: choice.chosen },
+      crossValidated: { ...chosen, choiceHead: choice.chosen, wordProblemHead: word.chosen },
     },
-    { model: choice.model, features: choiceHeadFeatures(), training: {} },
+    {
+      choice: { model: choice.model, features: choiceHeadFeatures(), training: {} },
+      wordProblem: { model: word.model, features: [...WORD_PROBLEM_FEATURES, ...topicNames(word.model.topics.axes.length)], training: {} },
+    },
   )
   return JSON.stringify(artefact, null, 1)
 }
@@ -92,6 +139,51 @@ describe('combiner training', () => {
         choiceRows.map((r, i) => (i === 2 ? { ...r, weak: 1 } : r)),
       ),
     ).not.toBe(first)
+    // So is the word-problem head.
+    expect(
+      artefactOf(
+        rows,
+        choiceRows,
+        wordRows.map((r, i) => (i === 0 ? { ...r, weak: 0 } : r)),
+      ),
+    ).not.toBe(first)
+  })
+
+  it('scores the word-problem head by repeated cross-validation: a mean and spread over seeds', () => {
+    const trained = trainWordProblemHead(wordRows, WORD_OPTIONS)
+    expect(trained.candidates.map((c) => [c.topics, c.l2])).toEqual([
+      [0, 0.01],
+      [0, 0.1],
+      [2, 0.01],
+      [2, 0.1],
+    ])
+    for (const c of trained.candidates) {
+      expect(c.apgr.perSeed).toHaveLength(WORD_OPTIONS.seeds)
+      expect(c.apgr.mean).toBeCloseTo(c.apgr.perSeed.reduce((a, b) => a + b, 0) / WORD_OPTIONS.seeds, 3)
+      expect(c.apgr.sd).toBeGreaterThanOrEqual(0)
+    }
+    expect(trained.chosen.apgr.mean).toBe(Math.max(...trained.candidates.map((c) => c.apgr.mean)))
+    expect(trained.heldOut.map((p) => p.length)).toEqual([wordRows.length, wordRows.length])
+  })
+
+  it('keeps word problems in the cloud band and ranks them by the head, whatever rules and semantic say', () => {
+    const combiner = createCombiner(CombinerArtefact.parse(JSON.parse(artefactOf(rows))))
+    const verdictOf = (prompt: string) =>
+      combiner.verdict({ prompt, tokens: countTokens(prompt).tokens, rules: null, semantic: null, embedding: wordEmbeddings.get(prompt)! })
+    const [short, cents, fractions] = [WORD_PROBLEMS[0]![0], WORD_PROBLEMS[4]![0], WORD_PROBLEMS[6]![0]].map(verdictOf)
+    for (const v of [short!, cents!, fractions!]) {
+      expect(v).toMatchObject({ pillar: 'learned', status: 'scored', detail: { head: 'word-problem', placesIndex: true } })
+      expect(v.score!).toBeGreaterThanOrEqual(probabilityToIndex(0.6, 65))
+      expect(v.reason).toMatch(/^maths word problem, in the cloud band, ranked within its kind: chance the local model falls short \d+%/)
+    }
+    // Trained on these rows: the long story with fractions ranks above the short one, the one with cents below it.
+    expect(fractions!.score!).toBeGreaterThan(short!.score!)
+    expect(short!.score!).toBeGreaterThan(cents!.score!)
+    const local = (pillar: 'rules' | 'semantic') => ({ pillar, status: 'scored' as const, score: 10, confidence: 0.9, reason: '', ms: 0 })
+    expect(composeIndex([local('rules'), local('semantic'), cents!], DEFAULT_POLICY)!.index).toBeGreaterThan(DEFAULT_POLICY.threshold)
+    // Other prompts are not word problems: the ordinary combiner scores them.
+    expect(isWordProblem(ROUTING[5]![0])).toBe(false)
+    expect(combiner.verdict(inputs.get(ROUTING[5]![0])!).detail?.['head']).toBeUndefined()
   })
 
   it('ranks multiple-choice questions by the head, whose verdict places the index', () => {

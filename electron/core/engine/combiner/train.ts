@@ -10,6 +10,8 @@ import { outcomeMetrics } from '../../../../shared/outcome-metrics'
 import { fitLogistic, probability, type FitOptions, type LogisticModel, type TrainingRow } from './logistic'
 import { logistic, round } from '../../../../shared/numbers'
 import { fitWithinGroups, rankingScore, type RankingModel } from './within-group'
+import { fitTopicAxes, type TopicAxes } from './topic-axes'
+import { wordProblemInput } from './word-problem'
 
 export interface Example extends TrainingRow {
   /** Cross-validation fold, 0 … folds − 1. */
@@ -65,22 +67,46 @@ export interface CombinerArtefact {
   /** Cross-validated metrics, whole groups held out. */
   crossValidated: Record<string, unknown>
   /** The multiple-choice head, when trained. */
-  choiceHead?: {
-    features: string[]
-    mean: number[]
-    scale: number[]
-    weights: number[]
-    calibration: { bias: number; slope: number }
-    training: Record<string, unknown>
+  choiceHead?: HeadArtefact
+  /** The word-problem head, when trained. */
+  wordProblemHead?: HeadArtefact & { topics: TopicAxes }
+}
+
+/** A head as shipped: its ranking, the calibration of its score and how it was trained. */
+export interface HeadArtefact {
+  features: string[]
+  mean: number[]
+  scale: number[]
+  weights: number[]
+  calibration: { bias: number; slope: number }
+  training: Record<string, unknown>
+}
+
+/** A trained head and what the artefact says about it. */
+export interface HeadInput {
+  model: HeadModel
+  features: string[]
+  training: Record<string, unknown>
+}
+
+const rounded = (v: readonly number[]) => v.map((x) => roundSignificant(x))
+
+function headArtefact(head: HeadInput): HeadArtefact {
+  return {
+    features: head.features,
+    mean: rounded(head.model.mean),
+    scale: rounded(head.model.scale),
+    weights: rounded(head.model.weights),
+    calibration: { bias: roundSignificant(head.model.calibration.bias), slope: roundSignificant(head.model.calibration.slope) },
+    training: head.training,
   }
 }
 
 export function toArtefact(
   model: LogisticModel,
-  meta: Omit<CombinerArtefact, 'version' | 'mean' | 'scale' | 'weights' | 'bias' | 'choiceHead'>,
-  choice?: { model: ChoiceHeadModel; features: string[]; training: Record<string, unknown> },
+  meta: Omit<CombinerArtefact, 'version' | 'mean' | 'scale' | 'weights' | 'bias' | 'choiceHead' | 'wordProblemHead'>,
+  heads: { choice?: HeadInput; wordProblem?: HeadInput & { model: WordProblemHeadModel } } = {},
 ): CombinerArtefact {
-  const rounded = (v: readonly number[]) => v.map((x) => roundSignificant(x))
   return {
     version: 1,
     embeddingModel: meta.embeddingModel,
@@ -92,15 +118,12 @@ export function toArtefact(
     bias: roundSignificant(model.bias),
     training: meta.training,
     crossValidated: meta.crossValidated,
-    ...(choice
+    ...(heads.choice ? { choiceHead: headArtefact(heads.choice) } : {}),
+    ...(heads.wordProblem
       ? {
-          choiceHead: {
-            features: choice.features,
-            mean: rounded(choice.model.mean),
-            scale: rounded(choice.model.scale),
-            weights: rounded(choice.model.weights),
-            calibration: { bias: roundSignificant(choice.model.calibration.bias), slope: roundSignificant(choice.model.calibration.slope) },
-            training: choice.training,
+          wordProblemHead: {
+            ...headArtefact(heads.wordProblem),
+            topics: { mean: rounded(heads.wordProblem.model.topics.mean), axes: heads.wordProblem.model.topics.axes.map(rounded) },
           },
         }
       : {}),
@@ -197,27 +220,24 @@ export function trainCombiner(
   return { model, chosen, candidates, heldOut: heldOut[candidates.indexOf(chosen)]! }
 }
 
-/** A multiple-choice outcome row for the choice head: its features and both models' outcomes. */
-export interface ChoiceRow {
+/** An outcome row for a head (multiple-choice, word problem): its features and both models' outcomes. */
+export interface HeadRow {
   id: string
-  /** The subject: rankings are learned inside it and it is held out whole. */
+  /** Rankings are learned inside groups (an MMLU subject); the choice head holds each out whole. */
   group: string
   x: ArrayLike<number>
   strong: number
   weak: number
 }
 
-export interface ChoiceHeadModel extends RankingModel {
+export interface HeadModel extends RankingModel {
   /** Log-odds that the weak model fails = bias + slope × ranking score. */
   calibration: { bias: number; slope: number }
 }
 
-/** The within-subject ranking, then its score calibrated to the chance that the weak model fails. */
-function fitChoiceHead(rows: readonly ChoiceRow[], l2: number, iterations: number): ChoiceHeadModel {
-  const ranking = fitWithinGroups(
-    rows.map((r) => ({ x: r.x, group: r.group, target: r.strong - r.weak })),
-    l2,
-  )
+/** The within-group ranking, then its score calibrated to the chance that the weak model fails. */
+function fitRankingHead(rows: readonly HeadRow[], l2: number, iterations: number): HeadModel {
+  const ranking = fitWithinGroups(rows.map(gainRow), l2)
   const calib = fitLogistic(
     rows.map((r) => ({ x: [rankingScore(ranking, r.x)], y: r.weak > 0 ? 0 : 1 })),
     { l2: 0, iterations },
@@ -226,8 +246,11 @@ function fitChoiceHead(rows: readonly ChoiceRow[], l2: number, iterations: numbe
   return { ...ranking, calibration: { bias: calib.bias - slope * calib.mean[0]!, slope } }
 }
 
+/** What a head ranks by: the gain of sending the prompt to the cloud. */
+const gainRow = (r: HeadRow) => ({ x: r.x, group: r.group, target: r.strong - r.weak })
+
 export interface ChoiceHeadTrained {
-  model: ChoiceHeadModel
+  model: HeadModel
   chosen: { l2: number; apgr: number }
   candidates: { l2: number; apgr: number }[]
   /**
@@ -244,12 +267,12 @@ export interface ChoiceHeadTrained {
  * Trains the multiple-choice head: each candidate penalty is scored by the APGR of held-out
  * ranking scores, one fold per subject; the best one is fitted on all rows.
  */
-export function trainChoiceHead(rows: readonly ChoiceRow[], opts: { l2: readonly number[]; iterations: number }): ChoiceHeadTrained {
+export function trainChoiceHead(rows: readonly HeadRow[], opts: { l2: readonly number[]; iterations: number }): ChoiceHeadTrained {
   const groups = [...new Set(rows.map((r) => r.group))].sort()
   const rankingOf = (l2: number) => {
     const out = new Float64Array(rows.length)
     for (const g of groups) {
-      const held = rows.filter((r) => r.group !== g).map((r) => ({ x: r.x, group: r.group, target: r.strong - r.weak }))
+      const held = rows.filter((r) => r.group !== g).map(gainRow)
       const model = fitWithinGroups(held, l2)
       rows.forEach((r, i) => {
         if (r.group === g) out[i] = rankingScore(model, r.x)
@@ -262,12 +285,117 @@ export function trainChoiceHead(rows: readonly ChoiceRow[], opts: { l2: readonly
     return { l2, apgr: r4(outcomeMetrics(rows.map((r, i) => ({ score: ranking[i]!, strong: r.strong, weak: r.weak }))).apgr), ranking }
   })
   const best = runs.reduce((a, b) => (b.apgr > a.apgr ? b : a))
-  const model = fitChoiceHead(rows, best.l2, opts.iterations)
+  const model = fitRankingHead(rows, best.l2, opts.iterations)
   const { bias, slope } = model.calibration
   return {
     model,
     chosen: { l2: best.l2, apgr: best.apgr },
     candidates: runs.map(({ l2, apgr }) => ({ l2, apgr })),
     heldOut: best.ranking.map((s) => logistic(bias + slope * s)),
+  }
+}
+
+export interface RepeatedCv {
+  l2: number
+  /** How many topic axes of the embedding the head reads (0: the story's surface alone). */
+  topics: number
+  /** APGR of the held-out ranking, mean and standard deviation over the seeds. */
+  apgr: { mean: number; sd: number; perSeed: number[] }
+}
+
+/** A word problem with outcomes: the story's surface features and its embedding. */
+export interface WordProblemRow {
+  id: string
+  story: readonly number[]
+  embedding: ArrayLike<number>
+  strong: number
+  weak: number
+}
+
+export interface WordProblemHeadModel extends HeadModel {
+  /** The topic axes whose projections follow the story's features in the head's input. */
+  topics: TopicAxes
+}
+
+export interface WordProblemHeadTrained {
+  model: WordProblemHeadModel
+  chosen: RepeatedCv
+  candidates: RepeatedCv[]
+  /**
+   * Per seed, per row: the probability from the head that never saw the row, placed by the
+   * final calibration (monotone, so it changes no ranking; see {@link ChoiceHeadTrained}).
+   */
+  heldOut: Float64Array[]
+}
+
+/**
+ * Trains the word-problem head: its rows are one pool (no subjects to hold out), so each
+ * candidate (penalty × number of topic axes) is scored by repeated K-fold cross-validation —
+ * folds from a hash of the seed and the row's id, deterministic; the topic axes are fitted on
+ * the training folds only — and the one with the best mean held-out APGR is fitted on all
+ * rows. One split alone would pick a candidate by its luck; the spread over seeds says how far
+ * the figure can be trusted.
+ */
+export function trainWordProblemHead(
+  rows: readonly WordProblemRow[],
+  opts: { l2: readonly number[]; topics: readonly number[]; iterations: number; folds: number; seeds: number },
+): WordProblemHeadTrained {
+  const maxTopics = Math.max(0, ...opts.topics)
+  const inputs = (topics: TopicAxes, count: number) => {
+    const t = { mean: topics.mean, axes: topics.axes.slice(0, count) }
+    return rows.map((r) => ({ id: r.id, group: 'word-problems', x: wordProblemInput(t, r.story, r.embedding), strong: r.strong, weak: r.weak }))
+  }
+  // Per seed and fold: the training rows and the topic axes fitted on them (the most any candidate reads).
+  const splits = Array.from({ length: opts.seeds }, (_, seed) => {
+    const fold = rows.map((r) => hashFold(`${seed}/${r.id}`, opts.folds))
+    return Array.from({ length: opts.folds }, (_, k) => {
+      const train = rows.flatMap((r, i) => (fold[i] !== k ? [i] : []))
+      return {
+        k,
+        fold,
+        train,
+        topics: fitTopicAxes(
+          train.map((i) => rows[i]!.embedding),
+          maxTopics,
+        ),
+      }
+    })
+  })
+  const apgrOf = (ranking: Float64Array) => outcomeMetrics(rows.map((r, i) => ({ score: ranking[i]!, strong: r.strong, weak: r.weak }))).apgr
+  const runs = opts.topics.flatMap((topics) =>
+    opts.l2.map((l2) => {
+      const rankings = splits.map((folds) => {
+        const out = new Float64Array(rows.length)
+        for (const { k, fold, train, topics: axes } of folds) {
+          if (train.length === rows.length) continue
+          const x = inputs(axes, topics)
+          const model = fitWithinGroups(
+            train.map((i) => gainRow(x[i]!)),
+            l2,
+          )
+          x.forEach((r, i) => {
+            if (fold[i] === k) out[i] = rankingScore(model, r.x)
+          })
+        }
+        return out
+      })
+      const perSeed = rankings.map(apgrOf)
+      const mean = perSeed.reduce((a, b) => a + b, 0) / perSeed.length
+      const sd = Math.sqrt(perSeed.reduce((a, b) => a + (b - mean) ** 2, 0) / perSeed.length)
+      return { cv: { l2, topics, apgr: { mean: r4(mean), sd: r4(sd), perSeed: perSeed.map(r4) } }, rankings }
+    }),
+  )
+  const best = runs.reduce((a, b) => (b.cv.apgr.mean > a.cv.apgr.mean ? b : a))
+  const topics = fitTopicAxes(
+    rows.map((r) => r.embedding),
+    best.cv.topics,
+  )
+  const model = { ...fitRankingHead(inputs(topics, best.cv.topics), best.cv.l2, opts.iterations), topics }
+  const { bias, slope } = model.calibration
+  return {
+    model,
+    chosen: best.cv,
+    candidates: runs.map((r) => r.cv),
+    heldOut: best.rankings.map((ranking) => ranking.map((s) => logistic(bias + slope * s))),
   }
 }
