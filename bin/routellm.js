@@ -8,6 +8,9 @@
 // global install.
 import { fileURLToPath } from 'node:url'
 import { BUILT_CLI, builtCliIsCurrent } from './built-cli.js'
+import { applyServeHeapFlags } from './serve-heap.js'
+
+applyServeHeapFlags()
 
 if (process.env.ROUTELLM_FROM_SOURCE !== '1' && builtCliIsCurrent()) {
   await import(BUILT_CLI.href)

@@ -139,6 +139,24 @@ describe('embedder with the bundled model, offline', () => {
     expect(embedder.cacheStats().size).toBe(16)
   })
 
+  it('bounds the characters of prompt text the cache holds, not only its entries', async () => {
+    const e = createEmbedder({ modelId: DEFAULT_MODEL_ID, modelsRoot, cacheSize: 100, cacheChars: 1000 })
+    try {
+      const prompt = (i: number) => `prompt ${String(i).padStart(3, '0')} ${'about cats and dogs '.repeat(15)}`.slice(0, 300)
+      await e.embed(Array.from({ length: 10 }, (_, i) => prompt(i)))
+      // 300 characters each: three fit in 1,000, the most recent three.
+      expect(e.cacheStats().size).toBe(3)
+      await e.embed([prompt(9)])
+      expect(e.cacheStats().hits).toBe(1)
+      // A prompt longer than the whole budget is embedded but not kept.
+      const [long] = await e.embed(['word '.repeat(300)])
+      expect(long!.length).toBe(100)
+      expect(e.cacheStats().size).toBe(3)
+    } finally {
+      await e.dispose()
+    }
+  })
+
   it('embeds a batch exactly like one text at a time, in order, deduplicated', async () => {
     const texts = ['short', 'a much longer sentence about databases and indexes and query plans', 'short', 'the weather is nice']
     const batch = await embedder.embed(texts, { cache: false })

@@ -15,6 +15,13 @@ export interface EmbedderOptions extends ModelRoots {
   modelId: string
   /** Prompt embeddings kept (LRU); 0 disables the cache. Default 2048. */
   cacheSize?: number
+  /**
+   * Characters of prompt text the cache may hold as keys, all entries together (default
+   * 2,000,000, ~4 MB). Without it 2,048 long prompts (coding contexts of 20,000 characters)
+   * would keep 40–80 MB of text alive (one or two bytes a character); a prompt longer than the
+   * budget is not cached.
+   */
+  cacheChars?: number
   /** Characters embedded per text; the rest is ignored. Default 20 000. */
   maxChars?: number
   /** Check the model folder against its SHA256SUMS before loading, when it has one. Default true. */
@@ -144,7 +151,14 @@ export function createEmbedder(opts: EmbedderOptions): Embedder {
   const maxChars = opts.maxChars ?? 20_000
   const batchSize = Math.max(1, opts.batchSize ?? 16)
   const retryAfterMs = opts.retryAfterMs ?? 30_000
-  const cache = (opts.cacheSize ?? 2048) > 0 ? new LRUCache<string, Float32Array>({ max: opts.cacheSize ?? 2048 }) : null
+  const cache =
+    (opts.cacheSize ?? 2048) > 0
+      ? new LRUCache<string, Float32Array>({
+          max: opts.cacheSize ?? 2048,
+          maxSize: Math.max(1, opts.cacheChars ?? 2_000_000),
+          sizeCalculation: (_vector, key) => Math.max(1, key.length),
+        })
+      : null
   let hits = 0
   let misses = 0
   let loading: Promise<{ pipe: FeaturePipeline; info: LoadedModel }> | null = null

@@ -96,12 +96,26 @@ function pack(clusters: readonly Pick<IndexedCluster, 'vectors' | 'centroid'>[],
   return { dim, matrix, centroids, start, count, sims: new Float64Array(Math.max(rows, clusters.length)) }
 }
 
-/** out[r] = matrix[r] · v for the first `rows` rows. */
+/**
+ * out[r] = matrix[r] · v for the first `rows` rows. Four running sums per row: one sum is a
+ * chain of dependent additions, four let the CPU overlap them (about twice as fast at 100 dims).
+ */
 function matVec(matrix: Float32Array, rows: number, dim: number, v: Float32Array, out: Float64Array): void {
+  const body = dim - (dim % 4)
   for (let r = 0, o = 0; r < rows; r++, o += dim) {
-    let s = 0
-    for (let j = 0; j < dim; j++) s += matrix[o + j]! * v[j]!
-    out[r] = s
+    let s0 = 0
+    let s1 = 0
+    let s2 = 0
+    let s3 = 0
+    let j = 0
+    for (; j < body; j += 4) {
+      s0 += matrix[o + j]! * v[j]!
+      s1 += matrix[o + j + 1]! * v[j + 1]!
+      s2 += matrix[o + j + 2]! * v[j + 2]!
+      s3 += matrix[o + j + 3]! * v[j + 3]!
+    }
+    for (; j < dim; j++) s0 += matrix[o + j]! * v[j]!
+    out[r] = s0 + s1 + s2 + s3
   }
 }
 

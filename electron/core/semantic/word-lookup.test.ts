@@ -1,4 +1,5 @@
-import { readFile } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { defaultModelsRoot } from './models'
@@ -76,5 +77,28 @@ describe('word-lookup runtime for the bundled model', () => {
       normalizer: { type: 'StripAccents' },
     }
     expect(wordTokenizerFrom(unknownNormalizer, 512)).toBeNull()
+  })
+
+  it('runs a word-lookup graph it does not compute itself on onnxruntime, with the same result', async () => {
+    // The bundled graph with one intermediate renamed: the same maths, no longer the graph computed in JavaScript.
+    const copy = await mkdtemp(path.join(tmpdir(), 'routellm-word-lookup-'))
+    try {
+      await cp(dir, copy, { recursive: true })
+      const bytes = Buffer.from(await readFile(path.join(dir, 'onnx/model.onnx')))
+      const name = Buffer.from('token_count_safe')
+      for (let i = bytes.indexOf(name); i !== -1; i = bytes.indexOf(name, i + 1)) bytes.write('token_count_safX', i)
+      await writeFile(path.join(copy, 'onnx/model.onnx'), bytes)
+      const onOrt = (await loadWordLookup(copy, 'onnx/model.onnx', { threads: 1 }))!
+      const a = await lean(TEXTS, { pooling: 'mean', normalize: true })
+      const b = await onOrt(TEXTS, { pooling: 'mean', normalize: true })
+      await onOrt.dispose()
+      expect(b.dims).toEqual(a.dims)
+      for (let i = 0; i < a.data.length; i++) {
+        if (Number.isFinite(a.data[i])) expect(b.data[i]).toBeCloseTo(a.data[i]!, 5)
+        else expect(Number.isFinite(b.data[i])).toBe(false)
+      }
+    } finally {
+      await rm(copy, { recursive: true, force: true })
+    }
   })
 })

@@ -1,8 +1,8 @@
 /**
  * A lean runtime for word-lookup embedding models such as the bundled GloVe+SIF model:
  * a WordLevel tokenizer (normalise, split on spaces and punctuation, look words up) and the
- * ONNX graph run directly with onnxruntime-node, asking it for the pooled
- * `sentence_embedding` only.
+ * ONNX graph's pooled `sentence_embedding`, computed in JavaScript for the lookup-and-mean
+ * graph the bundled model has, else by onnxruntime-node.
  *
  * It produces what the transformers.js feature-extraction pipeline produces for these
  * models (same token ids, same masked mean, normalised), without loading transformers.js:
@@ -13,6 +13,8 @@
  */
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import { lookupTableFrom } from './lookup-graph'
+import { packVocabulary } from './packed-vocabulary'
 
 /** What the embedder calls: texts in, [batch, dims] pooled vectors out (the pipeline's shape). */
 export interface PooledOutput {
@@ -88,8 +90,7 @@ export function wordTokenizerFrom(json: TokenizerJson, maxTokens: number): WordT
   if (json.post_processor || json.truncation || json.padding) return null
   const normalize = compileNormalizer(json.normalizer)
   if (!normalize) return null
-  const vocab = new Map<string, number>()
-  for (const word in model.vocab) vocab.set(word, model.vocab[word]!)
+  const vocab = packVocabulary(model.vocab)
   const unk = model.unk_token !== undefined ? vocab.get(model.unk_token) : undefined
   if (unk === undefined) return null
   // Added (special) tokens are matched in the raw text first, as transformers.js does.
@@ -127,22 +128,17 @@ export function wordTokenizerFrom(json: TokenizerJson, maxTokens: number): WordT
   }
 }
 
+/** Pooled rows of encoded texts: [texts, dims] in `data`, not yet normalised. */
+type Pool = (encoded: Int32Array[]) => Promise<PooledOutput>
+
 /**
- * The lean pipeline for a model folder, or null when the folder's tokenizer or graph is not
- * a word-lookup one (then transformers.js loads it).
+ * The graph run by onnxruntime-node, asking it for the pooled `sentence_embedding` only; null
+ * when the graph lacks the inputs or that output.
  */
-export async function loadWordLookup(dir: string, onnxFile: string, opts: { threads: number }): Promise<WordLookupPipeline | null> {
-  const [tokenizerText, configText] = await Promise.all([
-    readFile(path.join(dir, 'tokenizer.json'), 'utf8'),
-    readFile(path.join(dir, 'tokenizer_config.json'), 'utf8').catch(() => '{}'),
-  ])
-  const tokenizerConfig = JSON.parse(configText) as { model_max_length?: number; truncation_side?: string }
-  if (tokenizerConfig.truncation_side && tokenizerConfig.truncation_side !== 'right') return null
-  const tokenizer = wordTokenizerFrom(JSON.parse(tokenizerText) as TokenizerJson, tokenizerConfig.model_max_length ?? 512)
-  if (!tokenizer) return null
+async function onnxRuntimePool(file: string, threads: number): Promise<{ pool: Pool; dispose: () => Promise<void> } | null> {
   const ort = await import('onnxruntime-node')
-  const session = await ort.InferenceSession.create(path.join(dir, onnxFile), {
-    intraOpNumThreads: opts.threads,
+  const session = await ort.InferenceSession.create(file, {
+    intraOpNumThreads: threads,
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
@@ -155,28 +151,58 @@ export async function loadWordLookup(dir: string, onnxFile: string, opts: { thre
     await session.release()
     return null
   }
-
-  const embed = async (texts: string[], o: { pooling: string; normalize: boolean }): Promise<PooledOutput> => {
-    if (o.pooling !== 'mean') throw new Error(`word-lookup models pool by mean, not "${o.pooling}"`)
-    const encoded = texts.map((t) => tokenizer.encode(t))
+  const pool: Pool = async (encoded) => {
     // At least one position, so an empty text is a masked-out pad (a zero vector), as in transformers.js.
     const width = Math.max(1, ...encoded.map((e) => e.length))
-    const ids = new BigInt64Array(texts.length * width)
-    const mask = new BigInt64Array(texts.length * width)
+    const ids = new BigInt64Array(encoded.length * width)
+    const mask = new BigInt64Array(encoded.length * width)
     encoded.forEach((e, row) => {
       for (let i = 0; i < e.length; i++) {
         ids[row * width + i] = BigInt(e[i]!)
         mask[row * width + i] = 1n
       }
     })
-    const shape = [texts.length, width]
+    const shape = [encoded.length, width]
     const out = await session.run({ input_ids: new ort.Tensor('int64', ids, shape), attention_mask: new ort.Tensor('int64', mask, shape) }, [
       'sentence_embedding',
     ])
     const pooled = out['sentence_embedding']!
     const data = new Float32Array(pooled.data as Float32Array)
     pooled.dispose()
-    const dims = pooled.dims.slice()
+    return { data, dims: pooled.dims.slice() }
+  }
+  return { pool, dispose: () => session.release() }
+}
+
+/**
+ * The lean pipeline for a model folder, or null when the folder's tokenizer or graph is not
+ * a word-lookup one (then transformers.js loads it). The lookup-and-mean graph that
+ * scripts/model-build writes runs in JavaScript (lookup-graph.ts); other word-lookup graphs
+ * run on onnxruntime-node.
+ */
+export async function loadWordLookup(dir: string, onnxFile: string, opts: { threads: number }): Promise<WordLookupPipeline | null> {
+  const [tokenizerText, configText] = await Promise.all([
+    readFile(path.join(dir, 'tokenizer.json'), 'utf8'),
+    readFile(path.join(dir, 'tokenizer_config.json'), 'utf8').catch(() => '{}'),
+  ])
+  const tokenizerConfig = JSON.parse(configText) as { model_max_length?: number; truncation_side?: string }
+  if (tokenizerConfig.truncation_side && tokenizerConfig.truncation_side !== 'right') return null
+  const tokenizer = wordTokenizerFrom(JSON.parse(tokenizerText) as TokenizerJson, tokenizerConfig.model_max_length ?? 512)
+  if (!tokenizer) return null
+  const file = path.join(dir, onnxFile)
+  const table = lookupTableFrom(await readFile(file))
+  const runtime =
+    table && table.vocabSize >= tokenizer.vocabSize
+      ? {
+          pool: (encoded: Int32Array[]) => Promise.resolve({ data: table.pool(encoded), dims: [encoded.length, table.dims] }),
+          dispose: () => Promise.resolve(),
+        }
+      : await onnxRuntimePool(file, opts.threads)
+  if (!runtime) return null
+
+  const embed = async (texts: string[], o: { pooling: string; normalize: boolean }): Promise<PooledOutput> => {
+    if (o.pooling !== 'mean') throw new Error(`word-lookup models pool by mean, not "${o.pooling}"`)
+    const { data, dims } = await runtime.pool(texts.map((t) => tokenizer.encode(t)))
     if (o.normalize) {
       const d = dims[1]!
       for (let row = 0; row < texts.length; row++) {
@@ -189,5 +215,5 @@ export async function loadWordLookup(dir: string, onnxFile: string, opts: { thre
     }
     return { data, dims }
   }
-  return Object.assign(embed, { dispose: () => session.release() })
+  return Object.assign(embed, { dispose: runtime.dispose })
 }
