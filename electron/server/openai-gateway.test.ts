@@ -86,6 +86,14 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
     expect(sent.messages[0]!.content).toBe('You are terse.')
   })
 
+  it('asks the cloud for a plain JSON answer when the client did', async () => {
+    const json = await client.chat.completions.create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Explain TCP' }] })
+    expect(json.choices[0]!.message.content).toBe('Cloud answer here.')
+    // The upstream's own count (three pieces), not the chars/4 estimate (five).
+    expect(json.usage).toMatchObject({ completion_tokens: 3 })
+    expect(cloud.requestsTo('/v1/chat/completions').at(-1)!.body).toMatchObject({ stream: false })
+  })
+
   it('streams chunks ending with usage when asked, like OpenAI', async () => {
     const stream = await client.chat.completions.create({
       model: 'routellm/cloud',
@@ -101,7 +109,9 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
     }
     expect(text).toBe('Cloud answer here.')
     expect(usage?.total_tokens).toBeGreaterThan(0)
-    expect(cloud.requestsTo('/v1/chat/completions').at(-1)!.headers.authorization).toBe(`Bearer ${CLOUD_KEY}`)
+    const upstream = cloud.requestsTo('/v1/chat/completions').at(-1)!
+    expect(upstream.headers.authorization).toBe(`Bearer ${CLOUD_KEY}`)
+    expect(upstream.body).toMatchObject({ stream: true })
   })
 
   it('accepts the fixed gateway key and refuses a wrong one with OpenAI’s 401', async () => {

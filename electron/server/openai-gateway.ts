@@ -118,7 +118,8 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
 
   if (!request.stream) {
     let text = ''
-    const result = await chat.generate(input, { signal: controller.signal, onToken: (t) => (text += t) })
+    // The client waits for the whole answer anyway: so does the upstream call (one read, not one per delta).
+    const result = await chat.generate(input, { signal: controller.signal, whole: true, onToken: (t) => (text += t) })
     if (result.phase !== 'done')
       return openAIError(
         res,

@@ -9,7 +9,8 @@ import type { EventBus } from '../lib/event-bus'
 import type { Ticket } from '../health/health-monitor'
 import { endpointLabel } from '../providers/errors'
 import type { ProviderStack } from '../health/provider-stack'
-import { guardStream } from '../providers/stream-guard'
+import { DEFAULT_TIMEOUTS } from '../providers/registry'
+import { guardAnswer, guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
 import { promptForModel, promptKeyOf } from './directive'
 import type { ChatOutcome } from './outcome'
@@ -62,6 +63,12 @@ export interface GenerateHooks {
   signal?: AbortSignal
   onToken?: (text: string) => void
   onStatus?: (status: ChatStatus) => void
+  /**
+   * The caller shows nothing before the answer's end (a gateway client that asked for plain
+   * JSON): the upstream is asked for the whole answer at once where the provider can, which
+   * spares a parse step and a read per delta. `onToken` then gets the answer in one call.
+   */
+  whole?: boolean
 }
 
 function estimateTokens(chars: number): number {
@@ -74,6 +81,8 @@ interface RunContext {
   signal: AbortSignal
   emit: (s: ChatStatus) => void
   onToken: ((t: string) => void) | undefined
+  /** Ask providers that can for the whole answer at once (GenerateHooks.whole). */
+  whole: boolean
   /** When the generation started, on the service's clock. */
   started: number
   /** Endpoints an attempt was made on (their claimed probes are spent). */
@@ -236,7 +245,7 @@ export class ChatService {
     }
     const tried = new Set<string>()
     try {
-      return await this.attempt(input, decision, plan, { requestId, signal, emit, onToken: hooks.onToken, started, tried })
+      return await this.attempt(input, decision, plan, { requestId, signal, emit, onToken: hooks.onToken, whole: hooks.whole ?? false, started, tried })
     } finally {
       for (const endpoint of plan.claimedProbes) if (!tried.has(endpoint)) this.deps.stack.gate.releaseProbe(endpoint)
     }
@@ -309,6 +318,22 @@ export class ChatService {
     const streamed: Streamed = { arm, ticket, startedAt: this.now(), ttftMs: null, armTtftMs: null, chars: 0, usage: null }
     try {
       const provider = await registry.provider(arm.endpoint)
+      if (gen.whole && provider.complete) {
+        const complete = provider.complete.bind(provider)
+        const timeoutMs = (registry.timeouts.answerMs ?? DEFAULT_TIMEOUTS.answerMs)[arm.tier]
+        const answer = await guardAnswer((s) => complete({ model: arm.model, messages, signal: s, timeoutMs }), {
+          timeoutMs,
+          signal: gen.signal,
+          label: endpointLabel(provider.endpoint),
+        })
+        // No time to first token is recorded for a whole answer: the first text arrives with the
+        // last, and health judges an endpoint slow by its first-token time against its usual
+        // one, so a total latency there would read as a slow start. Health gets the total.
+        streamed.chars = answer.text.length
+        if (answer.usage) streamed.usage = answer.usage
+        if (answer.text) gen.onToken?.(answer.text)
+        return this.succeeded(gen, streamed, provider.endpoint)
+      }
       const stream = guardStream((s) => provider.stream({ model: arm.model, messages, signal: s }), {
         firstTokenTimeoutMs: registry.timeouts.firstTokenMs[arm.tier],
         idleTimeoutMs: registry.timeouts.idleMs,

@@ -179,19 +179,21 @@ export class CostStore {
   }
 
   spentThisMonth(): number {
-    return this.ledger.sumWhere(dayKey(this.now()).slice(0, 7))
+    return this.ledger.month(dayKey(this.now()).slice(0, 7))
   }
 
   /** The cap reached, if any: cloud-bound prompts then go local or are refused, per the budget's action. */
   breach(): BudgetBreach | null {
-    const { dailyUsd, monthlyUsd, action } = this.budget
-    const usd = (n: number) => `$${n > 0 && n < 0.1 ? n.toFixed(4) : n.toFixed(2)}`
-    const then = action === 'refuse' ? 'cloud requests are refused' : 'prompts go to your local model'
-    const today = this.spentToday()
     const problem = this.file.source === 'fail-closed' ? this.file.problem : null
     if (problem) {
-      return { cap: 'daily', limitUsd: 0, spentUsd: today, action: 'refuse', short: `${COST_FILE} is damaged`, message: problem.message }
+      return { cap: 'daily', limitUsd: 0, spentUsd: this.spentToday(), action: 'refuse', short: `${COST_FILE} is damaged`, message: problem.message }
     }
+    const { dailyUsd, monthlyUsd, action } = this.budget
+    // Asked several times per request (every cloud arm's check): with no cap there is nothing to add up.
+    if (dailyUsd === null && monthlyUsd === null) return null
+    const usd = (n: number) => `$${n > 0 && n < 0.1 ? n.toFixed(4) : n.toFixed(2)}`
+    const then = action === 'refuse' ? 'cloud requests are refused' : 'prompts go to your local model'
+    const today = dailyUsd === null ? 0 : this.spentToday()
     if (dailyUsd !== null && today >= dailyUsd) {
       const short = `daily budget of ${usd(dailyUsd)} reached (${usd(today)} spent today)`
       return {
@@ -203,7 +205,7 @@ export class CostStore {
         message: `Daily budget of ${usd(dailyUsd)} reached (${usd(today)} spent today): ${then} until tomorrow. Raise the cap in the budget settings to continue.`,
       }
     }
-    const month = this.spentThisMonth()
+    const month = monthlyUsd === null ? 0 : this.spentThisMonth()
     if (monthlyUsd !== null && month >= monthlyUsd) {
       const short = `monthly budget of ${usd(monthlyUsd)} reached (${usd(month)} spent this month)`
       return {

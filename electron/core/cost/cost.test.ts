@@ -100,6 +100,41 @@ describe('CostStore', () => {
     b.close()
   })
 
+  it('the month’s total follows spend here, other processes’ spend after a sync, and the turn of the month', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
+    const clock = new FakeClock(new Date(2026, 4, 30, 12).getTime())
+    const env = { ROUTELLM_BUDGET_MONTHLY_USD: '3' }
+    const a = new CostStore({ dataDir: dir, syncMs: 60_000, now: clock.now, env })
+    const b = new CostStore({ dataDir: dir, syncMs: 60_000, now: clock.now, env })
+    a.record(1)
+    clock.advance(86_400_000) // May 31st
+    a.record(1)
+    expect(a.spentThisMonth()).toBe(2)
+    expect(a.breach()).toBeNull()
+    b.record(1.5)
+    await b.sync()
+    await a.sync()
+    expect(a.spentThisMonth()).toBe(3.5)
+    expect(a.breach()).toMatchObject({ cap: 'monthly', limitUsd: 3, spentUsd: 3.5 })
+    clock.advance(86_400_000) // June 1st: a new month
+    expect(a.spentThisMonth()).toBe(0)
+    expect(a.breach()).toBeNull()
+    a.record(0.5)
+    await a.sync()
+    expect(a.spentThisMonth()).toBe(0.5)
+    clock.t = new Date(2026, 4, 15).getTime()
+    expect(a.spentThisMonth()).toBe(3.5)
+    a.close()
+    b.close()
+  })
+
+  it('with no cap set, no spend is a breach', () => {
+    const store = new CostStore({ dataDir: null })
+    store.record(1_000)
+    expect(store.breach()).toBeNull()
+    expect(store.summary().exceeded).toBeNull()
+  })
+
   it('a budget set by one process holds in another after its next sync', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'routellm-cost-'))
     const a = new CostStore({ dataDir: dir, syncMs: 60_000 })

@@ -9,6 +9,8 @@ import type Database from 'better-sqlite3'
 export class SpendLedger {
   private base = new Map<string, number>()
   private pending = new Map<string, number>()
+  /** Running total per month ("2026-12"), kept with every add and re-read: a cap check sums nothing. */
+  private months = new Map<string, number>()
   private readonly statements
 
   constructor(db: Database.Database | null) {
@@ -24,18 +26,17 @@ export class SpendLedger {
   }
 
   add(day: string, usd: number): void {
-    this.pending.set(day, (this.pending.get(day) ?? 0) + usd)
+    bump(this.pending, day, usd)
+    bump(this.months, day.slice(0, 7), usd)
   }
 
   get(day: string): number {
     return (this.base.get(day) ?? 0) + (this.pending.get(day) ?? 0)
   }
 
-  /** Total of the days whose key starts with `prefix` ("2026-12" for a month). */
-  sumWhere(prefix: string): number {
-    let total = 0
-    for (const day of new Set([...this.base.keys(), ...this.pending.keys()])) if (day.startsWith(prefix)) total += this.get(day)
-    return total
+  /** Total of one month ("2026-12"). */
+  month(month: string): number {
+    return this.months.get(month) ?? 0
   }
 
   /** Import days from a legacy file (inside the caller's transaction). */
@@ -60,7 +61,8 @@ export class SpendLedger {
         s.prune.run(cutoff)
       })()
     } catch (error) {
-      for (const [day, usd] of writing) this.add(day, usd)
+      // Kept for the next try; the month totals still hold them.
+      for (const [day, usd] of writing) bump(this.pending, day, usd)
       throw error
     }
     // What this process expects to read back; anything else is another process's spend.
@@ -75,5 +77,11 @@ export class SpendLedger {
   private reread(): void {
     if (!this.statements) return
     this.base = new Map(this.statements.all.all().map((r) => [r.day, r.usd]))
+    this.months = new Map()
+    for (const days of [this.base, this.pending]) for (const [day, usd] of days) bump(this.months, day.slice(0, 7), usd)
   }
+}
+
+function bump(totals: Map<string, number>, key: string, usd: number): void {
+  totals.set(key, (totals.get(key) ?? 0) + usd)
 }

@@ -89,6 +89,46 @@ describe('HealthMonitor', () => {
     expect(m.health('a').degraded).toBe(false)
   })
 
+  it('a whole answer (no first-token time) to a slow endpoint’s probe does not clear its slowness', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { baselineMinSamples: 20, latencyFloorMs: 100, degradedProbeMs: 5000 })
+    for (let i = 0; i < 25; i++) succeed(m, 'a', 100)
+    for (let i = 0; i < 5; i++) succeed(m, 'a', 900)
+    clock.advance(5000)
+    expect(m.claimDegradedProbe('a')).toBe(true)
+    // Its total latency is not a first token: recorded as latency, not judged as speed.
+    m.success('a', m.acquire('a')!, { latencyMs: 150, ttftMs: null })
+    expect(m.health('a')).toMatchObject({ degraded: true, reason: expect.stringContaining('first token') })
+    expect(m.health('a').stats.latencyMs).not.toBeNull()
+  })
+
+  it('a whole answer to a probe clears a degradation that came from failures', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { degradedProbeMs: 5000 })
+    for (let i = 0; i < 4; i++) succeed(m, 'a', 100)
+    for (let i = 0; i < 2; i++) m.failure('a', m.acquire('a')!, unavailable())
+    expect(m.health('a').degraded).toBe(true)
+    clock.advance(5000)
+    expect(m.claimDegradedProbe('a')).toBe(true)
+    m.success('a', m.acquire('a')!, { latencyMs: 150, ttftMs: null })
+    expect(m.health('a').degraded).toBe(false)
+  })
+
+  it('its condition follows every change made at the same instant, and the clock moving on', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { baseCooldownMs: 1000 })
+    expect(m.condition('a')).toMatchObject({ breaker: 'closed', degraded: false })
+    m.failure('a', m.acquire('a')!, new ProviderError('unavailable', 'refused', { unreachable: true }))
+    expect(m.condition('a').breaker).toBe('open')
+    clock.advance(1000)
+    expect(m.condition('a').breaker).toBe('half-open')
+    succeed(m, 'a', 100)
+    expect(m.condition('a').breaker).toBe('closed')
+    for (let i = 0; i < 2; i++) m.failure('a', m.acquire('a')!, unavailable())
+    for (let i = 0; i < 3; i++) succeed(m, 'a', 100)
+    expect(m.condition('a').degraded).toBe(true)
+  })
+
   it('opens the circuit when the window error rate crosses the trip threshold', () => {
     const m = monitor(new FakeClock(), { tripMinSamples: 10, tripErrorRate: 0.5 })
     for (let i = 0; i < 5; i++) succeed(m, 'a', 10)

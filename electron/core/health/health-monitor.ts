@@ -76,6 +76,12 @@ class EndpointRecord {
   degradedSince: number | null = null
   lastDegradedProbe = 0
   degradedProbeOut = false
+  /**
+   * The condition as last worked out, and when: routing asks for it several times per request
+   * (ranking, probes, the tier override, each arm's check) at the same instant. A pure function
+   * of this record and the time, so it holds until the clock moves or the record changes.
+   */
+  cached: { at: number; condition: EndpointCondition } | null = null
 
   constructor(breaker: BreakerOptions, size: number, maxAgeMs: number) {
     this.breaker = new CircuitBreaker(breaker)
@@ -166,10 +172,12 @@ export class HealthMonitor {
     }
     if (r.degradedProbeOut) {
       r.degradedProbeOut = false
-      // A degraded endpoint answered at its usual speed: forget the evidence against it.
+      // A degraded endpoint answered at its usual speed: forget the evidence against it. An
+      // answer with no first-token time (a whole, non-streamed one) clears the failures only:
+      // it says nothing of how fast the endpoint starts, so a slow start stays on record.
       if (normal) {
         r.window.clear()
-        r.recentTtft.length = 0
+        if (timing.ttftMs !== null) r.recentTtft.length = 0
       }
     }
     r.window.push({ at: now, ok: true, error: null, latencyMs: timing.latencyMs, ttftMs: timing.ttftMs })
@@ -276,9 +284,17 @@ export class HealthMonitor {
   }
 
   private conditionOf(r: EndpointRecord, now: number): EndpointCondition {
+    if (r.cached?.at === now) return r.cached.condition
     const breaker = r.breaker.state(now)
     const degradedBy = breaker === 'closed' ? this.degradation(r, now) : null
-    return { breaker, degraded: degradedBy !== null, misconfigured: r.breaker.isMisconfigured, reason: breaker === 'closed' ? degradedBy : r.breaker.reason }
+    const condition = {
+      breaker,
+      degraded: degradedBy !== null,
+      misconfigured: r.breaker.isMisconfigured,
+      reason: breaker === 'closed' ? degradedBy : r.breaker.reason,
+    }
+    r.cached = { at: now, condition }
+    return condition
   }
 
   private degradation(r: EndpointRecord, now: number): string | null {
@@ -332,9 +348,11 @@ export class HealthMonitor {
     return () => this.listeners.delete(listener)
   }
 
+  /** Every change to a record ends here (the cached condition is dropped first). */
   private changed(endpoint: string): void {
-    const h = this.condition(endpoint)
     const r = this.record(endpoint)
+    r.cached = null
+    const h = this.condition(endpoint)
     if (h.degraded) r.degradedSince ??= this.now()
     else r.degradedSince = null
     const signature = `${h.breaker}|${h.degraded}|${h.misconfigured}`

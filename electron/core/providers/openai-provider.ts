@@ -4,7 +4,7 @@ import type { EndpointConfig } from '../../../shared/endpoints'
 import { classifyOpenAIError } from './errors'
 import { createPooledFetch } from './pooled-fetch'
 import { SseParser, type SseEvent } from './sse-events'
-import { ProviderError, type Provider, type StreamChunk, type StreamRequest } from './types'
+import { ProviderError, type CompleteRequest, type Provider, type StreamChunk, type StreamRequest } from './types'
 
 export interface OpenAIProviderOptions {
   /** Time allowed until the response headers (the SDK's own timeout); the stream guard covers the body. */
@@ -74,6 +74,26 @@ export class OpenAIProvider implements Provider {
     }
     // A stop can end the body quietly: our own signal tells us it did not finish.
     if (signal.aborted) throw new ProviderError('aborted', 'generation stopped')
+  }
+
+  /**
+   * A non-streamed call: the upstream answers in one JSON body, read whole. The SDK's timeout
+   * is raised to the answer's deadline for this call (its default covers only the wait for a
+   * stream's headers); the caller's guard enforces the deadline with a clear message.
+   */
+  async complete(request: CompleteRequest): Promise<StreamChunk> {
+    const { signal } = request
+    try {
+      const answer = await this.client.chat.completions.create(
+        { model: request.model, messages: request.messages, stream: false },
+        { signal, timeout: request.timeoutMs },
+      )
+      const choice = answer.choices[0]
+      const usage = answer.usage ? { inputTokens: answer.usage.prompt_tokens, outputTokens: answer.usage.completion_tokens } : undefined
+      return { text: choice?.message.content ?? '', ...(usage ? { usage } : {}), ...(choice?.finish_reason ? { finishReason: choice.finish_reason } : {}) }
+    } catch (error) {
+      throw classifyOpenAIError(error, this.endpoint, this.secrets, signal)
+    }
   }
 
   /**

@@ -77,6 +77,18 @@ describe('pooled fetch', () => {
     expect(await response.text()).toBe('{"error":{"message":"slow down"}}')
   })
 
+  it('a whole answer reads as JSON, and malformed JSON rejects as fetch’s json() does', async () => {
+    let body = '{"choices":[{"message":{"content":"hé"}}]}'
+    const s = await server((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' })
+      res.end(body)
+    })
+    const fetch = createPooledFetch()
+    expect(await (await fetch(s.url)).json()).toEqual({ choices: [{ message: { content: 'hé' } }] })
+    body = '{"choices":'
+    await expect((await fetch(s.url)).json()).rejects.toBeInstanceOf(SyntaxError)
+  })
+
   it('hands an event stream over as it arrives, and an abort closes the upstream connection', async () => {
     const s = await server((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })

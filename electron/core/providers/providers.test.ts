@@ -7,6 +7,7 @@ import { combineSources, EnvEndpointSource, StaticEndpointSource } from './endpo
 import { redact, retryAfterMs } from './errors'
 import { chooseDefaultLocalModel, OllamaProvider } from './ollama-provider'
 import { OpenAIProvider } from './openai-provider'
+import { DEFAULT_TIMEOUTS, timeoutsFromEnv } from './registry'
 import { ProviderError, type StreamChunk } from './types'
 
 const KEY = 'sk-test-double'
@@ -95,6 +96,16 @@ describe('OpenAIProvider against the OpenAI double', () => {
 
   it('lists models (the cheap authenticated call)', async () => {
     expect(await provider().listModels()).toEqual(['gpt-4o-mini'])
+  })
+})
+
+describe('timeoutsFromEnv', () => {
+  it('reads the whole-answer deadlines per tier, keeping the defaults for missing or invalid values', () => {
+    expect(timeoutsFromEnv({ ROUTELLM_ANSWER_TIMEOUT_MS: '45000', ROUTELLM_LOCAL_ANSWER_TIMEOUT_MS: '-1' }).answerMs).toEqual({
+      cloud: 45_000,
+      local: DEFAULT_TIMEOUTS.answerMs.local,
+    })
+    expect(timeoutsFromEnv({}).answerMs).toEqual(DEFAULT_TIMEOUTS.answerMs)
   })
 })
 

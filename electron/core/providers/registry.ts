@@ -12,11 +12,30 @@ export interface Timeouts {
   firstTokenMs: Record<Tier, number>
   /** Silence allowed between chunks once text flows. */
   idleMs: number
+  /**
+   * The whole of a non-streamed answer (a gateway client that asked for plain JSON): nothing
+   * arrives before its end, so no first-token or idle clock can tell a slow model from a hung
+   * one, and this one deadline covers the first-token wait plus the generation of a long answer.
+   * Defaults to `DEFAULT_TIMEOUTS.answerMs`.
+   */
+  answerMs?: Record<Tier, number>
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { firstTokenMs: { local: 120_000, cloud: 30_000 }, idleMs: 30_000 }
+/**
+ * The answer deadlines are the first-token wait plus room for a long answer: about 4,000
+ * tokens at a slow cloud's ~50 tokens/s (80 s) on top of the cloud's 30 s, and at a small
+ * local model's ~20 tokens/s (200 s) on top of the 120 s a model may take to load.
+ */
+export const DEFAULT_TIMEOUTS = {
+  firstTokenMs: { local: 120_000, cloud: 30_000 },
+  idleMs: 30_000,
+  answerMs: { local: 320_000, cloud: 120_000 },
+} satisfies Timeouts
 
-/** Timeouts from ROUTELLM_FIRST_TOKEN_TIMEOUT_MS, ROUTELLM_LOCAL_FIRST_TOKEN_TIMEOUT_MS, ROUTELLM_STREAM_IDLE_TIMEOUT_MS. */
+/**
+ * Timeouts from ROUTELLM_FIRST_TOKEN_TIMEOUT_MS, ROUTELLM_LOCAL_FIRST_TOKEN_TIMEOUT_MS,
+ * ROUTELLM_STREAM_IDLE_TIMEOUT_MS, ROUTELLM_ANSWER_TIMEOUT_MS, ROUTELLM_LOCAL_ANSWER_TIMEOUT_MS.
+ */
 export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Timeouts {
   const ms = (value: string | undefined, fallback: number) => {
     const n = Number(value)
@@ -28,6 +47,10 @@ export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Timeouts {
       cloud: ms(env.ROUTELLM_FIRST_TOKEN_TIMEOUT_MS, DEFAULT_TIMEOUTS.firstTokenMs.cloud),
     },
     idleMs: ms(env.ROUTELLM_STREAM_IDLE_TIMEOUT_MS, DEFAULT_TIMEOUTS.idleMs),
+    answerMs: {
+      local: ms(env.ROUTELLM_LOCAL_ANSWER_TIMEOUT_MS, DEFAULT_TIMEOUTS.answerMs.local),
+      cloud: ms(env.ROUTELLM_ANSWER_TIMEOUT_MS, DEFAULT_TIMEOUTS.answerMs.cloud),
+    },
   }
 }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { guardStream } from './stream-guard'
-import type { StreamChunk } from './types'
+import { guardAnswer, guardStream } from './stream-guard'
+import { ProviderError, type StreamChunk } from './types'
 
 const OPTIONS = { firstTokenTimeoutMs: 60_000, idleTimeoutMs: 60_000, label: 'test endpoint' }
 
@@ -86,5 +86,56 @@ describe('guardStream', () => {
     it('times out when the first text does not come in time', async () => {
       expect(await outcome([5000], { firstTokenTimeoutMs: 200, idleTimeoutMs: 100 }, 250)).toEqual({ result: 'timeout', texts: [] })
     })
+  })
+})
+
+describe('guardAnswer', () => {
+  afterEach(() => vi.useRealTimers())
+
+  /** An upstream that answers only when its signal aborts (then rejects, as a fetch does). */
+  function hanging(): { open: (signal: AbortSignal) => Promise<StreamChunk>; signal: () => AbortSignal } {
+    let seen: AbortSignal | null = null
+    return {
+      open: (signal) => {
+        seen = signal
+        return new Promise((_, reject) => signal.addEventListener('abort', () => reject(new Error('socket closed')), { once: true }))
+      },
+      signal: () => seen!,
+    }
+  }
+
+  it('passes the answer through and leaves the upstream alone', async () => {
+    let seen: AbortSignal | null = null
+    const answer = await guardAnswer(
+      (signal) => {
+        seen = signal
+        return Promise.resolve({ text: 'all of it' })
+      },
+      { timeoutMs: 1000, label: 'test endpoint', signal: new AbortController().signal },
+    )
+    expect(answer).toEqual({ text: 'all of it' })
+    expect(seen!.aborted).toBe(false)
+  })
+
+  it('aborts the upstream at the whole-answer deadline and throws a timeout naming it', async () => {
+    vi.useFakeTimers()
+    const up = hanging()
+    const answer = guardAnswer(up.open, { timeoutMs: 90_000, label: 'test endpoint', signal: new AbortController().signal })
+    const failed = expect(answer).rejects.toMatchObject({ errorClass: 'timeout', message: 'test endpoint: no answer within 90 s' })
+    await vi.advanceTimersByTimeAsync(89_999)
+    expect(up.signal().aborted).toBe(false)
+    await vi.advanceTimersByTimeAsync(1)
+    await failed
+    expect(up.signal().aborted).toBe(true)
+  })
+
+  it('aborts the upstream and says so when the caller stops it', async () => {
+    const up = hanging()
+    const caller = new AbortController()
+    const answer = guardAnswer(up.open, { timeoutMs: 90_000, label: 'test endpoint', signal: caller.signal })
+    caller.abort()
+    await expect(answer).rejects.toBeInstanceOf(ProviderError)
+    await expect(answer).rejects.toMatchObject({ errorClass: 'aborted' })
+    expect(up.signal().aborted).toBe(true)
   })
 })

@@ -92,3 +92,39 @@ export async function* guardStream(open: (signal: AbortSignal) => AsyncIterable<
   const ended = failure()
   if (ended) throw ended
 }
+
+export interface AnswerGuardOptions {
+  /** Longest wait for the whole answer. */
+  timeoutMs: number
+  /** The caller's stop button. */
+  signal: AbortSignal
+  /** Used in the timeout message. */
+  label: string
+}
+
+/**
+ * Runs one non-streamed upstream call under a single whole-answer deadline: when it passes,
+ * the upstream request is aborted (its socket released) and the call throws
+ * ProviderError('timeout'); when the caller aborts, it throws ProviderError('aborted').
+ */
+export async function guardAnswer(open: (signal: AbortSignal) => Promise<StreamChunk>, options: AnswerGuardOptions): Promise<StreamChunk> {
+  if (options.signal.aborted) throw new ProviderError('aborted', 'generation stopped')
+  const inner = new AbortController()
+  let timedOut = false
+  const timer = setTimeout(() => {
+    timedOut = true
+    inner.abort(new Error('timeout'))
+  }, options.timeoutMs)
+  const onCallerAbort = () => inner.abort(options.signal.reason)
+  options.signal.addEventListener('abort', onCallerAbort, { once: true })
+  try {
+    return await open(inner.signal)
+  } catch (error) {
+    if (timedOut) throw new ProviderError('timeout', `${options.label}: no answer within ${Math.round(options.timeoutMs / 100) / 10} s`)
+    if (options.signal.aborted) throw new ProviderError('aborted', 'generation stopped')
+    throw error
+  } finally {
+    clearTimeout(timer)
+    options.signal.removeEventListener('abort', onCallerAbort)
+  }
+}

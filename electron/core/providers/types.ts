@@ -21,6 +21,11 @@ export interface StreamRequest {
   signal: AbortSignal
 }
 
+/** A whole-answer request: `timeoutMs` is the deadline for all of it (the client's own timer must not cut it first). */
+export interface CompleteRequest extends StreamRequest {
+  timeoutMs: number
+}
+
 /** A piece of a streamed answer. `usage` comes once, near the end, when the upstream reports it. */
 export interface StreamChunk {
   text: string
@@ -35,6 +40,12 @@ export interface StreamChunk {
 export interface Provider {
   readonly endpoint: EndpointConfig
   stream(request: StreamRequest): AsyncIterable<StreamChunk>
+  /**
+   * The answer in one piece from a non-streamed upstream call (one read instead of one per
+   * delta), for a caller that shows nothing before the end anyway. Throws only ProviderError.
+   * Providers without it are streamed and joined.
+   */
+  complete?(request: CompleteRequest): Promise<StreamChunk>
   /** Model ids the endpoint serves (a cheap authenticated call: "test connection"). */
   listModels(signal?: AbortSignal): Promise<string[]>
 }
