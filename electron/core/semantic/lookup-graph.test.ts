@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
+import onnxProto from 'onnx-proto'
 import * as ort from 'onnxruntime-node'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { lookupTableFrom, type LookupTable } from './lookup-graph'
 import { defaultModelsRoot } from './models'
-import { readOnnxGraph } from './onnx-reader'
 import { DEFAULT_MODEL_ID } from './settings'
 import { buildSifGraph } from '../../../scripts/model-build/onnx-graph'
 
@@ -111,33 +111,68 @@ describe('lookup-and-mean graph in JavaScript', () => {
   })
 })
 
-describe('ONNX reader', () => {
-  it('reads the bundled model graph: nodes in order, inputs, outputs and raw initializers', async () => {
-    const g = readOnnxGraph(await readFile(modelFile))
-    expect(g.unsupported).toBe(false)
-    expect(g.nodes.map((n) => n.opType)).toEqual(['Gather', 'Cast', 'Gather', 'Cast', 'Unsqueeze', 'Mul', 'Mul', 'ReduceSum', 'ReduceSum', 'Max', 'Div'])
-    expect(g.nodes[1]!.attributes).toEqual({ to: 1 })
-    expect(g.inputs).toEqual(['input_ids', 'attention_mask'])
-    expect(g.outputs).toEqual(['last_hidden_state', 'sentence_embedding'])
-    const table = g.initializers.find((t) => t.name === 'word_table')!
-    expect(table.dims).toEqual([150_003, 100])
-    expect(table.raw!.byteLength).toBe(15_000_300)
+describe('reading the graph', () => {
+  const { onnx } = onnxProto
+  const vocabSize = 5
+  const dim = 4
+  const small = () =>
+    buildSifGraph({
+      table: Int8Array.from({ length: vocabSize * dim }, (_, i) => i + 1),
+      scales: Float32Array.from({ length: vocabSize }, () => 1),
+      vocabSize,
+      dim,
+      metadata: {},
+    })
+  /** The small model decoded, changed by `edit`, and encoded again. */
+  const edited = (edit: (g: onnxProto.onnx.GraphProto) => void) => {
+    const model = onnx.ModelProto.decode(small())
+    edit(model.graph as onnxProto.onnx.GraphProto)
+    return onnx.ModelProto.encode(model).finish()
+  }
+
+  it('holds the bundled model: the lookup-and-mean nodes in order, its inputs, outputs and a raw int8 table', async () => {
+    const g = onnx.ModelProto.decode(await readFile(modelFile)).graph!
+    expect(g.node!.map((n) => n.opType)).toEqual(['Gather', 'Cast', 'Gather', 'Cast', 'Unsqueeze', 'Mul', 'Mul', 'ReduceSum', 'ReduceSum', 'Max', 'Div'])
+    expect(g.input!.map((v) => v.name)).toEqual(['input_ids', 'attention_mask'])
+    expect(g.output!.map((v) => v.name)).toEqual(['last_hidden_state', 'sentence_embedding'])
+    const table = g.initializer!.find((t) => t.name === 'word_table')!
+    expect(table.dims!.map(Number)).toEqual([150_003, 100])
+    expect(table.rawData!.byteLength).toBe(15_000_300)
   })
 
-  it('reads negative integer attributes (ten-byte varints) and packed dims', () => {
-    // ModelProto { graph { node { op_type "Gather" attribute { name "axis" i -1 } } initializer { dims [2, 3] (packed) name "t" } } }
-    const attribute = [0x0a, 0x04, ...Buffer.from('axis'), 0x18, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]
-    const node = [0x22, 0x06, ...Buffer.from('Gather'), 0x2a, attribute.length, ...attribute]
-    const tensor = [0x0a, 0x02, 0x02, 0x03, 0x42, 0x01, ...Buffer.from('t')]
-    const graph = [0x0a, node.length, ...node, 0x2a, tensor.length, ...tensor]
-    const g = readOnnxGraph(Uint8Array.from([0x3a, graph.length, ...graph]))
-    expect(g.nodes[0]!.attributes).toEqual({ axis: -1 })
-    expect(g.initializers[0]).toMatchObject({ name: 't', dims: [2, 3], raw: null })
+  it('keeps the table a view into the file buffer, not a copy', () => {
+    for (const bytes of [small(), Buffer.from(small())]) {
+      const table = lookupTableFrom(bytes)!
+      const before = table.pool([Int32Array.of(0)])
+      // The first row (1, 2, 3, 4) sits in the file as raw bytes; change it there, after the table was made.
+      const at = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).indexOf(Buffer.from([1, 2, 3, 4, 5, 6, 7, 8]))
+      bytes[at] = 100
+      expect(Array.from(before)).toEqual([1, 2, 3, 4])
+      expect(Array.from(table.pool([Int32Array.of(0)]))).toEqual([100, 2, 3, 4])
+    }
+  })
+
+  it('leaves graphs with parts it does not follow to onnxruntime', () => {
+    expect(lookupTableFrom(small())).not.toBeNull()
+    // A subgraph attribute, external table data, a sparse initializer, the Gather axis typed as a float,
+    // a table stored as typed values instead of raw bytes.
+    const withSubgraph = edited((g) =>
+      g.node[4]!.attribute!.push(onnx.AttributeProto.create({ name: 'body', type: onnx.AttributeProto.AttributeType.GRAPH, g: { name: 'sub' } })),
+    )
+    const external = edited((g) => (g.initializer[0]!.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL))
+    const sparse = edited((g) => g.sparseInitializer.push(onnx.SparseTensorProto.create({ values: { name: 'v', dataType: 1 } })))
+    const floatAttribute = edited((g) => (g.node[0]!.attribute![0]!.type = onnx.AttributeProto.AttributeType.FLOAT))
+    const typedTable = edited((g) => {
+      const t = g.initializer[0]!
+      t.int32Data = Array.from(t.rawData!)
+      delete (t as { rawData?: Uint8Array }).rawData
+    })
+    for (const bytes of [withSubgraph, external, sparse, floatAttribute, typedTable]) expect(lookupTableFrom(bytes)).toBeNull()
   })
 
   it('throws on a truncated file or one without a graph', async () => {
     const bytes = await readFile(modelFile)
-    expect(() => readOnnxGraph(bytes.subarray(0, 1000))).toThrow()
-    expect(() => readOnnxGraph(Uint8Array.of(0x08, 0x08))).toThrow(/no graph/)
+    expect(() => lookupTableFrom(bytes.subarray(0, 1000))).toThrow()
+    expect(() => lookupTableFrom(Uint8Array.of(0x08, 0x08))).toThrow(/no graph/)
   })
 })
