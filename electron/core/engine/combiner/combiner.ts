@@ -189,7 +189,11 @@ const CHOICE_HEAD: HeadKind = { name: 'multiple-choice', reason: 'multiple-choic
 export const WORD_PROBLEM_FLOOR = 0.6
 /** The probability a word problem's verdict places, from the head's chance that the local model falls short. */
 export const placeWordProblem = (chance: number) => WORD_PROBLEM_FLOOR + (1 - WORD_PROBLEM_FLOOR) * chance
-const WORD_PROBLEM_HEAD: HeadKind = { name: 'word-problem', reason: 'maths word problem, in the cloud band, ranked within its kind', place: placeWordProblem }
+const WORD_PROBLEM_HEAD: HeadKind = {
+  name: 'word-problem',
+  reason: 'maths word problem (several arithmetic steps): kept in the cloud band whatever its rank, ranked within its kind',
+  place: placeWordProblem,
+}
 
 /**
  * A prompt placed by the head for its kind. `placesIndex` tells composition that this
