@@ -12,6 +12,7 @@ import { EndpointsService } from '../../core/settings/endpoints-service'
 import { safeName } from '../../core/lib/json-errors'
 import { UsageError, type CliCommand, type CliContext } from './command'
 import { parseFlags } from './flags'
+import { tableLines } from './text-table'
 
 const USAGE = [
   'keys <list|set|rm|test|import|export> …',
@@ -106,18 +107,6 @@ async function readKey(ctx: CliContext, endpointId: string): Promise<string> {
   return key.data
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-}
-
 async function readFileArg(ctx: CliContext, file: string): Promise<{ text: string; name: string }> {
   if (file === '-') return { text: await readAll(ctx.stdin, MAX_KEYS_FILE_CHARS), name: 'stdin' }
   let text: string
@@ -168,7 +157,7 @@ export function createKeysCommand(deps: KeysCommandDeps = {}): CliCommand {
           else {
             const rows = [['ID', 'NAME', 'PROVIDER', 'TIER', 'KEY']]
             for (const e of overview.endpoints) rows.push([e.id, e.name, e.provider, e.tier, keyLabel(e.key)])
-            out(table(rows))
+            out(tableLines(rows).join('\n'))
           }
           if (overview.orphanKeys.length > 0) out(`keys for no configured endpoint: ${overview.orphanKeys.join(', ')}`)
           const unused = overview.envKeys.filter((id) => !overview.endpoints.some((e) => e.id === id))

@@ -8,6 +8,7 @@ import { UsageError, type CliCommand, type CliContext } from './command'
 import { writeJson } from './engine-setup'
 import { parseFlags } from './flags'
 import { errorMessage } from '../../../shared/errors'
+import { tableLines } from './text-table'
 
 const USAGE = [
   'models <list|fetch> …',
@@ -85,18 +86,6 @@ async function modelsReport(dataDir: string, modelsRoot: string): Promise<Models
   }
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i]!))
-        .join('  ')
-        .trimEnd(),
-    )
-    .join('\n')
-}
-
 async function list(ctx: CliContext, args: string[], deps: ModelsCommandDeps): Promise<number> {
   const { flags, positionals } = parseFlags(args, { json: 'boolean' })
   if (positionals.length > 0) throw new UsageError('models list takes no arguments')
@@ -111,7 +100,7 @@ async function list(ctx: CliContext, args: string[], deps: ModelsCommandDeps): P
     const format = m.problem ? `broken: ${m.problem}` : `${m.dtype ?? '?'}${m.dimensions ? `, ${m.dimensions} d` : ''}`
     rows.push([m.selected ? '*' : '', m.id, m.source, format, describeCalibration(m.calibration)])
   }
-  ctx.stdout.write(`${table(rows)}\n`)
+  ctx.stdout.write(`${tableLines(rows).join('\n')}\n`)
   const selectedBy = `* selected by ${report.policy ?? 'the default policy'}${report.policy ? ' (semantic.model)' : ''}; `
   ctx.stdout.write(`${report.selectedInstalled ? selectedBy : ''}user models: ${report.userModelsDir}\n`)
   if (!report.selectedInstalled) {

@@ -6,6 +6,7 @@ import { retentionFromEnv, TELEMETRY_FILE, TelemetryStore } from '../../core/tel
 import { UsageError, type CliCommand } from './command'
 import { writeJson } from './engine-setup'
 import { parseFlags } from './flags'
+import { tableLines } from './text-table'
 
 const ms = (x: number | null | undefined): string => {
   if (x === null || x === undefined || !Number.isFinite(x)) return '—'
@@ -17,16 +18,6 @@ const pct = (x: number | null): string => (x === null ? '—' : `${(x * 100).toF
 const usd = (x: number): string => (x === 0 ? '$0' : x < 0.01 ? `$${x.toFixed(4)}` : `$${x.toFixed(2)}`)
 const pair = (p: { p50: number; p95: number } | null): string => (p === null ? '—' : `${ms(p.p50)} / ${ms(p.p95)}`)
 
-function table(rows: string[][]): string[] {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)))
-  return rows.map((r) =>
-    r
-      .map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!)))
-      .join('  ')
-      .trimEnd(),
-  )
-}
-
 /** The summary as a person reads it in a terminal. */
 export function formatStats(s: TelemetrySummary, file: string): string {
   const window = s.windowHours === null ? 'everything kept' : `last ${s.windowHours} h`
@@ -36,7 +27,7 @@ export function formatStats(s: TelemetrySummary, file: string): string {
     return `${lines.join('\n')}\n`
   }
   lines.push(
-    ...table([
+    ...tableLines([
       ['requests', `${s.requests}`, `ok ${s.ok} · errors ${s.errors} · aborted ${s.aborted}`],
       ['local share', pct(s.localShare), `cloud ${pct(s.cloudShare)}`],
       ['error rate', pct(s.errorRate), 'of requests not stopped by the user'],
@@ -44,7 +35,7 @@ export function formatStats(s: TelemetrySummary, file: string): string {
       ['feedback', `up ${s.feedback.up}`, `down ${s.feedback.down}`],
     ]),
     '',
-    ...table([
+    ...tableLines([
       ['tier', 'requests', 'errors', 'latency p50 / p95', 'ttft p50 / p95', 'cost'],
       ...(['local', 'cloud'] as const).map((t) => {
         const f = s.tiers[t]
@@ -55,7 +46,10 @@ export function formatStats(s: TelemetrySummary, file: string): string {
   if (s.endpoints.length > 0) {
     lines.push(
       '',
-      ...table([['endpoint', 'model', 'tier', 'requests', 'errors'], ...s.endpoints.map((e) => [e.endpoint, e.model, e.tier, `${e.requests}`, `${e.errors}`])]),
+      ...tableLines([
+        ['endpoint', 'model', 'tier', 'requests', 'errors'],
+        ...s.endpoints.map((e) => [e.endpoint, e.model, e.tier, `${e.requests}`, `${e.errors}`]),
+      ]),
     )
   }
   return `${lines.join('\n')}\n`
