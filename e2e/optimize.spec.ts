@@ -3,8 +3,7 @@ import { join } from 'node:path'
 import { expect, test } from '@playwright/test'
 import type { PolicyView } from '../shared/policy-contract'
 import type { TelemetryRow } from '../shared/telemetry'
-import { TelemetryStore } from '../electron/core/telemetry/store'
-import { seedTelemetry, syntheticRows } from '../test/support/synthetic-telemetry'
+import { seedRetriedMaths } from '../test/support/synthetic-telemetry'
 import type { RunningHost } from './headless-host'
 import { CLOUD_ANSWER, LOCAL_ANSWER, startTwoTierStack, type TwoTierStack } from './two-tier-stack'
 
@@ -30,17 +29,7 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
       prepare: (dataDir) => {
         writeFileSync(join(dataDir, 'threshold-override.json'), OVERRIDE_BEFORE)
         // Yesterday's traffic: half the local maths answers were retried in the cloud, small talk was fine.
-        const store = new TelemetryStore({ dataDir })
-        const rows = syntheticRows({
-          n: 300,
-          now: Date.now() - 60_000,
-          clusters: [
-            { id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' },
-            { id: 'chat', weight: 1, score: 20, failRate: 0 },
-          ],
-        })
-        seedTelemetry(store, rows)
-        store.close()
+        seedRetriedMaths(dataDir, 300)
       },
     })
     host = stack.host

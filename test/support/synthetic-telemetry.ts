@@ -1,6 +1,7 @@
 // Synthetic telemetry for the learning loop's tests and bench: no prompt text, known failure rates.
 import type { TelemetryRow } from '../../shared/telemetry'
 import { seededRandom } from '../../electron/core/pillars/bandit'
+import { TelemetryStore } from '../../electron/core/telemetry/store'
 
 export interface SyntheticCluster {
   id: string
@@ -107,5 +108,23 @@ export function seedTelemetry(store: Recorder, rows: readonly TelemetryRow[]): v
       })
     }
     if (feedback !== null) store.setFeedback(row.requestId, feedback)
+  }
+}
+
+/**
+ * A data folder's telemetry as Optimize's end-to-end checks start from: `n` recent answers, a
+ * minute apart and ending a minute ago, where half the local maths answers were retried in
+ * the cloud and small talk went fine.
+ */
+export function seedRetriedMaths(dataDir: string, n: number): void {
+  const store = new TelemetryStore({ dataDir })
+  try {
+    const clusters: SyntheticCluster[] = [
+      { id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' },
+      { id: 'chat', weight: 1, score: 20, failRate: 0 },
+    ]
+    seedTelemetry(store, syntheticRows({ n, now: Date.now() - 60_000, clusters }))
+  } finally {
+    store.close()
   }
 }

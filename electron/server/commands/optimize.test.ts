@@ -3,8 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { OptimizeApplyResult, OptimizeReport } from '../../../shared/optimize'
-import { seedTelemetry, syntheticRows } from '../../../test/support/synthetic-telemetry'
-import { TelemetryStore } from '../../core/telemetry/index'
+import { seedRetriedMaths } from '../../../test/support/synthetic-telemetry'
 import { main } from '../cli'
 import { captureIo } from '../../../test/support/cli-io'
 
@@ -21,17 +20,7 @@ afterEach(() => homes.splice(0).forEach((d) => rmSync(d, { recursive: true, forc
 function seeded(): string {
   const dir = mkdtempSync(join(tmpdir(), 'routellm-optimize-cli-'))
   homes.push(dir)
-  const store = new TelemetryStore({ dataDir: dir })
-  const rows = syntheticRows({
-    n: 400,
-    now: Date.now() - 60_000,
-    clusters: [
-      { id: 'maths', weight: 1, score: 55, failRate: 0.5, failBy: 'retry' },
-      { id: 'chat', weight: 1, score: 20, failRate: 0 },
-    ],
-  })
-  seedTelemetry(store, rows)
-  store.close()
+  seedRetriedMaths(dir, 400)
   return dir
 }
 
