@@ -43,9 +43,12 @@ export const Decision = z.object({
   pinned: z.enum(['privacy', 'override', 'safe-list', 'health', 'offline', 'budget']).nullable(),
   trace: z.array(PillarVerdict),
   ms: z.number().nonnegative(),
-  /** Prompt length in tokens (o200k tokenizer), counted once per decision. */
+  /**
+   * Prompt length in tokens (o200k tokenizer), counted once per decision. A tier the request
+   * pinned scores nothing, so its decision carries an estimate (characters / 4) instead.
+   */
   tokens: z.number().int().nonnegative().optional(),
-  /** False when `tokens` was extrapolated from the start of a very long prompt. */
+  /** False when `tokens` is an estimate: extrapolated from the start of a very long prompt, or a pinned tier's. */
   tokensExact: z.boolean().optional(),
 })
 export type Decision = z.infer<typeof Decision>
