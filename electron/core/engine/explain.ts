@@ -47,23 +47,33 @@ function clause(text: string): string {
   return `${text.charAt(0).toLowerCase()}${text.slice(1)}`.replace(/\.$/, '')
 }
 
-function headline(e: ExplanationInput): string {
+/** The gate's own sentence, to continue the headline. */
+function gateReason(e: ExplanationInput): string {
   const gate = e.gate?.detail?.['gate']
-  const gateReason = () => clause(typeof gate === 'string' ? gate : (e.gate?.reason ?? ''))
-  // A requested tier runs only the privacy check: there is no index to quote.
-  const idx = () =>
-    e.requested
-      ? `you chose ${TIER_NAMES[e.requested]}, so only the privacy check ran`
-      : `complexity index ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}`
+  return clause(typeof gate === 'string' ? gate : (e.gate?.reason ?? ''))
+}
+
+/** What the headline quotes in brackets: the index against the threshold, or, for a requested tier, that there is none. */
+function indexNote(e: ExplanationInput): string {
+  return e.requested
+    ? `you chose ${TIER_NAMES[e.requested]}, so only the privacy check ran`
+    : `complexity index ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}`
+}
+
+/** The headline of a tier the request chose: the same sentence every time, built once. */
+const REQUESTED_HEADLINES: Record<Tier, string> = {
+  local: 'You chose Local for this prompt, so only the privacy check ran; complexity was not scored.',
+  cloud: 'You chose Cloud for this prompt, so only the privacy check ran; complexity was not scored.',
+}
+
+function headline(e: ExplanationInput): string {
   switch (e.pinned) {
     case 'privacy':
-      return `Pinned to Local for privacy: ${gateReason()} (${idx()}).`
+      return `Pinned to Local for privacy: ${gateReason(e)} (${indexNote(e)}).`
     case 'safe-list':
-      return `Fast path: ${gateReason()} (${idx()}).`
+      return `Fast path: ${gateReason(e)} (${indexNote(e)}).`
     case 'override':
-      return e.requested
-        ? `You chose ${TIER_NAMES[e.requested]} for this prompt, so only the privacy check ran; complexity was not scored.`
-        : `Override: ${gateReason()} (${idx()}).`
+      return e.requested ? REQUESTED_HEADLINES[e.requested] : `Override: ${gateReason(e)} (${indexNote(e)}).`
     default:
       if (!e.index) return `No pillar could score this prompt; staying Local by default (Edge threshold ${pct(e.threshold)}).`
       return e.chosenBeforeHealth === 'cloud'

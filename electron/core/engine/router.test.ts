@@ -236,7 +236,8 @@ describe('router: fast path, pins and overrides', () => {
   })
 
   it('keeps the privacy pin of a stand-in rules pillar without a privacy-only entry by running it in full', async () => {
-    const standIn: Pillar = { id: 'rules', evaluate: (input) => createRulesPillar().evaluate(input) }
+    // Answering with a promise, as a pillar may.
+    const standIn: Pillar = { id: 'rules', evaluate: async (input) => createRulesPillar().evaluate(input) }
     const d = await routerWith({ pillars: [standIn, fixed('semantic', 90)] }).decide('Write to jane.doe@example.com', { tier: 'cloud' })
     expect(d).toMatchObject({ tier: 'local', pinned: 'privacy' })
     expect(d.trace[1]).toMatchObject({ pillar: 'semantic', status: 'abstained' })

@@ -171,8 +171,10 @@ function checkPrompt(prompt: string): void {
 interface PillarRun {
   trace: PillarVerdict[]
   /** Pillars not started because the fast path decided first. */
-  skipped: PillarId[]
+  skipped: readonly PillarId[]
 }
+
+const NONE_SKIPPED: readonly PillarId[] = Object.freeze([])
 
 const NOT_RUN = 'not run: the request pinned the tier, so only the privacy check ran'
 /** The same verdict for every pinned request: nothing in it depends on the prompt, and nothing changes a verdict after the fact. */
@@ -185,23 +187,26 @@ const NOT_RUN_VERDICTS = Object.fromEntries(PillarId.options.map((id) => [id, Ob
  * combiner are named in the trace as not run. A rules pillar without a privacy-only entry (a
  * stand-in) runs in full, so its privacy pin still holds.
  */
-async function runPrivacyCheckOnly(
+function runPrivacyCheckOnly(
   pillars: readonly Pillar[],
   combiner: CombinerStep | null | undefined,
   input: PillarInput,
   policy: Policy,
-): Promise<PillarRun> {
+): PillarRun | Promise<PillarRun> {
+  const results: (PillarVerdict | Promise<PillarVerdict>)[] = []
   let pending = false
-  const results = pillars.map((p) => {
-    if (p.checkPrivacy) return checkPrivacy(p, input)
-    if (p.id !== 'rules') return NOT_RUN_VERDICTS[p.id]
-    const result = runPillar(p, input, policy.pillarTimeoutMs)
-    pending ||= result instanceof Promise
-    return result
-  })
-  const trace = pending ? await Promise.all(results) : (results as PillarVerdict[])
-  if (combiner) trace.push(NOT_RUN_VERDICTS.learned)
-  return { trace, skipped: [] }
+  for (const p of pillars) {
+    if (p.checkPrivacy) results.push(checkPrivacy(p, input))
+    else if (p.id !== 'rules') results.push(NOT_RUN_VERDICTS[p.id])
+    else {
+      const result = runPillar(p, input, policy.pillarTimeoutMs)
+      pending ||= result instanceof Promise
+      results.push(result)
+    }
+  }
+  if (combiner) results.push(NOT_RUN_VERDICTS.learned)
+  // Synchronous unless a stand-in rules pillar answered with a promise: no promise per request.
+  return pending ? Promise.all(results).then((trace) => ({ trace, skipped: NONE_SKIPPED })) : { trace: results as PillarVerdict[], skipped: NONE_SKIPPED }
 }
 
 /** The privacy-only entry, held to the same promise as a pillar: a throw becomes an abstention. */
@@ -294,9 +299,12 @@ function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy:
  * ran (no model wrote a reason to withhold) and nothing was scored: no index, complexity 0.
  */
 function requestedTier(trace: readonly PillarVerdict[], requested: Tier): TierChoice {
-  const gate = trace.find((v) => v.status === 'short-circuit' && v.pin === 'privacy' && v.tier !== undefined) ?? null
-  const unscored = { gate, privacy: gate !== null, index: null, complexity: 0, offset: null }
-  return gate ? { ...unscored, tier: 'local', pinned: 'privacy' } : { ...unscored, tier: requested, pinned: 'override' }
+  for (const v of trace) {
+    if (v.status === 'short-circuit' && v.pin === 'privacy' && v.tier !== undefined) {
+      return { tier: 'local', pinned: 'privacy', gate: v, privacy: true, index: null, complexity: 0, offset: null }
+    }
+  }
+  return { tier: requested, pinned: 'override', gate: null, privacy: false, index: null, complexity: 0, offset: null }
 }
 
 /**
@@ -353,15 +361,12 @@ export function createRouter(deps: RouterDeps): Router {
     const policy = source.get()
     // The BPE count only feeds scoring; a pinned tier scores nothing, so its decision carries an estimate.
     const { tokens, exact } = opts.tier ? estimateTokens(prompt) : countTokens(prompt)
-    const input: PillarInput = {
-      prompt,
-      tokens,
-      policy,
-      ...(opts.history?.length ? { history: opts.history } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    }
+    const input: PillarInput = { prompt, tokens, policy }
+    if (opts.history?.length) input.history = opts.history
+    if (opts.signal) input.signal = opts.signal
 
-    const { trace, skipped } = await (opts.tier ? runPrivacyCheckOnly : runPillars)(deps.pillars, deps.combiner, input, policy)
+    const run = opts.tier ? runPrivacyCheckOnly(deps.pillars, deps.combiner, input, policy) : runPillars(deps.pillars, deps.combiner, input, policy)
+    const { trace, skipped } = run instanceof Promise ? await run : run
     const chosen = chooseTier(trace, opts.tier, policy, deps.clusterOffsets ?? [])
     const { tier, pinned, healthNote } = await applyHealth(deps.tierOverride, chosen, deps.warn)
     const choice = bandit.choose(tier, await armsOf(tier))
