@@ -118,28 +118,32 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
 
   if (!request.stream) {
     let text = ''
-    // The client waits for the whole answer anyway: so does the upstream call (one read, not one per delta).
-    const result = await chat.generate(input, { signal: controller.signal, whole: true, onToken: (t) => (text += t) })
-    if (result.phase !== 'done')
-      return openAIError(
-        res,
-        failureStatus(result),
-        result.error ?? 'generation stopped',
-        result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable',
-        'api_error',
+    // Sent from onEnd, before the outcome is recorded: the client does not wait on telemetry.
+    const answer = (result: ChatResult) => {
+      if (res.headersSent) return
+      if (result.phase !== 'done')
+        return openAIError(
+          res,
+          failureStatus(result),
+          result.error ?? 'generation stopped',
+          result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable',
+          'api_error',
+        )
+      res.writeHead(200, { 'Content-Type': 'application/json', ...routingHeaders(result) })
+      res.end(
+        JSON.stringify({
+          id,
+          object: 'chat.completion',
+          created,
+          model: result.servedBy?.model ?? request.model,
+          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
+          usage: usageOf(result),
+          routellm: routingInfo(result),
+        }),
       )
-    res.writeHead(200, { 'Content-Type': 'application/json', ...routingHeaders(result) })
-    res.end(
-      JSON.stringify({
-        id,
-        object: 'chat.completion',
-        created,
-        model: result.servedBy?.model ?? request.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
-        usage: usageOf(result),
-        routellm: routingInfo(result),
-      }),
-    )
+    }
+    // The client waits for the whole answer anyway: so does the upstream call (one read, not one per delta).
+    answer(await chat.generate(input, { signal: controller.signal, whole: true, onToken: (t) => (text += t), onEnd: answer }))
     return
   }
 
@@ -151,6 +155,25 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
     if (res.headersSent) return
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
     res.write(chunk({ role: 'assistant', content: '' }, null))
+  }
+  // Sent from onEnd, before the outcome is recorded: the client does not wait on telemetry.
+  const close = (result: ChatResult) => {
+    if (res.writableEnded) return
+    if (controller.signal.aborted) return void res.end()
+    if (!res.headersSent && result.phase !== 'done') {
+      return openAIError(res, failureStatus(result), result.error ?? 'generation stopped', 'upstream_unavailable', 'api_error')
+    }
+    openStream()
+    if (result.phase === 'done') {
+      res.write(chunk({}, 'stop'))
+      if (request.stream_options?.include_usage) {
+        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(result) })}\n\n`)
+      }
+    } else {
+      // Mid-stream failure: OpenAI's in-stream error event, so SDKs raise instead of ending quietly.
+      res.write(`data: ${JSON.stringify({ error: { message: result.error ?? 'generation failed', type: 'api_error', param: null, code: 'interrupted' } })}\n\n`)
+    }
+    res.end('data: [DONE]\n\n')
   }
   const result = await chat.generate(input, {
     signal: controller.signal,
@@ -167,20 +190,7 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
       }
       res.write(chunk({ content: text }, null))
     },
+    onEnd: close,
   })
-  if (controller.signal.aborted) return void res.end()
-  if (!res.headersSent && result.phase !== 'done') {
-    return openAIError(res, failureStatus(result), result.error ?? 'generation stopped', 'upstream_unavailable', 'api_error')
-  }
-  openStream()
-  if (result.phase === 'done') {
-    res.write(chunk({}, 'stop'))
-    if (request.stream_options?.include_usage) {
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(result) })}\n\n`)
-    }
-  } else {
-    // Mid-stream failure: OpenAI's in-stream error event, so SDKs raise instead of ending quietly.
-    res.write(`data: ${JSON.stringify({ error: { message: result.error ?? 'generation failed', type: 'api_error', param: null, code: 'interrupted' } })}\n\n`)
-  }
-  res.end('data: [DONE]\n\n')
+  close(result)
 }
