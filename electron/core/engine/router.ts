@@ -395,6 +395,7 @@ export function createRouter(deps: RouterDeps): Router {
       model: choice.arm?.model ?? null,
       endpoint: choice.arm?.endpoint ?? null,
       complexity,
+      ...(opts.tier ? { scored: false as const } : {}),
       threshold,
       explanation,
       pinned,
