@@ -1,9 +1,12 @@
 // An Ollama endpoint's whole answer (a gateway client that asked for plain JSON): one
 // non-streamed /api/chat through the bridge, failing exactly as a stream that failed before
-// its first token. Against the Ollama protocol double.
+// its first token, on its own and through the chat flow. Against the protocol doubles.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { splitTokens } from '../../../e2e/doubles/http-double'
+import { estimateTokens, splitTokens } from '../../../e2e/doubles/http-double'
 import { startOllamaDouble, type Fault, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
+import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
+import { cloudEndpoint, createHarness, FakeClock, ollamaEndpoint, type Harness } from '../../../test/support/chat-harness'
+import type { Timeouts } from './registry'
 import { EndpointConfig } from '../../../shared/endpoints'
 import { OllamaBridge } from '../ollama/bridge'
 import { OllamaProvider } from './ollama-provider'
@@ -100,5 +103,109 @@ describe('OllamaProvider.complete', () => {
     await arrived
     controller.abort()
     await expect(pending).rejects.toMatchObject({ errorClass: 'aborted' })
+  })
+})
+
+describe('whole answers from Ollama through the chat flow', () => {
+  const KEY = 'sk-test-double'
+  const CLOUD_REPLY = 'The cloud answered instead.'
+  let cloud: OpenAIDouble
+  let h: Harness
+  beforeEach(async () => {
+    cloud = await startOpenAIDouble({ apiKey: KEY, models: ['model-a'], reply: () => CLOUD_REPLY })
+  })
+  afterEach(async () => {
+    h.close()
+    await cloud.close()
+  })
+
+  // Generous clocks: a healthy answer never meets them, however loaded the machine.
+  const GENEROUS: Timeouts = { firstTokenMs: { local: 60_000, cloud: 60_000 }, idleMs: 60_000, answerMs: { local: 60_000, cloud: 60_000 } }
+  async function setup(localModels: string[] = [], timeouts: Timeouts = GENEROUS): Promise<void> {
+    h = createHarness({
+      endpoints: [ollamaEndpoint(ollama.url, localModels), cloudEndpoint('a', cloud.url, ['model-a'])],
+      keys: { a: KEY },
+      route: { tier: 'local' },
+      ollamaUrl: ollama.url,
+      clock: new FakeClock(),
+      env: { ROUTELLM_OLLAMA_KEEP_ALIVE: '30m' },
+      timeouts,
+    })
+    await h.stack.registry.refreshLocal()
+  }
+
+  async function generate(options: { whole?: boolean; signal?: AbortSignal } = {}) {
+    const tokens: string[] = []
+    const result = await h.chat.generate({ prompt: 'Explain recursion' }, { whole: options.whole ?? true, onToken: (t) => tokens.push(t), ...options })
+    return { result, tokens }
+  }
+
+  const chatBodies = () =>
+    ollama.requestsTo('/api/chat').map((r) => r.body as { model: string; stream?: boolean; keep_alive?: string; messages: { content: string }[] })
+
+  it("answers from one non-streamed /api/chat with the endpoint's keep_alive, with Ollama's own token counts", async () => {
+    await setup()
+    const { result, tokens } = await generate()
+    expect(result).toMatchObject({ phase: 'done', servedBy: { endpoint: 'ollama', model: 'llama3.2:3b' } })
+    expect(tokens).toEqual([REPLY])
+    const bodies = chatBodies()
+    expect(bodies).toHaveLength(1)
+    expect(bodies[0]).toMatchObject({ stream: false, keep_alive: '30m' })
+    // The double's counts (its prompt estimate, one per reply piece), not the chars/4 estimate used without usage.
+    const outputTokens = splitTokens(REPLY).length
+    expect(outputTokens).not.toBe(Math.ceil(REPLY.length / 4))
+    const inputTokens = estimateTokens(bodies[0]!.messages.map((m) => m.content).join(''))
+    expect(result.usage).toMatchObject({ inputTokens, outputTokens })
+    expect(h.outcomes.at(-1)).toMatchObject({ ok: true, ttftMs: null, inputTokens, outputTokens })
+  })
+
+  it.each([
+    ['a whole answer', true],
+    ['a stream', false],
+  ])('fails over from a model Ollama does not have before any text: %s', async (_name, whole) => {
+    await setup(['gone:7b', 'llama3.2:3b'])
+    const { result, tokens } = await generate({ whole })
+    expect(result).toMatchObject({
+      phase: 'done',
+      servedBy: { model: 'llama3.2:3b' },
+      hops: [{ endpoint: 'ollama', model: 'gone:7b', error: 'model-missing' }],
+    })
+    expect(tokens.join('')).toBe(REPLY)
+    expect(chatBodies().map((b) => [b.model, b.stream])).toEqual([
+      ['gone:7b', !whole],
+      ['llama3.2:3b', !whole],
+    ])
+  })
+
+  it('ends as aborted, with no text, when the caller stops while Ollama is generating', async () => {
+    await setup()
+    ollama.setFault({ kind: 'stall', paths: ['/api/chat'] })
+    const arrived = new Promise<void>((resolve) => (ollama.reply = () => (resolve(), 'never sent')))
+    const controller = new AbortController()
+    const pending = generate({ signal: controller.signal })
+    await arrived
+    controller.abort()
+    const { result, tokens } = await pending
+    expect(result.phase).toBe('aborted')
+    expect(tokens).toEqual([])
+    expect(cloud.requestsTo('/v1/chat/completions')).toHaveLength(0)
+  })
+
+  it('gives up on an Ollama that never answers at the whole-answer deadline, and fails over', async () => {
+    // Only the stalled arm meets the short deadline: the cloud's stays generous.
+    await setup([], { ...GENEROUS, answerMs: { local: 200, cloud: 60_000 } })
+    ollama.setFault({ kind: 'stall', paths: ['/api/chat'] })
+    const { result, tokens } = await generate()
+    expect(result).toMatchObject({ phase: 'done', servedBy: { endpoint: 'a' }, hops: [{ endpoint: 'ollama', error: 'timeout' }] })
+    expect(result.hops![0]!.message).toMatch(/no answer within 0.2 s/)
+    expect(tokens).toEqual([CLOUD_REPLY])
+  })
+
+  it('still streams from Ollama when the caller did not ask for the whole answer', async () => {
+    await setup()
+    const { result, tokens } = await generate({ whole: false })
+    expect(result.phase).toBe('done')
+    expect(tokens.join('')).toBe(REPLY)
+    expect(chatBodies()).toEqual([expect.objectContaining({ stream: true, keep_alive: '30m' })])
   })
 })
