@@ -133,6 +133,25 @@ describe('OllamaBridge against the Ollama API double', () => {
     await expect(pending).rejects.toMatchObject({ name: 'OllamaError', kind: 'aborted' })
   })
 
+  it("sends a non-streamed chat through the caller's transport, which the signal still stops", async () => {
+    const sent: string[] = []
+    const transport: typeof fetch = (input, init) => {
+      sent.push(String(input))
+      return fetch(input, init)
+    }
+    const bridge = bridgeFor(double.url)
+    expect((await bridge.complete({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }], transport })).text).toBe('You said: hi')
+    expect(sent).toEqual([`${double.url}/api/chat`])
+    double.setFault({ kind: 'stall' })
+    const controller = new AbortController()
+    const arrived = new Promise<void>((resolve) => (double.reply = () => (resolve(), 'never sent')))
+    const pending = bridge.complete({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }], signal: controller.signal, transport })
+    await arrived
+    controller.abort()
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' })
+    expect(sent).toHaveLength(2)
+  })
+
   it("passes Ollama's own error for an unknown model on a non-streamed chat too", async () => {
     await expect(bridgeFor(double.url).complete({ model: 'nope:7b', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
       kind: 'upstream',

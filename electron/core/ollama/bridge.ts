@@ -99,7 +99,7 @@ function toModel(m: ModelResponse): OllamaModel {
 /**
  * The engine's only door to Ollama, built on the official `ollama` client. It finds the
  * server (OLLAMA_HOST, the user's hosts, then the defaults, probed in parallel), remembers
- * which address answered, and streams chats as abortable async iterators.
+ * which address answered, and streams chats as abortable async iterators or answers them whole.
  */
 export class OllamaBridge {
   private status: OllamaStatus | null = null
