@@ -2,40 +2,35 @@
 // non-streamed answer (one /api/chat with stream:false, Ollama's own token counts); a
 // streaming client and the dashboard's chat.start still stream from Ollama. The real
 // services and HTTP host against the Ollama and OpenAI protocol doubles.
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import OpenAI from 'openai'
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import type { ChatStatus } from '../../shared/chat'
 import { splitTokens } from '../../e2e/doubles/http-double'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
-import { MemoryKeyStore } from '../../test/support/memory-key-store'
-import { createHandlers } from '../core/handlers'
-import { createServices, type Services } from '../core/services'
-import { createHttpHost } from './http-server'
+import { startGatewayHost, type GatewayHost } from '../../test/support/gateway-host'
 
 const TOKEN = 'launch-token-for-tests'
 const CLOUD_KEY = 'sk-cloud-canary-5d1e'
 const LOCAL_REPLY = 'A local answer, whole.'
 
-// One services instance for the file: every test starts from an empty request log, and none
-// changes configuration or health (each answer succeeds), so their order does not matter.
+// The doubles serve the whole file; each test gets its own host and data folder, and starts
+// from an empty request log.
 let ollama: OllamaDouble
 let cloud: OpenAIDouble
-let services: Services
-let client: OpenAI
-let origin: string
-let close: () => Promise<void>
+let gateway: GatewayHost
 
 beforeAll(async () => {
   ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => LOCAL_REPLY })
   cloud = await startOpenAIDouble({ apiKey: CLOUD_KEY, models: ['gpt-big'], reply: () => 'Cloud answer.' })
-  services = await createServices({
-    host: 'headless',
-    dataDir: mkdtempSync(join(tmpdir(), 'routellm-gateway-ollama-')),
-    keyStore: new MemoryKeyStore(),
+})
+
+afterAll(async () => {
+  await Promise.all([ollama.close(), cloud.close()])
+})
+
+beforeEach(async () => {
+  gateway = await startGatewayHost({
+    token: TOKEN,
     env: {
       OLLAMA_HOST: ollama.url,
       ROUTELLM_OLLAMA_KEEP_ALIVE: '30m',
@@ -44,33 +39,17 @@ beforeAll(async () => {
       ROUTELLM_CLOUD_MODEL: 'gpt-big',
     },
   })
-  const host = createHttpHost({ handlers: createHandlers(services), bus: services.bus, token: TOKEN, staticDir: null, chat: services.chat })
-  const port = await host.listen(0, '127.0.0.1')
-  origin = `http://127.0.0.1:${port}`
-  client = new OpenAI({ apiKey: TOKEN, baseURL: `${origin}/v1`, maxRetries: 0 })
-  close = () =>
-    new Promise((r) => {
-      host.server.closeAllConnections()
-      host.server.close(() => r())
-    })
-})
-
-afterAll(async () => {
-  await close()
-  await services.close()
-  await Promise.all([ollama.close(), cloud.close()])
-})
-
-beforeEach(() => {
   ollama.requests.length = 0
   cloud.requests.length = 0
 })
+
+afterEach(() => gateway.close())
 
 const chatBodies = () => ollama.requestsTo('/api/chat').map((r) => r.body as Record<string, unknown>)
 
 describe('local answers through the gateway', () => {
   it("answers a plain JSON request from one non-streamed /api/chat, with Ollama's token counts", async () => {
-    const json = await client.chat.completions.create({ model: 'routellm/local', messages: [{ role: 'user', content: 'Explain recursion' }] })
+    const json = await gateway.client.chat.completions.create({ model: 'routellm/local', messages: [{ role: 'user', content: 'Explain recursion' }] })
     expect(json.choices[0]!.message.content).toBe(LOCAL_REPLY)
     expect(json.model).toBe('llama3.2:1b')
     expect(chatBodies()).toEqual([expect.objectContaining({ model: 'llama3.2:1b', stream: false, keep_alive: '30m' })])
@@ -82,7 +61,7 @@ describe('local answers through the gateway', () => {
   })
 
   it('answers a plain JSON routellm/auto request that the router sends local from a non-streamed /api/chat too', async () => {
-    const { data, response } = await client.chat.completions
+    const { data, response } = await gateway.client.chat.completions
       .create({ model: 'routellm/auto', messages: [{ role: 'user', content: 'hi there!' }] })
       .withResponse()
     expect(response.headers.get('x-routellm-tier')).toBe('local')
@@ -91,7 +70,11 @@ describe('local answers through the gateway', () => {
   })
 
   it('streams from Ollama when the client asked for a stream', async () => {
-    const stream = await client.chat.completions.create({ model: 'routellm/local', messages: [{ role: 'user', content: 'Explain recursion' }], stream: true })
+    const stream = await gateway.client.chat.completions.create({
+      model: 'routellm/local',
+      messages: [{ role: 'user', content: 'Explain recursion' }],
+      stream: true,
+    })
     let text = ''
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? ''
     expect(text).toBe(LOCAL_REPLY)
@@ -100,7 +83,7 @@ describe('local answers through the gateway', () => {
 
   it("streams from Ollama for the dashboard's chat.start", async () => {
     const finished = new Promise<ChatStatus>((resolve) => {
-      const off = services.bus.subscribe((event, payload) => {
+      const off = gateway.services.bus.subscribe((event, payload) => {
         const status = payload as ChatStatus
         if (event === 'chat.status' && (status.phase === 'done' || status.phase === 'error')) {
           off()
@@ -108,7 +91,7 @@ describe('local answers through the gateway', () => {
         }
       })
     })
-    const res = await fetch(`${origin}/api/rpc/chat.start`, {
+    const res = await fetch(gateway.baseURL.replace(/\/v1$/, '/api/rpc/chat.start'), {
       method: 'POST',
       headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
       body: JSON.stringify({ prompt: 'Explain recursion', tier: 'local' }),
