@@ -34,6 +34,15 @@ function withOverride(decision: Decision, override: Extract<TierOverrideResult, 
   }
 }
 
+/** The tier's usable arms with the router's pick first when it is usable (the gate's own array when it already is first). */
+function pickFirst(decision: Decision, gate: RoutingGate): readonly Arm[] {
+  const arms = gate.listArms(decision.tier)
+  if (!decision.endpoint || !decision.model) return arms
+  const pick: Arm = { endpoint: decision.endpoint, model: decision.model, tier: decision.tier }
+  if ((arms[0] && same(arms[0], pick)) || !gate.usable(pick)) return arms
+  return [pick, ...arms.filter((a) => !same(a, pick))]
+}
+
 /**
  * Turn a decision into the arms to try. Health gets the last word at execution time (the
  * engine may have decided a moment ago, or without the health hook): the tier override is
@@ -50,31 +59,28 @@ export function planArms(input: Decision, gate: RoutingGate): ArmPlan {
   }
   if (override) decision = withOverride(decision, override)
 
-  let primary = gate.listArms(decision.tier)
-  if (decision.endpoint && decision.model) {
-    const pick: Arm = { endpoint: decision.endpoint, model: decision.model, tier: decision.tier }
-    if (gate.usable(pick)) primary = [pick, ...primary.filter((a) => !same(a, pick))]
-  }
+  const primary = pickFirst(decision, gate)
   // An endpoint due for a probe (half-open, or degraded and due) goes first: a live request
   // finds out whether it recovered, and if not, failover before the first token hides it.
   // At most one degraded probe per request; the caller gives it back if it went unused.
   const claimedProbes: string[] = []
-  const probes = primary.filter((a) => {
+  const arms = primary.filter((a) => {
     const kind = gate.claimProbe(a, claimedProbes.length === 0)
     if (kind === 'degraded') claimedProbes.push(a.endpoint)
     return kind !== null
   })
-  primary = [...probes, ...primary.filter((a) => !probes.includes(a))]
+  const probes = arms.length
+  for (const a of primary) if (probes === 0 || !arms.includes(a)) arms.push(a)
   const privacy = isPrivacyPinned(decision)
   const localOnly = privacy || (decision.pinned === 'override' && decision.tier === 'local')
   const fallback = decision.tier === 'cloud' ? gate.listArms('local') : localOnly || gate.cloudBlock() ? [] : gate.listArms('cloud')
-  const arms = [...primary, ...fallback.filter((a) => !primary.some((p) => same(p, a)))]
+  for (const a of fallback) if (!primary.some((p) => same(p, a))) arms.push(a)
   const first = arms[0]
   if (!first) {
     for (const endpoint of claimedProbes) gate.releaseProbe(endpoint)
     return { decision: { ...decision, endpoint: null, model: null }, error: `No model is available: ${gate.whyUnavailable(decision.tier)}.` }
   }
-  if (!primary.some((a) => same(a, { endpoint: decision.endpoint ?? '', model: decision.model ?? '', tier: decision.tier }))) {
+  if (!primary.some((a) => a.endpoint === decision.endpoint && a.model === decision.model)) {
     const moved = first.tier !== decision.tier
     decision = { ...decision, endpoint: first.endpoint, model: first.model, tier: first.tier, ...(moved ? { pinned: 'health' as const } : {}) }
   }
