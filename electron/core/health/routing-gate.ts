@@ -112,7 +112,11 @@ export class RoutingGate {
       }
       previous = rank
     }
-    if (inOrder) return arms
+    return inOrder ? arms : this.usableByRank(arms, cloudBlocked)
+  }
+
+  /** The usable ones of `arms`, by rank (kept apart from listArms, whose usual path then allocates no closure context). */
+  private usableByRank(arms: readonly Arm[], cloudBlocked: boolean | null): Arm[] {
     // Array.prototype.sort is stable: configured order within a rank.
     return arms.filter((arm) => this.usableWith(arm, cloudBlocked)).sort((a, b) => this.rank(a) - this.rank(b))
   }

@@ -57,6 +57,7 @@ export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Timeouts {
 export type KeyState = 'set' | 'missing' | 'not-needed' | 'unknown'
 
 const NO_MODELS: readonly string[] = Object.freeze([])
+const SETTLED = Promise.resolve()
 
 /**
  * What routing reads on every request, worked out once per version of the source's list:
@@ -107,8 +108,9 @@ export class ProviderRegistry {
   private current: Configuration | null = null
   private readonly keysLooked: Promise<void>
   private discovery: Promise<void> | null = null
+  private discoveryOver = false
   /** A tier that looked empty and is being (or was) re-probed; forgotten once it has arms again. */
-  private readonly reprobes = new Map<Tier, Promise<void>>()
+  private readonly reprobes = new Map<Tier, { running: Promise<void>; over: boolean }>()
 
   constructor(private readonly options: ProviderRegistryOptions) {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
@@ -216,7 +218,9 @@ export class ProviderRegistry {
    * Deciding before this would call a running Ollama or a configured cloud "unavailable".
    */
   discovered(): Promise<void> {
-    this.discovery ??= Promise.all([this.refreshLocal(), this.keysLooked]).then(() => undefined)
+    this.discovery ??= Promise.all([this.refreshLocal(), this.keysLooked]).then(() => {
+      this.discoveryOver = true
+    })
     return this.discovery
   }
 
@@ -232,16 +236,19 @@ export class ProviderRegistry {
    * Concurrent callers share that probe; later callers do not repeat it until the tier has
    * had arms again, so an absent Ollama costs one extra probe, not one per decision.
    */
-  async ensureDiscovered(): Promise<void> {
-    await this.discovered()
+  ensureDiscovered(): Promise<void> {
+    return this.discoveryOver ? this.reprobed() : this.discovered().then(() => this.reprobed())
+  }
+
+  /** Resolves when the re-probes of the tiers that look empty ended (at once, with nothing to wait for, once they did). */
+  private reprobed(): Promise<void> {
     // Both probes start before either is awaited; neither rejects.
     const local = this.reprobe('local')
     const cloud = this.reprobe('cloud')
-    await local
-    await cloud
+    return local || cloud ? Promise.all([local, cloud]).then(() => undefined) : SETTLED
   }
 
-  /** The probe of a tier that looks empty (started once), or undefined when the tier has arms. */
+  /** The running probe of a tier that looks empty (started once); undefined when the tier has arms or its probe ended. */
   private reprobe(tier: Tier): Promise<void> | undefined {
     if (!this.looksEmpty(tier)) {
       this.reprobes.delete(tier)
@@ -249,10 +256,13 @@ export class ProviderRegistry {
     }
     let reprobe = this.reprobes.get(tier)
     if (!reprobe) {
-      reprobe = tier === 'local' ? this.refreshLocal() : this.refreshKeys()
-      this.reprobes.set(tier, reprobe)
+      const started = { running: SETTLED, over: false }
+      started.running = (tier === 'local' ? this.refreshLocal() : this.refreshKeys()).then(() => {
+        started.over = true
+      })
+      this.reprobes.set(tier, (reprobe = started))
     }
-    return reprobe
+    return reprobe.over ? undefined : reprobe.running
   }
 
   /** Re-probe Ollama every `intervalMs` in the background (the timer never keeps the process alive). */
