@@ -5,6 +5,7 @@ import type { ChatTurn } from '../../shared/chat'
 import { MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from '../../shared/chat'
 import type { Tier } from '../../shared/decision'
 import type { ChatResult, ChatService } from '../core/chat/chat-service'
+import { sendJsonBody } from './json-response'
 
 /**
  * Virtual models the gateway offers: `routellm/auto` lets the router decide; the other two
@@ -39,14 +40,12 @@ type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>
 /** OpenAI's error envelope, so SDKs raise their usual error classes. */
 export function openAIError(res: ServerResponse, status: number, message: string, code: string | null, type = 'invalid_request_error'): void {
   if (res.headersSent) return void res.end()
-  res.writeHead(status, { 'Content-Type': 'application/json' })
-  res.end(JSON.stringify({ error: { message, type, param: null, code } }))
+  sendJsonBody(res, status, {}, { error: { message, type, param: null, code } })
 }
 
 export function listModels(res: ServerResponse): void {
   const created = Math.floor(Date.now() / 1000)
-  res.writeHead(200, { 'Content-Type': 'application/json' })
-  res.end(JSON.stringify({ object: 'list', data: Object.keys(GATEWAY_MODELS).map((id) => ({ id, object: 'model', created, owned_by: 'routellm' })) }))
+  sendJsonBody(res, 200, {}, { object: 'list', data: Object.keys(GATEWAY_MODELS).map((id) => ({ id, object: 'model', created, owned_by: 'routellm' })) })
 }
 
 /** Split OpenAI messages into the turn to route on (the last user message) and the history before it. */
@@ -118,19 +117,18 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
 
   if (!request.stream) {
     let text = ''
-    // The client waits for the whole answer anyway: so does the upstream call (one read, not one per delta).
-    const result = await chat.generate(input, { signal: controller.signal, whole: true, onToken: (t) => (text += t) })
-    if (result.phase !== 'done')
-      return openAIError(
-        res,
-        failureStatus(result),
-        result.error ?? 'generation stopped',
-        result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable',
-        'api_error',
-      )
-    res.writeHead(200, { 'Content-Type': 'application/json', ...routingHeaders(result) })
-    res.end(
-      JSON.stringify({
+    // Sent from onEnd, before the outcome is recorded: the client does not wait on telemetry.
+    const answer = (result: ChatResult) => {
+      if (res.headersSent) return
+      if (result.phase !== 'done')
+        return openAIError(
+          res,
+          failureStatus(result),
+          result.error ?? 'generation stopped',
+          result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable',
+          'api_error',
+        )
+      sendJsonBody(res, 200, routingHeaders(result), {
         id,
         object: 'chat.completion',
         created,
@@ -138,8 +136,10 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
         choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
         usage: usageOf(result),
         routellm: routingInfo(result),
-      }),
-    )
+      })
+    }
+    // The client waits for the whole answer anyway: so does the upstream call (one read, not one per delta).
+    answer(await chat.generate(input, { signal: controller.signal, whole: true, onToken: (t) => (text += t), onEnd: answer }))
     return
   }
 
@@ -151,6 +151,25 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
     if (res.headersSent) return
     res.writeHead(200, { 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' })
     res.write(chunk({ role: 'assistant', content: '' }, null))
+  }
+  // Sent from onEnd, before the outcome is recorded: the client does not wait on telemetry.
+  const close = (result: ChatResult) => {
+    if (res.writableEnded) return
+    if (controller.signal.aborted) return void res.end()
+    if (!res.headersSent && result.phase !== 'done') {
+      return openAIError(res, failureStatus(result), result.error ?? 'generation stopped', 'upstream_unavailable', 'api_error')
+    }
+    openStream()
+    if (result.phase === 'done') {
+      res.write(chunk({}, 'stop'))
+      if (request.stream_options?.include_usage) {
+        res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(result) })}\n\n`)
+      }
+    } else {
+      // Mid-stream failure: OpenAI's in-stream error event, so SDKs raise instead of ending quietly.
+      res.write(`data: ${JSON.stringify({ error: { message: result.error ?? 'generation failed', type: 'api_error', param: null, code: 'interrupted' } })}\n\n`)
+    }
+    res.end('data: [DONE]\n\n')
   }
   const result = await chat.generate(input, {
     signal: controller.signal,
@@ -167,20 +186,7 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
       }
       res.write(chunk({ content: text }, null))
     },
+    onEnd: close,
   })
-  if (controller.signal.aborted) return void res.end()
-  if (!res.headersSent && result.phase !== 'done') {
-    return openAIError(res, failureStatus(result), result.error ?? 'generation stopped', 'upstream_unavailable', 'api_error')
-  }
-  openStream()
-  if (result.phase === 'done') {
-    res.write(chunk({}, 'stop'))
-    if (request.stream_options?.include_usage) {
-      res.write(`data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created, model, choices: [], usage: usageOf(result) })}\n\n`)
-    }
-  } else {
-    // Mid-stream failure: OpenAI's in-stream error event, so SDKs raise instead of ending quietly.
-    res.write(`data: ${JSON.stringify({ error: { message: result.error ?? 'generation failed', type: 'api_error', param: null, code: 'interrupted' } })}\n\n`)
-  }
-  res.end('data: [DONE]\n\n')
+  close(result)
 }

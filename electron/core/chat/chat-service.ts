@@ -69,17 +69,29 @@ export interface GenerateHooks {
    * spares a parse step and a read per delta. `onToken` then gets the answer in one call.
    */
   whole?: boolean
+  /**
+   * The generation's result, as soon as it is known: before its outcome is recorded
+   * (telemetry, learning) and before `generate` resolves, so a caller answering a client
+   * can send the answer first and let the bookkeeping run after it.
+   */
+  onEnd?: (result: ChatResult) => void
 }
 
 function estimateTokens(chars: number): number {
   return Math.ceil(chars / 4)
 }
 
+/** What ending a generation needs: who hears of it, and the input its outcome is recorded for. */
+interface Ending {
+  input: ChatStart
+  emit: (s: ChatStatus) => void
+  onEnd: ((result: ChatResult) => void) | undefined
+}
+
 /** One generation's plumbing, as generateNow sets it up. */
-interface RunContext {
+interface RunContext extends Ending {
   requestId: string
   signal: AbortSignal
-  emit: (s: ChatStatus) => void
   onToken: ((t: string) => void) | undefined
   /** Ask providers that can for the whole answer at once (GenerateHooks.whole). */
   whole: boolean
@@ -91,7 +103,6 @@ interface RunContext {
 
 /** A generation once routed: what every attempt on an arm shares. */
 interface Generation extends RunContext {
-  input: ChatStart
   decision: Decision
   /** Failed attempts so far, in order. */
   hops: Hop[]
@@ -209,6 +220,7 @@ export class ChatService {
       }
     }
     emit({ requestId, phase: 'analyzing' })
+    const ending: Ending = { input, emit, onEnd: hooks.onEnd }
 
     let decision: Decision
     try {
@@ -219,16 +231,17 @@ export class ChatService {
         signal,
       })
     } catch (error) {
-      if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
+      if (signal.aborted) return this.finish(ending, { requestId, phase: 'aborted', decision: null, servedBy: null, hops: [], usage: null })
       const message = `routing failed: ${errorMessage(error)}`
-      return this.finish(emit, { requestId, phase: 'error', decision: null, servedBy: null, hops: [], usage: null, error: message })
+      return this.finish(ending, { requestId, phase: 'error', decision: null, servedBy: null, hops: [], usage: null, error: message })
     }
     const plan = planArms(decision, this.deps.stack.gate)
     decision = plan.decision
     emit({ requestId, phase: 'routing', decision })
-    if (signal.aborted) return this.finish(emit, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
+    if (signal.aborted) return this.finish(ending, { requestId, phase: 'aborted', decision, servedBy: null, hops: [], usage: null })
     if ('error' in plan) {
-      this.outcome(input, {
+      const failed: ChatResult = { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error }
+      return this.finish(ending, failed, {
         requestId,
         decision,
         ok: false,
@@ -241,11 +254,10 @@ export class ChatService {
         hops: [],
         costUsd: 0,
       })
-      return this.finish(emit, { requestId, phase: 'error', decision, servedBy: null, hops: [], usage: null, error: plan.error })
     }
     const tried = new Set<string>()
     try {
-      return await this.attempt(input, decision, plan, { requestId, signal, emit, onToken: hooks.onToken, whole: hooks.whole ?? false, started, tried })
+      return await this.attempt(input, decision, plan, { ...ending, requestId, signal, onToken: hooks.onToken, whole: hooks.whole ?? false, started, tried })
     } finally {
       for (const endpoint of plan.claimedProbes) if (!tried.has(endpoint)) this.deps.stack.gate.releaseProbe(endpoint)
     }
@@ -360,15 +372,24 @@ export class ChatService {
   private succeeded(gen: Generation, streamed: Streamed, endpoint: EndpointConfig): ChatResult {
     const { health, network, costs } = this.deps.stack
     const { arm, ttftMs } = streamed
-    health.success(arm.endpoint, streamed.ticket, { latencyMs: this.now() - streamed.startedAt, ttftMs: streamed.armTtftMs })
-    if (arm.tier === 'cloud') network.reportReachable()
+    const latencyMs = this.now() - streamed.startedAt
     const used = streamed.usage ?? estimatedUsage(gen, streamed.chars)
     const cost = costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, used)
-    costs.record(cost)
     const totalMs = this.now() - gen.started
     const { requestId, decision, hops } = gen
-    this.outcome(gen.input, { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost })
-    return this.finish(gen.emit, { requestId, phase: 'done', decision, servedBy: arm, hops, usage: { ...used, ttftMs, totalMs, costUsd: cost } })
+    // Health and spend learn of it right after the caller has the result, in the same turn of
+    // the event loop: no other request runs in between, so none decides on stale figures.
+    const settle = () => {
+      health.success(arm.endpoint, streamed.ticket, { latencyMs, ttftMs: streamed.armTtftMs })
+      if (arm.tier === 'cloud') network.reportReachable()
+      costs.record(cost)
+    }
+    return this.finish(
+      gen,
+      { requestId, phase: 'done', decision, servedBy: arm, hops, usage: { ...used, ttftMs, totalMs, costUsd: cost } },
+      { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost },
+      settle,
+    )
   }
 
   /**
@@ -391,24 +412,30 @@ export class ChatService {
     const partial = estimatedUsage(gen, chars)
     const { requestId, decision, hops } = gen
     if (aborted) {
-      this.outcome(gen.input, { requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 })
-      return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null })
+      return this.finish(
+        gen,
+        { requestId, phase: 'aborted', decision, servedBy: arm, hops, usage: null },
+        { requestId, decision, ok: false, aborted: true, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: 0 },
+      )
     }
     if (chars === 0) return error
     const endpoint = registry.endpoint(arm.endpoint)
     const cost = endpoint ? costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, partial) : 0
     costs.record(cost)
-    this.outcome(gen.input, { requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost })
-    return this.finish(gen.emit, {
-      requestId,
-      phase: 'error',
-      decision,
-      servedBy: arm,
-      hops,
-      usage: { ...partial, ttftMs, totalMs, costUsd: cost },
-      interrupted: true,
-      error: `The answer was interrupted after ${partial.outputTokens} tokens: ${error.message}. The text above is incomplete.`,
-    })
+    return this.finish(
+      gen,
+      {
+        requestId,
+        phase: 'error',
+        decision,
+        servedBy: arm,
+        hops,
+        usage: { ...partial, ttftMs, totalMs, costUsd: cost },
+        interrupted: true,
+        error: `The answer was interrupted after ${partial.outputTokens} tokens: ${error.message}. The text above is incomplete.`,
+      },
+      { requestId, decision, ok: false, aborted: false, ttftMs, totalMs, ...partial, servedBy: arm, hops, costUsd: cost },
+    )
   }
 
   /** No arm answered (or the user stopped while failing over): the error names every hop. */
@@ -416,22 +443,10 @@ export class ChatService {
     const { requestId, decision, hops } = gen
     const totalMs = this.now() - gen.started
     const aborted = gen.signal.aborted
-    this.outcome(gen.input, {
-      requestId,
-      decision,
-      ok: false,
-      aborted,
-      ttftMs: null,
-      totalMs,
-      inputTokens: 0,
-      outputTokens: 0,
-      servedBy: last,
-      hops,
-      costUsd: 0,
-    })
-    if (aborted) return this.finish(gen.emit, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null })
+    const outcome = { requestId, decision, ok: false, aborted, ttftMs: null, totalMs, inputTokens: 0, outputTokens: 0, servedBy: last, hops, costUsd: 0 }
+    if (aborted) return this.finish(gen, { requestId, phase: 'aborted', decision, servedBy: last, hops, usage: null }, outcome)
     const error = exhaustedMessage(decision, hops, this.deps.stack.gate.whyUnavailable(decision.tier))
-    return this.finish(gen.emit, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error })
+    return this.finish(gen, { requestId, phase: 'error', decision, servedBy: last, hops, usage: null, error }, outcome)
   }
 
   private outcome(input: ChatStart, outcome: ChatOutcome): void {
@@ -442,9 +457,14 @@ export class ChatService {
     }
   }
 
-  private finish(emit: (s: ChatStatus) => void, result: ChatResult): ChatResult {
+  /**
+   * Ends a generation: the final status and `onEnd` first, then `settle` (health, spend) and
+   * the outcome (telemetry, learning), so a client waiting on the answer never waits on the
+   * bookkeeping.
+   */
+  private finish(ending: Ending, result: ChatResult, outcome?: ChatOutcome, settle?: () => void): ChatResult {
     const servedBy = result.servedBy ? { tier: result.servedBy.tier, endpoint: result.servedBy.endpoint, model: result.servedBy.model } : undefined
-    emit({
+    ending.emit({
       requestId: result.requestId,
       phase: result.phase,
       ...(result.decision ? { decision: result.decision } : {}),
@@ -454,6 +474,13 @@ export class ChatService {
       ...(result.error ? { error: result.error } : {}),
       ...(result.interrupted ? { interrupted: true } : {}),
     })
+    try {
+      ending.onEnd?.(result)
+    } catch {
+      // a broken listener must not lose the outcome
+    }
+    settle?.()
+    if (outcome) this.outcome(ending.input, outcome)
     return result
   }
 }

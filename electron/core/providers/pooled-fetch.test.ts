@@ -89,6 +89,14 @@ describe('pooled fetch', () => {
     await expect((await fetch(s.url)).json()).rejects.toBeInstanceOf(SyntaxError)
   })
 
+  it('a whole answer still reads as a web stream for a reader that asks for its body', async () => {
+    const s = await server((_req, res) => res.end('plain bytes, read by stream'))
+    const response = await createPooledFetch()(s.url)
+    let text = ''
+    for await (const bytes of response.body as unknown as AsyncIterable<Uint8Array>) text += Buffer.from(bytes).toString()
+    expect(text).toBe('plain bytes, read by stream')
+  })
+
   it('hands an event stream over as it arrives, and an abort closes the upstream connection', async () => {
     const s = await server((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/event-stream' })

@@ -58,14 +58,16 @@ function withNodeBody(response: Response, res: IncomingMessage): Response {
 
 /**
  * A Response for an answer read whole. The SDK reads every such answer (a non-streamed
- * completion, an error, a listing) with json() or text(): these parse the bytes in hand
- * instead of going through the Response's web stream, which cost ~50 µs an answer.
+ * completion, an error, a listing) with json() or text(): these parse the bytes in hand.
+ * The web stream a Response wraps its body in (~50 µs and several objects per answer) is
+ * built only if something asks for `body`.
  */
 function bufferedResponse(bytes: Buffer, init: ResponseInit & { status: number }): Response {
-  const response = new Response(nullBodyStatus(init.status) ? null : bytes, init)
+  const response = new Response(null, init)
   const text = () => bytes.toString('utf8')
   Object.defineProperty(response, 'text', { value: () => Promise.resolve(text()) })
   Object.defineProperty(response, 'json', { value: () => Promise.resolve().then(() => JSON.parse(text()) as unknown) })
+  if (!nullBodyStatus(init.status)) Object.defineProperty(response, 'body', { get: () => new Response(bytes).body })
   return response
 }
 
@@ -91,9 +93,10 @@ function headerRecord(init: RequestInit['headers']): Record<string, string> {
   return record
 }
 
-function responseHeaders(res: IncomingMessage): Headers {
-  const headers = new Headers()
+/** The answer's headers as name/value pairs, which a Response takes into its own Headers (no second copy). */
+function responseHeaders(res: IncomingMessage): [string, string][] {
   const raw = res.rawHeaders
-  for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i]!, raw[i + 1]!)
-  return headers
+  const pairs: [string, string][] = []
+  for (let i = 0; i + 1 < raw.length; i += 2) pairs.push([raw[i]!, raw[i + 1]!])
+  return pairs
 }
