@@ -22,14 +22,10 @@
  * Targets (2-core machine): added p50 ≤ 0.5 ms at c=1; throughput ≥ 0.15 of direct at c=32
  * with added p99 ≤ 25 ms; added streaming time to first byte ≤ 2 ms.
  */
-import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { builtCliIsCurrent } from '../bin/built-cli.js'
 import { runCell, type CellResult, type GatewayTarget } from './gateway-load'
+import { cpuMs, killChildren, rssMiB, startChild, startServe, startUpstream, stopChildren, UPSTREAM_KEY, UPSTREAM_MODEL } from './gateway-processes'
 
 const { values } = parseArgs({
   options: {
@@ -46,69 +42,8 @@ const { values } = parseArgs({
 })
 const maxMs = Number(values.seconds ?? 3) * 1000
 const maxRequests = Number(values.requests ?? 4000)
-const UPSTREAM_KEY = 'sk-bench'
-const UPSTREAM_MODEL = 'gpt-4o-mini'
-const children: ChildProcess[] = []
-
-/** Starts a child and resolves with the first stdout match of `ready`. */
-function startChild(args: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: ChildProcess; match: RegExpExecArray }> {
-  const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.push(child)
-  let output = ''
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${args.join(' ')} did not start:\n${output}`)), 60_000)
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString()
-      const match = ready.exec(output)
-      if (match) {
-        clearTimeout(timer)
-        resolve({ child, match })
-      }
-    })
-    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()))
-    child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}:\n${output}`)))
-  })
-}
-
-/** User + system CPU time of a process in ms (Linux /proc), or null where that cannot be read. */
-function cpuMs(pid: number | undefined): number | null {
-  if (!pid) return null
-  try {
-    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 Hz).
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
-    return (Number(fields[11]) + Number(fields[12])) * 10
-  } catch {
-    return null
-  }
-}
-
-/** Resident set of a process in MiB (Linux /proc), or null where that cannot be read. */
-function rssMiB(pid: number | undefined): number | null {
-  if (!pid) return null
-  try {
-    const kb = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]
-    return kb ? Number(kb) / 1024 : null
-  } catch {
-    return null
-  }
-}
-
 async function main() {
-  const upstream = await startChild(
-    [
-      '--import',
-      'tsx',
-      'bench/gateway-upstream.ts',
-      '--key',
-      UPSTREAM_KEY,
-      '--model',
-      UPSTREAM_MODEL,
-      ...(values['upstream-port'] ? ['--port', values['upstream-port']] : []),
-    ],
-    process.env,
-    /upstream (\S+)\n/,
-  )
-  const direct: GatewayTarget = { name: 'direct', baseUrl: upstream.match[1]!, key: UPSTREAM_KEY, model: UPSTREAM_MODEL }
+  const direct: GatewayTarget = { name: 'direct', baseUrl: await startUpstream(values['upstream-port']), key: UPSTREAM_KEY, model: UPSTREAM_MODEL }
   const gateways: GatewayTarget[] = []
   // Whose CPU time a row's cpu/req column reads: the process behind that gateway.
   const pids = new Map<string, number | undefined>()
@@ -130,27 +65,12 @@ async function main() {
     gateways.push({ name: 'bare proxy', baseUrl: bare.match[1]!, key: UPSTREAM_KEY, model: UPSTREAM_MODEL })
     pids.set('bare proxy', bare.child.pid)
     servedFromBuild = builtCliIsCurrent()
-    home = mkdtempSync(join(tmpdir(), 'routellm-bench-'))
-    const gatewayKey = randomBytes(16).toString('hex')
-    const serve = await startChild(
-      ['bin/routellm.js', 'serve', '--port', '0'],
-      {
-        ...process.env,
-        ROUTELLM_HOME: home,
-        ROUTELLM_GATEWAY_KEY: gatewayKey,
-        ROUTELLM_CLOUD_BASE_URL: direct.baseUrl,
-        ROUTELLM_CLOUD_API_KEY: UPSTREAM_KEY,
-        ROUTELLM_CLOUD_MODEL: UPSTREAM_MODEL,
-        // No Ollama here: routellm/auto still runs every pillar, then health sends local-tier prompts to the cloud.
-        OLLAMA_HOST: '127.0.0.1:1',
-      },
-      /RouteLLM dashboard: http:\/\/([^/\s]+)\//,
-    )
-    gatewayPid = serve.child.pid
+    const serve = await startServe(direct.baseUrl)
+    home = serve.home
+    gatewayPid = serve.pid
     pids.set('routellm/cloud', gatewayPid).set('routellm/auto', gatewayPid)
-    const base = `http://${serve.match[1]}/v1`
-    gateways.push({ name: 'routellm/cloud', baseUrl: base, key: gatewayKey, model: 'routellm/cloud' })
-    gateways.push({ name: 'routellm/auto', baseUrl: base, key: gatewayKey, model: 'routellm/auto' })
+    gateways.push({ name: 'routellm/cloud', baseUrl: serve.baseUrl, key: serve.key, model: 'routellm/cloud' })
+    gateways.push({ name: 'routellm/auto', baseUrl: serve.baseUrl, key: serve.key, model: 'routellm/auto' })
   }
 
   // Warm-up: connections, JIT, the gateway's model and caches.
@@ -187,8 +107,7 @@ async function main() {
   const rssLoad = gatewayPid ? rssPeak : null
 
   // The gateway writes its state on shutdown: remove its data folder only once it has exited.
-  await Promise.all(children.map((c) => (c.exitCode === null ? new Promise((resolve) => (c.once('exit', resolve), c.kill('SIGTERM'))) : null)))
-  if (home) rmSync(home, { recursive: true, force: true })
+  await stopChildren(home ? [home] : [])
 
   const f = (x: number, d = 2) => (Number.isFinite(x) ? x.toFixed(d) : '-')
   const plus = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : '-')
@@ -237,5 +156,5 @@ async function main() {
 try {
   await main()
 } finally {
-  for (const c of children) if (c.exitCode === null) c.kill('SIGTERM')
+  killChildren()
 }
