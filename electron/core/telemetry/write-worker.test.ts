@@ -3,7 +3,7 @@ import { createRequire } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Database from 'better-sqlite3'
-import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { TELEMETRY_FILE, TelemetryStore, type TelemetryStoreOptions } from './store'
 import { outcomeOf, rowOf } from '../../../test/support/telemetry'
 
@@ -160,5 +160,24 @@ describe('when the writer thread fails', () => {
     s.insert(rowOf(1, T0))
     expect(s.info().rows).toBe(1)
     expect(inside(s).worker).toBeNull()
+  })
+})
+
+describe('a host that forbids blocking the main thread', () => {
+  it('reads still wait for the thread (by spinning on the same counter)', () => {
+    const wait = vi.spyOn(Atomics, 'wait').mockImplementation(() => {
+      throw new TypeError('Atomics.wait cannot be called in this context')
+    })
+    try {
+      const s = store()
+      const before = mainWrites(s)
+      for (let i = 0; i < 300; i++) s.insert(rowOf(i, T0 + i))
+      expect(s.info().rows).toBe(300)
+      expect(wait).toHaveBeenCalled()
+      expect(mainWrites(s)).toBe(before)
+      expect(logs).toEqual([])
+    } finally {
+      wait.mockRestore()
+    }
   })
 })

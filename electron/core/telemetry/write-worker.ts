@@ -113,6 +113,8 @@ export class WriteWorker {
   private dead = false
   /** Jobs posted and not yet known committed, oldest first. */
   private inFlight: { seq: number; job: WriteJob }[] = []
+  /** False once the host refused to let this thread block (browsers do on their main thread; Node does not). */
+  private canBlock = true
   /** Rows removed by a prune whose result a caller waits for, by job. */
   private readonly removed = new Map<number, number>()
 
@@ -201,9 +203,23 @@ export class WriteWorker {
         this.die(`it did not commit within ${SETTLE_TIMEOUT_MS / 1000} s`)
         break
       }
-      Atomics.wait(this.counters, SIGNAL, seen, left)
+      this.waitForChange(seen, left)
     }
     return false
+  }
+
+  /**
+   * Until the signal is no longer `seen`, or `ms` passed. Where the host forbids Atomics.wait this
+   * returns at once and waitUntil's loop spins on the counters instead: reads are rare, and the
+   * thread commits a batch in milliseconds.
+   */
+  private waitForChange(seen: number, ms: number): void {
+    if (!this.canBlock) return
+    try {
+      Atomics.wait(this.counters, SIGNAL, seen, ms)
+    } catch {
+      this.canBlock = false
+    }
   }
 
   /** Reports arrive as events, and are read at once while the main thread waits (no event loop then). */
