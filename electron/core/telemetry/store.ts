@@ -26,10 +26,9 @@ import { WriteWorker } from './write-worker'
  * WAL checkpoints they cause run on the main thread; a kill -9 loses at most the rows queued in
  * the last BATCH_MS and the batch the thread was committing. Reads wait for every row recorded
  * before them. A file store whose thread cannot start or dies, and an in-memory store, write on
- * the main thread instead. Robustness: the app never fails to
- * start because of telemetry (recovery.ts sets a bad file aside, or falls back to memory),
- * and writes never throw into the caller. The SQL lives in sql.ts, the summary's figures in
- * summaries.ts.
+ * the main thread instead. Robustness: the app never fails to start because of telemetry
+ * (recovery.ts sets a bad file aside, or falls back to memory), and writes never throw into
+ * the caller. The SQL lives in sql.ts, the summary's figures in summaries.ts.
  * Retention: rows older than `maxAgeDays` (default 90) and beyond the newest `maxRows` (by
  * insertion order) are pruned on open and every `pruneEvery` inserts (then on the writer thread).
  */
@@ -46,6 +45,9 @@ export interface Retention {
 /** Rows are written in batches: at most this long after the first queued row, or at this many. */
 const BATCH_MS = 250
 const BATCH_MAX = 256
+
+/** SQLite's default: a connection checkpoints after a commit that leaves the WAL this many pages long. */
+const SQLITE_AUTOCHECKPOINT_PAGES = 1000
 
 export const DEFAULT_RETENTION: Retention = { maxAgeDays: 90, maxRows: 1_000_000 }
 const DEFAULT_RETRY_WINDOW_MS = 120_000
@@ -338,7 +340,7 @@ export class TelemetryStore {
     this.workerFailed = true
     this.log(`telemetry: the writer thread stopped (${reason}); writing on the main thread instead`)
     if (this.closed) return
-    this.db.pragma('wal_autocheckpoint = 1000')
+    this.db.pragma(`wal_autocheckpoint = ${SQLITE_AUTOCHECKPOINT_PAGES}`)
     for (const job of worker?.unfinished() ?? []) this.write(() => applyJob(this.s, job))
   }
 
