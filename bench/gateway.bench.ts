@@ -5,7 +5,9 @@
  * gateway adds (p50/p99), and the gateway process's RSS idle and under load.
  *
  *   npm run bench:gateway                         RouteLLM: a real `serve` child with a fresh
- *                                                 ROUTELLM_HOME, via routellm/cloud and routellm/auto
+ *                                                 ROUTELLM_HOME, via routellm/cloud and routellm/auto,
+ *                                                 beside a bare Node pass-through proxy (the floor:
+ *                                                 bench/gateway-bare-proxy.ts)
  *   npm run bench:gateway -- --target http://127.0.0.1:8787/v1 --key K --model M [--pid P]
  *       [--header 'name: value']... --upstream-port 9999
  *                                                 any other gateway, configured to forward to the
@@ -108,6 +110,8 @@ async function main() {
   )
   const direct: GatewayTarget = { name: 'direct', baseUrl: upstream.match[1]!, key: UPSTREAM_KEY, model: UPSTREAM_MODEL }
   const gateways: GatewayTarget[] = []
+  // Whose CPU time a row's cpu/req column reads: the process behind that gateway.
+  const pids = new Map<string, number | undefined>()
   let gatewayPid: number | undefined
   let home: string | null = null
   let servedFromBuild = false
@@ -120,7 +124,11 @@ async function main() {
     )
     gateways.push({ name: 'target', baseUrl: values.target, key: values.key ?? '', model: values.model ?? UPSTREAM_MODEL, headers })
     gatewayPid = values.pid ? Number(values.pid) : undefined
+    pids.set('target', gatewayPid)
   } else {
+    const bare = await startChild(['--import', 'tsx', 'bench/gateway-bare-proxy.ts', '--upstream', direct.baseUrl], process.env, /bare proxy (\S+)\n/)
+    gateways.push({ name: 'bare proxy', baseUrl: bare.match[1]!, key: UPSTREAM_KEY, model: UPSTREAM_MODEL })
+    pids.set('bare proxy', bare.child.pid)
     servedFromBuild = builtCliIsCurrent()
     home = mkdtempSync(join(tmpdir(), 'routellm-bench-'))
     const gatewayKey = randomBytes(16).toString('hex')
@@ -139,6 +147,7 @@ async function main() {
       /RouteLLM dashboard: http:\/\/([^/\s]+)\//,
     )
     gatewayPid = serve.child.pid
+    pids.set('routellm/cloud', gatewayPid).set('routellm/auto', gatewayPid)
     const base = `http://${serve.match[1]}/v1`
     gateways.push({ name: 'routellm/cloud', baseUrl: base, key: gatewayKey, model: 'routellm/cloud' })
     gateways.push({ name: 'routellm/auto', baseUrl: base, key: gatewayKey, model: 'routellm/auto' })
@@ -165,9 +174,9 @@ async function main() {
       prompt += base.requests + base.errors
       rows.push({ gateway: 'direct', stream, concurrency, r: base, base, cpuPerRequest: null })
       for (const g of gateways) {
-        const cpuBefore = cpuMs(gatewayPid)
+        const cpuBefore = cpuMs(pids.get(g.name))
         const r = await runCell(g, cell, prompt)
-        const cpuAfter = cpuMs(gatewayPid)
+        const cpuAfter = cpuMs(pids.get(g.name))
         prompt += r.requests + r.errors
         const cpuPerRequest = cpuBefore !== null && cpuAfter !== null && r.requests > 0 ? (cpuAfter - cpuBefore) / r.requests : null
         rows.push({ gateway: g.name, stream, concurrency, r, base, cpuPerRequest })
@@ -185,7 +194,7 @@ async function main() {
   const plus = (x: number) => (Number.isFinite(x) ? (x >= 0 ? '+' : '') + x.toFixed(2) : '-')
   const checks: string[] = []
   for (const row of rows) {
-    if (row.gateway === 'direct') continue
+    if (row.gateway === 'direct' || row.gateway === 'bare proxy') continue
     const added = (k: 'latency' | 'ttfb', q: 'p50' | 'p99') => row.r[k][q] - row.base[k][q]
     const ratio = row.r.perSecond / row.base.perSecond
     const cellName = `${row.gateway} c=${row.concurrency} ${row.stream ? 'stream' : 'json'}`

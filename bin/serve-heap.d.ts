@@ -4,3 +4,5 @@ export declare const SERVE_HEAP_GROWING_PERCENT: number
 export declare function serveHeapFlags(argv: readonly string[], execArgv?: readonly string[], nodeOptions?: string): string[]
 /** Sets serveHeapFlags for this process; returns the flags set. */
 export declare function applyServeHeapFlags(argv?: readonly string[]): string[]
+/** The V8 flags for the desktop app's main process, given node's arguments, NODE_OPTIONS and Electron's --js-flags value. */
+export declare function desktopHeapFlags(execArgv?: readonly string[], nodeOptions?: string, jsFlags?: string): string[]

@@ -19,14 +19,21 @@ export const SERVE_HEAP_GROWING_PERCENT = 100
 // Flags with which a user already chose how the heap grows; theirs win.
 const HEAP_CHOICES = /^--(?:heap-growing-percent|optimize-for-size|max-old-space-size|max-heap-size)\b/
 
+/** The growing factor, unless one of `userFlags` (V8 or node flags, as typed) already chose how the heap grows. */
+function heapFlagsUnlessChosen(userFlags) {
+  const chosen = userFlags.some((flag) => HEAP_CHOICES.test(flag.replaceAll('_', '-')))
+  return chosen ? [] : [`--heap-growing-percent=${SERVE_HEAP_GROWING_PERCENT}`]
+}
+
+const words = (text) => text.split(/\s+/).filter(Boolean)
+
 /**
  * The V8 flags to set for a `routellm` run: the growing factor for `serve` only (short commands
  * never grow a heap), nothing when node's own arguments or NODE_OPTIONS already choose one.
  */
 export function serveHeapFlags(argv, execArgv = [], nodeOptions = '') {
   if (argv[0] !== 'serve') return []
-  const chosen = [...execArgv, ...nodeOptions.split(/\s+/)].some((flag) => HEAP_CHOICES.test(flag.replaceAll('_', '-')))
-  return chosen ? [] : [`--heap-growing-percent=${SERVE_HEAP_GROWING_PERCENT}`]
+  return heapFlagsUnlessChosen([...execArgv, ...words(nodeOptions)])
 }
 
 /** Sets serveHeapFlags for this process; returns the flags set. */
@@ -34,4 +41,13 @@ export function applyServeHeapFlags(argv = process.argv.slice(2)) {
   const flags = serveHeapFlags(argv, process.execArgv, process.env.NODE_OPTIONS ?? '')
   for (const flag of flags) setFlagsFromString(flag)
   return flags
+}
+
+/**
+ * The V8 flags for the desktop app's main process, which hosts the same engine and chat flow
+ * as `serve` for as long as the app runs: the same growing factor, unless node's arguments,
+ * NODE_OPTIONS or Electron's --js-flags (`jsFlags`, the switch's value) chose one.
+ */
+export function desktopHeapFlags(execArgv = [], nodeOptions = '', jsFlags = '') {
+  return heapFlagsUnlessChosen([...execArgv, ...words(nodeOptions), ...words(jsFlags)])
 }

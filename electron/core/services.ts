@@ -153,7 +153,9 @@ export async function createServices(options: ServicesOptions): Promise<Services
     policy: () => router.policyStore.get(),
   })
   // A hand-edited clusters.json is picked up while running; an invalid edit leaves the clusters in force (and says why).
-  const clustersFile = semantic ? watchClustersFile({ file: userClustersFile, store: semantic.store, reload: () => semantic.reloadClusters(), log }) : null
+  const clustersFile = semantic
+    ? watchClustersFile({ file: userClustersFile, store: semantic.store, reload: () => semantic.reloadClusters(), reembed: () => semantic.status(), log })
+    : null
   providers.addProblemSource(() => clustersFile?.problem() ?? semantic?.store.problem() ?? null)
   // The telemetry rules (retention, the retry window, Optimize Load's guardrails): re-read before each Optimize run.
   const rulesFile = telemetryRulesFileOf(dataDir)

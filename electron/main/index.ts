@@ -4,11 +4,15 @@ import { app, BrowserWindow, ipcMain, session } from 'electron'
 import { errorMessage } from '../../shared/errors'
 import { createHandlers } from '../core/handlers'
 import { createServices, type Services } from '../core/services'
+import { applyDesktopHeapFlags } from './heap'
 import { bindContract, forwardEvents } from './ipc'
 import { appUrlMatcher, hardenSession, hardenWebContents, secureWindowOptions } from './window'
 
 // One RouteLLM per user: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) app.quit()
+
+// Before the engine allocates anything: the heap grows as under `serve`.
+applyDesktopHeapFlags(app.commandLine.getSwitchValue('js-flags'))
 
 // electron-vite sets ELECTRON_RENDERER_URL to its dev server in `npm run dev` only.
 const devServerUrl = process.env.ELECTRON_RENDERER_URL

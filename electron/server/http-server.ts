@@ -7,6 +7,7 @@ import type { ChatService } from '../core/chat/chat-service'
 import type { EventBus } from '../core/lib/event-bus'
 import { createEventStreams, DEFAULT_EVENT_STREAM_LIMITS, STREAM_HEADER, type EventStreamLimits } from './event-stream'
 import { bearerMatches, hostIsLoopback, originAllowed } from './http-guard'
+import { sendJsonBody } from './json-response'
 import { chatCompletions, listModels, openAIError } from './openai-gateway'
 import { readStatic } from './static-files'
 import { errorMessage } from '../../shared/errors'
@@ -49,8 +50,7 @@ const STATUS_BY_CODE: Record<ContractError['code'], number> = {
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { ...SECURITY_HEADERS, 'Content-Type': 'application/json', 'Cache-Control': 'no-store' })
-  res.end(JSON.stringify(body))
+  sendJsonBody(res, status, { ...SECURITY_HEADERS, 'Cache-Control': 'no-store' }, body)
 }
 
 function sendError(res: ServerResponse, error: ContractError): void {

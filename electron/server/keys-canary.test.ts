@@ -42,6 +42,8 @@ const ALL = Object.values(C)
 const useKeychain = process.platform !== 'linux' || Boolean(process.env.DBUS_SESSION_BUS_ADDRESS)
 console.info(`[keys-canary.test] keys go to ${useKeychain ? 'the real OS keychain (keytar)' : 'an in-memory store (no D-Bus session)'}`)
 
+// One host, one key store and one record of everything seen, shared by the tests in order on
+// purpose: each entry point adds its canary, and the last test searches all they produced.
 describe('canary keys through every entry point', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'routellm-canary-data-'))
   const elsewhere = mkdtempSync(join(tmpdir(), 'routellm-canary-files-'))

@@ -1,59 +1,45 @@
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import OpenAI from 'openai'
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startOllamaDouble, type OllamaDouble } from '../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../e2e/doubles/openai-double'
-import { MemoryKeyStore } from '../../test/support/memory-key-store'
-import { createHandlers } from '../core/handlers'
-import { createServices, type Services } from '../core/services'
-import { createHttpHost } from './http-server'
+import { startGatewayHost, type GatewayHost } from '../../test/support/gateway-host'
 
 const TOKEN = 'launch-token-for-tests'
 const GATEWAY_KEY = 'fixed-gateway-key'
 const CLOUD_KEY = 'sk-cloud-canary-7f3a9c'
 
-describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
+describe.shuffle('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
+  // The doubles hold no routing state and are shared by the file (faults and request logs are
+  // reset before each test); each test gets its own host, so none depends on what an earlier
+  // one did to the breakers, health, spend or telemetry. The order is shuffled on every run,
+  // so a test that starts to lean on another's leftovers fails (--sequence.seed=N replays an order).
   let ollama: OllamaDouble
   let cloud: OpenAIDouble
-  let services: Services
+  let gateway: GatewayHost
+  let services: GatewayHost['services']
   let client: OpenAI
   let baseURL: string
-  let close: () => Promise<void>
 
   beforeAll(async () => {
     ollama = await startOllamaDouble({ models: ['llama3.2:1b'], reply: () => 'Local answer here.' })
     cloud = await startOpenAIDouble({ apiKey: CLOUD_KEY, models: ['gpt-big'], reply: () => 'Cloud answer here.' })
-    services = await createServices({
-      host: 'headless',
-      dataDir: mkdtempSync(join(tmpdir(), 'routellm-gateway-')),
-      keyStore: new MemoryKeyStore(),
-      env: { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: CLOUD_KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big' },
-    })
-    const host = createHttpHost({
-      handlers: createHandlers(services),
-      bus: services.bus,
-      token: TOKEN,
-      staticDir: null,
-      chat: services.chat,
-      gatewayKey: GATEWAY_KEY,
-    })
-    const port = await host.listen(0, '127.0.0.1')
-    baseURL = `http://127.0.0.1:${port}/v1`
-    client = new OpenAI({ apiKey: TOKEN, baseURL, maxRetries: 0 })
-    close = () =>
-      new Promise((r) => {
-        host.server.closeAllConnections()
-        host.server.close(() => r())
-      })
   })
   afterAll(async () => {
-    await close()
-    await services.close()
-    await ollama.close()
-    await cloud.close()
+    await Promise.all([ollama.close(), cloud.close()])
   })
+  beforeEach(async () => {
+    for (const double of [ollama, cloud]) {
+      double.clearFault()
+      double.requests.length = 0
+    }
+    gateway = await startGatewayHost({
+      env: { OLLAMA_HOST: ollama.url, ROUTELLM_CLOUD_BASE_URL: cloud.url, ROUTELLM_CLOUD_API_KEY: CLOUD_KEY, ROUTELLM_CLOUD_MODEL: 'gpt-big' },
+      token: TOKEN,
+      gatewayKey: GATEWAY_KEY,
+    })
+    ;({ services, client, baseURL } = gateway)
+  })
+  afterEach(() => gateway.close())
 
   it('lists the routing models', async () => {
     const ids = (await client.models.list()).data.map((m) => m.id)
@@ -144,7 +130,6 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
   })
 
   it('a pinned tier runs only the privacy check, still pins private data local, and records every request', async () => {
-    const before = services.telemetry.evidence(0, 1000).length
     const { data } = await client.chat.completions
       .create({ model: 'routellm/cloud', messages: [{ role: 'user', content: 'Explain the CAP theorem' }] })
       .withResponse()
@@ -159,7 +144,7 @@ describe('OpenAI-compatible gateway (/v1) through the real openai SDK', () => {
     })
     expect(secret.choices[0]!.message.content).toBe('Local answer here.')
 
-    await vi.waitFor(() => expect(services.telemetry.evidence(0, 1000).length).toBe(before + 2))
+    await vi.waitFor(() => expect(services.telemetry.evidence(0, 1000).length).toBe(2))
     expect(services.telemetry.evidence(0, 2).map((r) => [r.tier, r.pinned, r.outcome])).toEqual([
       ['local', 'privacy', 'ok'],
       ['cloud', 'override', 'ok'],

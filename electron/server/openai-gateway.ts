@@ -5,6 +5,7 @@ import type { ChatTurn } from '../../shared/chat'
 import { MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from '../../shared/chat'
 import type { Tier } from '../../shared/decision'
 import type { ChatResult, ChatService } from '../core/chat/chat-service'
+import { sendJsonBody } from './json-response'
 
 /**
  * Virtual models the gateway offers: `routellm/auto` lets the router decide; the other two
@@ -39,14 +40,12 @@ type ChatCompletionRequest = z.infer<typeof ChatCompletionRequest>
 /** OpenAI's error envelope, so SDKs raise their usual error classes. */
 export function openAIError(res: ServerResponse, status: number, message: string, code: string | null, type = 'invalid_request_error'): void {
   if (res.headersSent) return void res.end()
-  res.writeHead(status, { 'Content-Type': 'application/json' })
-  res.end(JSON.stringify({ error: { message, type, param: null, code } }))
+  sendJsonBody(res, status, {}, { error: { message, type, param: null, code } })
 }
 
 export function listModels(res: ServerResponse): void {
   const created = Math.floor(Date.now() / 1000)
-  res.writeHead(200, { 'Content-Type': 'application/json' })
-  res.end(JSON.stringify({ object: 'list', data: Object.keys(GATEWAY_MODELS).map((id) => ({ id, object: 'model', created, owned_by: 'routellm' })) }))
+  sendJsonBody(res, 200, {}, { object: 'list', data: Object.keys(GATEWAY_MODELS).map((id) => ({ id, object: 'model', created, owned_by: 'routellm' })) })
 }
 
 /** Split OpenAI messages into the turn to route on (the last user message) and the history before it. */
@@ -129,18 +128,15 @@ export async function chatCompletions(req: IncomingMessage, res: ServerResponse,
           result.phase === 'aborted' ? 'aborted' : 'upstream_unavailable',
           'api_error',
         )
-      res.writeHead(200, { 'Content-Type': 'application/json', ...routingHeaders(result) })
-      res.end(
-        JSON.stringify({
-          id,
-          object: 'chat.completion',
-          created,
-          model: result.servedBy?.model ?? request.model,
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
-          usage: usageOf(result),
-          routellm: routingInfo(result),
-        }),
-      )
+      sendJsonBody(res, 200, routingHeaders(result), {
+        id,
+        object: 'chat.completion',
+        created,
+        model: result.servedBy?.model ?? request.model,
+        choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop', logprobs: null }],
+        usage: usageOf(result),
+        routellm: routingInfo(result),
+      })
     }
     // The client waits for the whole answer anyway: so does the upstream call (one read, not one per delta).
     answer(await chat.generate(input, { signal: controller.signal, whole: true, onToken: (t) => (text += t), onEnd: answer }))

@@ -87,11 +87,14 @@ describe('ChatService generate flow', () => {
     expect(h.stack.gate.report().endpoints.find((e) => e.id === 'ollama')?.state).toBe('healthy')
   })
 
-  it('hands the result to onEnd before the outcome is recorded, for answers and for errors alike', async () => {
+  it('hands the result to onEnd before the outcome and the spend are recorded, for answers and for errors alike', async () => {
     h = createHarness({ endpoints: endpoints(), keys: { cloud: KEY }, route: { tier: 'cloud' }, ollamaUrl: ollama.url })
     const seen: string[] = []
     const onEnd = (result: { phase: string }) => seen.push(`end ${result.phase} with ${h!.outcomes.length} outcomes recorded`)
-    const done = await h.chat.generate({ prompt: 'explain monads' }, { onEnd })
+    let spentAtEnd: number | null = null
+    const done = await h.chat.generate({ prompt: 'explain monads' }, { onEnd: (r) => (onEnd(r), (spentAtEnd = h!.stack.costs.spentToday())) })
+    expect(spentAtEnd).toBe(0)
+    expect(h.stack.costs.spentToday()).toBeGreaterThan(0)
     for (const double of [cloud, ollama]) double.setFault({ kind: 'serverError', status: 500, times: 1 })
     const failed = await h.chat.generate({ prompt: 'explain monads again' }, { onEnd })
     expect([done.phase, failed.phase]).toEqual(['done', 'error'])

@@ -372,17 +372,23 @@ export class ChatService {
   private succeeded(gen: Generation, streamed: Streamed, endpoint: EndpointConfig): ChatResult {
     const { health, network, costs } = this.deps.stack
     const { arm, ttftMs } = streamed
-    health.success(arm.endpoint, streamed.ticket, { latencyMs: this.now() - streamed.startedAt, ttftMs: streamed.armTtftMs })
-    if (arm.tier === 'cloud') network.reportReachable()
+    const latencyMs = this.now() - streamed.startedAt
     const used = streamed.usage ?? estimatedUsage(gen, streamed.chars)
     const cost = costUsd(lookupPrice(endpoint, arm.model, costs.prices).price, used)
-    costs.record(cost)
     const totalMs = this.now() - gen.started
     const { requestId, decision, hops } = gen
+    // Health and spend learn of it right after the caller has the result, in the same turn of
+    // the event loop: no other request runs in between, so none decides on stale figures.
+    const settle = () => {
+      health.success(arm.endpoint, streamed.ticket, { latencyMs, ttftMs: streamed.armTtftMs })
+      if (arm.tier === 'cloud') network.reportReachable()
+      costs.record(cost)
+    }
     return this.finish(
       gen,
       { requestId, phase: 'done', decision, servedBy: arm, hops, usage: { ...used, ttftMs, totalMs, costUsd: cost } },
       { requestId, decision, ok: true, aborted: false, ttftMs, totalMs, ...used, servedBy: arm, hops, costUsd: cost },
+      settle,
     )
   }
 
@@ -452,10 +458,11 @@ export class ChatService {
   }
 
   /**
-   * Ends a generation: the final status and `onEnd` first, then the outcome (telemetry and
-   * learning), so a client waiting on the answer never waits on the bookkeeping.
+   * Ends a generation: the final status and `onEnd` first, then `settle` (health, spend) and
+   * the outcome (telemetry, learning), so a client waiting on the answer never waits on the
+   * bookkeeping.
    */
-  private finish(ending: Ending, result: ChatResult, outcome?: ChatOutcome): ChatResult {
+  private finish(ending: Ending, result: ChatResult, outcome?: ChatOutcome, settle?: () => void): ChatResult {
     const servedBy = result.servedBy ? { tier: result.servedBy.tier, endpoint: result.servedBy.endpoint, model: result.servedBy.model } : undefined
     ending.emit({
       requestId: result.requestId,
@@ -472,6 +479,7 @@ export class ChatService {
     } catch {
       // a broken listener must not lose the outcome
     }
+    settle?.()
     if (outcome) this.outcome(ending.input, outcome)
     return result
   }

@@ -1,10 +1,16 @@
 // A caller that wants the whole answer at once (the gateway's plain-JSON clients) gets the
 // upstream's non-streamed answer: one JSON body, usage taken from it, one whole-answer
 // deadline, and failover before any text as for a stream. Against the OpenAI protocol double.
+// No case depends on how fast this machine is: healthy answers run under deadlines far longer
+// than any loaded machine needs, and the one case that needs the deadline to pass gets a short
+// one against an upstream that never answers, with a local fallback that keeps the long clocks.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { splitTokens } from '../../../e2e/doubles/http-double'
 import { startOllamaDouble, type OllamaDouble } from '../../../e2e/doubles/ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from '../../../e2e/doubles/openai-double'
+import type { z } from 'zod'
+import type { EndpointConfig } from '../../../shared/endpoints'
+import type { Timeouts } from '../providers/registry'
 import { cloudEndpoint, createHarness, FakeClock, ollamaEndpoint, type Harness } from '../../../test/support/chat-harness'
 
 const KEY = 'sk-test-double'
@@ -13,25 +19,39 @@ const REPLY_B = 'Endpoint B says: the fallback answered.'
 // Per million tokens: 1 USD in, 2 USD out, so a recorded cost shows which token counts it used.
 const PRICES = { 'model-a': { inputPerMTok: 1, outputPerMTok: 2 } }
 
+const LOCAL_REPLY = 'Local says: the free fallback answered.'
+/** Every clock long enough that a healthy loopback answer meets it however loaded the machine. */
+const GENEROUS = 60_000
+const GENEROUS_TIMEOUTS: Timeouts = {
+  firstTokenMs: { local: GENEROUS, cloud: GENEROUS },
+  idleMs: GENEROUS,
+  answerMs: { local: GENEROUS, cloud: GENEROUS },
+}
+
 let ollama: OllamaDouble
 let a: OpenAIDouble
 let b: OpenAIDouble
 let h: Harness
 
-beforeEach(async () => {
-  ollama = await startOllamaDouble({ models: ['llama3.2:3b'], reply: () => 'local' })
-  a = await startOpenAIDouble({ apiKey: KEY, models: ['model-a'], reply: () => REPLY_A })
-  b = await startOpenAIDouble({ apiKey: KEY, models: ['model-b'], reply: () => REPLY_B })
-  h = createHarness({
-    endpoints: [ollamaEndpoint(ollama.url), cloudEndpoint('a', a.url, ['model-a'], PRICES), cloudEndpoint('b', b.url, ['model-b'])],
+/** A harness routing to the cloud over `endpoints` (the Ollama double is always there). */
+async function harness(endpoints: Array<z.input<typeof EndpointConfig>>, timeouts: Timeouts): Promise<Harness> {
+  const made = createHarness({
+    endpoints: [ollamaEndpoint(ollama.url), ...endpoints],
     keys: { a: KEY, b: KEY },
     route: { tier: 'cloud' },
     ollamaUrl: ollama.url,
     clock: new FakeClock(),
-    // The streams' clocks are generous; the whole-answer deadline is long enough for a healthy answer on a loaded machine.
-    timeouts: { firstTokenMs: { local: 5000, cloud: 5000 }, idleMs: 5000, answerMs: { local: 5000, cloud: 2000 } },
+    timeouts,
   })
-  await h.stack.registry.refreshLocal()
+  await made.stack.registry.refreshLocal()
+  return made
+}
+
+beforeEach(async () => {
+  ollama = await startOllamaDouble({ models: ['llama3.2:3b'], reply: () => LOCAL_REPLY })
+  a = await startOpenAIDouble({ apiKey: KEY, models: ['model-a'], reply: () => REPLY_A })
+  b = await startOpenAIDouble({ apiKey: KEY, models: ['model-b'], reply: () => REPLY_B })
+  h = await harness([cloudEndpoint('a', a.url, ['model-a'], PRICES), cloudEndpoint('b', b.url, ['model-b'])], GENEROUS_TIMEOUTS)
 })
 
 afterEach(async () => {
@@ -83,11 +103,15 @@ describe('whole answers for callers that show nothing before the end', () => {
   })
 
   it('gives up on an upstream that never answers at the whole-answer deadline, and fails over', async () => {
+    // Only the cloud's whole-answer deadline is short, and the cloud arm never answers, so the
+    // deadline passes whatever the load; the fallback is local, under the long clocks.
+    h.close()
+    h = await harness([cloudEndpoint('a', a.url, ['model-a'], PRICES)], { ...GENEROUS_TIMEOUTS, answerMs: { local: GENEROUS, cloud: 300 } })
     a.setFault({ kind: 'stall', times: 1 })
     const { result, tokens } = await whole('Explain recursion')
-    expect(result).toMatchObject({ phase: 'done', servedBy: { endpoint: 'b' }, hops: [{ endpoint: 'a', error: 'timeout' }] })
-    expect(result.hops[0]!.message).toMatch(/no answer within 2 s/)
-    expect(tokens).toEqual([REPLY_B])
+    expect(result).toMatchObject({ phase: 'done', servedBy: { endpoint: 'ollama' }, hops: [{ endpoint: 'a', error: 'timeout' }] })
+    expect(result.hops[0]!.message).toMatch(/no answer within 0\.3 s/)
+    expect(tokens.join('')).toBe(LOCAL_REPLY)
   })
 
   it('still streams from the upstream when the caller did not ask for the whole answer', async () => {

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { DEFAULT_POLICY } from '../../../shared/policy'
-import { createSemanticPillar, type SemanticPillar } from '../pillars/semantic'
+import { createSemanticPillar, REEMBED_RETRY_MAX_MS, REEMBED_RETRY_MS, type SemanticPillar } from '../pillars/semantic'
+import { createEmbedder, type Embedder } from '../semantic/embedder'
 import { userClustersFileOf } from '../semantic/clusters'
 import { watchClustersFile, type ClustersFileWatch } from './clusters-file-watch'
 
@@ -80,5 +81,123 @@ describe('clusters.json edited outside the app, with the host running', () => {
     await pillar.store.addUtterance('tps-forms', 'Staple the cover sheet to the audit report.')
     await watch.check()
     expect(reloads).toBe(before)
+  })
+})
+
+describe('a re-embed that fails while older clusters are in force', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'routellm-clusters-retry-'))
+  const file = userClustersFileOf(dataDir)
+  const clock = { t: 1_700_000_000_000 }
+  const now = () => clock.t
+  /** While set, embedding the new cluster's utterances fails, as an embedder out of file handles would. */
+  let failing = true
+  /** How many times the new cluster's utterances were sent to the embedder: one per re-embed try. */
+  let tries = 0
+  const logged: string[] = []
+  let pillar: SemanticPillar
+  let watch: ClustersFileWatch
+  const nearest = async () => {
+    const v = await pillar.evaluate({ prompt: PROMPT, tokens: 12, policy: DEFAULT_POLICY })
+    return (v.detail as { nearest: { id: string } | null } | undefined)?.nearest?.id ?? null
+  }
+  const failingOn =
+    (utterance: string) =>
+    (real: Embedder): Embedder => ({
+      modelId: real.modelId,
+      get model() {
+        return real.model
+      },
+      load: () => real.load(),
+      embed: async (texts, o) => {
+        if (texts.includes(utterance)) {
+          tries++
+          if (failing) throw new Error('EMFILE: too many open files')
+        }
+        return real.embed(texts, o)
+      },
+      cacheStats: () => real.cacheStats(),
+      clearCache: () => real.clearCache(),
+      dispose: () => real.dispose(),
+    })
+
+  beforeAll(async () => {
+    const forms = officeForms('office-forms')
+    pillar = createSemanticPillar({
+      userClustersFile: file,
+      userModelsDir: join(dataDir, 'models'),
+      embedderFactory: (o) => failingOn(forms.clusters[0]!.utterances[0]!)(createEmbedder(o)),
+      now,
+    })
+    await pillar.warmup()
+    watch = watchClustersFile({
+      file,
+      store: pillar.store,
+      reload: () => pillar.reloadClusters(),
+      reembed: () => pillar.status(),
+      now,
+      log: (l) => logged.push(l),
+    })
+    await watch.check() // after the watch's first read of the file, so the edit below is one it has not seen
+  })
+  afterAll(async () => {
+    watch.close()
+    await pillar.dispose()
+    rmSync(dataDir, { recursive: true, force: true })
+  })
+
+  it('keeps the old clusters without a try per decision, retries after a growing delay, and says when', async () => {
+    writeFileSync(file, JSON.stringify(officeForms('office-forms')))
+    await watch.check()
+    expect(tries).toBe(1)
+    expect(logged.at(-1)).toMatch(/clusters\.json: re-embedding failed \(EMFILE/)
+    // Decisions keep the clusters in force and start no other try before the back-off ends.
+    for (let i = 0; i < 5; i++) expect(await nearest()).not.toBe('office-forms')
+    await pillar.warmup()
+    expect(tries).toBe(1)
+    const firstRetry = clock.t + REEMBED_RETRY_MS
+    expect(watch.problem()).toEqual({
+      file: 'clusters.json',
+      message: `clusters.json: re-embedding the clusters failed (EMFILE: too many open files). The clusters in use before stay in force; the next try starts with the first decision after ${new Date(firstRetry).toISOString()} (in 5 s).`,
+    })
+
+    // Once it ends, one decision starts one try; it fails again, and the wait doubles.
+    clock.t = firstRetry
+    await nearest()
+    await nearest()
+    await pillar.warmup()
+    expect(tries).toBe(2)
+    expect(pillar.status().retryAt).toBe(clock.t + 2 * REEMBED_RETRY_MS)
+    expect(watch.problem()?.message).toMatch(/\(in 10 s\)\.$/)
+
+    // The cause goes away: the next try after the wait succeeds, and the problem clears.
+    failing = false
+    clock.t += 2 * REEMBED_RETRY_MS - 1
+    await nearest()
+    await pillar.warmup()
+    expect(tries).toBe(2)
+    clock.t += 1
+    await nearest()
+    await pillar.warmup()
+    expect(tries).toBe(3)
+    expect(await nearest()).toBe('office-forms')
+    expect(watch.problem()).toBeNull()
+    expect(pillar.status()).toMatchObject({ state: 'ready', error: null, retryAt: null })
+  })
+
+  it('waits at most REEMBED_RETRY_MAX_MS between tries, however many failed', async () => {
+    failing = true
+    writeFileSync(file, JSON.stringify(officeForms('tps-forms')))
+    await watch.check()
+    const waits: number[] = []
+    for (let i = 0; i < 10; i++) {
+      const { retryAt } = pillar.status()
+      waits.push(retryAt! - clock.t)
+      clock.t = retryAt!
+      await nearest()
+      await pillar.warmup()
+    }
+    expect(waits.slice(0, 3)).toEqual([REEMBED_RETRY_MS, 2 * REEMBED_RETRY_MS, 4 * REEMBED_RETRY_MS])
+    expect(Math.max(...waits)).toBe(REEMBED_RETRY_MAX_MS)
+    expect(waits.at(-1)).toBe(REEMBED_RETRY_MAX_MS)
   })
 })

@@ -2,7 +2,9 @@
  * Follows edits of <data folder>/clusters.json made outside the app (a text editor, another
  * process): a valid file is re-read and re-embedded in the background, while decisions keep the
  * clusters in force; an invalid one is ignored, the clusters in force stay, and the problem
- * (naming the bad fields) is reported where damaged data files are shown.
+ * (naming the bad fields) is reported where damaged data files are shown. A re-embed that fails
+ * (the pillar then keeps the clusters in force and tries again after a growing delay) is
+ * reported there too, with the time of the next try.
  */
 import { readFile } from 'node:fs/promises'
 import { basename, dirname } from 'node:path'
@@ -16,15 +18,22 @@ export interface ClustersFileWatchOptions {
   file: string
   /** The store the app edits through: its own writes are not external edits. */
   store: ClusterStore
-  /** Re-reads the clusters and re-embeds them (the semantic pillar's reloadClusters). */
+  /** Re-reads the clusters and re-embeds them (the semantic pillar's reloadClusters); rejects when the re-embed fails. */
   reload: () => Promise<void>
+  /** The pillar's re-embed state: the last failure and when the next try may start (the pillar's status). */
+  reembed?: () => { error: string | null; retryAt: number | null }
+  /** The clock `retryAt` is on (default Date.now). */
+  now?: () => number
   log?: (line: string) => void
   /** Editors save in several steps: wait this long after the last event (default 150 ms). */
   debounceMs?: number
 }
 
 export interface ClustersFileWatch {
-  /** The invalid external edit being ignored; null when the file in force is the file on disk. */
+  /**
+   * The invalid external edit being ignored, or else the failed re-embed of the file on disk and
+   * when it is tried again; null when the clusters in force are the file on disk.
+   */
   problem(): DataFileProblem | null
   /** Looks at the file now (the watch calls this after each change). */
   check(): Promise<void>
@@ -43,6 +52,7 @@ async function readText(file: string): Promise<string | null> {
 
 export function watchClustersFile(opts: ClustersFileWatchOptions): ClustersFileWatch {
   const log = opts.log ?? (() => {})
+  const now = opts.now ?? Date.now
   const name = basename(opts.file)
   /** The text last acted on (read at start, written by the store, or checked here); undefined until known. */
   let known: string | null | undefined
@@ -95,8 +105,21 @@ export function watchClustersFile(opts: ClustersFileWatchOptions): ClustersFileW
     timer = setTimeout(() => void check(), opts.debounceMs ?? 150)
   })
 
+  /** Read when asked, so it clears as soon as a later try succeeds. */
+  const reembedProblem = (): DataFileProblem | null => {
+    const state = opts.reembed?.()
+    if (!state?.error || state.retryAt === null) return null
+    const inSeconds = Math.max(0, Math.ceil((state.retryAt - now()) / 1000))
+    return {
+      file: name,
+      message:
+        `${name}: re-embedding the clusters failed (${state.error}). The clusters in use before stay in force; ` +
+        `the next try starts with the first decision after ${new Date(state.retryAt).toISOString()} (in ${inSeconds} s).`,
+    }
+  }
+
   return {
-    problem: () => problem,
+    problem: () => problem ?? reembedProblem(),
     check,
     close() {
       closed = true

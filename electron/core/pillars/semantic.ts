@@ -37,7 +37,14 @@ export interface SemanticPillarOptions {
   settings?: SemanticSettingsInput | (() => SemanticSettingsInput)
   /** Tests inject a different embedder. */
   embedderFactory?: (opts: EmbedderOptions) => Embedder
+  /** The clock of the re-embed back-off (tests move a fake one). */
+  now?: () => number
 }
+
+/** The first wait after a failed re-embed while older clusters are in force; each failure in a row doubles it. */
+export const REEMBED_RETRY_MS = 5_000
+/** The longest wait between two tries. */
+export const REEMBED_RETRY_MAX_MS = 5 * 60_000
 
 export type SemanticState = 'idle' | 'loading' | 'ready' | 'error'
 
@@ -50,6 +57,11 @@ export interface SemanticStatus {
   utterances: number
   /** False while the active model's thresholds are shipped guesses (doctor warns). */
   calibrated: boolean
+  /**
+   * After a failed re-embed while older clusters stay in force: when the next try may start
+   * (epoch ms; the first decision or reload from then on starts it). Null otherwise.
+   */
+  retryAt: number | null
 }
 
 export interface SemanticPillar extends Pillar {
@@ -58,7 +70,10 @@ export interface SemanticPillar extends Pillar {
   /** Starts loading the model and embedding the clusters, off the decision path. */
   warmup(modelId?: string): Promise<SemanticStatus>
   status(modelId?: string): SemanticStatus
-  /** Re-reads the cluster files and re-embeds (after outside edits). Store edits do this already. */
+  /**
+   * Re-reads the cluster files and re-embeds (after outside edits). Store edits do this already.
+   * Rejects when the re-embed fails (the clusters in force then stay, see `retryAt`).
+   */
   reloadClusters(): Promise<void>
   /** The embedder of a model (created on first use). */
   embedder(modelId?: string): Embedder
@@ -72,6 +87,9 @@ interface Runtime {
   index: Promise<ClusterIndex> | null
   indexed: ClusterIndex | null
   indexRevision: number
+  /** Failed re-embeds in a row while `indexed` stayed in force, and when the next may start. */
+  failures: number
+  retryAt: number | null
 }
 
 const policySettingsCache = new WeakMap<object, SemanticSettings | null>()
@@ -102,6 +120,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       ...(opts.clusterLog ? { log: opts.clusterLog } : {}),
     })
   const factory = opts.embedderFactory ?? createEmbedder
+  const now = opts.now ?? Date.now
   const runtimes = new Map<string, Runtime>()
   let clusters: Promise<Cluster[]> | null = null
   let clustersRevision = 0
@@ -152,6 +171,8 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
         index: null,
         indexed: null,
         indexRevision: -1,
+        failures: 0,
+        retryAt: null,
       }
       runtimes.set(modelId, rt)
     }
@@ -160,7 +181,11 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
 
   /** The cluster index of a model, (re)built when the model or the clusters changed. */
   const ready = (rt: Runtime): Promise<ClusterIndex> => {
-    if (rt.index && rt.indexRevision === clustersRevision && rt.state !== 'error') return rt.index
+    // Built or being built for these clusters (a failed build drops its promise, see below).
+    if (rt.index && rt.indexRevision === clustersRevision) return rt.index
+    // A re-embed of these clusters failed while older ones are in force: they keep serving until
+    // the back-off ends, instead of every decision starting another try. A new edit tries at once.
+    if (rt.indexed && rt.retryAt !== null && rt.indexRevision === clustersRevision && now() < rt.retryAt) return Promise.resolve(rt.indexed)
     const revision = clustersRevision
     rt.state = rt.indexed ? rt.state : 'loading'
     const p = (async () => {
@@ -177,14 +202,21 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
           rt.indexed = index
           rt.state = 'ready'
           rt.error = null
+          rt.failures = 0
+          rt.retryAt = null
         }
       },
       (err: unknown) => {
         if (rt.index === p) {
           rt.state = 'error'
           rt.error = errorMessage(err)
-          // Let the next decision retry (the embedder rate-limits model reloads).
+          // Without clusters in force the next decision retries (the embedder rate-limits model
+          // reloads); with them, the next try waits a growing delay.
           rt.index = null
+          if (rt.indexed) {
+            rt.failures++
+            rt.retryAt = now() + Math.min(REEMBED_RETRY_MAX_MS, REEMBED_RETRY_MS * 2 ** (rt.failures - 1))
+          }
         }
       },
     )
@@ -203,6 +235,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       clusters: idx?.clusters.length ?? 0,
       utterances: idx?.clusters.reduce((n, c) => n + c.vectors.length, 0) ?? 0,
       calibrated: thresholdsFor(s, modelId).calibrated,
+      retryAt: rt?.retryAt ?? null,
     }
   }
 
@@ -303,7 +336,7 @@ export function createSemanticPillar(opts: SemanticPillarOptions = {}): Semantic
       clustersRevision++
       const s = settingsFor()
       const rt = runtimes.get(s.model)
-      if (rt) await ready(rt).catch(() => undefined)
+      if (rt) await ready(rt)
     },
     embedder: (modelId) => {
       const s = settingsFor()
