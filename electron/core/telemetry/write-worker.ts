@@ -12,8 +12,8 @@ import { applyJob, type WriteJob } from './write-job'
  *
  * Read-your-writes without an await: the thread counts the jobs it has committed in shared
  * memory, and a read on the main thread (dashboard, Optimize Load, CLI: never the request path)
- * blocks with `Atomics.wait` until every job posted before it is committed; WAL lets the main
- * connection see those commits at once.
+ * blocks with `Atomics.wait` (or spins, where the host forbids blocking) until every job posted
+ * before it is committed; WAL lets the main connection see those commits at once.
  *
  * The thread is eval'd plain JavaScript (it `require`s better-sqlite3 by absolute path), so it
  * runs the same from source, from the electron-vite bundle and in Electron, with no build entry
