@@ -1,7 +1,7 @@
 /**
- * Decision latency: p50/p99 per pillar and end to end (judge off) for prompts of about 10,
- * 100 and 1,000 tokens, next to baselines measured in the same run so numbers from
- * different machines can be compared. Run with `npm run bench`.
+ * Decision latency: p50/p99 per pillar and end to end (judge off), and end to end for a tier
+ * the request pins, for prompts of about 10, 100 and 1,000 tokens, next to baselines measured
+ * in the same run so numbers from different machines can be compared. Run with `npm run bench`.
  *
  * Targets (on a 2-core machine): rules p50 ≤ 0.05 ms; whole decision p50 ≤ 1 ms and
  * p99 ≤ 5 ms at 1,000 tokens. Then the first decision after start, in fresh processes
@@ -85,6 +85,8 @@ async function main() {
     })
     if (standard.semantic) add('semantic', await measure(iterations, fresh(), pillarRun(standard.semantic)))
     add('decision (end to end)', await measure(iterations, fresh(), (p) => router.decide(p)), size === 1000 ? { p50: 1, p99: 5 } : undefined)
+    // A tier the request pins (`routellm/cloud`): only the privacy check runs.
+    add('decision, tier pinned', await measure(iterations, fresh(), (p) => router.decide(p, { tier: 'cloud' })))
   }
 
   const fmt = (x: number) => x.toFixed(4).padStart(9)

@@ -94,6 +94,7 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
     await page.getByTestId('run-button').click()
     await expect(page.getByTestId('answer')).toHaveText(LOCAL_ANSWER)
     await expect(page.getByTestId('served-by')).toContainText('local')
+    await expect(page.getByTestId('decision-complexity')).not.toHaveAttribute('data-value', 'not scored')
     const localId = await page.getByTestId('answer').getAttribute('data-request-id')
 
     await page.getByTestId('retry-cloud').click()
@@ -103,6 +104,10 @@ test.describe('Optimize Load and Retry in the cloud on the headless host', () =>
     expect(cloudId).not.toBe(localId)
     // No retry button under a cloud answer.
     await expect(page.getByTestId('retry-cloud')).toHaveCount(0)
+    // The retry chose the tier: only the privacy check ran, and the panel shows no index for it.
+    await expect(page.getByTestId('decision-complexity')).toHaveText('Not scored')
+    await expect(page.getByTestId('complexity-not-scored')).toBeVisible()
+    await page.screenshot({ path: test.info().outputPath('decision-not-scored.png'), fullPage: true })
 
     await expect
       .poll(async () => {

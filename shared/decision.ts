@@ -35,7 +35,13 @@ export const Decision = z.object({
   /** The concrete model that will answer, or null when no endpoint of the tier exists. */
   model: z.string().nullable(),
   endpoint: z.string().nullable(),
+  /** The complexity index, 0–100; 0 and not a score when `scored` is false. */
   complexity: z.number().min(0).max(100),
+  /**
+   * False when the request pinned the tier (a pinned gateway model, the user's pick): only the
+   * privacy check ran, so no complexity was scored. Absent: the index was computed.
+   */
+  scored: z.literal(false).optional(),
   threshold: z.number().min(0).max(100),
   /** Why this tier was chosen, for a person. */
   explanation: z.string(),
@@ -43,9 +49,12 @@ export const Decision = z.object({
   pinned: z.enum(['privacy', 'override', 'safe-list', 'health', 'offline', 'budget']).nullable(),
   trace: z.array(PillarVerdict),
   ms: z.number().nonnegative(),
-  /** Prompt length in tokens (o200k tokenizer), counted once per decision. */
+  /**
+   * Prompt length in tokens (o200k tokenizer), counted once per decision. A tier the request
+   * pinned scores nothing, so its decision carries an estimate (characters / 4) instead.
+   */
   tokens: z.number().int().nonnegative().optional(),
-  /** False when `tokens` was extrapolated from the start of a very long prompt. */
+  /** False when `tokens` is an estimate: extrapolated from the start of a very long prompt, or a pinned tier's. */
   tokensExact: z.boolean().optional(),
 })
 export type Decision = z.infer<typeof Decision>
@@ -54,6 +63,11 @@ export type Decision = z.infer<typeof Decision>
  * True when private data pinned the prompt to this machine: by the decision's pin, or by a
  * pillar's (health may have re-pinned the decision, the pillar's pin still stands).
  */
+/** Whether the decision's `complexity` is a computed index (not the 0 of a pinned tier's decision). */
+export function complexityScored(d: Pick<Decision, 'scored'>): boolean {
+  return d.scored !== false
+}
+
 export function isPrivacyPinned(d: { pinned: Decision['pinned']; trace?: readonly PillarVerdict[] | undefined }): boolean {
   return d.pinned === 'privacy' || (d.trace ?? []).some((v) => v.pin === 'privacy')
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { clamp, quantileOfSorted, quantiles, rankOffset, round } from './numbers'
+import { clamp, medianOfSorted, quantileOfSorted, quantiles, rankOffset, round } from './numbers'
 
 describe('round', () => {
   it('rounds to the given decimals, halves up', () => {
@@ -39,5 +39,14 @@ describe('nearest-rank quantiles', () => {
     expect(sample[0]).toBe(100)
     expect(quantiles([9, 10, 100], { median: 0.5 })).toEqual({ median: 10 })
     expect(quantiles([], { p50: 0.5 })).toBeNull()
+  })
+})
+
+describe('medianOfSorted', () => {
+  it('is the middle value of an odd count and the mean of the two middle values of an even one', () => {
+    expect(medianOfSorted([1, 5, 9])).toBe(5)
+    expect(medianOfSorted([100, 200, 900, 1000])).toBe(550)
+    expect(medianOfSorted(Float64Array.from([7]))).toBe(7)
+    expect(medianOfSorted([])).toBeUndefined()
   })
 })

@@ -17,6 +17,13 @@ export function quantileOfSorted(sorted: ArrayLike<number>, q: number): number |
   return sorted.length === 0 ? undefined : sorted[rankOffset(sorted.length, q)]
 }
 
+/** The median of ascending values: the middle one, or the mean of the two middle ones of an even count; undefined when there are none. */
+export function medianOfSorted(sorted: ArrayLike<number>): number | undefined {
+  const n = sorted.length
+  if (n === 0) return undefined
+  return (sorted[(n - 1) >> 1]! + sorted[n >> 1]!) / 2
+}
+
 /** The latency figures the dashboards show: median and 95th percentile. */
 export const P50_P95 = { p50: 0.5, p95: 0.95 } as const
 

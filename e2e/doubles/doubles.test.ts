@@ -4,6 +4,7 @@
 import { Ollama } from 'ollama'
 import OpenAI from 'openai'
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
+import { splitTokens } from './http-double'
 import { defaultOllamaReply, startOllamaDouble, type OllamaDouble } from './ollama-double'
 import { startOpenAIDouble, type OpenAIDouble } from './openai-double'
 
@@ -106,6 +107,35 @@ describe('Ollama double through the ollama client', () => {
     const reply = await ollama.generate({ model: 'llama3.2:1b', prompt: 'ping', options: { temperature: 0 } })
     expect(reply).toMatchObject({ response: 'You said: ping', done: true, done_reason: 'stop' })
     expect(double.requestsTo('/api/generate').at(-1)?.body).toMatchObject({ options: { temperature: 0 } })
+  })
+
+  it("answers /api/chat stream:false with the one object Ollama documents, the generation's time in eval_duration", async () => {
+    double.tokenDelayMs = 5
+    try {
+      const res = await fetch(`${double.url}/api/chat`, { method: 'POST', body: JSON.stringify({ model: 'llama3.2:1b', messages: hello, stream: false }) })
+      expect(res.headers.get('content-type')).toBe('application/json; charset=utf-8')
+      const body = (await res.json()) as Record<string, number> & { message: unknown }
+      expect(Object.keys(body)).toEqual([
+        'model',
+        'created_at',
+        'message',
+        'done',
+        'done_reason',
+        'total_duration',
+        'load_duration',
+        'prompt_eval_count',
+        'prompt_eval_duration',
+        'eval_count',
+        'eval_duration',
+      ])
+      expect(body).toMatchObject({ model: 'llama3.2:1b', message: { role: 'assistant', content: 'You said: hello there' }, done: true, done_reason: 'stop' })
+      const pieces = splitTokens('You said: hello there').length
+      expect(body.eval_count).toBe(pieces)
+      expect(body.eval_duration).toBeGreaterThanOrEqual((pieces - 1) * 5_000_000)
+      expect(body.prompt_eval_duration! + body.eval_duration!).toBe(body.total_duration)
+    } finally {
+      double.tokenDelayMs = 0
+    }
   })
 
   it('hands format to the responder and returns its JSON', async () => {

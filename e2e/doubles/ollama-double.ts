@@ -369,7 +369,14 @@ export class OllamaDouble {
     }
 
     if (body.stream === false) {
-      const whole = () => JSON.stringify({ ...done(), ...piece(tokens.join('')) })
+      // Ollama answers once generation is done; as when streamed, the tokens after the first
+      // took tokenDelayMs each, which its durations count as evaluation, not prompt time.
+      const whole = () => {
+        const generating = BigInt(Math.max(0, tokens.length - 1) * d.tokenDelayMs) * 1_000_000n
+        const at = process.hrtime.bigint() - generating
+        firstTokenAt = at > started ? at : started
+        return JSON.stringify({ ...done(), ...piece(tokens.join('')) })
+      }
       return sendWhole(d, tokens.length, whole, {})
     }
     const tokenFrame = (content: string) => () => {

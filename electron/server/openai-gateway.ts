@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http'
 import { z } from 'zod'
 import type { ChatTurn } from '../../shared/chat'
 import { MAX_HISTORY_TURNS, MAX_PROMPT_CHARS } from '../../shared/chat'
-import type { Tier } from '../../shared/decision'
+import { complexityScored, type Tier } from '../../shared/decision'
 import type { ChatResult, ChatService } from '../core/chat/chat-service'
 import { sendJsonBody } from './json-response'
 
@@ -65,7 +65,7 @@ function routingHeaders(result: ChatResult): Record<string, string> {
   return {
     'x-routellm-tier': result.servedBy?.tier ?? result.decision?.tier ?? 'none',
     'x-routellm-endpoint': result.servedBy?.endpoint ?? 'none',
-    'x-routellm-complexity': String(result.decision?.complexity ?? ''),
+    'x-routellm-complexity': result.decision && complexityScored(result.decision) ? String(result.decision.complexity) : '',
   }
 }
 
@@ -73,7 +73,7 @@ function routingHeaders(result: ChatResult): Record<string, string> {
 function routingInfo(result: ChatResult) {
   return {
     tier: result.decision?.tier ?? null,
-    complexity: result.decision?.complexity ?? null,
+    complexity: result.decision && complexityScored(result.decision) ? result.decision.complexity : null,
     explanation: result.decision?.explanation ?? null,
     endpoint: result.servedBy?.endpoint ?? null,
     hops: result.hops.map((h) => ({ endpoint: h.endpoint, error: h.error })),

@@ -34,6 +34,8 @@ export interface ExplanationInput {
 }
 
 const pct = (x: number) => `${Math.round(x)}%`
+/** What a person reads for each tier. */
+export const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
 
 function destination(tier: Tier, arm: Arm | null): string {
   if (tier === 'cloud') return arm ? `Routing to Cloud cluster: ${arm.model} (${arm.endpoint}).` : 'Routing to Cloud cluster (no cloud endpoint is configured).'
@@ -45,20 +47,33 @@ function clause(text: string): string {
   return `${text.charAt(0).toLowerCase()}${text.slice(1)}`.replace(/\.$/, '')
 }
 
-function headline(e: ExplanationInput): string {
-  const idx = `complexity index ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}`
+/** The gate's own sentence, to continue the headline. */
+function gateReason(e: ExplanationInput): string {
   const gate = e.gate?.detail?.['gate']
-  const gateReason = clause(typeof gate === 'string' ? gate : (e.gate?.reason ?? ''))
+  return clause(typeof gate === 'string' ? gate : (e.gate?.reason ?? ''))
+}
+
+/** What the headline quotes in brackets: the index against the threshold, or, for a requested tier, that there is none. */
+function indexNote(e: ExplanationInput): string {
+  return e.requested
+    ? `you chose ${TIER_NAMES[e.requested]}, so only the privacy check ran`
+    : `complexity index ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}`
+}
+
+/** The headline of a tier the request chose: the same sentence every time, built once. */
+const REQUESTED_HEADLINES: Record<Tier, string> = {
+  local: 'You chose Local for this prompt, so only the privacy check ran; complexity was not scored.',
+  cloud: 'You chose Cloud for this prompt, so only the privacy check ran; complexity was not scored.',
+}
+
+function headline(e: ExplanationInput): string {
   switch (e.pinned) {
     case 'privacy':
-      return `Pinned to Local for privacy: ${gateReason} (${idx}).`
+      return `Pinned to Local for privacy: ${gateReason(e)} (${indexNote(e)}).`
     case 'safe-list':
-      return `Fast path: ${gateReason} (${idx}).`
+      return `Fast path: ${gateReason(e)} (${indexNote(e)}).`
     case 'override':
-      // A requested tier runs only the rules pillar (the privacy check): its index is the rules' alone.
-      return e.requested
-        ? `You chose ${e.requested === 'cloud' ? 'Cloud' : 'Local'} for this prompt, so only the privacy check ran (rules' complexity ${pct(e.complexity)}, Edge threshold ${pct(e.threshold)}).`
-        : `Override: ${gateReason} (${idx}).`
+      return e.requested ? REQUESTED_HEADLINES[e.requested] : `Override: ${gateReason(e)} (${indexNote(e)}).`
     default:
       if (!e.index) return `No pillar could score this prompt; staying Local by default (Edge threshold ${pct(e.threshold)}).`
       return e.chosenBeforeHealth === 'cloud'
@@ -72,7 +87,8 @@ const leaning = (score: number, threshold: number) => (score > threshold ? 'Clou
 function pillarLine(v: PillarVerdict, e: ExplanationInput): string {
   const name = PILLAR_NAMES[v.pillar]
   if (v.status === 'abstained') return `- ${name} (abstained): ${v.reason}`
-  if (v.pillar === 'bandit') return `- ${name}: ${v.reason}`
+  // The bandit picks a model, and a privacy pin on a requested tier scores nothing: no score to show.
+  if (v.pillar === 'bandit' || v.score === null) return `- ${name}: ${v.reason}`
   const contribution = e.index?.contributions.find((c) => c.pillar === v.pillar)
   // Only pillars that went into the index lean one way; a gate's score is evidence, not a vote.
   const part = contribution ? `, leans ${leaning(contribution.score, e.threshold)}, ${Math.round(contribution.share * 100)}% of the weight` : ''
@@ -105,13 +121,13 @@ function disagreement(e: ExplanationInput): string | null {
  * then one line per pillar with its own reason.
  */
 export function explain(e: ExplanationInput): string {
-  const lines = [`${headline(e)} ${e.healthNote ? `${e.healthNote} ` : ''}${destination(e.tier, e.arm)}`]
+  let text = `${headline(e)} ${e.healthNote ? `${e.healthNote} ` : ''}${destination(e.tier, e.arm)}`
   // The scoring pillars, then whether they disagreed, then the bandit's choice of model.
+  for (const v of e.trace) if (v.pillar !== 'bandit') text += `\n${pillarLine(v, e)}`
   const split = disagreement(e)
-  for (const v of e.trace.filter((t) => t.pillar !== 'bandit')) lines.push(pillarLine(v, e))
-  if (split) lines.push(split)
-  if (e.clusterOffset) lines.push(`- Cluster offset: ${e.clusterOffset}`)
-  for (const v of e.trace.filter((t) => t.pillar === 'bandit')) lines.push(pillarLine(v, e))
-  if (e.skipped.length) lines.push(`- ${e.skipped.map((p) => PILLAR_NAMES[p]).join(', ')}: skipped (fast path decided)`)
-  return lines.join('\n')
+  if (split) text += `\n${split}`
+  if (e.clusterOffset) text += `\n- Cluster offset: ${e.clusterOffset}`
+  for (const v of e.trace) if (v.pillar === 'bandit') text += `\n${pillarLine(v, e)}`
+  if (e.skipped.length) text += `\n- ${e.skipped.map((p) => PILLAR_NAMES[p]).join(', ')}: skipped (fast path decided)`
+  return text
 }

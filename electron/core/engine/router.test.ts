@@ -5,7 +5,7 @@ import { Decision } from '../../../shared/decision'
 import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
 import { createBandit, seededRandom, type Arm } from '../pillars/bandit'
 import { abstain, type Pillar } from '../pillars/pillar'
-import { createRulesPillar } from '../pillars/rules'
+import { createRulesPillar, PRIVACY_CHECK_ONLY } from '../pillars/rules'
 import type { CombinerStep } from './combiner/step'
 import { createRouter, PromptError, type RouterDeps } from './router'
 
@@ -166,34 +166,94 @@ describe('router: fast path, pins and overrides', () => {
   })
 
   it('runs only the privacy check when the request pins the tier, and says so in the trace', async () => {
-    const ran: PillarId[] = []
+    const ran: string[] = []
+    const rules = createRulesPillar()
+    const countedRules: Pillar = {
+      id: 'rules',
+      evaluate: (input) => (ran.push('rules'), rules.evaluate(input)),
+      checkPrivacy: (input) => (ran.push('rules: privacy only'), rules.checkPrivacy!(input)),
+    }
     const counted = (pillar: Pillar): Pillar => ({ id: pillar.id, evaluate: (input) => (ran.push(pillar.id), pillar.evaluate(input)) })
     const combiner: CombinerStep = { evaluate: async (input) => (ran.push('learned'), fixed('learned', 90).evaluate(input)) }
-    const router = routerWith({ pillars: [counted(createRulesPillar()), counted(fixed('semantic', 90)), counted(fixed('judge', 90))], combiner })
+    const router = routerWith({ pillars: [countedRules, counted(fixed('semantic', 90)), counted(fixed('judge', 90))], combiner })
+    const prompt = 'Prove that there are infinitely many primes, step by step.'
 
-    const pinned = await router.decide('Prove that there are infinitely many primes, step by step.', { tier: 'local' })
-    expect(ran).toEqual(['rules'])
-    expect(pinned).toMatchObject({ tier: 'local', pinned: 'override' })
-    expect(pinned.trace.map((v) => [v.pillar, v.status])).toEqual([
-      ['rules', 'scored'],
-      ['semantic', 'abstained'],
-      ['judge', 'abstained'],
-      ['learned', 'abstained'],
-      ['bandit', 'scored'],
+    const pinned = await router.decide(prompt, { tier: 'local' })
+    expect(ran).toEqual(['rules: privacy only'])
+    expect(pinned).toMatchObject({ tier: 'local', pinned: 'override', complexity: 0 })
+    expect(pinned.trace.map((v) => [v.pillar, v.status, v.score])).toEqual([
+      ['rules', 'abstained', null],
+      ['semantic', 'abstained', null],
+      ['judge', 'abstained', null],
+      ['learned', 'abstained', null],
+      ['bandit', 'scored', null],
     ])
-    expect(pinned.trace[1]!.reason).toBe('not run: the request pinned the tier, so only the privacy check ran')
-    expect(pinned.explanation).toMatch(/^You chose Local for this prompt, so only the privacy check ran \(rules' complexity \d+%, Edge threshold 65%\)/)
-
-    // The privacy check still pins a pinned-cloud prompt local.
-    ran.length = 0
-    const secret = await router.decide('Write to jane.doe@example.com about the invoice', { tier: 'cloud' })
-    expect(secret).toMatchObject({ tier: 'local', pinned: 'privacy' })
-    expect(ran).toEqual(['rules'])
+    expect(pinned.trace[0]!.reason).toBe(PRIVACY_CHECK_ONLY)
+    for (const v of pinned.trace.slice(1, 4)) expect(v.reason).toBe('not run: the request pinned the tier, so only the privacy check ran')
+    expect(pinned.explanation.split('\n')[0]).toBe(
+      'You chose Local for this prompt, so only the privacy check ran; complexity was not scored. Routing to Local model llama3.2:3b.',
+    )
+    // No tokenizer ran: the decision carries the four-characters-a-token estimate, marked as one.
+    expect(pinned).toMatchObject({ tokens: Math.ceil(prompt.length / 4), tokensExact: false })
+    expect(Decision.parse(pinned)).toEqual(pinned)
 
     // Without a requested tier every pillar and the combiner run as before.
     ran.length = 0
-    await router.decide('Prove that there are infinitely many primes, step by step.')
+    const auto = await router.decide(prompt)
     expect(ran).toEqual(['rules', 'semantic', 'judge', 'learned'])
+    expect(auto.trace[0]!.status).toBe('scored')
+    expect(auto.tokensExact).toBe(true)
+  })
+
+  it('pins private data local on a requested tier with the same gate sentence as an unpinned decision', async () => {
+    const router = routerWith({ pillars: [createRulesPillar(), fixed('semantic', 90)] })
+    const history = [{ role: 'user' as const, content: 'call me on +44 20 7946 0958' }]
+    const prompt = '@cloud Write to jane.doe@example.com about the invoice'
+    const pinned = await router.decide(prompt, { tier: 'cloud', history })
+    const auto = await router.decide(prompt, { history })
+    expect(pinned).toMatchObject({ tier: 'local', pinned: 'privacy', model: 'llama3.2:3b', complexity: 0 })
+    expect(auto).toMatchObject({ tier: 'local', pinned: 'privacy' })
+    const gate = pinned.trace[0]!.detail?.['gate']
+    expect(gate).toBe(
+      'The prompt contains an e-mail address and the conversation holds a phone number in turn 1 (user message), so it never leaves this machine. The @cloud directive is ignored for such prompts.',
+    )
+    expect(auto.trace[0]!.detail?.['gate']).toBe(gate)
+    // The same privacy evidence in the trace; only the complexity evidence, work a pinned tier skips, is gone.
+    const evidence = (d: typeof pinned) => {
+      const { privacy, privacyTurns, directive } = d.trace[0]!.detail!
+      return { status: d.trace[0]!.status, tier: d.trace[0]!.tier, pin: d.trace[0]!.pin, privacy, privacyTurns, directive }
+    }
+    expect(evidence(pinned)).toEqual(evidence(auto))
+    expect(pinned.trace[0]!.reason).toBe(`Privacy pin: ${String(gate)}`)
+    expect(auto.trace[0]!.reason).toContain(`Privacy pin: ${String(gate)} Complexity evidence:`)
+    expect(pinned.trace[1]).toMatchObject({ pillar: 'semantic', status: 'abstained' })
+    const [headline, rulesLine] = pinned.explanation.split('\n')
+    expect(headline).toBe(
+      'Pinned to Local for privacy: the prompt contains an e-mail address and the conversation holds a phone number in turn 1 (user message), so it never leaves this machine. The @cloud directive is ignored for such prompts (you chose Cloud, so only the privacy check ran). Routing to Local model llama3.2:3b.',
+    )
+    expect(rulesLine).toBe(`- Rules: Privacy pin: ${String(gate)}`)
+    expect(JSON.stringify(pinned)).not.toMatch(/jane\.doe|7946/)
+  })
+
+  it('keeps the privacy pin of a stand-in rules pillar without a privacy-only entry by running it in full', async () => {
+    // Answering with a promise, as a pillar may.
+    const standIn: Pillar = { id: 'rules', evaluate: async (input) => createRulesPillar().evaluate(input) }
+    const d = await routerWith({ pillars: [standIn, fixed('semantic', 90)] }).decide('Write to jane.doe@example.com', { tier: 'cloud' })
+    expect(d).toMatchObject({ tier: 'local', pinned: 'privacy' })
+    expect(d.trace[1]).toMatchObject({ pillar: 'semantic', status: 'abstained' })
+  })
+
+  it('turns a throwing privacy check into an abstention and keeps the requested tier', async () => {
+    const broken: Pillar = {
+      id: 'rules',
+      evaluate: () => fixed('rules', 1).evaluate({ prompt: '', tokens: 0, policy: DEFAULT_POLICY }),
+      checkPrivacy: () => {
+        throw new Error('regex exploded')
+      },
+    }
+    const d = await routerWith({ pillars: [broken] }).decide('hello', { tier: 'cloud' })
+    expect(d).toMatchObject({ tier: 'cloud', pinned: 'override' })
+    expect(d.trace[0]).toMatchObject({ pillar: 'rules', status: 'abstained', reason: 'failed: regex exploded' })
   })
 
   it('lets health move the tier and says why', async () => {

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto'
 import { MAX_PROMPT_CHARS, type ChatTurn } from '../../../shared/chat'
-import type { Decision, PillarId, PillarVerdict, Tier } from '../../../shared/decision'
+import { PillarId, type Decision, type PillarVerdict, type Tier } from '../../../shared/decision'
 import type { Policy } from '../../../shared/policy'
 import { createBandit, type Arm, type Bandit, type Outcome } from '../pillars/bandit'
 import { abstain, type Pillar, type PillarInput } from '../pillars/pillar'
 import type { CombinerStep } from './combiner/step'
 import { clusterOffsetFor, describeClusterOffset, type AppliedClusterOffset, type ClusterOffsetSource } from './cluster-offsets'
 import { composeIndex, type ComplexityIndex } from './compose'
-import { explain } from './explain'
+import { explain, TIER_NAMES } from './explain'
 import { detectPrivateData } from '../pillars/privacy'
-import { countTokens } from './tokens'
+import { countTokens, estimateTokens } from './tokens'
 import { errorMessage } from '../../../shared/errors'
 import { msSince } from '../lib/elapsed'
 import { withTimeout } from '../lib/with-timeout'
@@ -85,8 +85,6 @@ export class PromptError extends Error {
 function isSource(p: Policy | PolicySource): p is PolicySource {
   return typeof (p as PolicySource).get === 'function'
 }
-
-const TIER_NAMES: Record<Tier, string> = { local: 'Local', cloud: 'Cloud' }
 
 class PillarTimeout extends Error {}
 
@@ -173,24 +171,52 @@ function checkPrompt(prompt: string): void {
 interface PillarRun {
   trace: PillarVerdict[]
   /** Pillars not started because the fast path decided first. */
-  skipped: PillarId[]
+  skipped: readonly PillarId[]
 }
+
+const NONE_SKIPPED: readonly PillarId[] = Object.freeze([])
+
+const NOT_RUN = 'not run: the request pinned the tier, so only the privacy check ran'
+/** The same verdict for every pinned request: nothing in it depends on the prompt, and nothing changes a verdict after the fact. */
+const NOT_RUN_VERDICTS = Object.fromEntries(PillarId.options.map((id) => [id, Object.freeze(abstain(id, NOT_RUN, 0))])) as Record<PillarId, PillarVerdict>
 
 /**
  * A tier the request chose (a pinned gateway model, the user's pick) leaves the scores
- * nothing to decide: only the privacy check, which can still pin the prompt local, is run —
- * the rules pillar. The other pillars and the combiner are named in the trace as not run.
+ * nothing to decide: only the privacy check runs (the rules pillar's `checkPrivacy`), which can
+ * still pin the prompt local; no complexity analysis, no token count. The other pillars and the
+ * combiner are named in the trace as not run. A rules pillar without a privacy-only entry (a
+ * stand-in) runs in full, so its privacy pin still holds.
  */
-async function runPrivacyCheckOnly(
+function runPrivacyCheckOnly(
   pillars: readonly Pillar[],
   combiner: CombinerStep | null | undefined,
   input: PillarInput,
   policy: Policy,
-): Promise<PillarRun> {
-  const notRun = (id: PillarId) => abstain(id, 'not run: the request pinned the tier, so only the privacy check ran', 0)
-  const trace = await Promise.all(pillars.map((p) => (p.id === 'rules' ? runPillar(p, input, policy.pillarTimeoutMs) : notRun(p.id))))
-  if (combiner) trace.push(notRun('learned'))
-  return { trace, skipped: [] }
+): PillarRun | Promise<PillarRun> {
+  const results: (PillarVerdict | Promise<PillarVerdict>)[] = []
+  let pending = false
+  for (const p of pillars) {
+    if (p.checkPrivacy) results.push(checkPrivacy(p, input))
+    else if (p.id !== 'rules') results.push(NOT_RUN_VERDICTS[p.id])
+    else {
+      const result = runPillar(p, input, policy.pillarTimeoutMs)
+      pending ||= result instanceof Promise
+      results.push(result)
+    }
+  }
+  if (combiner) results.push(NOT_RUN_VERDICTS.learned)
+  // Synchronous unless a stand-in rules pillar answered with a promise: no promise per request.
+  return pending ? Promise.all(results).then((trace) => ({ trace, skipped: NONE_SKIPPED })) : { trace: results as PillarVerdict[], skipped: NONE_SKIPPED }
+}
+
+/** The privacy-only entry, held to the same promise as a pillar: a throw becomes an abstention. */
+function checkPrivacy(pillar: Pillar, input: PillarInput): PillarVerdict {
+  const t0 = performance.now()
+  try {
+    return pillar.checkPrivacy!(input)
+  } catch (error) {
+    return abstain(pillar.id, `failed: ${errorMessage(error)}`, msSince(t0))
+  }
 }
 
 /**
@@ -245,16 +271,17 @@ interface TierChoice {
  * quote private data and names a judge that contradicts the other pillars.
  */
 function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy: Policy, offsetSources: readonly ClusterOffsetSource[]): TierChoice {
+  if (requested) return requestedTier(trace, requested)
   const gates = trace.filter((v) => v.status === 'short-circuit' && v.tier !== undefined)
   const privacyGate = gates.find((v) => v.pin === 'privacy') ?? null
-  const gate = privacyGate ?? (requested ? null : (gates[0] ?? null))
+  const gate = privacyGate ?? gates[0] ?? null
   if (privacyGate) withholdQuotedSecrets(trace, policy)
   const index = composeIndex(trace, policy)
   let complexity = index?.index ?? 0
   flagJudge(trace, index)
-  // A cluster's offset moves only what the index decides: never a privacy pin, a gate or the user's choice.
+  // A cluster's offset moves only what the index decides: never a privacy pin or another gate.
   let offset: AppliedClusterOffset | null = null
-  if (index && !privacyGate && !requested && !gate) {
+  if (index && !gate) {
     offset = clusterOffsetFor(complexity, trace, policy, offsetSources)
     if (offset) {
       complexity = offset.after
@@ -263,9 +290,21 @@ function chooseTier(trace: PillarVerdict[], requested: Tier | undefined, policy:
   }
   const chosen = { gate, privacy: privacyGate !== null, index, complexity, offset }
   if (privacyGate) return { ...chosen, tier: 'local', pinned: 'privacy' }
-  if (requested) return { ...chosen, tier: requested, pinned: 'override' }
   if (gate) return { ...chosen, tier: gate.tier!, pinned: gate.pin ?? 'override' }
   return { ...chosen, tier: index && complexity > policy.threshold ? 'cloud' : 'local', pinned: null }
+}
+
+/**
+ * The user's explicit choice, unless the privacy check pinned the prompt local. Only that check
+ * ran (no model wrote a reason to withhold) and nothing was scored: no index, complexity 0.
+ */
+function requestedTier(trace: readonly PillarVerdict[], requested: Tier): TierChoice {
+  for (const v of trace) {
+    if (v.status === 'short-circuit' && v.pin === 'privacy' && v.tier !== undefined) {
+      return { tier: 'local', pinned: 'privacy', gate: v, privacy: true, index: null, complexity: 0, offset: null }
+    }
+  }
+  return { tier: requested, pinned: 'override', gate: null, privacy: false, index: null, complexity: 0, offset: null }
 }
 
 /**
@@ -320,16 +359,14 @@ export function createRouter(deps: RouterDeps): Router {
     const t0 = performance.now()
     checkPrompt(prompt)
     const policy = source.get()
-    const { tokens, exact } = countTokens(prompt)
-    const input: PillarInput = {
-      prompt,
-      tokens,
-      policy,
-      ...(opts.history?.length ? { history: opts.history } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    }
+    // The BPE count only feeds scoring; a pinned tier scores nothing, so its decision carries an estimate.
+    const { tokens, exact } = opts.tier ? estimateTokens(prompt) : countTokens(prompt)
+    const input: PillarInput = { prompt, tokens, policy }
+    if (opts.history?.length) input.history = opts.history
+    if (opts.signal) input.signal = opts.signal
 
-    const { trace, skipped } = await (opts.tier ? runPrivacyCheckOnly : runPillars)(deps.pillars, deps.combiner, input, policy)
+    const run = opts.tier ? runPrivacyCheckOnly(deps.pillars, deps.combiner, input, policy) : runPillars(deps.pillars, deps.combiner, input, policy)
+    const { trace, skipped } = run instanceof Promise ? await run : run
     const chosen = chooseTier(trace, opts.tier, policy, deps.clusterOffsets ?? [])
     const { tier, pinned, healthNote } = await applyHealth(deps.tierOverride, chosen, deps.warn)
     const choice = bandit.choose(tier, await armsOf(tier))
@@ -358,6 +395,7 @@ export function createRouter(deps: RouterDeps): Router {
       model: choice.arm?.model ?? null,
       endpoint: choice.arm?.endpoint ?? null,
       complexity,
+      ...(opts.tier ? { scored: false as const } : {}),
       threshold,
       explanation,
       pinned,

@@ -17,7 +17,7 @@ const LONG_RUNS = new RegExp(String.raw`\S{${MAX_RUN + 1},}`, 'g')
 
 export interface TokenCount {
   tokens: number
-  /** False when the count was extrapolated from the first EXACT_CHARS characters. */
+  /** False when the count was extrapolated from the first EXACT_CHARS characters, or estimated without the tokenizer. */
   exact: boolean
 }
 
@@ -27,6 +27,17 @@ export function countTokens(text: string): TokenCount {
   const prefix = text.slice(0, EXACT_CHARS)
   const prefixTokens = countBounded(prefix)
   return { tokens: Math.max(1, Math.round((prefixTokens * text.length) / prefix.length)), exact: false }
+}
+
+const CHARS_PER_TOKEN = 4
+
+/**
+ * A rough count without the tokenizer (about four characters a token in English prose, as the
+ * chat's own fallback counts), for a decision that scores nothing: a tier the request pinned.
+ * Always reported as an estimate.
+ */
+export function estimateTokens(text: string): TokenCount {
+  return { tokens: Math.ceil(text.length / CHARS_PER_TOKEN), exact: false }
 }
 
 const SPACE = /\s/

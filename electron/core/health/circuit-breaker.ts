@@ -69,6 +69,11 @@ export class CircuitBreaker {
     return this.raw === 'open' ? Math.max(0, this.openUntil - now) : null
   }
 
+  /** The instant the state turns by time alone (open → half-open at the end of the cooldown); Infinity when it will not. */
+  turnsAt(now: number): number {
+    return this.state(now) === 'open' ? this.openUntil : Infinity
+  }
+
   /** Would an attempt be let through now (without taking the probe slot)? */
   available(now: number): boolean {
     const state = this.state(now)

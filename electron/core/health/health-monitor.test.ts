@@ -129,6 +129,53 @@ describe('HealthMonitor', () => {
     expect(m.condition('a').degraded).toBe(true)
   })
 
+  it('keeps its worked-out condition while the clock moves, until a change or an instant where time alone turns it', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { degradedWindowMs: 30_000, windowMs: 60_000 })
+    succeed(m, 'a', 100)
+    const healthy = m.condition('a')
+    clock.advance(10_000)
+    expect(m.condition('a')).toBe(healthy)
+    m.failure('a', m.acquire('a')!, unavailable())
+    expect(m.condition('a')).not.toBe(healthy)
+  })
+
+  it('a degraded endpoint recovers on the clock alone once its failures are older than the degradation window', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { degradedWindowMs: 30_000, degradedMinSamples: 5 })
+    for (let i = 0; i < 3; i++) succeed(m, 'a', 100)
+    for (let i = 0; i < 2; i++) m.failure('a', m.acquire('a')!, unavailable())
+    expect(m.condition('a').degraded).toBe(true)
+    clock.advance(30_000)
+    expect(m.condition('a').degraded).toBe(true) // still inside the window, at its very edge
+    clock.advance(1)
+    expect(m.condition('a')).toMatchObject({ breaker: 'closed', degraded: false })
+  })
+
+  it('turns degraded on the clock alone when the successes around a failure age out first', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock, { degradedWindowMs: 30_000, degradedMinSamples: 5, degradedErrorRate: 0.2 })
+    for (let i = 0; i < 10; i++) succeed(m, 'a', 100)
+    clock.advance(20_000)
+    m.failure('a', m.acquire('a')!, unavailable())
+    for (let i = 0; i < 4; i++) succeed(m, 'a', 100)
+    expect(m.condition('a').degraded).toBe(false) // 1 failure in 15
+    clock.advance(10_001)
+    expect(m.condition('a')).toMatchObject({ degraded: true, reason: '20% of the last 5 requests failed' })
+  })
+
+  it('an open circuit half-opens on the clock alone, also one adopted from another process', () => {
+    const clock = new FakeClock()
+    const m = monitor(clock)
+    expect(m.condition('a').breaker).toBe('closed')
+    expect(m.adoptOpening('a', clock.now() + 2500, 'a answered 503')).toBe(true)
+    expect(m.condition('a').breaker).toBe('open')
+    clock.advance(2499)
+    expect(m.condition('a').breaker).toBe('open')
+    clock.advance(1)
+    expect(m.condition('a').breaker).toBe('half-open')
+  })
+
   it('opens the circuit when the window error rate crosses the trip threshold', () => {
     const m = monitor(new FakeClock(), { tripMinSamples: 10, tripErrorRate: 0.5 })
     for (let i = 0; i < 5; i++) succeed(m, 'a', 10)

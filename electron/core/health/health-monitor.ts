@@ -2,6 +2,7 @@ import type { ErrorClass } from '../../../shared/health'
 import type { ProviderError } from '../providers/types'
 import { CircuitBreaker, DEFAULT_BREAKER, type BreakerOptions, type BreakerState, type Ticket } from './circuit-breaker'
 import { RollingWindow, type WindowStats } from './rolling-window'
+import { medianOfSorted } from '../../../shared/numbers'
 
 export type { Ticket } from './circuit-breaker'
 
@@ -64,6 +65,25 @@ export interface EndpointHealth extends EndpointCondition {
 
 const RECENT_TTFT = 5
 const BASELINE_ALPHA = 0.02
+/** Where slowBy sorts the recent times to first token (it runs after every streamed success; nothing is allocated). */
+const ttftScratch = new Float64Array(RECENT_TTFT)
+
+/**
+ * An endpoint's condition as last worked out, and the span of time it holds for. Routing asks
+ * for it several times per request; it is a function of the record and the clock, so it
+ * holds until the record changes (every change drops it) or the clock reaches an instant
+ * where it may turn by time alone: the circuit's cooldown ends, or an outcome counted for
+ * degradation grows too old to count.
+ */
+interface CachedCondition {
+  condition: EndpointCondition
+  /** Worked out at this instant (a clock set back asks again). */
+  from: number
+  /** Holds while the clock is before this: the end of the circuit's cooldown. */
+  before: number
+  /** Holds while the clock is at or before this: the oldest counted outcome still counts then. */
+  through: number
+}
 
 class EndpointRecord {
   readonly breaker: CircuitBreaker
@@ -76,12 +96,9 @@ class EndpointRecord {
   degradedSince: number | null = null
   lastDegradedProbe = 0
   degradedProbeOut = false
-  /**
-   * The condition as last worked out, and when: routing asks for it several times per request
-   * (ranking, probes, the tier override, each arm's check) at the same instant. A pure function
-   * of this record and the time, so it holds until the clock moves or the record changes.
-   */
-  cached: { at: number; condition: EndpointCondition } | null = null
+  cached: CachedCondition | null = null
+  /** The condition listeners last heard of. */
+  announced: EndpointCondition | null = null
 
   constructor(breaker: BreakerOptions, size: number, maxAgeMs: number) {
     this.breaker = new CircuitBreaker(breaker)
@@ -106,10 +123,10 @@ class EndpointRecord {
  */
 export class HealthMonitor {
   private readonly records = new Map<string, EndpointRecord>()
-  private readonly missing = new Map<string, number>()
+  /** Until when a model is skipped, by endpoint then model. */
+  private readonly missing = new Map<string, Map<string, number>>()
   private readonly listeners = new Set<() => void>()
   private readonly openingListeners = new Set<(opening: CircuitOpening) => void>()
-  private readonly signatures = new Map<string, string>()
   readonly now: () => number
   private readonly o: Required<Omit<HealthOptions, 'now' | keyof BreakerOptions>>
   private readonly breakerOptions: BreakerOptions
@@ -259,11 +276,13 @@ export class HealthMonitor {
   }
 
   markModelMissing(endpoint: string, model: string): void {
-    this.missing.set(`${endpoint}\u0000${model}`, this.now() + this.o.modelMissingMs)
+    let models = this.missing.get(endpoint)
+    if (!models) this.missing.set(endpoint, (models = new Map()))
+    models.set(model, this.now() + this.o.modelMissingMs)
   }
 
   modelMissing(endpoint: string, model: string): boolean {
-    const until = this.missing.get(`${endpoint}\u0000${model}`)
+    const until = this.missing.get(endpoint)?.get(model)
     return until !== undefined && until > this.now()
   }
 
@@ -284,24 +303,42 @@ export class HealthMonitor {
   }
 
   private conditionOf(r: EndpointRecord, now: number): EndpointCondition {
-    if (r.cached?.at === now) return r.cached.condition
+    const cached = r.cached
+    if (cached && cached.from <= now && now < cached.before && now <= cached.through) return cached.condition
     const breaker = r.breaker.state(now)
-    const degradedBy = breaker === 'closed' ? this.degradation(r, now) : null
+    // Open: it half-opens when the cooldown ends. Closed: degradation may turn when the oldest
+    // outcome it counts ages out. Half-open: only the probe's outcome moves it.
+    let through = Infinity
+    let degradedBy: string | null = null
+    if (breaker === 'closed') {
+      const recent = r.window.tally(now, this.o.degradedWindowMs)
+      through = this.countedUntil(r, now, recent.oldestAt)
+      degradedBy = this.degradation(r, now, recent)
+    }
     const condition = {
       breaker,
       degraded: degradedBy !== null,
       misconfigured: r.breaker.isMisconfigured,
       reason: breaker === 'closed' ? degradedBy : r.breaker.reason,
     }
-    r.cached = { at: now, condition }
+    r.cached = { condition, from: now, before: r.breaker.turnsAt(now), through }
     return condition
   }
 
-  private degradation(r: EndpointRecord, now: number): string | null {
-    const recent = r.window.recent(now).filter((o) => now - o.at <= this.o.degradedWindowMs)
-    const failures = recent.filter((o) => !o.ok).length
-    if (recent.length >= this.o.degradedMinSamples && failures / recent.length >= this.o.degradedErrorRate) {
-      return `${Math.round((failures / recent.length) * 100)}% of the last ${recent.length} requests failed`
+  /**
+   * The last instant at which every outcome and time to first token that degradation counts
+   * now still counts, given the oldest counted outcome's time (the window drops an outcome
+   * after whichever of its own age and degradedWindowMs is shorter).
+   */
+  private countedUntil(r: EndpointRecord, now: number, oldestAt: number): number {
+    let until = oldestAt + Math.min(this.o.windowMs, this.o.degradedWindowMs)
+    for (const x of r.recentTtft) if (now - x.at <= this.o.degradedWindowMs) until = Math.min(until, x.at + this.o.degradedWindowMs)
+    return until
+  }
+
+  private degradation(r: EndpointRecord, now: number, { samples, failures }: { samples: number; failures: number }): string | null {
+    if (samples >= this.o.degradedMinSamples && failures / samples >= this.o.degradedErrorRate) {
+      return `${Math.round((failures / samples) * 100)}% of the last ${samples} requests failed`
     }
     return this.slowBy(r, now)
   }
@@ -310,9 +347,11 @@ export class HealthMonitor {
   private slowBy(r: EndpointRecord, now: number): string | null {
     const baseline = r.baselineTtft
     if (baseline === null || r.baselineSamples < this.o.baselineMinSamples) return null
-    const recent = r.recentTtft.filter((x) => now - x.at <= this.o.degradedWindowMs).map((x) => x.ms)
-    if (recent.length < RECENT_TTFT) return null
-    const median = recent.sort((a, b) => a - b)[Math.floor(recent.length / 2)] ?? 0
+    let n = 0
+    for (const x of r.recentTtft) if (now - x.at <= this.o.degradedWindowMs) ttftScratch[n++] = x.ms
+    // recentTtft keeps at most RECENT_TTFT entries, so a full count fills the scratch exactly.
+    if (n < RECENT_TTFT) return null
+    const median = medianOfSorted(ttftScratch.sort()) ?? 0
     if (median > this.o.latencyFactor * baseline && median - baseline > this.o.latencyFloorMs) {
       return `first token takes ${Math.round(median)} ms, ${Math.round(median / Math.max(baseline, 1))}× its usual ${Math.round(baseline)} ms`
     }
@@ -355,9 +394,9 @@ export class HealthMonitor {
     const h = this.condition(endpoint)
     if (h.degraded) r.degradedSince ??= this.now()
     else r.degradedSince = null
-    const signature = `${h.breaker}|${h.degraded}|${h.misconfigured}`
-    if (this.signatures.get(endpoint) === signature) return
-    this.signatures.set(endpoint, signature)
+    const last = r.announced
+    if (last && last.breaker === h.breaker && last.degraded === h.degraded && last.misconfigured === h.misconfigured) return
+    r.announced = h
     for (const listener of this.listeners) {
       try {
         listener()

@@ -49,6 +49,24 @@ export class RollingWindow {
     return out
   }
 
+  /**
+   * The outcomes of the last `maxAgeMs` (and inside the window): how many, how many failed, and
+   * when the oldest of them was (Infinity when none). Nothing is copied.
+   */
+  tally(now: number, maxAgeMs: number): { samples: number; failures: number; oldestAt: number } {
+    const maxAge = Math.min(maxAgeMs, this.maxAgeMs)
+    let samples = 0
+    let failures = 0
+    let oldestAt = Infinity
+    for (const o of this.ring) {
+      if (!o || now - o.at > maxAge) continue
+      samples += 1
+      if (!o.ok) failures += 1
+      oldestAt = Math.min(oldestAt, o.at)
+    }
+    return { samples, failures, oldestAt }
+  }
+
   stats(now: number): WindowStats {
     const recent = this.recent(now)
     const failures = recent.filter((o) => !o.ok).length

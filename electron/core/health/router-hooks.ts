@@ -25,7 +25,7 @@ export interface RouterTierOverride {
  * a running Ollama or a configured cloud unavailable only because nobody has looked yet.
  */
 export function routerHooks(gate: RoutingGate): {
-  listArms: (tier: Tier) => Arm[]
+  listArms: (tier: Tier) => readonly Arm[]
   tierOverride: (ctx: RouterTierContext) => Promise<RouterTierOverride | null>
 } {
   return {

@@ -61,17 +61,18 @@ export class RoutingGate {
 
   /** Whether one arm may be tried now (does not take the half-open probe slot). */
   usable(arm: Arm): boolean {
+    return this.usableWith(arm, null)
+  }
+
+  /** `usable`, given whether the cloud is blocked when the caller knows (a list asks once for all its arms); null = ask if needed. */
+  private usableWith(arm: Arm, cloudBlocked: boolean | null): boolean {
     const { registry, health } = this.deps
     const endpoint = registry.endpoint(arm.endpoint)
     if (!endpoint?.enabled) return false
-    if (endpoint.tier === 'cloud' && (this.cloudBlock() || registry.keyState(endpoint.id) === 'missing')) return false
-    if (
-      endpoint.provider === 'ollama' &&
-      !registry.ollama(endpoint).detected &&
-      registry.ollama(endpoint).models.length === 0 &&
-      endpoint.models.length === 0
-    ) {
-      return false
+    if (endpoint.tier === 'cloud' && ((cloudBlocked ?? this.cloudBlock() !== null) || registry.keyState(endpoint.id) === 'missing')) return false
+    if (endpoint.provider === 'ollama' && endpoint.models.length === 0) {
+      const ollama = registry.ollama(endpoint)
+      if (!ollama.detected && ollama.models.length === 0) return false
     }
     return health.available(arm.endpoint) && !health.modelMissing(arm.endpoint, arm.model)
   }
@@ -94,20 +95,37 @@ export class RoutingGate {
   /**
    * Arms of a tier usable now, best first: an endpoint whose cooldown just ended comes first
    * (a live request is its probe: if it fails, failover before the first token is invisible,
-   * and it costs one try per cooldown), then healthy ones, then degraded ones.
+   * and it costs one try per cooldown), then healthy ones, then degraded ones, each group in
+   * configured order. When every arm is usable and already in that order (the usual case) this
+   * is the registry's own array: nothing is copied per request.
    */
-  listArms(tier: Tier): Arm[] {
-    const rank = (arm: Arm) => {
-      const h = this.deps.health.condition(arm.endpoint)
-      if (h.breaker === 'half-open') return 0
-      return h.degraded ? 2 : 1
+  listArms(tier: Tier): readonly Arm[] {
+    const arms = this.deps.registry.arms(tier)
+    const cloudBlocked = tier === 'cloud' && arms.length > 0 ? this.cloudBlock() !== null : null
+    let previous = 0
+    let inOrder = true
+    for (const arm of arms) {
+      const rank = this.rank(arm)
+      if (rank < previous || !this.usableWith(arm, cloudBlocked)) {
+        inOrder = false
+        break
+      }
+      previous = rank
     }
-    return this.deps.registry
-      .arms(tier)
-      .filter((arm) => this.usable(arm))
-      .map((arm, i) => ({ arm, key: rank(arm) * 10_000 + i }))
-      .sort((a, b) => a.key - b.key)
-      .map((x) => x.arm)
+    return inOrder ? arms : this.usableByRank(arms, cloudBlocked)
+  }
+
+  /** The usable ones of `arms`, by rank (kept apart from listArms, whose usual path then allocates no closure context). */
+  private usableByRank(arms: readonly Arm[], cloudBlocked: boolean | null): Arm[] {
+    // Array.prototype.sort is stable: configured order within a rank.
+    return arms.filter((arm) => this.usableWith(arm, cloudBlocked)).sort((a, b) => this.rank(a) - this.rank(b))
+  }
+
+  /** 0 half-open (due for its probe), 1 healthy, 2 degraded. */
+  private rank(arm: Arm): number {
+    const h = this.deps.health.condition(arm.endpoint)
+    if (h.breaker === 'half-open') return 0
+    return h.degraded ? 2 : 1
   }
 
   /** Every arm degraded, and none due for its periodic probe. */
@@ -157,29 +175,35 @@ export class RoutingGate {
     return null
   }
 
+  /** Health, offline or budget moving a request to the other tier, or why it cannot be answered; null keeps the tier. */
   tierOverride(input: TierOverrideInput): TierOverrideResult | null {
-    const localArms = this.listArms('local')
-    if (input.tier === 'cloud') {
-      const block = this.cloudBlock()
-      if (block) {
-        if (block.refuse) return { error: block.reason, pinned: 'budget' }
-        if (localArms.length > 0) return { tier: 'local', pinned: block.pinned, reason: block.reason }
-        return { error: `${block.reason}, and no local model is available: ${this.whyUnavailable('local')}.`, pinned: block.pinned }
-      }
-      const cloudArms = this.listArms('cloud')
-      if (cloudArms.length === 0) {
-        const why = this.whyUnavailable('cloud')
-        if (localArms.length > 0) return { tier: 'local', pinned: 'health', reason: `no cloud endpoint is available: ${why}` }
-        return { error: `No model is available. Cloud: ${why}. Local: ${this.whyUnavailable('local')}.`, pinned: 'health' }
-      }
-      if (this.allDegraded(cloudArms) && localArms.some((a) => !this.deps.health.condition(a.endpoint).degraded)) {
-        const why = cloudArms.map((a) => `${a.endpoint}: ${this.deps.health.condition(a.endpoint).reason ?? 'degraded'}`).join('; ')
-        return { tier: 'local', pinned: 'health', reason: `the cloud is degraded: ${why}` }
-      }
-      return null
-    }
+    return input.tier === 'cloud' ? this.cloudOverride() : this.localOverride(input)
+  }
 
-    if (localArms.length > 0) return null
+  /** A cloud request asks for the local arms only when the cloud cannot take it. */
+  private cloudOverride(): TierOverrideResult | null {
+    const block = this.cloudBlock()
+    if (block) {
+      if (block.refuse) return { error: block.reason, pinned: 'budget' }
+      if (this.listArms('local').length > 0) return { tier: 'local', pinned: block.pinned, reason: block.reason }
+      return { error: `${block.reason}, and no local model is available: ${this.whyUnavailable('local')}.`, pinned: block.pinned }
+    }
+    const cloudArms = this.listArms('cloud')
+    if (cloudArms.length === 0) {
+      const why = this.whyUnavailable('cloud')
+      if (this.listArms('local').length > 0) return { tier: 'local', pinned: 'health', reason: `no cloud endpoint is available: ${why}` }
+      return { error: `No model is available. Cloud: ${why}. Local: ${this.whyUnavailable('local')}.`, pinned: 'health' }
+    }
+    const { health } = this.deps
+    if (this.allDegraded(cloudArms) && this.listArms('local').some((a) => !health.condition(a.endpoint).degraded)) {
+      const why = cloudArms.map((a) => `${a.endpoint}: ${health.condition(a.endpoint).reason ?? 'degraded'}`).join('; ')
+      return { tier: 'local', pinned: 'health', reason: `the cloud is degraded: ${why}` }
+    }
+    return null
+  }
+
+  private localOverride(input: TierOverrideInput): TierOverrideResult | null {
+    if (this.listArms('local').length > 0) return null
     const whyLocal = this.whyUnavailable('local')
     if (isPrivacyPinned(input)) {
       return {
@@ -223,7 +247,7 @@ export class RoutingGate {
         provider: e.provider,
         tier: e.tier,
         baseURL: url.toString().replace(/\/$/, ''),
-        models: registry.modelsOf(e),
+        models: [...registry.modelsOf(e)],
         state,
         reason,
         samples: h.stats.samples,

@@ -90,16 +90,74 @@ describe('OllamaBridge against the Ollama API double', () => {
     })
   })
 
-  it('returns a non-streamed completion for the judge', async () => {
+  it('returns a non-streamed completion (the probe), asking Ollama for one JSON object', async () => {
     double.reply = () => '{"difficulty": 3, "reason": "short"}'
-    const text = await bridgeFor(double.url).complete({
+    const answer = await bridgeFor(double.url).complete({
       model: 'llama3.2:1b',
       messages: [{ role: 'user', content: 'rate' }],
       format: { type: 'object' },
       options: { temperature: 0 },
     })
-    expect(JSON.parse(text)).toEqual({ difficulty: 3, reason: 'short' })
+    expect(JSON.parse(answer.text)).toEqual({ difficulty: 3, reason: 'short' })
     expect(double.requestsTo('/api/chat').at(-1)?.body).toMatchObject({ stream: false, options: { temperature: 0 } })
+  })
+
+  it("sends keep_alive on a non-streamed chat and returns Ollama's token counts and done_reason", async () => {
+    double.reply = () => 'one two three four'
+    const bridge = bridgeFor(double.url)
+    const answer = await bridge.complete({
+      model: 'llama3.2:1b',
+      messages: [{ role: 'user', content: 'count' }],
+      keepAlive: '30m',
+      options: { num_predict: 2 },
+    })
+    const sent = double.requestsTo('/api/chat').at(-1)?.body
+    expect(sent).toMatchObject({ stream: false, keep_alive: '30m' })
+    // The double counts the cut reply's tokens (2) and the prompt's; "length" because num_predict cut it.
+    expect(answer).toEqual({ text: 'one two', usage: { inputTokens: expect.any(Number), outputTokens: 2 }, doneReason: 'length' })
+    expect(answer.usage!.inputTokens).toBeGreaterThan(0)
+  })
+
+  it('reports no usage when Ollama reports no token counts (a load-only answer)', async () => {
+    const answer = await bridgeFor(double.url).complete({ model: 'llama3.2:1b', messages: [] })
+    expect(answer).toEqual({ text: '', doneReason: 'load' })
+  })
+
+  it('stops a non-streamed chat when its signal aborts while Ollama is still generating', async () => {
+    double.setFault({ kind: 'stall' })
+    const controller = new AbortController()
+    const arrived = new Promise<void>((resolve) => (double.reply = () => (resolve(), 'never sent')))
+    const pending = bridgeFor(double.url).complete({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }], signal: controller.signal })
+    await arrived
+    controller.abort()
+    await expect(pending).rejects.toMatchObject({ name: 'OllamaError', kind: 'aborted' })
+  })
+
+  it("sends a non-streamed chat through the caller's transport, which the signal still stops", async () => {
+    const sent: string[] = []
+    const transport: typeof fetch = (input, init) => {
+      sent.push(String(input))
+      return fetch(input, init)
+    }
+    const bridge = bridgeFor(double.url)
+    expect((await bridge.complete({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }], transport })).text).toBe('You said: hi')
+    expect(sent).toEqual([`${double.url}/api/chat`])
+    double.setFault({ kind: 'stall' })
+    const controller = new AbortController()
+    const arrived = new Promise<void>((resolve) => (double.reply = () => (resolve(), 'never sent')))
+    const pending = bridge.complete({ model: 'llama3.2:1b', messages: [{ role: 'user', content: 'hi' }], signal: controller.signal, transport })
+    await arrived
+    controller.abort()
+    await expect(pending).rejects.toMatchObject({ kind: 'aborted' })
+    expect(sent).toHaveLength(2)
+  })
+
+  it("passes Ollama's own error for an unknown model on a non-streamed chat too", async () => {
+    await expect(bridgeFor(double.url).complete({ model: 'nope:7b', messages: [{ role: 'user', content: 'hi' }] })).rejects.toMatchObject({
+      kind: 'upstream',
+      status: 404,
+      message: expect.stringContaining('not found'),
+    })
   })
 })
 

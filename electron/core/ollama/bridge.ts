@@ -24,11 +24,31 @@ export interface OllamaChatRequest {
   options?: { temperature?: number; num_predict?: number }
 }
 
-export interface OllamaChatChunk {
+/** What Ollama says about a finished answer: its own token counts and why generation ended. */
+export interface OllamaAnswerEnd {
+  /** Both of Ollama's counts (prompt_eval_count, eval_count); absent when it did not report them. */
+  usage?: { inputTokens: number; outputTokens: number }
+  /** Ollama's done_reason: "stop", "length", … */
+  doneReason?: string
+}
+
+export interface OllamaChatChunk extends OllamaAnswerEnd {
   text: string
   done: boolean
-  /** Present on the final chunk: Ollama's own token counts. */
-  usage?: { inputTokens: number; outputTokens: number }
+}
+
+/** A whole answer from one non-streamed call. */
+export interface OllamaAnswer extends OllamaAnswerEnd {
+  text: string
+}
+
+export interface OllamaCompleteRequest extends OllamaChatRequest {
+  /**
+   * The HTTP client for this call (default: the global fetch). Ollama sends a non-streamed
+   * answer's headers only once the answer is done, and the global fetch gives up on headers
+   * after 300 s, so a caller with a longer deadline passes a fetch without that limit.
+   */
+  transport?: typeof fetch
 }
 
 /** Ollama could not be reached, or answered with an error; the message is safe to show. */
@@ -41,6 +61,26 @@ export class OllamaError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options)
+  }
+}
+
+/** The end of an answer as Ollama reported it (the last streamed part, or the whole non-streamed one). */
+function answerEnd(response: ChatResponse): OllamaAnswerEnd {
+  const { prompt_eval_count: input, eval_count: output, done_reason: reason } = response
+  return {
+    ...(typeof input === 'number' && typeof output === 'number' ? { usage: { inputTokens: input, outputTokens: output } } : {}),
+    ...(reason ? { doneReason: reason } : {}),
+  }
+}
+
+/** The request body both kinds of chat send, so a streamed and a non-streamed call ask for the same thing. */
+function chatBody(request: OllamaChatRequest) {
+  return {
+    model: request.model,
+    messages: request.messages,
+    ...(request.keepAlive !== undefined ? { keep_alive: request.keepAlive } : {}),
+    ...(request.format ? { format: request.format } : {}),
+    ...(request.options ? { options: request.options } : {}),
   }
 }
 
@@ -59,7 +99,7 @@ function toModel(m: ModelResponse): OllamaModel {
 /**
  * The engine's only door to Ollama, built on the official `ollama` client. It finds the
  * server (OLLAMA_HOST, the user's hosts, then the defaults, probed in parallel), remembers
- * which address answered, and streams chats as abortable async iterators.
+ * which address answered, and streams chats as abortable async iterators or answers them whole.
  */
 export class OllamaBridge {
   private status: OllamaStatus | null = null
@@ -89,9 +129,9 @@ export class OllamaBridge {
     return this.status?.detected ? this.status.host : null
   }
 
-  private client(host: string, timeoutMs?: number): Ollama {
-    const timedFetch: typeof fetch = (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs!) })
-    return new Ollama({ host, ...(timeoutMs ? { fetch: timedFetch } : {}) })
+  /** A client for the quick calls (version, tags, ps): each gives up after `timeoutMs`. */
+  private client(host: string, timeoutMs: number): Ollama {
+    return new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ?? AbortSignal.timeout(timeoutMs) }) })
   }
 
   private async probe(): Promise<OllamaStatus> {
@@ -127,6 +167,16 @@ export class OllamaBridge {
     throw new OllamaError(`Ollama is not running or not reachable. Tried ${where}. Start it with \`ollama serve\` or set OLLAMA_HOST.`, 'unreachable')
   }
 
+  /**
+   * A client whose every request stops when `signal` aborts. ollama-js wires its own abort
+   * into a stream's fetch only once the response headers arrived (a model that is slow to load
+   * delays them), and gives a non-streamed call's fetch no signal at all.
+   */
+  private clientFor(host: string, signal: AbortSignal | undefined, transport: typeof fetch = fetch): Ollama {
+    if (!signal) return new Ollama({ host, fetch: transport })
+    return new Ollama({ host, fetch: (input, init) => transport(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) })
+  }
+
   /** Stream a chat. Aborting `signal` stops the upstream request; the iterator then throws OllamaError('aborted'). */
   async *chat(request: OllamaChatRequest): AsyncGenerator<OllamaChatChunk> {
     const host = await this.requireHost()
@@ -135,26 +185,9 @@ export class OllamaBridge {
     request.signal?.addEventListener('abort', onAbort, { once: true })
     try {
       if (request.signal?.aborted) throw new OllamaError('generation stopped', 'aborted')
-      // ollama-js only exposes abort once the response headers arrived; a model that is slow to
-      // load delays them, so the caller's signal must reach the fetch itself.
-      const signal = request.signal
-      const client = signal
-        ? new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, signal]) : signal }) })
-        : this.client(host)
-      stream = await client.chat({
-        model: request.model,
-        messages: request.messages,
-        stream: true,
-        ...(request.keepAlive !== undefined ? { keep_alive: request.keepAlive } : {}),
-        ...(request.format ? { format: request.format } : {}),
-        ...(request.options ? { options: request.options } : {}),
-      })
+      stream = await this.clientFor(host, request.signal).chat({ ...chatBody(request), stream: true })
       for await (const part of stream) {
-        yield {
-          text: part.message?.content ?? '',
-          done: part.done,
-          ...(part.done ? { usage: { inputTokens: part.prompt_eval_count ?? 0, outputTokens: part.eval_count ?? 0 } } : {}),
-        }
+        yield { text: part.message?.content ?? '', done: part.done, ...(part.done ? answerEnd(part) : {}) }
       }
     } catch (error) {
       throw this.translate(error, host, request.signal)
@@ -163,20 +196,17 @@ export class OllamaBridge {
     }
   }
 
-  /** One non-streamed completion (the judge's calls): returns the message content. */
-  async complete(request: Omit<OllamaChatRequest, 'keepAlive'> & { timeoutMs?: number }): Promise<string> {
+  /**
+   * One non-streamed chat: Ollama answers with a single JSON object once generation is done.
+   * Aborting `signal` stops the request (OllamaError('aborted')); failures are translated as
+   * for a stream, so callers classify both the same way.
+   */
+  async complete(request: OllamaCompleteRequest): Promise<OllamaAnswer> {
     const host = await this.requireHost()
     try {
-      const signal = request.timeoutMs ? AbortSignal.any([AbortSignal.timeout(request.timeoutMs), ...(request.signal ? [request.signal] : [])]) : request.signal
-      const client = new Ollama({ host, fetch: (input, init) => fetch(input, { ...init, ...(signal ? { signal } : {}) }) })
-      const response = await client.chat({
-        model: request.model,
-        messages: request.messages,
-        stream: false,
-        ...(request.format ? { format: request.format } : {}),
-        ...(request.options ? { options: request.options } : {}),
-      })
-      return response.message.content
+      if (request.signal?.aborted) throw new OllamaError('generation stopped', 'aborted')
+      const response = await this.clientFor(host, request.signal, request.transport).chat({ ...chatBody(request), stream: false })
+      return { text: response.message?.content ?? '', ...answerEnd(response) }
     } catch (error) {
       throw this.translate(error, host, request.signal)
     }
@@ -201,6 +231,8 @@ export class OllamaBridge {
       // Ollama's own error text ("model 'x' not found, try pulling it first") is meant for users.
       return new OllamaError(`Ollama at ${host} answered ${status}: ${errorMessage(error)}`, 'upstream', status, { cause: error })
     }
+    // A whole answer that is not JSON came from a server that answered: no reason to look for it again.
+    if (error instanceof SyntaxError) return new OllamaError(`Ollama at ${host} sent an answer that is not JSON`, 'upstream', undefined, { cause: error })
     // The address stopped answering: forget it so the next call probes again.
     if (this.status?.detected && this.status.host === host) this.status = null
     return new OllamaError(`Ollama at ${host} failed: ${describeNetworkError(error)}`, 'unreachable', undefined, { cause: error })

@@ -15,6 +15,9 @@ export interface PillarInput {
   signal?: AbortSignal
 }
 
+/** What the privacy check reads: the text that will be sent, never a token count. */
+export type PrivacyInput = Pick<PillarInput, 'prompt' | 'history' | 'policy'>
+
 /**
  * One routing pillar. A pillar never throws to the engine and never blocks the decision:
  * on failure or timeout it returns an abstaining verdict whose reason says why.
@@ -22,6 +25,12 @@ export interface PillarInput {
 export interface Pillar {
   readonly id: PillarId
   evaluate(input: PillarInput): PillarVerdict | Promise<PillarVerdict>
+  /**
+   * Only the privacy pin, for a request that chose its tier: private data still pins it local,
+   * and nothing is scored. Optional, because only the rules pillar holds the privacy check; kept
+   * on the same interface so the router runs one list of pillars whichever way it decides.
+   */
+  checkPrivacy?(input: PrivacyInput): PillarVerdict
 }
 
 export function abstain(pillar: PillarId, reason: string, ms: number, detail?: Record<string, unknown>): PillarVerdict {

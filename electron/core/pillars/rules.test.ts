@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { PillarVerdict } from '../../../shared/decision'
 import { DEFAULT_POLICY, Policy } from '../../../shared/policy'
 import { countTokens } from '../engine/tokens'
-import { createRulesPillar } from './rules'
+import { createRulesPillar, PRIVACY_CHECK_ONLY } from './rules'
 
 const rules = createRulesPillar()
 const run = (prompt: string, policy: Policy = DEFAULT_POLICY) => rules.evaluate({ prompt, tokens: countTokens(prompt).tokens, policy }) as PillarVerdict
@@ -222,6 +222,49 @@ describe('rules pillar: privacy', () => {
     const history = [{ role: 'system' as const, content: 'mail jane@example.com' }]
     const v = rules.evaluate({ prompt: 'write a haiku about autumn', history, tokens: 8, policy }) as PillarVerdict
     expect(v.pin).not.toBe('privacy')
+  })
+})
+
+describe('rules pillar: the privacy check alone (a tier the request pinned)', () => {
+  const check = (prompt: string, policy: Policy = DEFAULT_POLICY, history?: { role: 'user' | 'system'; content: string }[]) =>
+    rules.checkPrivacy!({ prompt, policy, ...(history ? { history } : {}) })
+
+  it('pins private data local with the same gate, kinds, turns and directive as a full evaluation', () => {
+    const history = [{ role: 'system' as const, content: 'You bill jane.doe@example.com.' }]
+    const prompt = '@cloud my key is AKIAIOSFODNN7EXAMPLE, list the failing lambdas step by step'
+    const alone = check(prompt, DEFAULT_POLICY, history)
+    const full = rules.evaluate({ prompt, history, tokens: countTokens(prompt).tokens, policy: DEFAULT_POLICY }) as PillarVerdict
+    expect(alone).toMatchObject({ pillar: 'rules', status: 'short-circuit', tier: 'local', pin: 'privacy', score: null })
+    for (const key of ['privacy', 'gate', 'privacyTurns', 'directive']) expect(alone.detail?.[key], key).toEqual(full.detail?.[key])
+    expect(alone.reason).toBe(`Privacy pin: ${String(full.detail?.gate)}`)
+    // Nothing of the complexity analysis: no token count, no triggers, no summary.
+    expect(Object.keys(alone.detail!).sort()).toEqual(['directive', 'gate', 'privacy', 'privacyTurns'])
+    expect(alone.reason).not.toContain('tokens')
+    expect(JSON.stringify(alone)).not.toContain('AKIA')
+  })
+
+  it('says no private data was found, scoring nothing, and keeps a directive for the chat to strip', () => {
+    expect(check('Prove that there are infinitely many primes.')).toEqual({
+      pillar: 'rules',
+      status: 'abstained',
+      score: null,
+      confidence: 0,
+      reason: PRIVACY_CHECK_ONLY,
+      ms: expect.any(Number) as number,
+    })
+    expect(check('@local Prove that there are infinitely many primes.').detail).toEqual({ directive: '@local' })
+  })
+
+  it('follows the policy: the kinds it asks for, the check switched off, rules switched off', () => {
+    expect(check('mail jane@example.com', Policy.parse({ version: 1, rules: { privacy: { kinds: ['api-key'] } } })).pin).toBeUndefined()
+    expect(check('mail jane@example.com', Policy.parse({ version: 1, rules: { privacy: { enabled: false } } }))).toMatchObject({
+      status: 'abstained',
+      reason: 'not run: the request pinned the tier, and the privacy check is off in the policy',
+    })
+    expect(check('mail jane@example.com', Policy.parse({ version: 1, rules: { enabled: false } }))).toMatchObject({
+      status: 'abstained',
+      reason: 'rules are disabled in the policy',
+    })
   })
 })
 

@@ -14,7 +14,7 @@
 import type { PillarVerdict, Tier } from '../../../shared/decision'
 import type { PrivacyKind, RulesPolicy, SafeKind, TriggerKind } from '../../../shared/policy'
 import { describePrivacyKinds, describePrivateTurns, detectPrivateData, detectPrivateTurns, type TurnFinding } from './privacy'
-import { abstain, type Pillar, type PillarInput } from './pillar'
+import { abstain, type Pillar, type PillarInput, type PrivacyInput } from './pillar'
 import { clamp, round } from '../../../shared/numbers'
 import { msSince } from '../lib/elapsed'
 
@@ -402,6 +402,36 @@ function privacyGate(inPrompt: readonly PrivacyKind[], inHistory: readonly TurnF
   return `The prompt contains ${describePrivacyKinds(inPrompt)} and the conversation holds ${earlier}`
 }
 
+type Directive = ReturnType<typeof directiveOf>
+
+/**
+ * The privacy pin's evidence for the trace: the kinds found, the gate sentence the explanation's
+ * headline uses, and where in the conversation they sit. Null when the prompt and the turns
+ * before it hold none of the policy's kinds (or the check is off).
+ */
+function findPrivateData(input: PrivacyInput, rules: RulesPolicy, directive: Directive): { gate: string; detail: Record<string, unknown> } | null {
+  if (!rules.privacy.enabled) return null
+  const inPrompt = detectPrivateData(input.prompt, rules.privacy.kinds)
+  const inHistory = input.history?.length ? detectPrivateTurns(input.history, rules.privacy.kinds) : []
+  if (inPrompt.length === 0 && inHistory.length === 0) return null
+  const privacy = rules.privacy.kinds.filter((k) => inPrompt.includes(k) || inHistory.some((f) => f.kinds.includes(k)))
+  const ignored = directive?.tier === 'cloud' ? ' The @cloud directive is ignored for such prompts.' : ''
+  const gate = `${privacyGate(inPrompt, inHistory)}, so it never leaves this machine.${ignored}`
+  const detail = {
+    privacy,
+    gate,
+    ...(inHistory.length ? { privacyTurns: inHistory } : {}),
+    ...(directive ? { directive: directive.token } : {}),
+  }
+  return { gate, detail }
+}
+
+const privacyPin = (gate: string) => `Privacy pin: ${gate}`
+
+/** What the rules verdict says when the request chose its tier and nothing private was found. */
+export const PRIVACY_CHECK_ONLY = 'privacy check only, as the request pinned the tier: no private data found; complexity not scored'
+const PRIVACY_CHECK_OFF = 'not run: the request pinned the tier, and the privacy check is off in the policy'
+
 export function createRulesPillar(): Pillar {
   return {
     id: 'rules',
@@ -422,28 +452,18 @@ export function createRulesPillar(): Pillar {
       }
       const base = { pillar: 'rules' as const, score: a.score, confidence: a.confidence }
 
-      const inPrompt: PrivacyKind[] = rules.privacy.enabled ? detectPrivateData(prompt, rules.privacy.kinds) : []
-      const inHistory: TurnFinding[] = rules.privacy.enabled && input.history?.length ? detectPrivateTurns(input.history, rules.privacy.kinds) : []
       const directive = directiveOf(prompt, compiled)
       // `gate` is the one sentence the explanation's headline uses; `reason` adds the evidence.
-      if (inPrompt.length > 0 || inHistory.length > 0) {
-        const privacy = rules.privacy.kinds.filter((k) => inPrompt.includes(k) || inHistory.some((f) => f.kinds.includes(k)))
-        const ignored = directive?.tier === 'cloud' ? ' The @cloud directive is ignored for such prompts.' : ''
-        const gate = `${privacyGate(inPrompt, inHistory)}, so it never leaves this machine.${ignored}`
+      const found = findPrivateData(input, rules, directive)
+      if (found) {
         return {
           ...base,
           status: 'short-circuit',
           tier: 'local',
           pin: 'privacy',
-          reason: `Privacy pin: ${gate} Complexity evidence: ${summary(tokens, a, rules)}`,
+          reason: `${privacyPin(found.gate)} Complexity evidence: ${summary(tokens, a, rules)}`,
           ms: ms(),
-          detail: {
-            ...detail,
-            privacy,
-            gate,
-            ...(inHistory.length ? { privacyTurns: inHistory } : {}),
-            ...(directive ? { directive: directive.token } : {}),
-          },
+          detail: { ...detail, ...found.detail },
         }
       }
       if (directive) {
@@ -474,6 +494,28 @@ export function createRulesPillar(): Pillar {
         }
       }
       return { ...base, status: 'scored', reason: summary(tokens, a, rules), ms: ms(), detail }
+    },
+    // The same privacy pin as `evaluate` (gate sentence, kinds, turns, directive), with no
+    // complexity analysis, summary or token count: a pinned tier leaves nothing to score.
+    checkPrivacy(input: PrivacyInput): PillarVerdict {
+      const t0 = performance.now()
+      const rules = input.policy.rules
+      if (!rules.enabled) return abstain('rules', 'rules are disabled in the policy', msSince(t0))
+      if (!rules.privacy.enabled) return abstain('rules', PRIVACY_CHECK_OFF, msSince(t0))
+      const directive = directiveOf(input.prompt, compile(rules))
+      const found = findPrivateData(input, rules, directive)
+      if (!found) return abstain('rules', PRIVACY_CHECK_ONLY, msSince(t0), directive ? { directive: directive.token } : undefined)
+      return {
+        pillar: 'rules',
+        status: 'short-circuit',
+        score: null,
+        confidence: 0,
+        tier: 'local',
+        pin: 'privacy',
+        reason: privacyPin(found.gate),
+        ms: msSince(t0),
+        detail: found.detail,
+      }
     },
   }
 }

@@ -8,7 +8,9 @@ import { normalizeOllamaHost } from '../ollama/hosts'
  *
  * Contract for implementers:
  * - `list()` is synchronous and cheap (called on every routing decision): return a cached,
- *   already-validated array; disabled endpoints may be included with `enabled: false`.
+ *   already-validated array, the same array (never changed in place) until the endpoints
+ *   change — the registry works out the arms again only when the identity differs; disabled
+ *   endpoints may be included with `enabled: false`.
  * - `apiKey(id)` is the only way a key leaves the source. It is called inside electron/core
  *   just before a client is built, never for display; resolve null when no key is set.
  *   Implementations must not log the key or put it in an error message.
@@ -160,18 +162,30 @@ export class StaticEndpointSource implements EndpointSource {
  */
 export function combineSources(...sources: EndpointSource[]): EndpointSource {
   const owner = (id: string) => sources.find((s) => s.list().some((e) => e.id === id))
+  // The sources' lists the combined one was made from: it is made again only when one of them is a new array.
+  const from: Array<readonly EndpointConfig[] | null> = sources.map(() => null)
+  let combined: readonly EndpointConfig[] = []
   return {
     list() {
+      let same = true
+      for (let i = 0; i < sources.length; i++) {
+        const list = sources[i]!.list()
+        if (list === from[i]) continue
+        from[i] = list
+        same = false
+      }
+      if (same) return combined
       const seen = new Set<string>()
       const out: EndpointConfig[] = []
-      for (const source of sources) {
-        for (const endpoint of source.list()) {
+      for (const list of from) {
+        for (const endpoint of list ?? []) {
           if (seen.has(endpoint.id)) continue
           seen.add(endpoint.id)
           out.push(endpoint)
         }
       }
-      return out
+      combined = out
+      return combined
     },
     async apiKey(endpointId) {
       return (await owner(endpointId)?.apiKey(endpointId)) ?? null

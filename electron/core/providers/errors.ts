@@ -161,6 +161,7 @@ export function classifyOllamaError(error: unknown, endpoint: EndpointConfig, si
       return new ProviderError('bad-request', message, { status })
     }
     const cause = (error as { cause?: unknown }).cause
+    if (cause instanceof SyntaxError) return new ProviderError('malformed', `${where} sent a malformed answer`)
     if (cause !== undefined && !(cause instanceof OllamaError)) {
       // ollama-js throws a plain Error for an in-stream {"error"} line and for a stream that ends early.
       const text = (cause as Error)?.message ?? ''

@@ -1,12 +1,21 @@
 import type { EndpointConfig } from '../../../shared/endpoints'
 import type { OllamaModel } from '../../../shared/ollama'
-import type { OllamaBridge } from '../ollama/bridge'
+import type { OllamaAnswerEnd, OllamaBridge, OllamaChatRequest } from '../ollama/bridge'
 import { classifyOllamaError } from './errors'
-import type { Provider, StreamChunk, StreamRequest } from './types'
+import { createPooledFetch } from './pooled-fetch'
+import type { CompleteRequest, Provider, StreamChunk, StreamRequest } from './types'
 
 export interface OllamaProviderOptions {
   /** Ollama's keep_alive for chat requests (e.g. "30m"); undefined = Ollama's default. */
   keepAlive?: string | number
+}
+
+/** One node:http connection pool for every Ollama endpoint's whole answers (see `complete`). */
+let wholeAnswerFetch: typeof fetch | null = null
+
+/** The usage and finish reason of an answer's end, as a provider chunk carries them. */
+function endOf(end: OllamaAnswerEnd): Omit<StreamChunk, 'text'> {
+  return { ...(end.usage ? { usage: end.usage } : {}), ...(end.doneReason ? { finishReason: end.doneReason } : {}) }
 }
 
 /**
@@ -47,20 +56,40 @@ export class OllamaProvider implements Provider {
   }
 
   async *stream(request: StreamRequest): AsyncGenerator<StreamChunk> {
-    const { signal } = request
     try {
       if (!this.bridge.host) await this.refresh(true)
-      const chunks = this.bridge.chat({
-        model: request.model,
-        messages: request.messages,
-        signal,
-        ...(this.options.keepAlive !== undefined ? { keepAlive: this.options.keepAlive } : {}),
-      })
-      for await (const chunk of chunks) {
-        yield { text: chunk.text, ...(chunk.usage ? { usage: chunk.usage } : {}), ...(chunk.done ? { finishReason: 'stop' } : {}) }
+      for await (const chunk of this.bridge.chat(this.chatRequest(request))) {
+        yield { text: chunk.text, ...(chunk.done ? { finishReason: 'stop', ...endOf(chunk) } : {}) }
       }
     } catch (error) {
-      throw classifyOllamaError(error, this.endpoint, signal)
+      throw classifyOllamaError(error, this.endpoint, request.signal)
+    }
+  }
+
+  /**
+   * The answer from one non-streamed call, failing the way a stream that failed before its
+   * first token does. Ollama sends such an answer's headers only once it is done, and the
+   * global fetch gives up on headers after 300 s, before a local answer's deadline (320 s by
+   * default, enforced by the caller's guard): so this call goes through a node:http fetch,
+   * which has no clock of its own.
+   */
+  async complete(request: CompleteRequest): Promise<StreamChunk> {
+    try {
+      if (!this.bridge.host) await this.refresh(true)
+      const answer = await this.bridge.complete({ ...this.chatRequest(request), transport: (wholeAnswerFetch ??= createPooledFetch()) })
+      return { text: answer.text, ...endOf(answer) }
+    } catch (error) {
+      throw classifyOllamaError(error, this.endpoint, request.signal)
+    }
+  }
+
+  /** What both kinds of call ask Ollama for: the endpoint's keep_alive applies to each. */
+  private chatRequest(request: StreamRequest): OllamaChatRequest {
+    return {
+      model: request.model,
+      messages: request.messages,
+      signal: request.signal,
+      ...(this.options.keepAlive !== undefined ? { keepAlive: this.options.keepAlive } : {}),
     }
   }
 

@@ -3,13 +3,15 @@ import https from 'node:https'
 import type { IncomingMessage } from 'node:http'
 
 /**
- * A `fetch` for the openai SDK over node:http keep-alive agents. Global fetch (undici) costs
- * every request a web-stream copy of the body, a clone of the request, a fetch controller and
- * per-chunk web-stream reads; on a gateway that forwards thousands of small requests a second
- * that was a large share of its CPU. Here the request leaves in one socket write and a
- * streamed answer's body is the socket's own Readable (async-iterable, which the SDK reads
- * directly). Answers that are not event streams (errors, listings) are read whole into a
- * standard Response, so the SDK parses them as usual.
+ * A `fetch` over node:http keep-alive agents, for the openai SDK and for the ollama client's
+ * whole (non-streamed) answers. Global fetch (undici) costs every request a web-stream copy of
+ * the body, a clone of the request, a fetch controller and per-chunk web-stream reads; on a
+ * gateway that forwards thousands of small requests a second that was a large share of its
+ * CPU. It also gives up waiting for headers after 300 s, while Ollama sends a whole answer's
+ * headers only once it is finished; this fetch keeps no timer (callers set the deadline).
+ * Here the request leaves in one socket write and a streamed answer's body is the socket's
+ * own Readable (async-iterable, which the SDK reads directly). Answers that are not event
+ * streams (errors, listings, whole answers) are read whole into a standard Response.
  *
  * Aborting `init.signal` destroys the request, before or during the answer: the socket is
  * closed, the body iteration ends with an error, and the upstream sees the disconnect.

@@ -56,6 +56,23 @@ export function timeoutsFromEnv(env: NodeJS.ProcessEnv): Timeouts {
 
 export type KeyState = 'set' | 'missing' | 'not-needed' | 'unknown'
 
+const NO_MODELS: readonly string[] = Object.freeze([])
+const SETTLED = Promise.resolve()
+
+/**
+ * What routing reads on every request, worked out once per version of the source's list:
+ * an endpoint by id, and the arms of each tier. An Ollama endpoint without configured models
+ * offers the model chosen from what it has installed, so the arms are also worked out again
+ * when a probe found another set of installed or loaded models.
+ */
+interface Configuration {
+  list: readonly EndpointConfig[]
+  byId: ReadonlyMap<string, EndpointConfig>
+  arms: Readonly<Record<Tier | 'all', readonly Arm[]>>
+  /** The installed and loaded models each chosen Ollama model was chosen from (arrays a probe replaces, never changes). */
+  chosenFrom: ReadonlyArray<{ ollama: OllamaProvider; models: OllamaProvider['models']; loaded: OllamaProvider['loaded'] }>
+}
+
 export interface ProviderRegistryOptions {
   source: EndpointSource
   /** The engine's auto-detecting bridge; serves the Ollama endpoint with id `sharedOllamaId`. */
@@ -68,6 +85,9 @@ export interface ProviderRegistryOptions {
   cloudFetch?: typeof fetch
   log?: (line: string) => void
 }
+
+/** Whether a probe replaced the installed or loaded models a chosen Ollama model was chosen from. */
+const probedSince = (c: Configuration['chosenFrom'][number]) => c.ollama.models !== c.models || c.ollama.loaded !== c.loaded
 
 /**
  * Builds and caches one client per endpoint from the endpoint source, lists the configured
@@ -85,10 +105,12 @@ export class ProviderRegistry {
   private timer: NodeJS.Timeout | undefined
   private generation = 0
   private lastEndpoints = new Map<string, string>()
+  private current: Configuration | null = null
   private readonly keysLooked: Promise<void>
   private discovery: Promise<void> | null = null
+  private discoveryOver = false
   /** A tier that looked empty and is being (or was) re-probed; forgotten once it has arms again. */
-  private readonly reprobes = new Map<Tier, Promise<void>>()
+  private readonly reprobes = new Map<Tier, { running: Promise<void>; over: boolean }>()
 
   constructor(private readonly options: ProviderRegistryOptions) {
     this.timeouts = options.timeouts ?? DEFAULT_TIMEOUTS
@@ -99,33 +121,32 @@ export class ProviderRegistry {
 
   /** Every endpoint the source lists, enabled or not. */
   all(): readonly EndpointConfig[] {
-    return this.options.source.list()
+    return this.configuration().list
   }
 
   endpoint(id: string): EndpointConfig | undefined {
-    return this.all().find((e) => e.id === id)
+    return this.configuration().byId.get(id)
   }
 
-  /** Configured arms of enabled endpoints (health not considered). */
-  arms(tier?: Tier): Arm[] {
-    const out: Arm[] = []
-    for (const endpoint of this.all()) {
-      if (!endpoint.enabled || (tier && endpoint.tier !== tier)) continue
-      for (const model of this.modelsOf(endpoint)) out.push({ endpoint: endpoint.id, model, tier: endpoint.tier })
-    }
-    return out
+  /**
+   * Configured arms of enabled endpoints (health not considered), of one tier or all. The
+   * same frozen array is returned until the configuration changes: callers never copy it.
+   */
+  arms(tier?: Tier): readonly Arm[] {
+    const { arms } = this.configuration()
+    return tier ? arms[tier] : arms.all
   }
 
   /**
    * The models an endpoint offers as arms: the configured ones; for an Ollama endpoint with
    * none configured, the one chosen from what is installed (see chooseDefaultLocalModel).
    */
-  modelsOf(endpoint: EndpointConfig): string[] {
-    if (endpoint.models.length > 0) return [...endpoint.models]
-    if (endpoint.provider !== 'ollama') return []
+  modelsOf(endpoint: EndpointConfig): readonly string[] {
+    if (endpoint.models.length > 0) return endpoint.models
+    if (endpoint.provider !== 'ollama') return NO_MODELS
     const ollama = this.ollama(endpoint)
     const chosen = chooseDefaultLocalModel(ollama.models, ollama.loaded)
-    return chosen ? [chosen] : []
+    return chosen ? [chosen] : NO_MODELS
   }
 
   keyState(endpointId: string): KeyState {
@@ -197,13 +218,16 @@ export class ProviderRegistry {
    * Deciding before this would call a running Ollama or a configured cloud "unavailable".
    */
   discovered(): Promise<void> {
-    this.discovery ??= Promise.all([this.refreshLocal(), this.keysLooked]).then(() => undefined)
+    this.discovery ??= Promise.all([this.refreshLocal(), this.keysLooked]).then(() => {
+      this.discoveryOver = true
+    })
     return this.discovery
   }
 
   /** Whether discovery found nothing to answer with in a tier: no model, or only endpoints without a key. Health aside. */
   looksEmpty(tier: Tier): boolean {
-    return !this.arms(tier).some((arm) => this.keyState(arm.endpoint) !== 'missing')
+    for (const arm of this.arms(tier)) if (this.keyState(arm.endpoint) !== 'missing') return false
+    return true
   }
 
   /**
@@ -212,22 +236,33 @@ export class ProviderRegistry {
    * Concurrent callers share that probe; later callers do not repeat it until the tier has
    * had arms again, so an absent Ollama costs one extra probe, not one per decision.
    */
-  async ensureDiscovered(): Promise<void> {
-    await this.discovered()
-    await Promise.all(
-      (['local', 'cloud'] as const).map((tier) => {
-        if (!this.looksEmpty(tier)) {
-          this.reprobes.delete(tier)
-          return undefined
-        }
-        let reprobe = this.reprobes.get(tier)
-        if (!reprobe) {
-          reprobe = tier === 'local' ? this.refreshLocal() : this.refreshKeys()
-          this.reprobes.set(tier, reprobe)
-        }
-        return reprobe
-      }),
-    )
+  ensureDiscovered(): Promise<void> {
+    return this.discoveryOver ? this.reprobed() : this.discovered().then(() => this.reprobed())
+  }
+
+  /** Resolves when the re-probes of the tiers that look empty ended (at once, with nothing to wait for, once they did). */
+  private reprobed(): Promise<void> {
+    // Both probes start before either is awaited; neither rejects.
+    const local = this.reprobe('local')
+    const cloud = this.reprobe('cloud')
+    return local || cloud ? Promise.all([local, cloud]).then(() => undefined) : SETTLED
+  }
+
+  /** The running probe of a tier that looks empty (started once); undefined when the tier has arms or its probe ended. */
+  private reprobe(tier: Tier): Promise<void> | undefined {
+    if (!this.looksEmpty(tier)) {
+      this.reprobes.delete(tier)
+      return undefined
+    }
+    let reprobe = this.reprobes.get(tier)
+    if (!reprobe) {
+      const started = { running: SETTLED, over: false }
+      started.running = (tier === 'local' ? this.refreshLocal() : this.refreshKeys()).then(() => {
+        started.over = true
+      })
+      this.reprobes.set(tier, (reprobe = started))
+    }
+    return reprobe.over ? undefined : reprobe.running
   }
 
   /** Re-probe Ollama every `intervalMs` in the background (the timer never keeps the process alive). */
@@ -248,12 +283,52 @@ export class ProviderRegistry {
     this.off()
   }
 
+  /**
+   * The configuration in force. The source's list is asked every time (a settings file edited
+   * by another process is noticed on that read) but costs only its identity check while it is
+   * the same array.
+   */
+  private configuration(): Configuration {
+    const list = this.options.source.list()
+    const current = this.current
+    if (current?.list === list && !current.chosenFrom.some(probedSince)) return current
+    this.current = this.configure(list)
+    return this.current
+  }
+
+  private configure(list: readonly EndpointConfig[]): Configuration {
+    const byId = new Map<string, EndpointConfig>()
+    for (const endpoint of list) if (!byId.has(endpoint.id)) byId.set(endpoint.id, endpoint)
+    const arms: Record<Tier, Arm[]> = { local: [], cloud: [] }
+    const all: Arm[] = []
+    const chosenFrom: Configuration['chosenFrom'][number][] = []
+    for (const endpoint of list) {
+      if (!endpoint.enabled) continue
+      if (endpoint.provider === 'ollama' && endpoint.models.length === 0) {
+        const ollama = this.ollama(endpoint)
+        chosenFrom.push({ ollama, models: ollama.models, loaded: ollama.loaded })
+      }
+      for (const model of this.modelsOf(endpoint)) {
+        const arm = Object.freeze({ endpoint: endpoint.id, model, tier: endpoint.tier })
+        arms[endpoint.tier].push(arm)
+        all.push(arm)
+      }
+    }
+    return {
+      list,
+      byId,
+      arms: { local: Object.freeze(arms.local), cloud: Object.freeze(arms.cloud), all: Object.freeze(all) },
+      chosenFrom,
+    }
+  }
+
   private snapshotEndpoints(): void {
     this.lastEndpoints = new Map(this.all().map((e) => [e.id, JSON.stringify(e)]))
   }
 
   private reload(): void {
     const before = this.lastEndpoints
+    this.current = null
     this.snapshotEndpoints()
     const changed = new Set<string>()
     for (const [id, json] of this.lastEndpoints) if (before.get(id) !== json) changed.add(id)

@@ -1,5 +1,5 @@
 import type { ChatStatus } from '../../../shared/chat'
-import type { Decision, Tier } from '../../../shared/decision'
+import { complexityScored, type Decision, type Tier } from '../../../shared/decision'
 import type { ChatResult, ChatService } from '../../core/chat/chat-service'
 import type { ServicesOptions } from '../../core/services'
 import { UsageError, type CliCommand, type CliContext } from './command'
@@ -31,7 +31,8 @@ function parseTier(value: string | boolean | undefined): Tier | undefined {
 
 function routeLine(d: Decision): string {
   const where = d.model ? ` → ${d.endpoint} · ${d.model}` : ''
-  return `[${d.tier}${where}] complexity ${d.complexity}/${d.threshold}${d.pinned ? `, pinned: ${d.pinned}` : ''} — ${d.explanation}\n`
+  const complexity = complexityScored(d) ? `complexity ${d.complexity}/${d.threshold}` : 'complexity not scored'
+  return `[${d.tier}${where}] ${complexity}${d.pinned ? `, pinned: ${d.pinned}` : ''} — ${d.explanation}\n`
 }
 
 function jsonReport(result: ChatResult, answer: string) {

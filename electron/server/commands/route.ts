@@ -1,4 +1,4 @@
-import type { Decision } from '../../../shared/decision'
+import { complexityScored, type Decision } from '../../../shared/decision'
 import { UsageError, type CliCommand, type CliContext } from './command'
 import { ENGINE_FLAGS, ENGINE_USAGE, parseTier, setupEngine, writeJson } from './engine-setup'
 import { parseFlags } from './flags'
@@ -11,7 +11,8 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
 
 function describe(d: Decision): string {
   const model = d.model ? ` → ${d.model}` : ''
-  return `${d.tier.toUpperCase()}${model}  complexity ${d.complexity} / threshold ${d.threshold}${d.pinned ? `  (pinned: ${d.pinned})` : ''}  ${d.ms} ms\n${d.explanation}\n`
+  const complexity = complexityScored(d) ? `complexity ${d.complexity} / threshold ${d.threshold}` : 'complexity not scored'
+  return `${d.tier.toUpperCase()}${model}  ${complexity}${d.pinned ? `  (pinned: ${d.pinned})` : ''}  ${d.ms} ms\n${d.explanation}\n`
 }
 
 export const routeCommand: CliCommand = {

@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react'
-import type { Decision } from '../../../shared/decision'
+import { complexityScored, type Decision } from '../../../shared/decision'
 import { clampPercent, formatMs, formatScore } from '../format'
 import type { RunState } from '../state/dashboard'
 import { Panel } from './Panel'
@@ -141,6 +141,8 @@ function HopList({ hops }: { hops: RunState['hops'] }) {
 /** The routing decision: tier, model, complexity vs threshold, why, and every pillar's verdict. */
 export function DecisionPanel({ run, className }: { run: RunState; className?: string }) {
   const d = run.decision
+  // A pinned tier (a pinned gateway model, Retry in the cloud) ran only the privacy check: its 0 is no score.
+  const scored = d !== null && complexityScored(d)
   const waiting = run.phase === 'simulating' || run.phase === 'starting' || run.phase === 'analyzing' || run.phase === 'routing'
   return (
     <Panel title={run.mode === 'simulate' ? 'Decision (simulated)' : 'Decision'} className={className}>
@@ -158,12 +160,18 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
             <ServedBox run={run} />
             <div className="flex flex-col justify-center border-4 border-black px-4 py-2">
               <span className="label">Complexity</span>
-              <span className="text-3xl font-black tabular-nums">
-                <span data-testid="decision-complexity" data-value={d.complexity}>
-                  {formatScore(d.complexity)}
+              {scored ? (
+                <span className="text-3xl font-black tabular-nums">
+                  <span data-testid="decision-complexity" data-value={d.complexity}>
+                    {formatScore(d.complexity)}
+                  </span>
+                  <span className="text-base text-gray-600">/100</span>
                 </span>
-                <span className="text-base text-gray-600">/100</span>
-              </span>
+              ) : (
+                <span data-testid="decision-complexity" data-value="not scored" className="text-xl font-black uppercase">
+                  Not scored
+                </span>
+              )}
             </div>
             <dl className="grid min-w-[16rem] flex-1 grid-cols-2 gap-x-4 gap-y-2 text-sm">
               <Field term="Model" testId="decision-model">
@@ -180,16 +188,22 @@ export function DecisionPanel({ run, className }: { run: RunState; className?: s
               </Field>
             </dl>
           </div>
-          <div className="flex flex-col gap-1">
-            <div className="flex justify-between text-xs font-bold tracking-widest uppercase">
-              <span>Complexity index</span>
-              <span>
-                ┃ Threshold {formatScore(d.threshold)} ·{' '}
-                {d.complexity > d.threshold ? 'index above' : d.complexity === d.threshold ? 'index at' : 'index below'}
-              </span>
+          {scored ? (
+            <div className="flex flex-col gap-1">
+              <div className="flex justify-between text-xs font-bold tracking-widest uppercase">
+                <span>Complexity index</span>
+                <span>
+                  ┃ Threshold {formatScore(d.threshold)} ·{' '}
+                  {d.complexity > d.threshold ? 'index above' : d.complexity === d.threshold ? 'index at' : 'index below'}
+                </span>
+              </div>
+              <ComplexityBar complexity={d.complexity} threshold={d.threshold} />
             </div>
-            <ComplexityBar complexity={d.complexity} threshold={d.threshold} />
-          </div>
+          ) : (
+            <p data-testid="complexity-not-scored" className="border-4 border-dashed border-gray-500 px-3 py-2 text-sm">
+              The tier was chosen for this prompt, so only the privacy check ran: no complexity index was computed.
+            </p>
+          )}
           <HopList hops={run.hops} />
           <div className="flex flex-col gap-1">
             <span className="label">Why</span>

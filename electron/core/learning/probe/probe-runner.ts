@@ -131,5 +131,7 @@ export async function runProbe(options: ProbeRunOptions): Promise<ProbeRun> {
 /** The probe's chat over the Ollama bridge: the real `ollama` client, temperature 0, a token cap, not streamed. */
 export function probeChatViaBridge(bridge: Pick<OllamaBridge, 'complete'>): ProbeChat {
   return ({ model, prompt, maxTokens, signal }) =>
-    bridge.complete({ model, messages: [{ role: 'user', content: prompt }], options: { temperature: 0, num_predict: maxTokens }, signal })
+    bridge
+      .complete({ model, messages: [{ role: 'user', content: prompt }], options: { temperature: 0, num_predict: maxTokens }, signal })
+      .then((answer) => answer.text)
 }
