@@ -8,16 +8,31 @@
  * Targets: insert p99 ≤ 1 ms (it runs on the event loop after every answer); summary at
  * 100k rows ≤ 100 ms (the dashboard reloads it after every answer); open (quick check,
  * migrations, pruning) at 100k rows ≤ 250 ms (it runs at app start).
+ *
+ * Then what a flushed batch of BATCH rows costs the main thread: handing it to the writer thread
+ * (now) against writing it there in one transaction (before, the same statements and write
+ * function on a main-thread connection to a file of its own); and the retention prune at
+ * PRUNE_ROWS rows (default 1,000,000, the default cap) deleting the oldest 1,000, by insertion
+ * order (now) against the newest-by-ts walk it replaced.
  */
 import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Tier } from '../shared/decision'
 import { quantiles } from '../shared/numbers'
-import { TELEMETRY_FILE, TelemetryStore, type NewRow } from '../electron/core/telemetry/index'
+import { MIGRATIONS, TELEMETRY_FILE, TelemetryStore, type NewRow } from '../electron/core/telemetry/index'
+import { openTelemetryDb } from '../electron/core/telemetry/recovery'
+import { prepare, toParams, WRITE_SQL } from '../electron/core/telemetry/sql'
+import { applyJob } from '../electron/core/telemetry/write-job'
 import { rowOf } from '../test/support/telemetry'
 
 const ROWS = Number(process.env.ROWS ?? 100_000)
+const PRUNE_ROWS = Number(process.env.PRUNE_ROWS ?? 1_000_000)
+/** The store's batch size (BATCH_MAX in store.ts): a full batch is flushed by the insert that fills it. */
+const BATCH = 256
+const BATCHES = 200
+/** The retention prune before it went by insertion order: the newest rows by ts, found by walking the ts index. */
+const PRUNE_BY_TS = 'DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests ORDER BY ts DESC, rowid DESC LIMIT -1 OFFSET ?)'
 const DAY = 86_400_000
 
 const stats = (samples: number[]) => quantiles(samples, { p50: 0.5, p99: 0.99 }) ?? { p50: 0, p99: 0 }
@@ -76,12 +91,83 @@ function arraySummary(rows: NewRow[], since: number) {
   }
 }
 
+type Result = { what: string; sqlite: string; array: string; jsonl?: string; target?: string; ok?: boolean }
+
+/** A figure of the write path, now against the way it was done before, both measured in this run. */
+type Comparison = { what: string; now: string; before: string }
+
+/** Main-thread time per flushed batch: the insert that fills a batch posts it (now) vs. a transaction here (before). */
+function batchCost(dir: string, now: number, results: Comparison[]): void {
+  const rows = Array.from({ length: BATCHES * BATCH }, (_, i) => rowOf(i, now + i))
+  const store = new TelemetryStore({ dataDir: join(dir, 'batched'), retention: { maxAgeDays: null, maxRows: null }, now: () => now })
+  const posted: number[] = []
+  for (let b = 0; b < BATCHES; b++) {
+    for (let i = 0; i < BATCH - 1; i++) store.insert(rows[b * BATCH + i]!)
+    const t0 = performance.now()
+    store.insert(rows[b * BATCH + BATCH - 1]!) // fills the batch: flushed to the writer thread
+    posted.push(performance.now() - t0)
+  }
+  const t0 = performance.now()
+  const committed = store.info().rows
+  const drain = performance.now() - t0
+  store.close()
+  if (committed !== rows.length) throw new Error(`the writer thread committed ${committed} of ${rows.length} rows`)
+
+  const opened = openTelemetryDb(join(dir, 'in-thread.db'), { migrations: MIGRATIONS, now: () => now, log: (l) => console.error(l) })
+  if (!opened) throw new Error('cannot open the baseline database')
+  const s = prepare(opened.db)
+  const written: number[] = []
+  for (let b = 0; b < BATCHES; b++) {
+    const t0 = performance.now()
+    const job = { rows: rows.slice(b * BATCH, (b + 1) * BATCH).map(toParams), prune: null }
+    opened.db.transaction(() => applyJob(s, job))()
+    written.push(performance.now() - t0)
+  }
+  opened.db.close()
+  const [p, w] = [stats(posted), stats(written)]
+  results.push({ what: `main thread per ${BATCH}-row batch, p50 (post to the writer thread / write in-thread)`, now: fmt(p.p50), before: fmt(w.p50) })
+  results.push({ what: `main thread per ${BATCH}-row batch, p99`, now: fmt(p.p99), before: fmt(w.p99) })
+  console.log(`${BATCHES} batches of ${BATCH} rows: the writer thread had ${fmt(drain)} of them left to commit after the last post`)
+}
+
+/** The retention prune at PRUNE_ROWS rows, deleting the oldest 1,000 (as after 1,000 inserts at the cap), each statement rolled back. */
+function pruneCost(dir: string, now: number, results: Comparison[]): void {
+  const opened = openTelemetryDb(join(dir, 'prune.db'), { migrations: MIGRATIONS, now: () => now, log: (l) => console.error(l) })
+  if (!opened) throw new Error('cannot open the prune database')
+  const db = opened.db
+  db.prepare(
+    `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < ?)
+     INSERT INTO requests (id, ts, decision_id, tier, complexity, threshold, pillars, served_tier, outcome, ttft_ms, total_ms, input_tokens, output_tokens, cost_usd)
+     SELECT 'p-' || i, ? + i, 'd-' || i, 'local', 20, 65, '[]', 'local', 'ok', 20 + i % 200, 100 + i % 1000, 10, 50, 0 FROM n`,
+  ).run(PRUNE_ROWS, now - PRUNE_ROWS)
+  const statements = [db.prepare<[number]>(WRITE_SQL.pruneRows), db.prepare<[number]>(PRUNE_BY_TS)]
+  const samples: number[][] = [[], []]
+  const removed = [0, 0]
+  // Interleaved, so that load from other processes weighs on both alike; the first round warms the cache.
+  for (let round = 0; round < 11; round++) {
+    statements.forEach((statement, i) => {
+      db.exec('BEGIN')
+      const t0 = performance.now()
+      try {
+        removed[i] = statement.run(PRUNE_ROWS - 1000).changes
+        if (round > 0) samples[i]!.push(performance.now() - t0)
+      } finally {
+        db.exec('ROLLBACK')
+      }
+    })
+  }
+  const [byRowid, byTs] = samples.map(stats) as [ReturnType<typeof stats>, ReturnType<typeof stats>]
+  db.close()
+  if (removed[0] !== 1000 || removed[1] !== 1000) throw new Error(`prune removed ${removed[0]} (rowid) and ${removed[1]} (ts) rows, not 1000`)
+  results.push({ what: `prune the oldest 1,000 of ${PRUNE_ROWS} rows, p50 (by rowid / walking the ts index)`, now: fmt(byRowid.p50), before: fmt(byTs.p50) })
+}
+
 function main() {
   const dir = mkdtempSync(join(tmpdir(), 'routellm-telemetry-bench-'))
   const now = Date.now()
   // 100k rows over the last 30 days, oldest first (as they arrive).
   const rows = Array.from({ length: ROWS }, (_, i) => rowOf(i, now - 30 * DAY + Math.floor((i / ROWS) * 30 * DAY)))
-  const results: { what: string; sqlite: string; array: string; jsonl?: string; target?: string; ok?: boolean }[] = []
+  const results: Result[] = []
   try {
     // ---- inserts ----
     const store = new TelemetryStore({ dataDir: dir, retention: { maxAgeDays: null, maxRows: null }, now: () => now, log: (l) => console.error(l) })
@@ -139,6 +225,10 @@ function main() {
     const open = stats(opens)
     results.push({ what: `open ${ROWS} rows (p50)`, sqlite: fmt(open.p50), array: '—', target: '≤ 250 ms', ok: open.p50 <= 250 })
 
+    const batchResults: Comparison[] = []
+    batchCost(dir, now, batchResults)
+    pruneCost(dir, now, batchResults)
+
     const size = statSync(join(dir, TELEMETRY_FILE)).size
     const jsonlSize = statSync(jsonl).size
     console.log(`telemetry bench: ${ROWS} rows, node ${process.version}, ${process.platform}/${process.arch}`)
@@ -150,6 +240,16 @@ function main() {
       console.log(
         row
           .map((cell, i) => cell.padEnd(widths[i]!))
+          .join('  ')
+          .trimEnd(),
+      )
+    const compared = [['write path', 'now', 'before'], ...batchResults.map((r) => [r.what, r.now, r.before])]
+    const cw = [0, 1, 2].map((i) => Math.max(...compared.map((row) => row[i]!.length)))
+    console.log('')
+    for (const row of compared)
+      console.log(
+        row
+          .map((cell, i) => cell.padEnd(cw[i]!))
           .join('  ')
           .trimEnd(),
       )

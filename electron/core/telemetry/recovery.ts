@@ -26,6 +26,13 @@ export function asideKind(error: unknown): 'corrupt' | 'newer' | null {
 /** The first line of an error message: SQLite appends detail lines the log does not need. */
 export const firstLine = (error: unknown) => String((error as Error)?.message ?? error).split('\n')[0]
 
+/**
+ * Settings each connection to a telemetry file applies (they are not stored in the file): a
+ * commit waits for the WAL write but not for its fsync, so a power cut may lose the last rows
+ * and never corrupts the file. The writer thread's connection applies them too.
+ */
+export const CONNECTION_PRAGMAS = ['synchronous = NORMAL'] as const
+
 export interface OpenOptions {
   migrations: readonly Migration[]
   now: () => number
@@ -80,7 +87,7 @@ function openFile(file: string, migrations: readonly Migration[]): Database.Data
   try {
     db = new Database(file, { timeout: 500 })
     db.pragma('journal_mode = WAL')
-    db.pragma('synchronous = NORMAL')
+    for (const pragma of CONNECTION_PRAGMAS) db.pragma(pragma)
     const check = db.pragma('quick_check', { simple: true })
     if (check !== 'ok') throw new QuickCheckError(`quick_check: ${String(check)}`)
     migrate(db, migrations)

@@ -110,24 +110,33 @@ export interface Statements {
   pruneRows: Stmt<[number]>
 }
 
-export function prepare(db: Database.Database): Statements {
-  const insert = db.prepare<[Record<string, unknown>]>(
-    `INSERT INTO requests (${COLUMNS}) VALUES (@id, @ts, @decision_id, @tier, @pinned, @complexity, @threshold, @pillars, @served_tier, @endpoint, @model, @hops, @hop_errors, @outcome, @error_class, @ttft_ms, @total_ms, @input_tokens, @output_tokens, @cost_usd, @cluster, @retry_of)
+/**
+ * The statements that write rows, as SQL text: prepared here on the main connection, and sent to
+ * the writer thread (write-worker.ts), which prepares the same text on its own connection.
+ */
+export const WRITE_SQL = {
+  insert: `INSERT INTO requests (${COLUMNS}) VALUES (@id, @ts, @decision_id, @tier, @pinned, @complexity, @threshold, @pillars, @served_tier, @endpoint, @model, @hops, @hop_errors, @outcome, @error_class, @ttft_ms, @total_ms, @input_tokens, @output_tokens, @cost_usd, @cluster, @retry_of)
      ON CONFLICT (id) DO UPDATE SET ${COLUMNS.split(', ')
        .filter((c) => c !== 'id')
        .map((c) => `${c} = excluded.${c}`)
        .join(', ')}`,
-  )
+  // A cloud retry marks the local answer it re-asked (once: the first retry is the signal).
+  markRetried: `UPDATE requests SET retried_by = ?, retried_ts = ? WHERE id = ? AND retried_by IS NULL AND COALESCE(served_tier, tier) = 'local'`,
+  pruneAge: 'DELETE FROM requests WHERE ts < ?',
+  // The newest N by insertion order (rowid), not by ts: one walk down the rowid b-tree instead of
+  // the whole ts index (5.6 ms against 61 ms at a million rows). An upsert keeps its row's rowid
+  // and deletes only take the oldest, so rowids have no gaps among the newest rows and this keeps N.
+  pruneRows: 'DELETE FROM requests WHERE rowid <= (SELECT max(rowid) FROM requests) - ?',
+} as const
+
+export function prepare(db: Database.Database): Statements {
   return {
-    insert,
+    insert: db.prepare<[Record<string, unknown>]>(WRITE_SQL.insert),
     byId: db.prepare<[string], DbRow>(`SELECT ${READ} FROM requests WHERE id = ?`),
     setFeedback: db.prepare<[FeedbackRating, number, string]>('UPDATE requests SET feedback = ?, feedback_ts = ? WHERE id = ?'),
     recent: db.prepare<[number], DbRow>(`SELECT ${READ} FROM requests ORDER BY ts DESC, rowid DESC LIMIT ?`),
     evidence: db.prepare<[number, number], DbRow>(`SELECT ${READ} FROM requests WHERE ts >= ? ORDER BY ts DESC, rowid DESC LIMIT ?`),
-    // A cloud retry marks the local answer it re-asked (once: the first retry is the signal).
-    markRetried: db.prepare<[string, number, string]>(
-      `UPDATE requests SET retried_by = ?, retried_ts = ? WHERE id = ? AND retried_by IS NULL AND COALESCE(served_tier, tier) = 'local'`,
-    ),
+    markRetried: db.prepare<[string, number, string]>(WRITE_SQL.markRetried),
     count: db.prepare<[], number>('SELECT COUNT(*) FROM requests').pluck(),
     oldest: db.prepare<[], number | null>('SELECT MIN(ts) FROM requests').pluck(),
     // Every figure but the percentiles and the endpoints in one pass; `WHERE ts >= ?` only for a window
@@ -157,8 +166,8 @@ export function prepare(db: Database.Database): Statements {
         `SELECT ttft_ms FROM requests INDEXED BY requests_ts WHERE ts >= ? AND served_tier = ? AND outcome = 'ok' AND ttft_ms IS NOT NULL`,
       )
       .pluck(),
-    pruneAge: db.prepare<[number]>('DELETE FROM requests WHERE ts < ?'),
-    pruneRows: db.prepare<[number]>('DELETE FROM requests WHERE rowid IN (SELECT rowid FROM requests ORDER BY ts DESC, rowid DESC LIMIT -1 OFFSET ?)'),
+    pruneAge: db.prepare<[number]>(WRITE_SQL.pruneAge),
+    pruneRows: db.prepare<[number]>(WRITE_SQL.pruneRows),
   }
 }
 
