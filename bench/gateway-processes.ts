@@ -46,7 +46,7 @@ export async function startServe(
   upstream: string,
   nodeArgs: string[] = [],
   env: NodeJS.ProcessEnv = {},
-): Promise<{ pid: number | undefined; baseUrl: string; key: string; home: string }> {
+): Promise<{ child: ChildProcess; pid: number | undefined; baseUrl: string; key: string; home: string }> {
   const home = mkdtempSync(join(tmpdir(), 'routellm-bench-'))
   const key = randomBytes(16).toString('hex')
   const serve = await startChild(
@@ -64,7 +64,7 @@ export async function startServe(
     },
     /RouteLLM dashboard: http:\/\/([^/\s]+)\//,
   )
-  return { pid: serve.child.pid, baseUrl: `http://${serve.match[1]}/v1`, key, home }
+  return { child: serve.child, pid: serve.child.pid, baseUrl: `http://${serve.match[1]}/v1`, key, home }
 }
 
 /** SIGTERM every child and wait for it to exit (a gateway writes its state on shutdown); then remove `homes`. */

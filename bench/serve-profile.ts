@@ -42,6 +42,8 @@ async function main() {
   ]
   const upstream = await startUpstream()
   const serve = await startServe(upstream, nodeArgs, values['heap-sample'] ? { ROUTELLM_HEAP_SAMPLE: values['heap-sample'] } : {})
+  // V8 prints its GC log on serve's stdout, which the bench otherwise keeps to itself.
+  if (values['trace-gc']) serve.child.stdout!.pipe(process.stderr)
   const target = { name: values.model!, baseUrl: serve.baseUrl, key: serve.key, model: values.model! }
   const warm = await runCell(target, { concurrency: 4, stream: values.stream!, maxRequests: 2000, maxMs: 60_000 }, 1_000_000)
   if (warm.errors > 0) throw new Error(`serve failed during warm-up: ${warm.errorSample}`)
