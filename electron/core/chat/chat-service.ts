@@ -12,6 +12,7 @@ import type { ProviderStack } from '../health/provider-stack'
 import { DEFAULT_TIMEOUTS } from '../providers/registry'
 import { guardAnswer, guardStream } from '../providers/stream-guard'
 import { ProviderError, type Arm, type ChatMessage } from '../providers/types'
+import { tokensFromChars } from '../engine/tokens'
 import { promptForModel, promptKeyOf } from './directive'
 import type { ChatOutcome } from './outcome'
 import { planArms, type ArmPlan } from './plan'
@@ -77,10 +78,6 @@ export interface GenerateHooks {
   onEnd?: (result: ChatResult) => void
 }
 
-function estimateTokens(chars: number): number {
-  return Math.ceil(chars / 4)
-}
-
 /** What ending a generation needs: who hears of it, and the input its outcome is recorded for. */
 interface Ending {
   input: ChatStart
@@ -123,7 +120,7 @@ interface Streamed {
 
 /** Token counts when the provider reported none: the decision's count of the prompt and the answer's characters / 4. */
 function estimatedUsage(gen: Generation, chars: number): { inputTokens: number; outputTokens: number } {
-  return { inputTokens: gen.decision.tokens ?? estimateTokens(gen.input.prompt.length), outputTokens: estimateTokens(chars) }
+  return { inputTokens: gen.decision.tokens ?? tokensFromChars(gen.input.prompt.length), outputTokens: tokensFromChars(chars) }
 }
 
 /**

@@ -32,12 +32,17 @@ export function countTokens(text: string): TokenCount {
 const CHARS_PER_TOKEN = 4
 
 /**
- * A rough count without the tokenizer (about four characters a token in English prose, as the
- * chat's own fallback counts), for a decision that scores nothing: a tier the request pinned.
+ * A rough count without the tokenizer (about four characters a token in English prose, the
+ * count the chat also falls back on), for a decision that scores nothing: a tier the request pinned.
  * Always reported as an estimate.
  */
 export function estimateTokens(text: string): TokenCount {
-  return { tokens: Math.ceil(text.length / CHARS_PER_TOKEN), exact: false }
+  return { tokens: tokensFromChars(text.length), exact: false }
+}
+
+/** About four characters a token: the count where no tokenizer ran (a pinned decision, an answer without reported usage). */
+export function tokensFromChars(chars: number): number {
+  return Math.ceil(chars / CHARS_PER_TOKEN)
 }
 
 const SPACE = /\s/
