@@ -28,7 +28,8 @@ export interface GatewayHostOptions {
 /**
  * The headless host in this process, as `serve` wires it, on a fresh data folder and a
  * loopback port. Start one per test so that no test inherits another's circuit breakers,
- * degradation, spend or telemetry rows; it takes a few milliseconds, not a process start.
+ * degradation, spend or telemetry rows. Each costs about a quarter second of CPU, most of it
+ * loading the bundled embedding model again; still no process start.
  */
 export async function startGatewayHost(o: GatewayHostOptions): Promise<GatewayHost> {
   const dataDir = mkdtempSync(join(tmpdir(), 'routellm-gateway-'))
